@@ -1,0 +1,134 @@
+"""The one place a photo enters: bytes are checked and decoded once, then passed on as a BGR uint8 array.
+Stored photos are content-addressed on disk (sha256), so the same photo is never written twice."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from core.errors import InvalidPhoto
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # 40 MP: phone cameras stay below; a decompression bomb does not
+MIN_SIDE = 64
+WORK_SIDE = 640  # larger photos are downscaled once after decoding: recognition never needs more
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+@dataclass(frozen=True)
+class Photo:
+    data: bytes  # the original encoded bytes, as stored
+    image: np.ndarray  # BGR uint8, longest side <= WORK_SIDE
+    sha256: str
+    label: str = ""  # file name or field name, for messages
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.image.shape[:2]
+
+
+def decode_photo(data: bytes, label: str = "photo") -> Photo:
+    """Check and decode an uploaded or captured photo. Raises InvalidPhoto with a reason a person understands."""
+    if not data:
+        raise InvalidPhoto(f"{label}: the file is empty.", photo=label)
+    if len(data) > MAX_BYTES:
+        raise InvalidPhoto(f"{label}: the file is larger than {MAX_BYTES // (1024 * 1024)} MB.", photo=label)
+    try:
+        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
+            width, height = probe.size
+            fmt = probe.format
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as exc:
+        raise InvalidPhoto(f"{label}: not an image (JPEG or PNG expected).", photo=label) from exc
+    if fmt not in {"JPEG", "PNG", "WEBP", "BMP"}:
+        raise InvalidPhoto(f"{label}: {fmt} images are not supported; use JPEG or PNG.", photo=label)
+    if width * height > MAX_PIXELS:
+        raise InvalidPhoto(f"{label}: the image is too large ({width}x{height}); at most 40 megapixels.",
+                           photo=label)
+    if min(width, height) < MIN_SIDE:
+        raise InvalidPhoto(f"{label}: the image is too small ({width}x{height}); at least {MIN_SIDE} px a side.",
+                           photo=label)
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()  # raises on truncated data, unlike cv2.imdecode, which pads with grey
+            rgb = np.asarray(img.convert("RGB"))
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidPhoto(f"{label}: the image is damaged or truncated.", photo=label) from exc
+    image = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    return Photo(data=data, image=limit_size(image), sha256=hashlib.sha256(data).hexdigest(), label=label)
+
+
+def photo_from_array(image: np.ndarray, label: str = "capture") -> Photo:
+    """A camera frame: encode it as JPEG once so that it can be stored and synced like any upload."""
+    if image is None or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise InvalidPhoto(f"{label}: expected a colour BGR frame.", photo=label)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    if not ok:
+        raise InvalidPhoto(f"{label}: could not encode the frame.", photo=label)
+    data = buf.tobytes()
+    return Photo(data=data, image=limit_size(image), sha256=hashlib.sha256(data).hexdigest(), label=label)
+
+
+def read_photo_file(path: str | os.PathLike) -> Photo:
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidPhoto(f"{p}: no such file.", photo=str(p))
+    return decode_photo(p.read_bytes(), label=p.name)
+
+
+def limit_size(image: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
+    h, w = image.shape[:2]
+    scale = side / max(h, w)
+    if scale >= 1:
+        return image
+    return cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+
+
+class PhotoStore:
+    """Photos on disk under root/ab/cd/<sha256>.jpg. Writes are atomic; the same content is stored once."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def relpath(self, sha256: str) -> str:
+        return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+    def path(self, sha256: str) -> Path:
+        return self.root / self.relpath(sha256)
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def put(self, data: bytes) -> tuple[str, bool]:
+        """Store bytes; returns (sha256, newly_written)."""
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.path(sha)
+        if target.is_file():
+            return sha, False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha, True
+
+    def get(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    def load(self, sha256: str) -> Photo:
+        return decode_photo(self.get(sha256), label=sha256[:12])
+
+    def remove(self, sha256: str) -> None:
+        self.path(sha256).unlink(missing_ok=True)

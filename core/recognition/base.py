@@ -1,0 +1,93 @@
+"""The seam between the use cases and any recognition engine.
+
+An engine turns a decoded photo (BGR uint8) into a quality verdict and a template (an L2-normalised float32
+vector, compared by inner product), and turns a similarity score into a decision at its operating threshold.
+The use cases own the gallery and the registry; the engine owns the model.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class Decision(str, enum.Enum):
+    MATCH = "match"
+    UNCERTAIN = "uncertain"
+    NO_MATCH = "no_match"
+
+
+# Reason codes of the quality gate; the UI translates them, the CLI and HTTP API show the English text.
+QUALITY_REASONS = {
+    "blurry": "too blurry: hold still and focus on the nose",
+    "dark": "too dark: add light",
+    "bright": "too bright: avoid direct light",
+    "glare": "glare on the nose: change the angle or the light",
+    "small": "too small: move closer to the nose",
+    "no_texture": "no nose texture visible: fill the guide with the nose",
+}
+
+
+@dataclass(frozen=True)
+class Quality:
+    score: float  # 0 (unusable) .. 1 (excellent)
+    reasons: tuple[str, ...] = ()  # codes from QUALITY_REASONS; empty when usable
+    measures: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+    def describe(self) -> str:
+        return "; ".join(QUALITY_REASONS.get(r, r) for r in self.reasons) or "good"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    dog_id: str
+    score: float  # similarity on the engine's scale (higher = more alike)
+    probability: float  # calibrated probability that it is the same dog
+    decision: Decision
+
+
+class Engine(ABC):
+    name: str
+    version: str
+    dim: int
+
+    @abstractmethod
+    def quality(self, image: np.ndarray) -> Quality:
+        """Fast enough for every preview frame."""
+
+    @abstractmethod
+    def embed(self, images: list[np.ndarray]) -> np.ndarray:
+        """Templates for a batch of photos: (n, dim) float32, rows L2-normalised."""
+
+    @property
+    @abstractmethod
+    def match_threshold(self) -> float:
+        """Similarity at or above which two templates are the same dog (the operating point)."""
+
+    @property
+    def uncertain_threshold(self) -> float:
+        """Similarity at or above which a pair goes to a person for review instead of 'not registered'."""
+        return self.match_threshold - 0.1
+
+    def probability(self, score: float) -> float:
+        """Calibrated P(same dog | score). Engines with a fitted calibrator override this."""
+        return float(1.0 / (1.0 + np.exp(-(score - self.match_threshold) * 20.0)))
+
+    def decide(self, score: float) -> Decision:
+        if score >= self.match_threshold:
+            return Decision.MATCH
+        if score >= self.uncertain_threshold:
+            return Decision.UNCERTAIN
+        return Decision.NO_MATCH
+
+    def rerank(self, probe: np.ndarray, candidates: dict[str, list[np.ndarray]],
+               scores: dict[str, float]) -> dict[str, float]:
+        """Refine the scores of the top candidates with their photos (geometric verification). Default: as is."""
+        return scores

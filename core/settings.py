@@ -1,0 +1,72 @@
+"""All settings in one place: environment variables (SAVEPETS_*), then a TOML config file, then defaults."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+APP_NAME = "SavePets"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_file() -> Path:
+    return Path(os.environ.get("SAVEPETS_CONFIG") or platformdirs.user_config_path(APP_NAME, appauthor=False)
+                / "config.toml")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAVEPETS_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Registry database, photos and index")
+    db_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in data_dir")
+    device_id: str | None = Field(None, description="This install's id in sync; generated on first start")
+
+    # recognition
+    engine: str = Field("auto", description="auto | learned | classical")
+    match_threshold: float | None = Field(None, description="Override the engine's operating threshold")
+    top_k: int = 5
+
+    # server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_upload_mb: int = 20
+    workers: int = 2
+    task_backend: str = Field("local", description="local (thread pool) | celery")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    rate_limit_per_minute: int = 120
+
+    # kiosk
+    camera: str = "0"
+    server_url: str | None = None
+    api_key: str | None = None
+    language: str = "ko"
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource):
+        return (init_settings, env_settings,
+                TomlConfigSettingsSource(settings_cls, toml_file=default_config_file()))
+
+    @cached_property
+    def database_url(self) -> str:
+        if self.db_url:
+            return self.db_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.data_dir / 'registry.sqlite3'}"
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
