@@ -71,17 +71,23 @@ class Engine(ABC):
     def match_threshold(self) -> float:
         """Similarity at or above which two templates are the same dog (the operating point)."""
 
+    threshold_override: float | None = None  # an admin's setting wins over the shipped operating point
+
+    @property
+    def threshold(self) -> float:
+        return self.match_threshold if self.threshold_override is None else self.threshold_override
+
     @property
     def uncertain_threshold(self) -> float:
         """Similarity at or above which a pair goes to a person for review instead of 'not registered'."""
-        return self.match_threshold - 0.1
+        return self.threshold - 0.1
 
     def probability(self, score: float) -> float:
         """Calibrated P(same dog | score). Engines with a fitted calibrator override this."""
-        return float(1.0 / (1.0 + np.exp(-(score - self.match_threshold) * 20.0)))
+        return float(1.0 / (1.0 + np.exp(-(score - self.threshold) * 20.0)))
 
     def decide(self, score: float) -> Decision:
-        if score >= self.match_threshold:
+        if score >= self.threshold:
             return Decision.MATCH
         if score >= self.uncertain_threshold:
             return Decision.UNCERTAIN

@@ -1,0 +1,148 @@
+"""What goes into and comes out of the use cases. The server reuses these as its request/response models."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from core.phone import mask_phone, normalize_phone
+from core.recognition.base import Decision
+from core.registry.models import DogStatus, Sex
+
+
+def _clean_text(value: str) -> str:
+    """NFC, trimmed, no control characters (they break receipts, logs and CSV exports)."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if any(unicodedata.category(c) in {"Cc", "Cs", "Co"} and c not in "\n\t" for c in value):
+        raise ValueError("contains control characters")
+    return value
+
+
+CleanText = Annotated[str, AfterValidator(_clean_text)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=2000)
+
+
+class OwnerIn(Strict):
+    phone: str = Field(..., max_length=32, examples=["010-1234-5678"])
+    name: CleanText = Field("", max_length=100)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str) -> str:
+        return normalize_phone(v)
+
+
+class DogIn(Strict):
+    name: CleanText = Field(..., min_length=1, max_length=100, examples=["초코"])
+    breed: CleanText = Field("", max_length=100)
+    sex: Sex = Sex.UNKNOWN
+    birth_date: date | None = None
+    neutered: bool | None = None
+    notes: CleanText = Field("", max_length=2000)
+
+    @field_validator("birth_date")
+    @classmethod
+    def _not_future(cls, v: date | None) -> date | None:
+        if v is not None and (v > date.today() or v.year < 1980):
+            raise ValueError("birth date must be in the past")
+        return v
+
+
+class DogUpdate(Strict):
+    """Only the fields given are changed."""
+
+    name: CleanText | None = Field(None, min_length=1, max_length=100)
+    breed: CleanText | None = Field(None, max_length=100)
+    sex: Sex | None = None
+    birth_date: date | None = None
+    neutered: bool | None = None
+    notes: CleanText | None = Field(None, max_length=2000)
+    status: DogStatus | None = None
+    owner_name: CleanText | None = Field(None, max_length=100)
+
+    _not_future = field_validator("birth_date")(DogIn._not_future.__func__)
+
+
+class OwnerOut(BaseModel):
+    id: str
+    phone: str
+    name: str
+
+    def masked(self) -> OwnerOut:
+        return self.model_copy(update={"phone": mask_phone(self.phone)})
+
+
+class PhotoOut(BaseModel):
+    id: str
+    sha256: str
+    position: int
+    quality: float
+
+
+class DogOut(BaseModel):
+    id: str
+    registration_number: str
+    registered_at: datetime
+    name: str
+    breed: str
+    sex: Sex
+    birth_date: date | None
+    neutered: bool | None
+    notes: str
+    status: DogStatus
+    owner: OwnerOut
+    photos: list[PhotoOut] = []
+    updated_at: datetime
+    needs_review: bool = False
+
+    def masked(self) -> DogOut:
+        return self.model_copy(update={"owner": self.owner.masked()})
+
+
+class PhotoProblem(BaseModel):
+    index: int  # 0-based position in the submitted list
+    label: str
+    reasons: list[str]  # quality reason codes, or "duplicate_photo", "disagrees", "invalid"
+    message: str
+
+
+class RegisterResult(BaseModel):
+    dog: DogOut
+    owner_existed: bool
+
+
+class CandidateOut(BaseModel):
+    dog: DogOut
+    score: float
+    probability: float
+    decision: Decision
+
+
+class LookupResult(BaseModel):
+    decision: Decision
+    match: CandidateOut | None = None  # the best candidate when decision is match or uncertain
+    candidates: list[CandidateOut] = []
+    quality: float
+    engine: str
+    elapsed_ms: float
+
+    def masked(self) -> LookupResult:
+        mask = (lambda c: c.model_copy(update={"dog": c.dog.masked()}))
+        return self.model_copy(update={"match": mask(self.match) if self.match else None,
+                                       "candidates": [mask(c) for c in self.candidates]})
+
+
+class PhotoCheck(BaseModel):
+    """The kiosk's on-the-spot check of one registration photo."""
+
+    ok: bool
+    quality: float
+    reasons: list[str]
+    message: str
+    already_registered: CandidateOut | None = None

@@ -1,0 +1,449 @@
+"""The use cases every face calls: register, look up, and manage dogs and owners.
+
+`SavePets` holds the registry database, the photo store, the recognition engine and the gallery index
+derived from the registry. It knows nothing of Qt or HTTP.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from core.errors import AlreadyRegistered, InvalidInput, NotFound, PhotosRejected
+from core.numbers import registration_number
+from core.phone import normalize_phone
+from core.photos import Photo, PhotoStore
+from core.recognition.base import Decision, Engine
+from core.recognition.gallery import Gallery
+from core.registry.db import Database
+from core.registry.models import Dog, DogStatus, NosePhoto, NoseTemplate, Outbox, Owner, ReviewFlag, utcnow
+from core.schemas import (CandidateOut, DogIn, DogOut, DogUpdate, LookupResult, OwnerIn, OwnerOut, PhotoCheck,
+                          PhotoOut, PhotoProblem, RegisterResult)
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REQUIRED_PHOTOS = 5
+RERANK_TOP = 3
+
+
+class SavePets:
+    def __init__(self, settings: Settings | None = None, engine: Engine | None = None,
+                 database: Database | None = None):
+        self.settings = settings or Settings()
+        self.db = database or Database(self.settings.database_url)
+        self.store = PhotoStore(self.settings.photo_dir)
+        if engine is None:
+            from core.recognition.factory import load_engine
+
+            engine = load_engine(self.settings.engine)
+        self.engine = engine
+        if self.settings.match_threshold is not None:
+            self.engine.threshold_override = self.settings.match_threshold
+        self.device_id = self.settings.device_id or self.db.device_id()
+        self._gallery: Gallery | None = None
+        self._gallery_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one local writer at a time: SQLite allows no more anyway
+        self.on_change: list[Callable[[str], None]] = []  # called with a dog id after each committed change
+
+    # ----------------------------------------------------------------- gallery (derived from the registry)
+    @property
+    def gallery(self) -> Gallery:
+        with self._gallery_lock:
+            if self._gallery is None:
+                self._gallery = self._load_gallery()
+            return self._gallery
+
+    def _templates_stamp(self, s: Session) -> str:
+        e = self.engine
+        count, newest = s.execute(
+            select(func.count(NoseTemplate.id), func.max(NoseTemplate.updated_at)).where(
+                NoseTemplate.model_name == e.name, NoseTemplate.model_version == e.version)).one()
+        deleted = s.scalar(select(func.count(Dog.id)).where(Dog.deleted_at.is_not(None)))
+        return f"{e.name}:{e.version}:{count}:{newest}:{deleted}"
+
+    def _load_gallery(self) -> Gallery:
+        self.ensure_templates()
+        with self.db.sessions() as s:
+            stamp = self._templates_stamp(s)
+        index_dir = self.settings.index_dir
+        g = Gallery.load(index_dir, stamp, self.engine.dim) if not self.db.url.endswith(":memory:") else None
+        if g is not None:
+            return g
+        g = Gallery(self.engine.dim)
+        self._fill_gallery(g)
+        try:
+            g.save(index_dir, stamp)
+        except OSError as exc:  # a read-only data folder still works, only slower to start
+            log.warning("could not save the gallery index: %s", exc)
+        return g
+
+    def _live_templates(self):
+        e = self.engine
+        return (select(NoseTemplate.id, NoseTemplate.dog_id, NoseTemplate.vector)
+                .join(Dog, Dog.id == NoseTemplate.dog_id)
+                .where(NoseTemplate.model_name == e.name, NoseTemplate.model_version == e.version,
+                       NoseTemplate.deleted_at.is_(None), Dog.deleted_at.is_(None)))
+
+    def _fill_gallery(self, g: Gallery, only_missing: bool = False) -> int:
+        added = 0
+        with self.db.sessions() as s:
+            rows = s.execute(self._live_templates()).all()
+        for batch in itertools.batched(rows, 4096):
+            batch = [r for r in batch if not (only_missing and r.id in g)]
+            if batch:
+                vecs = np.stack([np.frombuffer(r.vector, np.float32) for r in batch])
+                g.add([r.id for r in batch], [r.dog_id for r in batch], vecs)
+                added += len(batch)
+        return added
+
+    def refresh_gallery(self) -> None:
+        """Bring the gallery in step with the registry after changes made elsewhere (sync, other servers)."""
+        with self._gallery_lock:
+            if self._gallery is None:
+                return
+            g = self._gallery
+            with self.db.sessions() as s:
+                live = set(s.scalars(self._live_templates().with_only_columns(NoseTemplate.id)))
+            gone = [k for k in list(g._id_of) if k not in live]
+            g.remove(gone)
+            self._fill_gallery(g, only_missing=True)
+
+    def ensure_templates(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Make templates with the current engine for photos that lack one (after a model change or a pull)."""
+        e = self.engine
+        have = select(NoseTemplate.photo_id).where(NoseTemplate.model_name == e.name,
+                                                   NoseTemplate.model_version == e.version)
+        with self.db.sessions() as s:
+            todo = s.execute(select(NosePhoto.id, NosePhoto.dog_id, NosePhoto.sha256, NosePhoto.quality)
+                             .where(NosePhoto.deleted_at.is_(None), NosePhoto.id.not_in(have))).all()
+        made = 0
+        for batch in itertools.batched(todo, 32):
+            usable = [r for r in batch if self.store.exists(r.sha256)]
+            if not usable:
+                continue
+            vecs = e.embed([self.store.load(r.sha256).image for r in usable])
+            with self.db.session() as s:
+                for r, v in zip(usable, vecs, strict=True):
+                    s.add(NoseTemplate(photo_id=r.id, dog_id=r.dog_id, model_name=e.name, model_version=e.version,
+                                       dim=e.dim, vector=v.astype(np.float32).tobytes(), quality=r.quality,
+                                       origin_device=self.device_id))
+            made += len(usable)
+            if progress:
+                progress(made, len(todo))
+        return made
+
+    # ----------------------------------------------------------------- recognition helpers
+    def _search(self, vector: np.ndarray, probe: np.ndarray | None = None) -> list[tuple[str, float]]:
+        found = self.gallery.search(vector, k=max(self.settings.top_k, RERANK_TOP))
+        if probe is None or not found:
+            return found
+        top = dict(found[:RERANK_TOP])
+        with self.db.sessions() as s:
+            rows = s.execute(select(NosePhoto.dog_id, NosePhoto.sha256)
+                             .where(NosePhoto.dog_id.in_(top), NosePhoto.deleted_at.is_(None))).all()
+        photos: dict[str, list[np.ndarray]] = {}
+        for r in rows:
+            if self.store.exists(r.sha256):
+                photos.setdefault(r.dog_id, []).append(self.store.load(r.sha256).image)
+        rescored = self.engine.rerank(probe, photos, top)
+        merged = {**dict(found), **rescored}
+        return sorted(merged.items(), key=lambda kv: -kv[1])
+
+    def _candidates(self, s: Session, found: Sequence[tuple[str, float]]) -> list[CandidateOut]:
+        dogs = {d.id: d for d in s.scalars(select(Dog).options(selectinload(Dog.owner), selectinload(Dog.photos))
+                                           .where(Dog.id.in_([d for d, _ in found])))}
+        out = []
+        for dog_id, score in found:
+            if dog_id in dogs:
+                out.append(CandidateOut(dog=self._dog_out(s, dogs[dog_id]), score=round(score, 4),
+                                        probability=round(self.engine.probability(score), 4),
+                                        decision=self.engine.decide(score)))
+        return out
+
+    # ----------------------------------------------------------------- look up
+    def lookup(self, photo: Photo) -> LookupResult:
+        t0 = time.perf_counter()
+        quality = self.engine.quality(photo.image)
+        if not quality.ok:
+            raise PhotosRejected(f"{photo.label}: {quality.describe()}",
+                                 problems=[PhotoProblem(index=0, label=photo.label, reasons=list(quality.reasons),
+                                                        message=quality.describe()).model_dump()])
+        vector = self.engine.embed([photo.image])[0]
+        found = self._search(vector, probe=photo.image)[: self.settings.top_k]
+        with self.db.sessions() as s:
+            candidates = self._candidates(s, found)
+        best = candidates[0] if candidates else None
+        decision = best.decision if best else Decision.NO_MATCH
+        return LookupResult(decision=decision, match=best if decision != Decision.NO_MATCH else None,
+                            candidates=candidates, quality=round(quality.score, 3), engine=self._engine_label(),
+                            elapsed_ms=round((time.perf_counter() - t0) * 1000, 1))
+
+    def _engine_label(self) -> str:
+        return f"{self.engine.name} {self.engine.version}"
+
+    def check_photo(self, photo: Photo) -> PhotoCheck:
+        """One registration photo, checked on the spot: usable? already registered?"""
+        quality = self.engine.quality(photo.image)
+        if not quality.ok:
+            return PhotoCheck(ok=False, quality=quality.score, reasons=list(quality.reasons),
+                              message=quality.describe())
+        vector = self.engine.embed([photo.image])[0]
+        found = [(d, sc) for d, sc in self.gallery.search(vector, k=1) if self.engine.decide(sc) == Decision.MATCH]
+        if found:
+            with self.db.sessions() as s:
+                match = self._candidates(s, found)[0]
+            return PhotoCheck(ok=False, quality=quality.score, reasons=["already_registered"],
+                              message=f"already registered as {match.dog.name} ({match.dog.registration_number})",
+                              already_registered=match)
+        return PhotoCheck(ok=True, quality=quality.score, reasons=[], message="good")
+
+    # ----------------------------------------------------------------- register
+    def register(self, owner: OwnerIn, dog: DogIn, photos: Sequence[Photo],
+                 registered_at: datetime | None = None) -> RegisterResult:
+        vectors, qualities = self._check_registration_photos(photos)
+        self._refuse_if_registered(photos, vectors)
+        registered_at = registered_at or utcnow()
+        for attempt in range(5):  # a concurrent writer may take the same phone or number first
+            try:
+                with self._write_lock:
+                    result = self._write_registration(owner, dog, photos, vectors, qualities, registered_at)
+                break
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+                log.info("registration raced with another writer; retrying")
+        self._gallery_add(result.dog.id)
+        self._changed(result.dog.id)
+        return result
+
+    def _check_registration_photos(self, photos: Sequence[Photo]) -> tuple[np.ndarray, list[float]]:
+        if len(photos) != REQUIRED_PHOTOS:
+            raise PhotosRejected(f"Registration needs exactly {REQUIRED_PHOTOS} nose photos; got {len(photos)}.",
+                                 count=len(photos))
+        problems: list[PhotoProblem] = []
+        seen: dict[str, int] = {}
+        qualities = []
+        for i, p in enumerate(photos):
+            q = self.engine.quality(p.image)
+            qualities.append(q.score)
+            if not q.ok:
+                problems.append(PhotoProblem(index=i, label=p.label, reasons=list(q.reasons), message=q.describe()))
+            elif p.sha256 in seen:
+                problems.append(PhotoProblem(index=i, label=p.label, reasons=["duplicate_photo"],
+                                             message=f"the same file as photo {seen[p.sha256] + 1}"))
+            seen.setdefault(p.sha256, i)
+        if problems:
+            raise PhotosRejected(_problems_message(problems), problems=[x.model_dump() for x in problems])
+        vectors = self.engine.embed([p.image for p in photos])
+        sims = vectors @ vectors.T
+        np.fill_diagonal(sims, -1.0)
+        # Each photo must look like at least one other: one stray photo of another dog (or of no nose) fails,
+        # while the natural spread of five photos of one nose passes.
+        agree = self.engine.uncertain_threshold
+        strays = [i for i in range(len(photos)) if sims[i].max() < agree]
+        if strays:
+            problems = [PhotoProblem(index=i, label=photos[i].label, reasons=["disagrees"],
+                                     message="does not look like the same nose as the other photos")
+                        for i in strays]
+            raise PhotosRejected(_problems_message(problems), problems=[x.model_dump() for x in problems])
+        return vectors, qualities
+
+    def _refuse_if_registered(self, photos: Sequence[Photo], vectors: np.ndarray) -> None:
+        best: tuple[str, float] | None = None
+        for photo, vector in zip(photos, vectors, strict=True):
+            for dog_id, score in self._search(vector, probe=photo.image)[:1]:
+                if self.engine.decide(score) == Decision.MATCH and (best is None or score > best[1]):
+                    best = (dog_id, score)
+        if best:
+            with self.db.sessions() as s:
+                match = self._candidates(s, [best])[0]
+            raise AlreadyRegistered(
+                f"This dog is already registered as {match.dog.name} ({match.dog.registration_number}).",
+                match=match.masked().model_dump(mode="json"))
+
+    def _write_registration(self, owner_in: OwnerIn, dog_in: DogIn, photos: Sequence[Photo], vectors: np.ndarray,
+                            qualities: list[float], registered_at: datetime) -> RegisterResult:
+        written: list[str] = []
+        try:
+            with self.db.session() as s:
+                owner = s.scalar(select(Owner).where(Owner.phone == owner_in.phone))
+                owner_existed = owner is not None
+                if owner is None:
+                    owner = Owner(phone=owner_in.phone, name=owner_in.name, origin_device=self.device_id)
+                    s.add(owner)
+                elif owner_in.name and not owner.name:
+                    owner.name = owner_in.name
+                if owner.deleted_at is not None:
+                    owner.deleted_at = None
+                s.flush()
+                number = registration_number(
+                    registered_at, dog_in.name, owner.phone,
+                    taken=lambda n: s.scalar(select(Dog.id).where(Dog.registration_number == n)) is not None)
+                dog = Dog(owner_id=owner.id, registration_number=number, registered_at=registered_at,
+                          origin_device=self.device_id, **dog_in.model_dump())
+                s.add(dog)
+                s.flush()
+                for i, (photo, vector, q) in enumerate(zip(photos, vectors, qualities, strict=True)):
+                    sha, new = self.store.put(photo.data)
+                    if new:
+                        written.append(sha)
+                    h, w = photo.shape
+                    row = NosePhoto(dog_id=dog.id, sha256=sha, path=self.store.relpath(sha), width=w, height=h,
+                                    quality=q, position=i, origin_device=self.device_id)
+                    s.add(row)
+                    s.flush()
+                    s.add(NoseTemplate(photo_id=row.id, dog_id=dog.id, model_name=self.engine.name,
+                                       model_version=self.engine.version, dim=self.engine.dim,
+                                       vector=vector.astype(np.float32).tobytes(), quality=q,
+                                       origin_device=self.device_id))
+                s.flush()
+                self._record(s, "dog", dog.id, "upsert")
+                out = RegisterResult(dog=self._dog_out(s, dog), owner_existed=owner_existed)
+        except BaseException:
+            for sha in written:  # nothing of a failed registration stays behind, files included
+                self.store.remove(sha)
+            raise
+        return out
+
+    def _gallery_add(self, dog_id: str) -> None:
+        with self._gallery_lock:
+            if self._gallery is None:
+                return
+            with self.db.sessions() as s:
+                rows = s.execute(self._live_templates().where(NoseTemplate.dog_id == dog_id)).all()
+            if rows:
+                self._gallery.add([r.id for r in rows], [r.dog_id for r in rows],
+                                  np.stack([np.frombuffer(r.vector, np.float32) for r in rows]))
+
+    def _record(self, s: Session, entity: str, entity_id: str, op: str) -> None:
+        """An outbox entry in the same transaction as the change, so sync never misses one."""
+        s.add(Outbox(entity=entity, entity_id=entity_id, op=op))
+
+    def _changed(self, dog_id: str) -> None:
+        for callback in list(self.on_change):
+            try:
+                callback(dog_id)
+            except Exception:  # a listener must never undo a committed change
+                log.exception("change listener failed")
+
+    # ----------------------------------------------------------------- dogs and owners
+    def _dog_out(self, s: Session, dog: Dog) -> DogOut:
+        needs_review = s.scalar(select(func.count(ReviewFlag.id)).where(
+            or_(ReviewFlag.dog_id == dog.id, ReviewFlag.other_dog_id == dog.id), ReviewFlag.resolved.is_(False),
+            ReviewFlag.deleted_at.is_(None))) > 0
+        return DogOut(
+            id=dog.id, registration_number=dog.registration_number, registered_at=dog.registered_at,
+            name=dog.name, breed=dog.breed, sex=dog.sex, birth_date=dog.birth_date, neutered=dog.neutered,
+            notes=dog.notes, status=dog.status, updated_at=dog.updated_at, needs_review=needs_review,
+            owner=OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name),
+            photos=[PhotoOut(id=p.id, sha256=p.sha256, position=p.position, quality=p.quality)
+                    for p in dog.photos if p.deleted_at is None])
+
+    def _find_dog(self, s: Session, key: str) -> Dog:
+        """By id or by registration number; deleted dogs are not found."""
+        dog = s.scalar(select(Dog).options(selectinload(Dog.owner), selectinload(Dog.photos))
+                       .where(or_(Dog.id == key, Dog.registration_number == key), Dog.deleted_at.is_(None)))
+        if dog is None:
+            raise NotFound(f"No dog with id or registration number {key!r}.", key=key)
+        return dog
+
+    def get_dog(self, key: str) -> DogOut:
+        with self.db.sessions() as s:
+            return self._dog_out(s, self._find_dog(s, key))
+
+    def update_dog(self, key: str, changes: DogUpdate) -> DogOut:
+        fields = changes.model_dump(exclude_unset=True)
+        if not fields:
+            raise InvalidInput("Nothing to change.")
+        with self._write_lock, self.db.session() as s:
+            dog = self._find_dog(s, key)
+            owner_name = fields.pop("owner_name", None)
+            if owner_name is not None:
+                dog.owner.name = owner_name
+            for name, value in fields.items():
+                if value is None and name in {"name", "breed", "notes", "sex", "status"}:
+                    raise InvalidInput(f"{name} cannot be empty.")
+                setattr(dog, name, value)
+            dog.updated_at = utcnow()
+            self._record(s, "dog", dog.id, "upsert")
+            s.flush()
+            out = self._dog_out(s, dog)
+        self._changed(out.id)
+        return out
+
+    def set_status(self, key: str, status: DogStatus) -> DogOut:
+        return self.update_dog(key, DogUpdate(status=status))
+
+    def delete_dog(self, key: str) -> DogOut:
+        """Soft delete: the tombstone syncs; photos and templates stay on disk until purged."""
+        with self._write_lock, self.db.session() as s:
+            dog = self._find_dog(s, key)
+            now = utcnow()
+            dog.deleted_at = now
+            dog.updated_at = now
+            for t in s.scalars(select(NoseTemplate).where(NoseTemplate.dog_id == dog.id)):
+                t.deleted_at = now
+            self._record(s, "dog", dog.id, "delete")
+            out = self._dog_out(s, dog)
+        with self._gallery_lock:
+            if self._gallery is not None:
+                self._gallery.remove_dog(out.id)
+        self._changed(out.id)
+        return out
+
+    def list_dogs(self, query: str | None = None, phone: str | None = None, status: DogStatus | None = None,
+                  limit: int = 50, offset: int = 0) -> list[DogOut]:
+        """Search by name, registration number or owner phone (any format), newest first."""
+        stmt = (select(Dog).join(Owner).options(selectinload(Dog.owner), selectinload(Dog.photos))
+                .where(Dog.deleted_at.is_(None)))
+        if phone:
+            stmt = stmt.where(Owner.phone == normalize_phone(phone))
+        if status:
+            stmt = stmt.where(Dog.status == status)
+        if query and query.strip():
+            q = query.strip()
+            like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conds = [Dog.name.like(like, escape="\\"), Dog.registration_number.like(like, escape="\\"),
+                     Owner.name.like(like, escape="\\")]
+            digits = "".join(c for c in q if c.isdigit())
+            if len(digits) >= 4:
+                conds.append(Owner.phone.like(f"%{digits[-8:]}%"))
+            stmt = stmt.where(or_(*conds))
+        stmt = stmt.order_by(Dog.registered_at.desc(), Dog.id).limit(max(1, min(limit, 500))).offset(max(0, offset))
+        with self.db.sessions() as s:
+            return [self._dog_out(s, d) for d in s.scalars(stmt)]
+
+    def find_owner(self, phone: str) -> OwnerOut | None:
+        with self.db.sessions() as s:
+            o = s.scalar(select(Owner).where(Owner.phone == normalize_phone(phone), Owner.deleted_at.is_(None)))
+            return OwnerOut(id=o.id, phone=o.phone, name=o.name) if o else None
+
+    def photo_bytes(self, sha256: str) -> bytes:
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256) or not self.store.exists(sha256):
+            raise NotFound("No such photo.", sha256=sha256)
+        return self.store.get(sha256)
+
+    def counts(self) -> dict[str, int]:
+        with self.db.sessions() as s:
+            return {"dogs": s.scalar(select(func.count(Dog.id)).where(Dog.deleted_at.is_(None))),
+                    "owners": s.scalar(select(func.count(Owner.id)).where(Owner.deleted_at.is_(None))),
+                    "templates": len(self.gallery)}
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def _problems_message(problems: Sequence[PhotoProblem]) -> str:
+    return "Some photos cannot be used: " + "; ".join(f"photo {p.index + 1} ({p.label}): {p.message}"
+                                                       for p in problems)
+
