@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from core.errors import InvalidInput
 
@@ -53,7 +53,7 @@ def registration_number(registered_at: datetime, dog_name: str, phone_e164: str,
                         taken: Callable[[str], bool]) -> str:
     """`taken(number)` says whether a number is in use already; the first free one is returned."""
     if registered_at.tzinfo is None:
-        registered_at = registered_at.replace(tzinfo=timezone.utc)
+        registered_at = registered_at.replace(tzinfo=UTC)
     base = registered_at.astimezone(KST).strftime("%y%m%d%H%M") + name_initials(dog_name) + phone_e164[-4:]
     candidate, n = base, 1
     while taken(candidate):

@@ -6,7 +6,6 @@ derived from the registry. It knows nothing of Qt or HTTP.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
@@ -26,8 +25,19 @@ from core.recognition.base import Decision, Engine
 from core.recognition.gallery import Gallery
 from core.registry.db import Database
 from core.registry.models import Dog, DogStatus, NosePhoto, NoseTemplate, Outbox, Owner, ReviewFlag, utcnow
-from core.schemas import (CandidateOut, DogIn, DogOut, DogUpdate, LookupResult, OwnerIn, OwnerOut, PhotoCheck,
-                          PhotoOut, PhotoProblem, RegisterResult)
+from core.schemas import (
+    CandidateOut,
+    DogIn,
+    DogOut,
+    DogUpdate,
+    LookupResult,
+    OwnerIn,
+    OwnerOut,
+    PhotoCheck,
+    PhotoOut,
+    PhotoProblem,
+    RegisterResult,
+)
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -98,7 +108,7 @@ class SavePets:
         added = 0
         with self.db.sessions() as s:
             rows = s.execute(self._live_templates()).all()
-        for batch in itertools.batched(rows, 4096):
+        for batch in _batched(rows, 4096):
             batch = [r for r in batch if not (only_missing and r.id in g)]
             if batch:
                 vecs = np.stack([np.frombuffer(r.vector, np.float32) for r in batch])
@@ -127,7 +137,7 @@ class SavePets:
             todo = s.execute(select(NosePhoto.id, NosePhoto.dog_id, NosePhoto.sha256, NosePhoto.quality)
                              .where(NosePhoto.deleted_at.is_(None), NosePhoto.id.not_in(have))).all()
         made = 0
-        for batch in itertools.batched(todo, 32):
+        for batch in _batched(todo, 32):
             usable = [r for r in batch if self.store.exists(r.sha256)]
             if not usable:
                 continue
@@ -447,3 +457,7 @@ def _problems_message(problems: Sequence[PhotoProblem]) -> str:
     return "Some photos cannot be used: " + "; ".join(f"photo {p.index + 1} ({p.label}): {p.message}"
                                                        for p in problems)
 
+
+def _batched(items: Sequence, n: int):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]

@@ -5,16 +5,31 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Enum, Float, ForeignKey, Index, Integer,
-                        LargeBinary, String, Text, TypeDecorator, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_id() -> str:
@@ -37,10 +52,10 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
-        return value.replace(tzinfo=timezone.utc) if value is not None else None
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 # Large enough for a vector of 1024 float32 on MySQL (BLOB is 64 KB, so no MEDIUMBLOB needed).
@@ -74,6 +89,11 @@ class DogStatus(str, enum.Enum):
     DECEASED = "deceased"
 
 
+def _enum(cls: type[enum.Enum]) -> Enum:
+    """Stored as the value string ('male'), portable across SQLite and MySQL."""
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
 class Owner(SyncedMixin, Base):
     __tablename__ = "owners"
 
@@ -91,14 +111,11 @@ class Dog(SyncedMixin, Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     breed: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-    sex: Mapped[Sex] = mapped_column(Enum(Sex, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
-                                     nullable=False, default=Sex.UNKNOWN)
+    sex: Mapped[Sex] = mapped_column(_enum(Sex), nullable=False, default=Sex.UNKNOWN)
     birth_date: Mapped[date | None] = mapped_column(Date)
     neutered: Mapped[bool | None] = mapped_column(Boolean)
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    status: Mapped[DogStatus] = mapped_column(
-        Enum(DogStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
-        nullable=False, default=DogStatus.HOME)
+    status: Mapped[DogStatus] = mapped_column(_enum(DogStatus), nullable=False, default=DogStatus.HOME)
 
     owner: Mapped[Owner] = relationship(back_populates="dogs")
     photos: Mapped[list[NosePhoto]] = relationship(back_populates="dog", order_by="NosePhoto.position")

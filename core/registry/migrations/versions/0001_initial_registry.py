@@ -4,10 +4,11 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-26 08:25:56.318063
 """
-from alembic import op
 import sqlalchemy as sa
-import core.registry.models
+from alembic import op
 from sqlalchemy.dialects import mysql
+
+import core.registry.models
 
 revision = '0001'
 down_revision = None

@@ -1,0 +1,268 @@
+"""The `savepets` command: every mode of the one install (kiosk, server, registry tools, engine tools)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core import __version__
+from core.errors import AlreadyRegistered, NotFound, SavePetsError
+
+app = typer.Typer(help="SavePets: register dogs by their nose print and find them again.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+dogs_app = typer.Typer(help="Browse and edit the registry.", no_args_is_help=True)
+db_app = typer.Typer(help="Registry database maintenance.", no_args_is_help=True)
+app.add_typer(dogs_app, name="dogs")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_INVALID, EXIT_DUPLICATE, EXIT_NOT_FOUND = 2, 3, 4
+
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: SQLite in the data folder)",
+                                              envvar="SAVEPETS_DB_URL")]
+DataOption = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (photos, index, SQLite)",
+                                                 envvar="SAVEPETS_DATA_DIR")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"savepets {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Show the version and exit")] = False,
+          verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def settings_for(db: str | None, data_dir: Path | None, **extra):
+    from core.settings import Settings
+
+    values = {k: v for k, v in {"db_url": db, "data_dir": data_dir, **extra}.items() if v is not None}
+    return Settings(**values)
+
+
+@contextmanager
+def service(db: str | None, data_dir: Path | None, **extra):
+    """The core service, with every core error turned into a message and an exit code."""
+    from core.usecases import SavePets
+
+    with errors_to_exit():
+        with err.status("Loading the registry and the recognition engine…"):
+            sp = SavePets(settings_for(db, data_dir, **extra))
+        try:
+            yield sp
+        finally:
+            sp.close()
+
+
+@contextmanager
+def errors_to_exit():
+    try:
+        yield
+    except AlreadyRegistered as exc:
+        err.print(f"[bold red]Refused:[/] {exc.message}")
+        raise typer.Exit(EXIT_DUPLICATE) from None
+    except NotFound as exc:
+        err.print(f"[bold red]Not found:[/] {exc.message}")
+        raise typer.Exit(EXIT_NOT_FOUND) from None
+    except SavePetsError as exc:
+        err.print(f"[bold red]Error:[/] {exc.message}")
+        raise typer.Exit(EXIT_INVALID) from None
+    except ValueError as exc:  # pydantic ValidationError is a ValueError
+        err.print(f"[bold red]Invalid input:[/] {_validation_message(exc)}")
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def _validation_message(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in errors())
+    return str(exc)
+
+
+def _read_photos(paths: list[Path]):
+    from core.photos import read_photo_file
+
+    return [read_photo_file(p) for p in paths]
+
+
+def _print_dog(dog, title: str | None = None) -> None:
+    t = Table(show_header=False, title=title, title_justify="left")
+    t.add_row("Registration number", f"[bold]{dog.registration_number}[/]")
+    t.add_row("Name", dog.name)
+    t.add_row("Breed", dog.breed or "-")
+    t.add_row("Sex", dog.sex.value)
+    t.add_row("Birth date", str(dog.birth_date or "-"))
+    t.add_row("Neutered", {True: "yes", False: "no", None: "-"}[dog.neutered])
+    t.add_row("Status", dog.status.value)
+    t.add_row("Owner", f"{dog.owner.name or '-'}  {_phone(dog.owner.phone)}")
+    t.add_row("Registered", dog.registered_at.astimezone().strftime("%Y-%m-%d %H:%M"))
+    if dog.notes:
+        t.add_row("Notes", dog.notes)
+    if dog.needs_review:
+        t.add_row("Review", "[yellow]possible duplicate of another registration[/]")
+    t.add_row("Id", dog.id)
+    out.print(t)
+
+
+def _phone(e164: str) -> str:
+    from core.phone import display_phone
+
+    return display_phone(e164) if e164.startswith("+") else e164
+
+
+@app.command()
+def register(
+    photos: Annotated[list[Path], typer.Argument(help="Exactly 5 nose photos of the dog", show_default=False)],
+    name: Annotated[str, typer.Option("--name", help="The dog's name")],
+    phone: Annotated[str, typer.Option("--phone", help="Owner's phone, e.g. 010-1234-5678")],
+    owner: Annotated[str, typer.Option("--owner", help="Owner's name")] = "",
+    breed: Annotated[str, typer.Option(help="Breed")] = "",
+    sex: Annotated[str, typer.Option(help="male, female or unknown")] = "unknown",
+    birth_date: Annotated[str | None, typer.Option("--birth-date", help="YYYY-MM-DD")] = None,
+    neutered: Annotated[bool | None, typer.Option("--neutered/--not-neutered", help="Neutered?")] = None,
+    notes: Annotated[str, typer.Option(help="Free notes")] = "",
+    db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False,
+) -> None:
+    """Register a dog from 5 nose photos. Refuses a dog that is already registered."""
+    from core.schemas import DogIn, OwnerIn
+
+    with errors_to_exit():
+        owner_in = OwnerIn(phone=phone, name=owner)
+        dog_in = DogIn(name=name, breed=breed, sex=sex, birth_date=birth_date, neutered=neutered, notes=notes)
+        images = _read_photos(photos)
+    with service(db, data_dir) as sp:
+        result = sp.register(owner_in, dog_in, images)
+    if as_json:
+        print(result.model_dump_json(indent=2))
+        return
+    out.print("[bold green]Registered.[/]" + (" (existing owner)" if result.owner_existed else ""))
+    _print_dog(result.dog)
+
+
+@app.command()
+def lookup(
+    photo: Annotated[Path, typer.Argument(help="One nose photo", show_default=False)],
+    db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False,
+) -> None:
+    """Identify a dog from one nose photo. Exit code 0 when found, 4 when not registered."""
+    with errors_to_exit():
+        image = _read_photos([photo])[0]
+    with service(db, data_dir) as sp:
+        result = sp.lookup(image)
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    elif result.decision.value == "match":
+        out.print(f"[bold green]Found[/] (confidence {result.match.probability:.0%}, score {result.match.score:.3f})")
+        _print_dog(result.match.dog)
+    elif result.decision.value == "uncertain":
+        out.print(f"[bold yellow]Possible match — check by eye[/] (confidence {result.match.probability:.0%})")
+        _print_dog(result.match.dog)
+    else:
+        out.print("[bold]Not registered.[/] No dog in the registry matches this nose.")
+    if result.decision.value == "no_match":
+        raise typer.Exit(EXIT_NOT_FOUND)
+
+
+@dogs_app.command("list")
+def dogs_list(
+    query: Annotated[str | None, typer.Argument(help="Name, registration number or phone")] = None,
+    phone: Annotated[str | None, typer.Option(help="Only this owner's dogs")] = None,
+    status: Annotated[str | None, typer.Option(help="home, lost, found or deceased")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False,
+) -> None:
+    """List registered dogs, newest first."""
+    from core.registry.models import DogStatus
+
+    with errors_to_exit():
+        status_v = DogStatus(status) if status else None
+    with service(db, data_dir) as sp:
+        dogs = sp.list_dogs(query=query, phone=phone, status=status_v, limit=limit)
+    if as_json:
+        print(json.dumps([d.model_dump(mode="json") for d in dogs], ensure_ascii=False, indent=2))
+        return
+    t = Table("Registration number", "Name", "Breed", "Status", "Owner", "Phone")
+    for d in dogs:
+        t.add_row(d.registration_number, d.name, d.breed, d.status.value, d.owner.name, _phone(d.owner.phone))
+    out.print(t if dogs else "No dogs found.")
+
+
+@dogs_app.command("show")
+def dogs_show(key: Annotated[str, typer.Argument(help="Registration number or id")],
+              db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
+    """Show one dog."""
+    with service(db, data_dir) as sp:
+        dog = sp.get_dog(key)
+    if as_json:
+        print(dog.model_dump_json(indent=2))
+    else:
+        _print_dog(dog)
+
+
+@dogs_app.command("status")
+def dogs_status(key: Annotated[str, typer.Argument(help="Registration number or id")],
+                status: Annotated[str, typer.Argument(help="home, lost, found or deceased")],
+                db: DbOption = None, data_dir: DataOption = None) -> None:
+    """Report a dog lost, found, home or deceased."""
+    from core.registry.models import DogStatus
+
+    with errors_to_exit():
+        value = DogStatus(status)
+    with service(db, data_dir) as sp:
+        dog = sp.set_status(key, value)
+    out.print(f"{dog.name} ({dog.registration_number}) is now {dog.status.value}.")
+
+
+@dogs_app.command("delete")
+def dogs_delete(key: Annotated[str, typer.Argument(help="Registration number or id")],
+                yes: Annotated[bool, typer.Option("--yes", help="Do not ask")] = False,
+                db: DbOption = None, data_dir: DataOption = None) -> None:
+    """Remove a dog from the registry (kept as a tombstone for sync)."""
+    with service(db, data_dir) as sp:
+        dog = sp.get_dog(key)
+        if not yes and not (sys.stdin.isatty() and typer.confirm(f"Delete {dog.name} ({dog.registration_number})?")):
+            err.print("Not deleted (use --yes to confirm without a prompt).")
+            raise typer.Exit(1)
+        sp.delete_dog(key)
+    out.print(f"Deleted {dog.name} ({dog.registration_number}).")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None, data_dir: DataOption = None) -> None:
+    """Create the registry database or upgrade it to the newest schema."""
+    from core.registry.db import Database
+
+    settings = settings_for(db, data_dir)
+    with errors_to_exit():
+        database = Database(settings.database_url)
+    out.print(f"Database at revision {database.current_revision()}: {_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
