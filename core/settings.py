@@ -56,7 +56,7 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource, *_sources: PydanticBaseSettingsSource):
+                                   env_settings: PydanticBaseSettingsSource, **_other_sources):
         return (init_settings, env_settings,
                 TomlConfigSettingsSource(settings_cls, toml_file=default_config_file()))
 
