@@ -15,7 +15,8 @@ _HANGUL_FIRST, _HANGUL_LAST, _PER_INITIAL = 0xAC00, 0xD7A3, 21 * 28
 
 
 def name_initials(name: str) -> str:
-    """초성 of each Hangul syllable, uppercase first letter of each Latin word, digits kept; the rest dropped.
+    """초성 of each Hangul syllable, uppercase first letter of each Latin word; digits, emoji
+    and punctuation dropped.
 
     초코 -> ㅊㅋ, 'Max Power' -> MP, '초코 Max' -> ㅊㅋM, 'Bella🐶' -> B.
     """
@@ -36,9 +37,6 @@ def name_initials(name: str) -> str:
             elif ch.isascii() and ch.isalpha():
                 if at_word_start:
                     out.append(ch.upper())
-                at_word_start = False
-            elif ch.isdigit() and ch.isascii():
-                out.append(ch)
                 at_word_start = False
             elif ch.isalpha():  # other scripts: first letter of the word
                 if at_word_start:

@@ -46,7 +46,9 @@ def decode_photo(data: bytes, label: str = "photo") -> Photo:
         with Image.open(io.BytesIO(data)) as probe:  # reads the header only
             width, height = probe.size
             fmt = probe.format
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise InvalidPhoto(f"{label}: the image is too large; at most 40 megapixels.", photo=label) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise InvalidPhoto(f"{label}: not an image (JPEG or PNG expected).", photo=label) from exc
     if fmt not in {"JPEG", "PNG", "WEBP", "BMP"}:
         raise InvalidPhoto(f"{label}: {fmt} images are not supported; use JPEG or PNG.", photo=label)

@@ -123,6 +123,9 @@ class CandidateOut(BaseModel):
     probability: float
     decision: Decision
 
+    def masked(self) -> CandidateOut:
+        return self.model_copy(update={"dog": self.dog.masked()})
+
 
 class LookupResult(BaseModel):
     decision: Decision
@@ -133,9 +136,8 @@ class LookupResult(BaseModel):
     elapsed_ms: float
 
     def masked(self) -> LookupResult:
-        mask = (lambda c: c.model_copy(update={"dog": c.dog.masked()}))
-        return self.model_copy(update={"match": mask(self.match) if self.match else None,
-                                       "candidates": [mask(c) for c in self.candidates]})
+        return self.model_copy(update={"match": self.match.masked() if self.match else None,
+                                       "candidates": [c.masked() for c in self.candidates]})
 
 
 class PhotoCheck(BaseModel):
