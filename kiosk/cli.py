@@ -254,6 +254,30 @@ def db_upgrade(db: DbOption = None, data_dir: DataOption = None) -> None:
     out.print(f"Database at revision {database.current_revision()}: {_safe_url(settings.database_url)}")
 
 
+@app.command("backup")
+def backup_cmd(target: Annotated[Path, typer.Argument(help="Backup file to write (.tar.gz)")],
+               data_dir: DataOption = None) -> None:
+    """Back up the embedded registry and its photos into one file (safe while the kiosk runs)."""
+    from core.backup import backup
+
+    with errors_to_exit():
+        manifest = backup(settings_for(None, data_dir), target)
+    out.print(f"Backed up {manifest['dogs']} dogs and {manifest['photos']} photos to {target}.")
+
+
+@app.command("restore")
+def restore_cmd(source: Annotated[Path, typer.Argument(help="Backup file made by `savepets backup`")],
+                force: Annotated[bool, typer.Option("--force", help="Replace a registry that holds dogs")] = False,
+                data_dir: DataOption = None) -> None:
+    """Restore a backup into the data folder, upgrading it to this version's schema."""
+    from core.backup import restore
+
+    with errors_to_exit():
+        manifest = restore(settings_for(None, data_dir), source, force=force)
+    out.print(f"Restored {manifest['dogs']} dogs and {manifest['photos']} photos "
+              f"(backup of {manifest['created_at'][:16]}, version {manifest['version']}).")
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 

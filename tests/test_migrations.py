@@ -1,0 +1,27 @@
+"""A registry made by the first release opens and upgrades with its data intact, on SQLite and MariaDB."""
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from core.registry.db import Database, alembic_config
+
+
+def test_first_schema_upgrades_to_head_keeping_data(db_url):
+    old = Database(db_url, upgrade=False)
+    old.upgrade("0001")
+    with old.engine.begin() as conn:
+        conn.execute(text("INSERT INTO owners (id, phone, name, created_at, updated_at) "
+                          "VALUES ('o1', '+821012345678', '김철수', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO dogs (id, owner_id, registration_number, registered_at, name, breed, sex, notes,"
+                          " status, created_at, updated_at) VALUES ('d1', 'o1', '2601010900ㅊㅋ5678',"
+                          " '2026-01-01 00:00:00', '초코', '', 'female', '', 'home', '2026-01-01 00:00:00',"
+                          " '2026-01-01 00:00:00')"))
+    old.dispose()
+
+    new = Database(db_url)  # what every start does
+    head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
+    assert new.current_revision() == head
+    with new.engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM dogs WHERE id = 'd1'")).scalar() == "초코"
+    Database(db_url).dispose()  # a second start is a no-op
+    new.dispose()
