@@ -278,6 +278,96 @@ def restore_cmd(source: Annotated[Path, typer.Argument(help="Backup file made by
               f"(backup of {manifest['created_at'][:16]}, version {manifest['version']}).")
 
 
+# ------------------------------------------------------------------------------------------ server
+keys_app = typer.Typer(help="API keys of the REST server (one per device, each with a role).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Threads for recognition (register, look up)")] = None,
+    engine: Annotated[str | None, typer.Option(help="Recognition engine: auto, learned, classical, standin")] = None,
+    redis: Annotated[str | None, typer.Option("--redis", help="Redis URL: keep several servers' galleries in "
+                                              "step and share rate limits (default: no Redis)")] = None,
+    task_backend: Annotated[str | None, typer.Option("--task-backend", help="local (threads) or celery")] = None,
+    db: DbOption = None, data_dir: DataOption = None,
+) -> None:
+    """Run the headless REST server (FastAPI): /v1 API, /docs, /openapi.json."""
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    settings = settings_for(db, data_dir, host=host, port=port, workers=workers, engine=engine, redis_url=redis,
+                            task_backend=task_backend)
+    with errors_to_exit():
+        application = create_app(settings)
+    err.print(f"SavePets server on http://{settings.host}:{settings.port}  (docs: /docs, schema: /openapi.json)")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                timeout_graceful_shutdown=10)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def worker(ctx: typer.Context, db: DbOption = None, data_dir: DataOption = None) -> None:
+    """Run a Celery worker for task_backend=celery (extra arguments go to celery, e.g. --concurrency 4)."""
+    settings = settings_for(db, data_dir)
+    from sync.server import tasks
+
+    tasks.configure(settings)
+    tasks.app.worker_main(["worker", "--loglevel", "WARNING", *ctx.args])
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="kiosk, vet, mobile or admin")],
+    name: Annotated[str, typer.Option(help='Who holds it, e.g. "Shelter A kiosk 1"')],
+    db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False,
+) -> None:
+    """Make a key. It is printed once: store it on the device now."""
+    from core.registry.db import Database
+    from sync.server.keys import KeyStore, Role
+
+    with errors_to_exit():
+        info, key = KeyStore(Database(settings_for(db, data_dir).database_url)).create(Role(role), name)
+    if as_json:
+        print(json.dumps({"id": info.id, "name": info.name, "role": info.role.value, "key": key}))
+        return
+    out.print(f"Created {info.role.value} key [bold]{info.id}[/] for {info.name}. The key (shown only now):")
+    print(key)
+
+
+@keys_app.command("list")
+def keys_list(db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
+    """All keys (never the secrets)."""
+    from core.registry.db import Database
+    from sync.server.keys import KeyStore
+
+    with errors_to_exit():
+        keys = KeyStore(Database(settings_for(db, data_dir).database_url)).list()
+    if as_json:
+        print(json.dumps([{"id": k.id, "name": k.name, "role": k.role.value, "created_at": k.created_at.isoformat(),
+                           "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in keys]))
+        return
+    t = Table("Id", "Role", "Name", "Created", "Revoked")
+    for k in keys:
+        t.add_row(k.id, k.role.value, k.name, k.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                  k.revoked_at.astimezone().strftime("%Y-%m-%d %H:%M") if k.revoked_at else "")
+    out.print(t if keys else "No keys yet: savepets keys create --role admin --name ...")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from keys list)")],
+                db: DbOption = None, data_dir: DataOption = None) -> None:
+    """Revoke a key: it stops working at once on every server sharing the database."""
+    from core.registry.db import Database
+    from sync.server.keys import KeyStore
+
+    with errors_to_exit():
+        info = KeyStore(Database(settings_for(db, data_dir).database_url)).revoke(key_id)
+    out.print(f"Revoked {info.role.value} key {info.id} ({info.name}).")
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 

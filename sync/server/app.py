@@ -1,0 +1,92 @@
+"""The FastAPI application: ``create_app(settings)`` builds it, ``savepets serve`` runs it under uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI
+
+from core import __version__
+from core.recognition.base import Engine
+from core.settings import Settings
+from sync.server import errors
+from sync.server.keys import KeyStore
+from sync.server.limits import BodySizeLimit, RedisWindow, TokenBucket
+from sync.server.routes import public, router
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Register dogs by 5 nose photos and identify them by one.
+
+Every route but /v1/health and /v1/ready needs an API key (`Authorization: Bearer sp_...`), made with
+`savepets keys create --role kiosk|vet|mobile|admin --name ...`. Errors are always
+`{"error": {"code": "...", "message": "...", "details": {...}}}`.
+"""
+
+
+def redis_enabled(settings: Settings) -> bool:
+    """Redis is used only when asked for: a Redis URL given explicitly, or the Celery task backend."""
+    return settings.task_backend == "celery" or "redis_url" in settings.model_fields_set
+
+
+def _start(settings: Settings, engine: Engine | None):
+    """Blocking start-up, off the event loop: registry (migrated), engine, gallery, keys, runner, events."""
+    from core.usecases import SavePets
+    from sync.server.runner import make_runner
+
+    sp = SavePets(settings, engine=engine)
+    try:
+        templates = len(sp.gallery)  # load (or build) the gallery now, not at the first lookup
+        runner = make_runner(sp, settings)
+        events = None
+        if redis_enabled(settings):
+            from sync.server.events import GalleryEvents
+
+            events = GalleryEvents(sp, settings.redis_url)
+            limiter = RedisWindow(settings.rate_limit_per_minute, settings.redis_url, sp.db.device_id())
+        else:
+            limiter = TokenBucket(settings.rate_limit_per_minute)
+    except BaseException:
+        sp.close()
+        raise
+    log.warning("SavePets server ready: engine %s %s, %d templates, %s, redis %s", sp.engine.name,
+                sp.engine.version, templates, runner.describe(), "on" if events else "off")
+    return sp, runner, events, limiter
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        sp, runner, events, limiter = await anyio.to_thread.run_sync(_start, settings, engine)
+        app.state.savepets = sp
+        app.state.runner = runner
+        app.state.keys = KeyStore(sp.db)
+        app.state.rate_limiter = limiter
+        app.state.events = events
+        try:
+            yield
+        finally:
+            if events is not None:
+                events.close()
+            runner.close()
+            sp.close()
+
+    app = FastAPI(title="SavePets", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(public)
+    app.include_router(router)
+    try:
+        from sync.server.sync_routes import router as sync_router
+    except ImportError as exc:
+        if exc.name != "sync.server.sync_routes":
+            raise
+    else:
+        app.include_router(sync_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    return app

@@ -1,0 +1,107 @@
+"""FastAPI dependencies shared by every router of the server (the /v1 routes and the sync routes).
+
+Stable names, for use in other routers (e.g. sync/server/sync_routes.py):
+
+- ``get_service(request) -> SavePets``: the process's one SavePets (registry, photo store, engine, gallery).
+- ``get_runner(request) -> LocalRunner``: ``await runner.call(fn, *args)`` runs a blocking call off the event
+  loop in a bounded pool; ``runner.register`` / ``runner.lookup`` run the heavy use cases (locally or on
+  Celery, per settings.task_backend).
+- ``get_settings(request) -> Settings``.
+- ``require_role(*roles) -> dependency`` giving the calling ``Principal`` (key_id, name, role). No key or a
+  wrong or revoked key: 401; a role not listed: 403; past the key's rate limit: 429 with Retry-After.
+  ``require_role()`` with no roles admits any valid key. Roles: ``Role.KIOSK``, ``VET``, ``MOBILE``, ``ADMIN``
+  (or their strings). Use as ``principal: Principal = Depends(require_role("admin", "kiosk"))`` or in
+  ``dependencies=[Depends(require_role(...))]``.
+- ``present(dog, principal, own_phone=None)``: a DogOut as this caller may see it (owner phone masked for
+  roles without FULL_VIEW, unless ``own_phone`` is the dog owner's own number).
+
+Keys travel as ``Authorization: Bearer sp_<keyid>_<secret>`` (``X-API-Key: ...`` is accepted too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from core.errors import InvalidPhone
+from core.phone import normalize_phone
+from core.schemas import CandidateOut, DogOut
+from core.settings import Settings
+from core.usecases import SavePets
+from sync.server.keys import KeyStore, Principal, Role
+from sync.server.limits import retry_after
+from sync.server.runner import LocalRunner
+
+__all__ = ["FULL_VIEW", "Principal", "Role", "get_runner", "get_service", "get_settings", "present",
+           "require_role"]
+
+# Roles that see owners' phone numbers in full: staff at a shelter or clinic, and the operator.
+FULL_VIEW = frozenset({Role.ADMIN, Role.KIOSK, Role.VET})
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer sp_<keyid>_<secret>")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Alternative to the Bearer header")
+
+
+def get_service(request: Request) -> SavePets:
+    return request.app.state.savepets
+
+
+def get_runner(request: Request) -> LocalRunner:
+    return request.app.state.runner
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _authenticate(request: Request, bearer: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                  header_key: str | None = Depends(_header)) -> Principal:
+    """Runs in FastAPI's thread pool (a plain def): one indexed read, argon2 only on a cache miss."""
+    key = bearer.credentials if bearer is not None else header_key
+    if not key:
+        raise HTTPException(401, "An API key is required: Authorization: Bearer <key>.",
+                            headers={"WWW-Authenticate": "Bearer"})
+    keys: KeyStore = request.app.state.keys
+    principal = keys.verify(key)
+    if principal is None:
+        raise HTTPException(401, "The API key is not valid or has been revoked.",
+                            headers={"WWW-Authenticate": "Bearer"})
+    wait = request.app.state.rate_limiter.take(principal.key_id)
+    if wait > 0:
+        raise HTTPException(429, "Too many requests for this API key; slow down.",
+                            headers={"Retry-After": retry_after(wait)})
+    request.state.principal = principal
+    return principal
+
+
+def require_role(*roles: Role | str) -> Callable[..., Principal]:
+    allowed = frozenset(Role(r) for r in roles)
+
+    def dependency(principal: Principal = Depends(_authenticate)) -> Principal:
+        if allowed and principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise HTTPException(403, f"A {principal.role.value} key may not do this (allowed: {names}).")
+        return principal
+
+    return dependency
+
+
+def _same_phone(own_phone: str | None, owner_phone: str) -> bool:
+    if not own_phone:
+        return False
+    try:
+        return normalize_phone(own_phone) == owner_phone
+    except InvalidPhone:
+        return False
+
+
+def present(dog: DogOut, principal: Principal, own_phone: str | None = None) -> DogOut:
+    if principal.role in FULL_VIEW or _same_phone(own_phone, dog.owner.phone):
+        return dog
+    return dog.masked()
+
+
+def present_candidate(c: CandidateOut, principal: Principal, own_phone: str | None = None) -> CandidateOut:
+    return c.model_copy(update={"dog": present(c.dog, principal, own_phone)})

@@ -1,0 +1,152 @@
+"""Per-device API keys with a role, stored hashed.
+
+A key reads ``sp_<keyid>_<secret>``: ``keyid`` (12 hex digits) is the table's primary key, so a request finds
+its row in one indexed read; ``secret`` (43 url-safe characters, 256 bits) is checked against an argon2 hash.
+Argon2 is slow on purpose (tens of milliseconds), so a successful check is remembered in memory for a minute,
+keyed by the sha256 of the presented secret. The row itself (role, revoked) is read on every request, so a
+revoked key stops working at once, in every server process.
+
+Keys are made and revoked from the command line (``savepets keys create|list|revoke``), never over HTTP.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.errors import InvalidInput, NotFound
+from core.registry.db import Database
+from core.registry.models import Base, UTCDateTime, utcnow
+
+PREFIX = "sp"
+VERIFY_CACHE_SECONDS = 60.0
+
+
+class Role(str, enum.Enum):
+    KIOSK = "kiosk"
+    VET = "vet"
+    MOBILE = "mobile"
+    ADMIN = "admin"
+
+
+class ApiKey(Base):
+    """Created by migration 0002_api_keys. Server-local: never synced."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # the key id, shown in `keys list`
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(255), nullable=False)  # argon2id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id, its name and its role."""
+
+    key_id: str
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def _split(key: str) -> tuple[str, str] | None:
+    parts = key.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
+        return None
+    keyid, secret = parts[1], parts[2]
+    if len(keyid) > 16 or not all(c in "0123456789abcdef" for c in keyid) or len(secret) > 128:
+        return None
+    return keyid, secret
+
+
+class KeyStore:
+    def __init__(self, db: Database):
+        self.db = db
+        self._hasher = PasswordHasher()
+        self._verified: dict[str, float] = {}  # sha256(keyid, secret, stored hash) -> until (monotonic)
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ administration (CLI)
+    def create(self, role: Role | str, name: str) -> tuple[KeyInfo, str]:
+        """A new key; the plain key is returned here once and never stored."""
+        role = Role(role)
+        name = (name or "").strip()
+        if not name or len(name) > 100:
+            raise InvalidInput("A key needs a name of 1 to 100 characters (e.g. the device or shelter).")
+        keyid = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        row = ApiKey(id=keyid, name=name, role=role.value, secret_hash=self._hasher.hash(secret))
+        with self.db.session() as s:
+            s.add(row)
+        return _info(row), f"{PREFIX}_{keyid}_{secret}"
+
+    def list(self, include_revoked: bool = True) -> list[KeyInfo]:
+        with self.db.sessions() as s:
+            stmt = select(ApiKey).order_by(ApiKey.created_at)
+            if not include_revoked:
+                stmt = stmt.where(ApiKey.revoked_at.is_(None))
+            return [_info(r) for r in s.scalars(stmt)]
+
+    def revoke(self, keyid: str) -> KeyInfo:
+        with self.db.session() as s:
+            row = s.get(ApiKey, keyid)
+            if row is None:
+                raise NotFound(f"No API key with id {keyid!r}.", key_id=keyid)
+            if row.revoked_at is None:
+                row.revoked_at = utcnow()
+            return _info(row)
+
+    # ------------------------------------------------------------------ every request
+    def verify(self, key: str) -> Principal | None:
+        """The caller behind a presented key, or None for a malformed, unknown, wrong or revoked key."""
+        parts = _split(key or "")
+        if parts is None:
+            return None
+        keyid, secret = parts
+        with self.db.sessions() as s:
+            row = s.get(ApiKey, keyid)
+            if row is None or row.revoked_at is not None:
+                return None
+            role, name, stored = row.role, row.name, row.secret_hash
+        token = hashlib.sha256(f"{keyid}\0{secret}\0{stored}".encode()).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            until = self._verified.get(token)
+        if until is None or until < now:
+            try:
+                self._hasher.verify(stored, secret)
+            except (VerificationError, InvalidHashError):
+                return None
+            with self._lock:
+                if len(self._verified) > 10_000:  # bounded: drop the expired, then everything if still too many
+                    self._verified = {k: v for k, v in self._verified.items() if v >= now}
+                    if len(self._verified) > 10_000:
+                        self._verified.clear()
+                self._verified[token] = now + VERIFY_CACHE_SECONDS
+        return Principal(key_id=keyid, name=name, role=Role(role))
+
+
+def _info(row: ApiKey) -> KeyInfo:
+    return KeyInfo(id=row.id, name=row.name, role=Role(row.role), created_at=row.created_at,
+                   revoked_at=row.revoked_at)

@@ -1,0 +1,52 @@
+"""The heavy use cases as the server runs them: photo bytes in, core result out.
+
+The same functions run in the server's own worker pool (task_backend=local) and in Celery workers
+(task_backend=celery), so both give the same results and the same errors. Photos are decoded here, off the
+event loop, through core.photos.decode_photo: the one place a photo is checked.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+
+from core import errors
+from core.photos import decode_photo
+from core.schemas import DogIn, LookupResult, OwnerIn, RegisterResult
+from core.usecases import SavePets
+
+Upload = tuple[str, bytes]  # (label, encoded bytes)
+
+
+def register(sp: SavePets, owner: OwnerIn, dog: DogIn, photos: Sequence[Upload]) -> RegisterResult:
+    decoded = [decode_photo(data, label=label) for label, data in photos]
+    return sp.register(owner, dog, decoded)
+
+
+def lookup(sp: SavePets, photo: Upload) -> LookupResult:
+    label, data = photo
+    return sp.lookup(decode_photo(data, label=label))
+
+
+# ---------------------------------------------------------------------- transport for Celery (JSON only)
+def encode_uploads(photos: Sequence[Upload]) -> list[list[str]]:
+    return [[label, base64.b64encode(data).decode("ascii")] for label, data in photos]
+
+
+def decode_uploads(photos: Sequence[Sequence[str]]) -> list[Upload]:
+    return [(label, base64.b64decode(data)) for label, data in photos]
+
+
+def error_payload(exc: errors.SavePetsError) -> dict:
+    return {"error": {"class": type(exc).__name__, "message": exc.message, "details": exc.details}}
+
+
+def raise_if_error(payload: dict) -> dict:
+    """Turn an error that crossed the queue back into the same core exception."""
+    err = payload.get("error") if isinstance(payload, dict) else None
+    if err is None:
+        return payload
+    cls = getattr(errors, err.get("class", ""), None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.SavePetsError)):
+        cls = errors.SavePetsError
+    raise cls(err.get("message", "error"), **(err.get("details") or {}))

@@ -1,0 +1,240 @@
+"""The /v1 routes: a thin layer over core.usecases.SavePets. Every blocking call goes through the runner."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from core import __version__
+from core.errors import AlreadyRegistered, PhotosRejected
+from core.registry.models import DogStatus
+from core.schemas import DogIn, DogOut, DogUpdate, LookupResult, OwnerIn, RegisterResult
+from core.usecases import REQUIRED_PHOTOS, SavePets
+from sync.server.deps import (
+    FULL_VIEW,
+    Principal,
+    Role,
+    get_runner,
+    get_service,
+    present,
+    present_candidate,
+    require_role,
+)
+from sync.server.errors import ERROR_RESPONSES, ErrorOut
+from sync.server.runner import LocalRunner
+
+router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+public = APIRouter(prefix="/v1")
+
+STAFF = (Role.ADMIN, Role.KIOSK, Role.VET)
+Key = Annotated[str, Path(min_length=1, max_length=64, description="The dog's id or registration number")]
+
+# The register form is OwnerIn's and DogIn's own fields (owner's `name` renamed `owner_name`), not a copy.
+RegisterForm = create_model(
+    "RegisterForm",
+    phone=(str, OwnerIn.model_fields["phone"]),
+    owner_name=(str, OwnerIn.model_fields["name"]),
+    **{name: (f.annotation, f) for name, f in DogIn.model_fields.items()},
+)
+REGISTER_FIELDS = frozenset(RegisterForm.model_fields) | {"photos"}
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: DogStatus = Field(..., description="lost or found (any role); home or deceased (staff only)")
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+class Ready(BaseModel):
+    ready: bool
+    database: bool
+    engine: str | None
+    gallery_templates: int | None
+    task_backend: str
+
+
+def only_fields(allowed: frozenset[str]):
+    """Unknown multipart fields are refused like unknown JSON fields (extra="forbid")."""
+
+    async def check(request: Request) -> None:
+        extra = sorted(set((await request.form()).keys()) - allowed)
+        if extra:
+            raise RequestValidationError([{"type": "extra_forbidden", "loc": ("body", k),
+                                           "msg": "Extra inputs are not permitted"} for k in extra])
+
+    return Depends(check)
+
+
+def _label(upload: UploadFile, index: int) -> str:
+    name = (upload.filename or "").strip()[:80]
+    return name or f"photo {index + 1}"
+
+
+async def _read(uploads: list[UploadFile]) -> list[tuple[str, bytes]]:
+    return [(_label(u, i), await u.read()) for i, u in enumerate(uploads)]
+
+
+# ---------------------------------------------------------------------------------------------- public
+@public.get("/health", response_model=Health, tags=["service"])
+async def health() -> Health:
+    """Liveness: the process answers. No key needed."""
+    return Health(status="ok", version=__version__)
+
+
+@public.get("/ready", response_model=Ready, tags=["service"],
+            responses={503: {"model": Ready, "description": "Not ready: database or engine unavailable"}})
+async def ready(request: Request, response: Response) -> Ready:
+    """Readiness: the database answers and the recognition engine and gallery are loaded. No key needed."""
+    sp: SavePets = request.app.state.savepets
+    runner: LocalRunner = request.app.state.runner
+
+    def probe() -> Ready:
+        try:
+            with sp.db.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            database = True
+        except Exception:  # noqa: BLE001 - any failure means not ready
+            database = False
+        engine = f"{sp.engine.name} {sp.engine.version}" if sp.engine is not None else None
+        templates = len(sp._gallery) if sp._gallery is not None else None
+        backend_ok = runner.check() if hasattr(runner, "check") else True
+        return Ready(ready=database and engine is not None and templates is not None and backend_ok,
+                     database=database, engine=engine, gallery_templates=templates,
+                     task_backend=runner.describe())
+
+    result = await runner.call(probe)
+    if not result.ready:
+        response.status_code = 503
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- dogs
+@router.post("/dogs", status_code=201, response_model=RegisterResult, tags=["dogs"],
+             responses={409: {"model": ErrorOut, "description": "Already registered: details.match is the dog"},
+                        413: {"model": ErrorOut, "description": "The upload is too large"}},
+             dependencies=[only_fields(REGISTER_FIELDS)])
+async def register(
+    response: Response,
+    form: Annotated[RegisterForm, Form()],
+    photos: Annotated[list[UploadFile], File(description=f"Exactly {REQUIRED_PHOTOS} nose photos (JPEG or PNG)")],
+    principal: Principal = Depends(require_role()),
+    runner: LocalRunner = Depends(get_runner),
+    sp: SavePets = Depends(get_service),
+) -> RegisterResult:
+    """Register a dog from exactly 5 nose photos, the owner's phone and the dog's details.
+
+    201 with the new registration number; 409 when the nose is already registered (`details.match`);
+    422 when a photo is unusable (`details.problems`) or a field is invalid. A refused registration changes
+    nothing.
+    """
+    if len(photos) != REQUIRED_PHOTOS:
+        raise PhotosRejected(f"Registration needs exactly {REQUIRED_PHOTOS} nose photos; got {len(photos)}.",
+                             count=len(photos))
+    owner = OwnerIn(phone=form.phone, name=form.owner_name)
+    dog = DogIn(**form.model_dump(exclude={"phone", "owner_name"}))
+    try:
+        result = await runner.register(owner, dog, await _read(photos))
+    except AlreadyRegistered as exc:
+        match = exc.details.get("match") or {}
+        if principal.role in FULL_VIEW and match.get("dog", {}).get("id"):
+            full = await runner.call(sp.get_dog, match["dog"]["id"])
+            exc.details["match"] = {**match, "dog": full.model_dump(mode="json")}
+        raise
+    response.headers["Location"] = f"/v1/dogs/{result.dog.id}"
+    return result.model_copy(update={"dog": present(result.dog, principal, form.phone)})
+
+
+@router.post("/lookup", response_model=LookupResult, tags=["dogs"],
+             dependencies=[only_fields(frozenset({"photo", "phone"}))])
+async def lookup(
+    photo: Annotated[UploadFile, File(description="One nose photo (JPEG or PNG)")],
+    phone: Annotated[str | None, Form(max_length=32, description=(
+        "The caller's own phone (mobile): the owner's number is shown unmasked when it is this number"))] = None,
+    principal: Principal = Depends(require_role()),
+    runner: LocalRunner = Depends(get_runner),
+) -> LookupResult:
+    """Identify a dog from one nose photo.
+
+    `decision` is `match` (with `match`: the dog, its owner's contact and the score), `uncertain` (check by
+    eye) or `no_match` (not registered).
+    """
+    result = await runner.lookup((await _read([photo]))[0])
+    return result.model_copy(update={
+        "match": present_candidate(result.match, principal, phone) if result.match else None,
+        "candidates": [present_candidate(c, principal, phone) for c in result.candidates]})
+
+
+@router.get("/dogs", response_model=list[DogOut], tags=["dogs"])
+async def list_dogs(
+    phone: Annotated[str | None, Query(max_length=32, description="Only this owner's dogs (any format)")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name, registration number or phone")] = None,
+    status: DogStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    principal: Principal = Depends(require_role()),
+    runner: LocalRunner = Depends(get_runner),
+    sp: SavePets = Depends(get_service),
+) -> list[DogOut]:
+    """An owner's dogs by phone (any role), or a search of the registry (staff roles only)."""
+    if principal.role not in FULL_VIEW and not phone:
+        raise HTTPException(403, "A mobile key lists dogs by the owner's phone only (?phone=...).")
+    dogs = await runner.call(sp.list_dogs, query=q, phone=phone, status=status, limit=limit, offset=offset)
+    return [present(d, principal, phone) for d in dogs]
+
+
+@router.get("/dogs/{key}", response_model=DogOut, tags=["dogs"],
+            responses={404: {"model": ErrorOut, "description": "No such dog (or deleted)"}})
+async def get_dog(key: Key, principal: Principal = Depends(require_role()),
+                  runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> DogOut:
+    """One dog by id or registration number."""
+    return present(await runner.call(sp.get_dog, key), principal)
+
+
+@router.patch("/dogs/{key}", response_model=DogOut, tags=["dogs"],
+              responses={404: {"model": ErrorOut, "description": "No such dog (or deleted)"}})
+async def update_dog(key: Key, changes: DogUpdate, principal: Principal = Depends(require_role(*STAFF)),
+                     runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> DogOut:
+    """Change some of a dog's details (only the fields given)."""
+    return present(await runner.call(sp.update_dog, key, changes), principal)
+
+
+@router.put("/dogs/{key}/status", response_model=DogOut, tags=["dogs"],
+            responses={404: {"model": ErrorOut, "description": "No such dog (or deleted)"}})
+async def set_status(key: Key, body: StatusIn, principal: Principal = Depends(require_role()),
+                     runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> DogOut:
+    """Report a dog lost or found (any role); home or deceased (staff roles)."""
+    if principal.role not in FULL_VIEW and body.status not in (DogStatus.LOST, DogStatus.FOUND):
+        raise HTTPException(403, "A mobile key may report a dog lost or found only.")
+    return present(await runner.call(sp.set_status, key, body.status), principal)
+
+
+@router.delete("/dogs/{key}", response_model=DogOut, tags=["dogs"],
+               responses={404: {"model": ErrorOut, "description": "No such dog (or deleted)"}})
+async def delete_dog(key: Key, principal: Principal = Depends(require_role(Role.ADMIN, Role.KIOSK)),
+                     runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> DogOut:
+    """Remove a dog from the registry (a soft delete: the tombstone syncs). Returns the removed dog."""
+    return present(await runner.call(sp.delete_dog, key), principal)
+
+
+# ---------------------------------------------------------------------------------------------- photos
+_MEDIA = ((b"\xff\xd8", "image/jpeg"), (b"\x89PNG", "image/png"), (b"RIFF", "image/webp"), (b"BM", "image/bmp"))
+
+
+@router.get("/photos/{sha256}", tags=["photos"], response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "The stored photo"},
+                       404: {"model": ErrorOut, "description": "No such photo"}})
+async def photo(sha256: Annotated[str, Path(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")],
+                _principal: Principal = Depends(require_role()),
+                runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> Response:
+    """A stored nose photo, as uploaded, by its sha256."""
+    data = await runner.call(sp.photo_bytes, sha256)
+    media = next((m for magic, m in _MEDIA if data.startswith(magic)), "application/octet-stream")
+    return Response(data, media_type=media, headers={"Cache-Control": "private, max-age=86400",
+                                                     "ETag": f'"{sha256}"'})
