@@ -1,0 +1,165 @@
+"""Start the kiosk: QApplication, the Korean font, the style, the translations, the core service and the window."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+FONT_FILE = RESOURCES / "fonts" / "NanumGothic.ttf"
+STYLE_FILE = RESOURCES / "styles" / "kiosk.qss"
+TRANSLATIONS = RESOURCES / "translations"
+LANGUAGES = ("ko", "en")
+
+
+def application(argv: list[str] | None = None):
+    """The QApplication, made once, with the bundled font and the style."""
+    from PySide6.QtGui import QFont, QFontDatabase
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+        app.setApplicationName("SavePets")
+        app.setOrganizationName("SavePets")
+    if not getattr(app, "_savepets_ready", False):
+        family = None
+        if FONT_FILE.is_file():
+            fid = QFontDatabase.addApplicationFont(str(FONT_FILE))
+            families = QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
+            family = families[0] if families else None
+        font = QFont(family or app.font().family())
+        font.setPointSize(14)
+        app.setFont(font)
+        if STYLE_FILE.is_file():
+            app.setStyleSheet(STYLE_FILE.read_text(encoding="utf-8"))
+        app._savepets_ready = True
+    return app
+
+
+_translators: list = []
+
+
+def set_language(lang: str) -> str:
+    """Install the translation for `lang` ('ko' or 'en'; English is the source language). Returns the one used."""
+    from PySide6.QtCore import QLibraryInfo, QTranslator
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    for t in _translators:
+        app.removeTranslator(t)
+    _translators.clear()
+    lang = lang if lang in LANGUAGES else "ko"
+    if lang == "en":
+        return lang
+    ours = QTranslator(app)
+    if ours.load(str(TRANSLATIONS / f"savepets_{lang}.qm")):
+        app.installTranslator(ours)
+        _translators.append(ours)
+    else:
+        log.warning("no translation file for %s", lang)
+    qt = QTranslator(app)  # Qt's own dialogs (file picker, print dialog)
+    if qt.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt)
+        _translators.append(qt)
+    return lang
+
+
+def sync_status_provider(settings):
+    """What the sync area shows. Uses the sync client (issue 7) when it offers a status; else a stand-in."""
+    from ui.widgets import SyncStatus
+
+    if not settings.server_url:
+        return lambda: SyncStatus(state="disabled")
+    try:
+        from sync import client as sync_client  # written by the sync engineer
+    except ImportError:
+        sync_client = None
+    for name in ("current_status", "status", "get_status"):
+        fn = getattr(sync_client, name, None) if sync_client else None
+        if callable(fn):
+            return lambda: fn(settings) if _takes_args(fn) else fn()
+    return lambda: SyncStatus(state="offline", message="sync client not installed")
+
+
+def _takes_args(fn) -> bool:
+    import inspect
+
+    try:
+        return bool(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return False
+
+
+def save_settings(values: dict[str, Any]):
+    from kiosk.config import write_config
+
+    return write_config(values)
+
+
+class Kiosk:
+    """The running kiosk: one controller (core service) and a main window, rebuilt when the language changes."""
+
+    def __init__(self, settings, engine=None, camera: str | None = None, service=None):
+        from ui.controller import Controller
+
+        self.settings = settings
+        self.camera = camera
+        if service is None:
+            def factory():
+                from core.usecases import SavePets
+
+                return SavePets(settings, engine=engine)
+
+            self.controller = Controller(factory)
+        else:
+            self.controller = Controller(service=service)
+        self.window = None
+
+    def start(self, show: bool = True):
+        set_language(self.settings.language)
+        self.window = self._build()
+        if show:
+            self.window.show()
+        self.controller.load()
+        return self.window
+
+    def _build(self):
+        from ui.main_window import MainWindow
+
+        w = MainWindow(self.controller, self.settings, save_settings, sync_status_provider(self.settings),
+                       camera_source=self.camera if self.camera is not None else self.settings.camera)
+        w.language_changed.connect(self.change_language)
+        return w
+
+    def change_language(self, lang: str) -> None:
+        old = self.window
+        page = old.current_page
+        geometry = old.geometry()
+        set_language(lang)
+        old.camera.stop()
+        self.window = self._build()
+        self.window.setGeometry(geometry)
+        self.window.show_page(page)
+        self.window.show()
+        old.close()
+        old.deleteLater()
+
+
+def run(settings, camera: str | None = None, engine=None) -> int:
+    if not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no screen: still start (useful over ssh for checks)
+        log.warning("no display found; running offscreen")
+    app = application()
+    kiosk = Kiosk(settings, engine=engine, camera=camera)
+    kiosk.start()
+    code = app.exec()
+    kiosk.window.camera.stop()
+    kiosk.controller.shutdown()
+    return code

@@ -1,0 +1,203 @@
+"""The kiosk's main window: navigation, the four pages, the camera, the busy indicator and the sync area."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.camera import Camera, SourceError, open_source
+from ui.lookup_page import LookupPage
+from ui.register_page import RegisterPage
+from ui.registry_page import RegistryPage
+from ui.settings_page import SettingsPage
+from ui.widgets import SyncStatus, SyncStatusWidget
+
+
+class MainWindow(QMainWindow):
+    language_changed = Signal(str)
+
+    def __init__(self, controller, settings, save_settings: Callable[[dict[str, Any]], Any],
+                 sync_status: Callable[[], Any] | None = None, camera_source=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.settings = settings
+        self.sync_status_fn = sync_status or (lambda: SyncStatus())
+        self.setWindowTitle(self.tr("SavePets — nose print registry"))
+        self.resize(1280, 800)
+        self.camera = Camera(quality=controller.quality, parent=self)
+        self.camera.failed.connect(self._camera_failed)
+        self.camera.running_changed.connect(self._camera_running)
+
+        self.lookup = LookupPage(controller, self.camera)
+        self.register = RegisterPage(controller, self.camera)
+        self.registry = RegistryPage(controller)
+        engine = controller.engine
+        self.settings_page = SettingsPage(settings, save_settings,
+                                          engine_threshold=engine.match_threshold if engine else None)
+        self.settings_page.saved.connect(self._settings_saved)
+        self.lookup.register_requested.connect(self._register_from_lookup)
+
+        self.stack = QStackedWidget()
+        nav = QVBoxLayout()
+        nav.setSpacing(10)
+        brand = QLabel("SavePets")
+        brand.setObjectName("brand")
+        nav.addWidget(brand)
+        self.nav_group = QButtonGroup(self)
+        self.nav_buttons: dict[str, QPushButton] = {}
+        for key, label, page in (("lookup", self.tr("Look up"), self.lookup),
+                                 ("register", self.tr("Register"), self.register),
+                                 ("registry", self.tr("Registry"), self.registry),
+                                 ("settings", self.tr("Settings"), self.settings_page)):
+            self.stack.addWidget(page)
+            b = QPushButton(label)
+            b.setObjectName("nav")
+            b.setCheckable(True)
+            b.setMinimumHeight(72)
+            b.clicked.connect(lambda _=False, k=key: self.show_page(k))
+            self.nav_group.addButton(b)
+            self.nav_buttons[key] = b
+            nav.addWidget(b)
+        nav.addStretch(1)
+        self.pages = {"lookup": self.lookup, "register": self.register, "registry": self.registry,
+                      "settings": self.settings_page}
+        side = QWidget()
+        side.setObjectName("sidebar")
+        side.setLayout(nav)
+        side.setFixedWidth(220)
+
+        # the status line: sync state (always visible), the camera, the busy indicator
+        self.sync_widget = SyncStatusWidget()
+        self.camera_label = QLabel()
+        self.camera_label.setObjectName("cameraLabel")
+        self.busy_label = QLabel()
+        self.busy_label.setObjectName("busyLabel")
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setFixedWidth(160)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.hide()
+        status = QWidget()
+        status.setObjectName("statusLine")
+        sl = QHBoxLayout(status)
+        sl.setContentsMargins(8, 4, 8, 4)
+        sl.addWidget(self.sync_widget, 1)
+        sl.addWidget(self.camera_label)
+        sl.addWidget(self.busy_label)
+        sl.addWidget(self.busy_bar)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(side)
+        body.addWidget(self.stack, 1)
+        outer = QVBoxLayout()
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addLayout(body, 1)
+        outer.addWidget(status)
+        central = QWidget()
+        central.setLayout(outer)
+        self.setCentralWidget(central)
+
+        controller.busy_changed.connect(self._busy)
+        controller.load_failed.connect(self._load_failed)
+        controller.ready.connect(self._ready)
+        self._sync_timer = QTimer(self, interval=5000)
+        self._sync_timer.timeout.connect(self.refresh_sync)
+        self._sync_timer.start()
+        self.refresh_sync()
+        self.show_page("lookup")
+        self.start_camera(camera_source if camera_source is not None else settings.camera)
+        self._busy(controller.busy, "")
+
+    # ------------------------------------------------------------ pages
+    def show_page(self, key: str) -> None:
+        self.stack.setCurrentWidget(self.pages[key])
+        self.nav_buttons[key].setChecked(True)
+
+    @property
+    def current_page(self) -> str:
+        w = self.stack.currentWidget()
+        return next(k for k, v in self.pages.items() if v is w)
+
+    def _register_from_lookup(self, photo) -> None:
+        self.show_page("register")
+        self.register.start_with(photo)
+
+    # ------------------------------------------------------------ camera
+    def start_camera(self, spec) -> None:
+        """spec: '0', a video, a folder, or a FrameSource."""
+        try:
+            source = open_source(spec) if isinstance(spec, str | int) or hasattr(spec, "__fspath__") else spec
+        except SourceError as exc:
+            self.camera.stop()
+            self._camera_failed("open", exc.message)
+            return
+        for panel in (self.lookup.capture, self.register.capture):
+            panel.camera_started()
+        self.camera.start(source)
+
+    def _camera_running(self, running: bool) -> None:
+        if running:
+            self.camera_label.setText(self.tr("Camera: %1").replace("%1", self.camera.description))
+
+    def _camera_failed(self, kind: str, message: str) -> None:
+        for panel in (self.lookup.capture, self.register.capture):
+            panel._camera_failed(kind, message)
+        self.camera_label.setText(self.tr("No camera") if kind == "open" else self.tr("Camera disconnected"))
+        self.camera_label.setToolTip(message)
+
+    # ------------------------------------------------------------ status
+    def _busy(self, busy: bool, label: str) -> None:
+        self.busy_bar.setVisible(busy)
+        self.busy_label.setText(label if busy else "")
+
+    def _ready(self) -> None:
+        engine = self.controller.engine
+        if engine is not None and self.settings.match_threshold is None:
+            self.settings_page.threshold.setValue(engine.match_threshold)
+        if self.current_page == "registry":
+            self.registry.refresh()
+
+    def _load_failed(self, message: str) -> None:
+        self.busy_label.setText(self.tr("Could not start: %1").replace("%1", message))
+        self.busy_label.setProperty("level", "bad")
+
+    def refresh_sync(self) -> None:
+        try:
+            st = self.sync_status_fn()
+        except Exception:  # noqa: BLE001 - a sync client failure shows as an error, never a crash
+            st = SyncStatus(state="error")
+        self.sync_widget.set_status(st)
+
+    def _settings_saved(self, values: dict) -> None:
+        if values.get("camera") != str(self.settings.camera):
+            self.settings.camera = values["camera"]
+            self.start_camera(values["camera"])
+        if "match_threshold" in values and self.controller.engine is not None:
+            self.controller.engine.threshold_override = values["match_threshold"]
+            self.settings.match_threshold = values["match_threshold"]
+        self.settings.server_url = values.get("server_url")
+        self.settings.api_key = values.get("api_key")
+        self.refresh_sync()
+        if values.get("language") and values["language"] != self.settings.language:
+            self.settings.language = values["language"]
+            self.language_changed.emit(values["language"])
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.camera.stop()
+        super().closeEvent(event)

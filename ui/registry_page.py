@@ -1,0 +1,211 @@
+"""Registry browser: search by name, phone or number; edit a dog; mark it lost, found or home."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import texts
+from ui.controller import error_message
+from ui.widgets import DogCard
+
+
+class RegistryPage(QWidget):
+    COLUMNS = 5
+
+    def __init__(self, controller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.dogs: list = []
+        self.current = None
+        title = QLabel(self.tr("Registry"))
+        title.setObjectName("pageTitle")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Search by name, phone or registration number"))
+        self.search.setClearButtonEnabled(True)
+        self.status_filter = QComboBox()
+        self.status_filter.addItem(self.tr("All"), None)
+        for s in ("home", "lost", "found", "deceased"):
+            self.status_filter.addItem(texts.status_words(s), s)
+        search_button = QPushButton(self.tr("Search"))
+        search_button.clicked.connect(self.refresh)
+        self.search.returnPressed.connect(self.refresh)
+        self._debounce = QTimer(self, singleShot=True, interval=300)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.status_filter)
+        top.addWidget(search_button)
+
+        self.table = QTableWidget(0, self.COLUMNS)
+        self.table.setHorizontalHeaderLabels([self.tr("Registration number"), self.tr("Name"), self.tr("Breed"),
+                                              self.tr("Status"), self.tr("Owner")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(56)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.empty = QLabel(self.tr("No dogs found."))
+        self.empty.setObjectName("placeholder")
+        self.empty.hide()
+
+        # detail / edit panel
+        self.card = DogCard()
+        self.name_edit = QLineEdit()
+        self.breed_edit = QLineEdit()
+        self.owner_edit = QLineEdit()
+        self.notes_edit = QLineEdit()
+        form = QFormLayout()
+        form.addRow(self.tr("Name"), self.name_edit)
+        form.addRow(self.tr("Breed"), self.breed_edit)
+        form.addRow(self.tr("Owner's name"), self.owner_edit)
+        form.addRow(self.tr("Notes"), self.notes_edit)
+        self.save_button = QPushButton(self.tr("Save changes"))
+        self.save_button.setObjectName("primary")
+        self.save_button.clicked.connect(self.save)
+        self.status_buttons = {}
+        status_row = QHBoxLayout()
+        for s, label in (("lost", self.tr("Mark lost")), ("found", self.tr("Mark found")),
+                         ("home", self.tr("Back home"))):
+            b = QPushButton(label)
+            b.setObjectName(f"status_{s}")
+            b.clicked.connect(lambda _=False, s=s: self.set_status(s))
+            self.status_buttons[s] = b
+            status_row.addWidget(b)
+        self.message = QLabel()
+        self.message.setObjectName("hint")
+        self.message.setWordWrap(True)
+        self.detail = QWidget()
+        dl = QVBoxLayout(self.detail)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(self.card)
+        dl.addLayout(form)
+        dl.addWidget(self.save_button)
+        dl.addLayout(status_row)
+        dl.addWidget(self.message)
+        dl.addStretch(1)
+        self.detail.setEnabled(False)
+
+        left = QVBoxLayout()
+        left.addLayout(top)
+        left.addWidget(self.table, 1)
+        left.addWidget(self.empty)
+        body = QHBoxLayout()
+        body.addLayout(left, 3)
+        body.addWidget(self.detail, 2)
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addLayout(body, 1)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.controller.service is None:
+            return
+        self.controller.call("list_dogs", query=self.search.text() or None, status=self.status_filter.currentData(),
+                             limit=200, on_done=self._fill, on_error=lambda exc: self.message.setText(
+                                 error_message(exc)))
+
+    def _fill(self, dogs) -> None:
+        from core.phone import display_phone
+
+        keep = self.current.id if self.current else None
+        self.dogs = dogs
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(dogs))
+        for r, d in enumerate(dogs):
+            owner = f"{d.owner.name} · {display_phone(d.owner.phone)}" if d.owner.name else display_phone(d.owner.phone)
+            for c, text in enumerate((d.registration_number, d.name, d.breed, texts.status_words(d.status), owner)):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, d.id)
+                self.table.setItem(r, c, item)
+        self.table.blockSignals(False)
+        self.empty.setVisible(not dogs)
+        row = next((i for i, d in enumerate(dogs) if d.id == keep), None)
+        if row is not None:
+            self.table.selectRow(row)
+        elif dogs:
+            self.table.selectRow(0)
+        else:
+            self.show_dog(None)
+
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows and rows[0].row() < len(self.dogs):
+            self.show_dog(self.dogs[rows[0].row()])
+
+    def show_dog(self, dog) -> None:
+        self.current = dog
+        self.detail.setEnabled(dog is not None)
+        if dog is None:
+            return
+        photo = None
+        if dog.photos:
+            try:
+                photo = self.controller.service.photo_bytes(dog.photos[0].sha256)
+            except Exception:  # noqa: BLE001
+                photo = None
+        self.card.show_dog(dog, photo)
+        self.name_edit.setText(dog.name)
+        self.breed_edit.setText(dog.breed)
+        self.owner_edit.setText(dog.owner.name)
+        self.notes_edit.setText(dog.notes)
+        for s, b in self.status_buttons.items():
+            b.setEnabled(dog.status.value != s)
+
+    def save(self) -> None:
+        from pydantic import ValidationError
+
+        from core.schemas import DogUpdate
+
+        if self.current is None:
+            return
+        d = self.current
+        changes = {k: v for k, v, old in (("name", self.name_edit.text(), d.name),
+                                          ("breed", self.breed_edit.text(), d.breed),
+                                          ("owner_name", self.owner_edit.text(), d.owner.name),
+                                          ("notes", self.notes_edit.text(), d.notes)) if v.strip() != old}
+        if not changes:
+            self.message.setText(self.tr("Nothing changed."))
+            return
+        try:
+            update = DogUpdate(**changes)
+        except ValidationError as exc:
+            msg = self.tr("The dog's name is required.") if "name" in changes and not changes["name"].strip() \
+                else error_message(exc)
+            self.message.setText(msg)
+            return
+        self.controller.call("update_dog", d.id, update, on_done=self._updated,
+                             on_error=lambda exc: self.message.setText(error_message(exc)), changes=True,
+                             busy=self.tr("Saving…"))
+
+    def set_status(self, status: str) -> None:
+        if self.current is not None:  # the core schema turns the word into its DogStatus
+            self.controller.call("set_status", self.current.id, status, on_done=self._updated,
+                                 on_error=lambda exc: self.message.setText(error_message(exc)), changes=True,
+                                 busy=self.tr("Saving…"))
+
+    def _updated(self, dog) -> None:
+        self.message.setText(self.tr("Saved: %1 is now “%2”.").replace("%1", dog.name)
+                             .replace("%2", texts.status_words(dog.status)))
+        self.current = dog
+        self.refresh()

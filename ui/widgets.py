@@ -1,0 +1,456 @@
+"""Reusable widgets: the guided capture view, the capture panel, photo slots, the dog card, sync status."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import texts
+
+GREEN, AMBER, RED, GREY = QColor("#2e9d57"), QColor("#e0a100"), QColor("#d64541"), QColor("#8a8f98")
+PHOTO_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.webp)"
+
+
+def bgr_to_qimage(frame: np.ndarray) -> QImage:
+    frame = np.ascontiguousarray(frame)
+    h, w = frame.shape[:2]
+    img = QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_BGR888)
+    img._keep = frame  # the QImage borrows the array's memory
+    return img
+
+
+def pixmap_from_bytes(data: bytes, side: int | None = None) -> QPixmap:
+    pm = QPixmap()
+    pm.loadFromData(data)
+    if side and not pm.isNull():
+        pm = pm.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return pm
+
+
+def pixmap_from_bgr(frame: np.ndarray, side: int | None = None) -> QPixmap:
+    pm = QPixmap.fromImage(bgr_to_qimage(frame))
+    if side:
+        pm = pm.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return pm
+
+
+def quality_colour(q) -> QColor:
+    if q is None:
+        return GREY
+    if q.ok:
+        return GREEN
+    return AMBER if q.score >= 0.4 or set(q.reasons) <= {"small", "blurry"} else RED
+
+
+class CaptureView(QWidget):
+    """Live preview with the nose guide, the quality gate in words and colour, and auto-capture."""
+
+    auto_captured = Signal(object)  # BGR frame
+
+    DWELL_S = 0.7
+    COOLDOWN_S = 1.5
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMinimumSize(320, 240)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.frame: np.ndarray | None = None
+        self.image: QImage | None = None
+        self.quality = None
+        self.message = self.tr("Starting the camera…")
+        self.auto_enabled = True
+        self.paused = False
+        self._good_since: float | None = None
+        self._cooldown_until = 0.0
+        self.painted_frames = 0
+        self._tick = QTimer(self)  # repaints the dwell progress between quality updates
+        self._tick.setInterval(100)
+        self._tick.timeout.connect(self._check_dwell)
+        self._tick.start()
+
+    # ------------------------------------------------------------ inputs
+    def set_frame(self, frame: np.ndarray) -> None:
+        if self.paused:
+            return
+        self.frame = frame
+        self.image = bgr_to_qimage(frame)
+        self.message = ""
+        self.update()
+
+    def set_message(self, text: str) -> None:
+        """A full-view message (no camera, camera lost); clears the picture."""
+        self.message = text
+        self.frame, self.image, self.quality, self._good_since = None, None, None, None
+        self.update()
+
+    def set_quality(self, q) -> None:
+        self.quality = q
+        if q is not None and q.ok and self.frame is not None:
+            if self._good_since is None:
+                self._good_since = time.monotonic()
+        else:
+            self._good_since = None
+        self._check_dwell()
+        self.update()
+
+    def dwell_progress(self) -> float:
+        if self._good_since is None or not self.auto_enabled or time.monotonic() < self._cooldown_until:
+            return 0.0
+        return min(1.0, (time.monotonic() - self._good_since) / self.DWELL_S)
+
+    def _check_dwell(self) -> None:
+        if self._good_since is None:
+            return
+        self.update()
+        if (self.auto_enabled and not self.paused and self.isVisible() and self.frame is not None
+                and self.dwell_progress() >= 1.0):
+            self._cooldown_until = time.monotonic() + self.COOLDOWN_S
+            self._good_since = None
+            self.auto_captured.emit(self.frame)
+
+    def hold_off(self, seconds: float | None = None) -> None:
+        """No auto-capture for a while (after any capture)."""
+        self._cooldown_until = time.monotonic() + (self.COOLDOWN_S if seconds is None else seconds)
+        self._good_since = None
+
+    def status_text(self) -> str:
+        if self.message:
+            return self.message
+        if self.quality is None:
+            return self.tr("Put the nose inside the guide")
+        return texts.quality_words(self.quality.reasons)
+
+    # ------------------------------------------------------------ painting
+    def guide_rect(self, area: QRectF) -> QRectF:
+        side = min(area.width(), area.height()) * 0.72
+        return QRectF(area.center().x() - side * 0.6, area.center().y() - side * 0.5, side * 1.2, side)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect())
+        p.fillRect(r, QColor("#1d2127"))
+        area = r
+        if self.image is not None:
+            iw, ih = self.image.width(), self.image.height()
+            s = min(r.width() / iw, r.height() / ih)
+            area = QRectF(r.center().x() - iw * s / 2, r.center().y() - ih * s / 2, iw * s, ih * s)
+            p.drawImage(area, self.image)
+            self.painted_frames += 1
+        colour = quality_colour(self.quality) if self.image is not None else GREY
+        guide = self.guide_rect(area)
+        if self.image is not None:  # dim what lies outside the guide
+            shade = QPainterPath()
+            shade.addRect(area)
+            hole = QPainterPath()
+            hole.addRoundedRect(guide, guide.height() * 0.45, guide.height() * 0.45)
+            p.fillPath(shade.subtracted(hole), QColor(0, 0, 0, 110))
+        pen = QPen(colour, 6)
+        pen.setStyle(Qt.PenStyle.SolidLine if self.image is not None else Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(guide, guide.height() * 0.45, guide.height() * 0.45)
+        prog = self.dwell_progress()
+        if prog > 0:
+            arc = QPen(GREEN.lighter(130), 10)
+            arc.setCapStyle(Qt.PenCapStyle.RoundCap)
+            p.setPen(arc)
+            p.drawArc(guide.adjusted(-14, -14, 14, 14), 90 * 16, int(-prog * 360 * 16))
+        # the words, on a band at the bottom
+        text = self.status_text()
+        f = QFont(self.font())
+        f.setPointSizeF(max(14.0, min(22.0, r.height() / 22)))
+        f.setBold(True)
+        p.setFont(f)
+        band_h = p.fontMetrics().height() * 1.8
+        band = QRectF(r.left(), r.bottom() - band_h, r.width(), band_h)
+        if self.message and self.image is None:
+            band = QRectF(r.left() + 20, r.center().y() - band_h, r.width() - 40, band_h * 2)
+        p.fillRect(band, QColor(0, 0, 0, 170) if not self.message else QColor(0, 0, 0, 0))
+        if not self.message:
+            p.fillRect(QRectF(band.left(), band.top(), 14, band.height()), colour)
+        p.setPen(QColor("white"))
+        p.drawText(band, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+        p.end()
+
+
+class CapturePanel(QWidget):
+    """The capture view with a big shutter, a file button and drag and drop of photo files."""
+
+    photo_taken = Signal(object)  # BGR frame, from the shutter or auto-capture
+    file_chosen = Signal(str)
+
+    def __init__(self, camera=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.camera = camera
+        self.setAcceptDrops(True)
+        self.view = CaptureView()
+        self.shutter = QPushButton(self.tr("Take photo"))
+        self.shutter.setObjectName("shutter")
+        self.shutter.setMinimumHeight(72)
+        self.file_button = QPushButton(self.tr("Photo from file…"))
+        self.file_button.setMinimumHeight(72)
+        self.auto = QPushButton(self.tr("Auto-capture"))
+        self.auto.setCheckable(True)
+        self.auto.setChecked(True)
+        self.auto.setMinimumHeight(72)
+        row = QHBoxLayout()
+        row.addWidget(self.file_button)
+        row.addWidget(self.shutter, 2)
+        row.addWidget(self.auto)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.view, 1)
+        lay.addLayout(row)
+        self.shutter.clicked.connect(self.take)
+        self.file_button.clicked.connect(self.pick_file)
+        self.auto.toggled.connect(self._set_auto)
+        self.view.auto_captured.connect(self._taken)
+        if camera is not None:
+            camera.frame_ready.connect(self._frame)
+            camera.quality_ready.connect(self._quality)
+            camera.failed.connect(self._camera_failed)
+
+    def _frame(self, frame) -> None:
+        if self.isVisible():
+            self.view.set_frame(frame)
+
+    def _quality(self, q) -> None:
+        if self.isVisible():
+            self.view.set_quality(q)
+
+    def _camera_failed(self, kind: str, message: str) -> None:
+        if kind == "lost":
+            text = self.tr("The camera was disconnected. Reconnect it, or use “Photo from file…”.")
+        else:
+            text = self.tr("No camera. Check the camera in Settings, or use “Photo from file…”.")
+        self.view.set_message(text)
+        self.shutter.setEnabled(False)
+        self.setToolTip(message)
+
+    def camera_started(self) -> None:
+        self.shutter.setEnabled(True)
+        self.view.message = self.tr("Starting the camera…")
+        self.view.update()
+
+    def _set_auto(self, on: bool) -> None:
+        self.view.auto_enabled = on
+
+    def take(self) -> None:
+        frame = self.view.frame if self.view.frame is not None else (self.camera.latest() if self.camera else None)
+        if frame is not None:
+            self._taken(frame)
+
+    def _taken(self, frame) -> None:
+        self.view.hold_off()
+        self.photo_taken.emit(frame)
+
+    def pick_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a nose photo"), "",
+                                              self.tr("Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)"))
+        if path:
+            self.file_chosen.emit(path)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.file_chosen.emit(url.toLocalFile())
+                break
+
+
+class PhotoSlots(QWidget):
+    """N photo slots with thumbnails; tap one to retake it. States: empty, checking, ok, bad."""
+
+    slot_clicked = Signal(int)
+
+    def __init__(self, count: int = 5, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.buttons: list[QToolButton] = []
+        self.states = ["empty"] * count
+        self.current = 0
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        for i in range(count):
+            b = QToolButton()
+            b.setObjectName("slot")
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            b.setIconSize(QSize(96, 96))
+            b.setMinimumSize(120, 136)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            b.clicked.connect(lambda _=False, i=i: self.slot_clicked.emit(i))
+            self.buttons.append(b)
+            lay.addWidget(b)
+        self.refresh()
+
+    def set_photo(self, i: int, pixmap: QPixmap | None, state: str, text: str = "") -> None:
+        b = self.buttons[i]
+        from PySide6.QtGui import QIcon
+
+        b.setIcon(QIcon(pixmap) if pixmap is not None else QIcon())
+        self.states[i] = state
+        b.setToolTip(text)
+        b.setProperty("detail", text)
+        self.refresh()
+
+    def set_current(self, i: int) -> None:
+        self.current = i
+        self.refresh()
+
+    def refresh(self) -> None:
+        words = {"empty": self.tr("Empty"), "checking": self.tr("Checking…"), "ok": self.tr("Good"),
+                 "bad": self.tr("Retake")}
+        for i, b in enumerate(self.buttons):
+            b.setText(f"{i + 1}. {words[self.states[i]]}")
+            b.setProperty("state", self.states[i])
+            b.setProperty("current", i == self.current)
+            b.style().unpolish(b)
+            b.style().polish(b)
+
+
+class DogCard(QFrame):
+    """A dog's photo, name, number, status and owner contact, with the confidence in words."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("dogCard")
+        self.photo = QLabel()
+        self.photo.setFixedSize(200, 200)
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.setObjectName("cardPhoto")
+        self.verdict = QLabel()
+        self.verdict.setObjectName("verdict")
+        self.verdict.setWordWrap(True)
+        self.name = QLabel()
+        self.name.setObjectName("dogName")
+        self.rows = QGridLayout()
+        self._values: dict[str, QLabel] = {}
+        labels = [("number", self.tr("Registration number")), ("breed", self.tr("Breed")),
+                  ("sex", self.tr("Sex")), ("status", self.tr("Status")), ("owner", self.tr("Owner")),
+                  ("phone", self.tr("Contact"))]
+        for r, (key, label) in enumerate(labels):
+            k = QLabel(label)
+            k.setObjectName("fieldKey")
+            v = QLabel()
+            v.setObjectName("fieldValue")
+            v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.rows.addWidget(k, r, 0)
+            self.rows.addWidget(v, r, 1)
+            self._values[key] = v
+        right = QVBoxLayout()
+        right.addWidget(self.verdict)
+        right.addWidget(self.name)
+        right.addLayout(self.rows)
+        right.addStretch(1)
+        lay = QHBoxLayout(self)
+        lay.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(right, 1)
+
+    def value(self, key: str) -> str:
+        return self._values[key].text()
+
+    def show_dog(self, dog, photo: bytes | None = None, decision: str | None = None,
+                 probability: float | None = None) -> None:
+        from core.phone import display_phone
+
+        self.name.setText(dog.name)
+        self._values["number"].setText(dog.registration_number)
+        self._values["breed"].setText(dog.breed or "–")
+        self._values["sex"].setText(texts.sex_words(dog.sex))
+        self._values["status"].setText(texts.status_words(dog.status))
+        self._values["owner"].setText(dog.owner.name or "–")
+        try:
+            phone = display_phone(dog.owner.phone) if dog.owner.phone.startswith("+") else dog.owner.phone
+        except Exception:  # noqa: BLE001 - a masked or odd number is shown as it is
+            phone = dog.owner.phone
+        self._values["phone"].setText(phone)
+        if photo:
+            self.photo.setPixmap(pixmap_from_bytes(photo, 200))
+        else:
+            self.photo.setText(self.tr("No photo"))
+        if decision is None:
+            self.verdict.hide()
+        else:
+            words = texts.decision_words(decision, probability)
+            if probability is not None:
+                words += f"  ({probability:.0%})"
+            self.verdict.setText(words)
+            level = {"match": "good", "uncertain": "warn"}.get(getattr(decision, "value", decision), "bad")
+            self.verdict.setProperty("level", level)
+            self.verdict.style().unpolish(self.verdict)
+            self.verdict.style().polish(self.verdict)
+            self.verdict.show()
+
+
+@dataclass
+class SyncStatus:
+    """What the sync area shows. The sync client (sync/client.py) may hand over any object with these fields."""
+
+    state: str = "disabled"  # disabled | online | offline | syncing | error
+    pending: int = 0  # local changes not yet sent
+    last_sync: datetime | None = None
+    message: str = ""
+
+
+class SyncStatusWidget(QFrame):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("syncStatus")
+        self.dot = QLabel("●")
+        self.dot.setObjectName("syncDot")
+        self.label = QLabel()
+        self.label.setObjectName("syncLabel")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(12, 4, 12, 4)
+        lay.addWidget(self.dot)
+        lay.addWidget(self.label, 1)
+        self.set_status(SyncStatus())
+
+    def set_status(self, st) -> None:
+        state = getattr(st, "state", "disabled")
+        state = getattr(state, "value", state)
+        pending = int(getattr(st, "pending", 0) or 0)
+        last = getattr(st, "last_sync", None)
+        if state == "disabled":
+            text, colour = self.tr("Offline registry only (no server configured)"), GREY
+        elif state == "online":
+            text, colour = self.tr("Online"), GREEN
+        elif state == "syncing":
+            text, colour = self.tr("Syncing…"), GREEN
+        elif state == "error":
+            text, colour = self.tr("Sync error"), RED
+        else:
+            text, colour = self.tr("Offline"), AMBER
+        if state != "disabled":
+            if pending:
+                text += " · " + self.tr("%n change(s) waiting", "", pending)
+            if last is not None:
+                text += " · " + self.tr("last sync %1").replace("%1", last.astimezone().strftime("%H:%M"))
+        self.label.setText(text)
+        self.dot.setStyleSheet(f"color: {colour.name()};")
+        self.state = state
+
+
+def file_is_image(path: str) -> bool:
+    return Path(path).suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
