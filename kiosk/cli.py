@@ -391,6 +391,40 @@ def kiosk(
         raise typer.Exit(run(settings))
 
 
+# ------------------------------------------------------------------------------------------ sync
+@app.command("sync")
+def sync_cmd(
+    server: Annotated[str | None, typer.Option("--server", help="Server URL (default: settings server_url)",
+                                               envvar="SAVEPETS_SERVER_URL")] = None,
+    api_key: Annotated[str | None, typer.Option("--api-key", help="This kiosk's API key (role kiosk)",
+                                                envvar="SAVEPETS_API_KEY")] = None,
+    no_photos: Annotated[bool, typer.Option("--no-photos", help="Do not download other kiosks' photos")] = False,
+    db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False,
+) -> None:
+    """Push this kiosk's changes to the server and pull everyone else's. Exit code 1 when it did not finish."""
+    from sync.client import SyncClient
+
+    with service(db, data_dir, server_url=server, api_key=api_key) as sp:
+        with errors_to_exit():
+            client = SyncClient(sp, fetch_photos=not no_photos)
+        report = client.sync_once()
+        status = client.status
+        client.close()
+    if as_json:
+        print(json.dumps({"state": status.state, "pending": status.pending, "cursor": status.cursor,
+                          "pushed": report.pushed, "duplicates": report.duplicates, "rejected": report.rejected,
+                          "remapped": report.remapped, "photos_up": report.photos_up, "pulled": report.pulled,
+                          "photos_down": report.photos_down, "seconds": round(report.seconds, 3),
+                          "errors": report.errors}))
+    else:
+        colour = "green" if status.state == "online" else "red"
+        out.print(f"[bold {colour}]{status.state}[/]: {report.summary()}; {status.pending} change(s) pending")
+        for e in report.errors:
+            err.print(f"[red]{e}[/]")
+    if status.state != "online":
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

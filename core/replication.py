@@ -1,0 +1,761 @@
+"""Replication: moving registry changes between databases (kiosks <-> the central server). No HTTP here.
+
+The unit of replication is the *dog bundle*: a dog with its owner, photos and templates, as one JSON state.
+Review flags travel as their own small entity. Everything is state-based and idempotent: applying the same
+state twice changes nothing, so a change that is sent, lost, resent or reordered converges.
+
+Server side
+    `SyncLog` is the server's change sequence: one row per changed entity, `seq` strictly increasing in
+    commit order (every writer of the log first takes the sync lock, a row lock on MySQL and the write lock
+    on SQLite, so no seq can commit after a higher one has been read). Older rows of an entity are dropped
+    when it changes again, so a kiosk catching up fetches each entity once. `SyncReceived` remembers every
+    change_id applied (the idempotency key) with its result. `SyncEntity.clocks` keeps the per-field
+    timestamps for last-writer-wins, and `SyncIdMap` the owner ids merged into another (same phone).
+Kiosk side
+    The core's `Outbox` says which entities changed; the payload is built at push time from the current rows.
+    `SyncEntity.shadow` is the last state the kiosk and the server agreed on: a field that differs from it is
+    a local change still to be pushed, and a pull never overwrites it.
+
+Conflict rules (docs/sync.md explains them for people):
+- owner phone taken on the server by another owner id -> the incoming owner is mapped onto the existing one
+  (SyncIdMap); the kiosk is told (remap.owners) and merges its row; dogs follow.
+- registration number taken by another dog -> the server gives the incoming dog the next free suffix
+  (-2, -3, ...) and the kiosk adopts it (remap.numbers, and the pulled state).
+- the same nose registered on two kiosks -> both dogs kept, a ReviewFlag pairs them; it replicates.
+- an edit on both sides -> last writer wins per field, by the field's timestamp corrected for the kiosk's
+  clock offset (measured at push), ties to the later arrival at the server.
+- a deletion wins over any edit, earlier or later, and is never undone by sync.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import JSON, BigInteger, Integer, String, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.registry.models import (
+    Base,
+    Dog,
+    DogStatus,
+    Meta,
+    NosePhoto,
+    NoseTemplate,
+    Outbox,
+    Owner,
+    ReviewFlag,
+    Sex,
+    UTCDateTime,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+DOG, FLAG = "dog", "review_flag"
+DOG_FIELDS = ("name", "breed", "sex", "birth_date", "neutered", "notes", "status")
+OWNER_NAME = "owner_name"  # clock key of the owner's name inside a dog change
+LOCK_KEY = "sync_lock"
+CURSOR_KEY = "sync_cursor"
+DEFERRED_KEY = "sync_deferred"  # kiosk: pulled review flags whose dogs have not arrived yet
+
+
+# ------------------------------------------------------------------------------------------------ tables
+class SyncLog(Base):
+    """Server: the change sequence kiosks pull from (cursor = seq)."""
+
+    __tablename__ = "sync_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    origin_device: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class SyncReceived(Base):
+    """Server: every change_id applied, with the answer given (a resent change gets the same answer)."""
+
+    __tablename__ = "sync_received"
+
+    change_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    result: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class SyncEntity(Base):
+    """Per entity: server-side field clocks (LWW) and tombstone memory; kiosk-side shadow (last agreed state)."""
+
+    __tablename__ = "sync_entity"
+
+    entity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32), nullable=False)
+    clocks: Mapped[dict | None] = mapped_column(JSON)
+    shadow: Mapped[dict | None] = mapped_column(JSON)
+
+
+class SyncIdMap(Base):
+    """Server: an id that was merged into another (an owner created twice offline with one phone)."""
+
+    __tablename__ = "sync_id_map"
+
+    from_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32), nullable=False)
+    to_id: Mapped[str] = mapped_column(String(36), nullable=False)
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def iso(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value.isoformat()
+
+
+def parse_ts(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    ts = datetime.fromisoformat(value)
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def _field_value(name: str, value: Any) -> Any:
+    """A field as stored in JSON (enums as their value, dates as ISO)."""
+    if hasattr(value, "value"):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _field_python(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name == "sex":
+        return Sex(value)
+    if name == "status":
+        return DogStatus(value)
+    if name == "birth_date":
+        return date.fromisoformat(value)
+    return value
+
+
+def encode_vector(vector: bytes) -> str:
+    return base64.b64encode(vector).decode("ascii")
+
+
+def decode_vector(text: str) -> bytes:
+    return base64.b64decode(text)
+
+
+# ------------------------------------------------------------------------------------------------ states
+def dog_state(s: Session, dog_id: str) -> dict | None:
+    """The dog bundle as JSON-able data (what travels in push and pull)."""
+    dog = s.get(Dog, dog_id)
+    if dog is None:
+        return None
+    owner = s.get(Owner, dog.owner_id)
+    photos = s.scalars(select(NosePhoto).where(NosePhoto.dog_id == dog_id).order_by(NosePhoto.position,
+                                                                                      NosePhoto.id)).all()
+    templates = s.scalars(select(NoseTemplate).where(NoseTemplate.dog_id == dog_id).order_by(NoseTemplate.id)).all()
+    return {
+        "id": dog.id,
+        "registration_number": dog.registration_number,
+        "registered_at": iso(dog.registered_at),
+        "created_at": iso(dog.created_at),
+        "updated_at": iso(dog.updated_at),
+        "deleted_at": iso(dog.deleted_at),
+        "origin_device": dog.origin_device,
+        "fields": {f: _field_value(f, getattr(dog, f)) for f in DOG_FIELDS},
+        "owner": {"id": owner.id, "phone": owner.phone, "name": owner.name, "created_at": iso(owner.created_at),
+                  "updated_at": iso(owner.updated_at), "origin_device": owner.origin_device},
+        "photos": [{"id": p.id, "sha256": p.sha256, "width": p.width, "height": p.height, "quality": p.quality,
+                    "position": p.position, "created_at": iso(p.created_at), "deleted_at": iso(p.deleted_at),
+                    "origin_device": p.origin_device} for p in photos],
+        "templates": [{"id": t.id, "photo_id": t.photo_id, "model_name": t.model_name,
+                       "model_version": t.model_version, "dim": t.dim, "vector": encode_vector(t.vector),
+                       "quality": t.quality, "created_at": iso(t.created_at), "deleted_at": iso(t.deleted_at),
+                       "origin_device": t.origin_device} for t in templates],
+    }
+
+
+def flag_state(s: Session, flag_id: str) -> dict | None:
+    f = s.get(ReviewFlag, flag_id)
+    if f is None:
+        return None
+    return {"id": f.id, "dog_id": f.dog_id, "other_dog_id": f.other_dog_id, "score": f.score, "reason": f.reason,
+            "resolved": f.resolved, "created_at": iso(f.created_at), "updated_at": iso(f.updated_at),
+            "deleted_at": iso(f.deleted_at), "origin_device": f.origin_device}
+
+
+def entity_state(s: Session, entity: str, entity_id: str) -> dict | None:
+    return dog_state(s, entity_id) if entity == DOG else flag_state(s, entity_id) if entity == FLAG else None
+
+
+def live_photo_shas(state: dict) -> list[str]:
+    return [p["sha256"] for p in state.get("photos", []) if p.get("deleted_at") is None]
+
+
+# ------------------------------------------------------------------------------------------------ kiosk: push
+@dataclass
+class OutgoingChange:
+    change_id: str
+    entity: str
+    entity_id: str
+    op: str
+    payload: dict
+    max_seq: int  # outbox rows of this entity up to this seq are covered by the change
+
+
+def pending_count(s: Session) -> int:
+    return s.scalar(select(func.count(func.distinct(Outbox.entity_id))).where(Outbox.pushed_at.is_(None))) or 0
+
+
+def outgoing_changes(s: Session, limit: int = 100) -> list[OutgoingChange]:
+    """The oldest pending entities, each coalesced into one change with its current state.
+
+    The change_id is that of the entity's newest outbox row: resending after a crash reuses it, so the
+    server applies it once; a newer local edit makes a newer row and so a new change."""
+    rows = s.execute(select(Outbox.seq, Outbox.change_id, Outbox.entity, Outbox.entity_id, Outbox.op)
+                     .where(Outbox.pushed_at.is_(None)).order_by(Outbox.seq)).all()
+    latest: dict[tuple[str, str], Any] = {}
+    for r in rows:
+        latest[(r.entity, r.entity_id)] = r  # the last row per entity wins
+    order = sorted(latest.values(), key=lambda r: r.seq)[:limit]
+    out = []
+    for r in order:
+        state = entity_state(s, r.entity, r.entity_id)
+        if state is None:  # the row vanished (never on the server): nothing to send
+            out.append(OutgoingChange(r.change_id, r.entity, r.entity_id, "skip", {}, r.seq))
+            continue
+        op = "delete" if state.get("deleted_at") else "upsert"
+        out.append(OutgoingChange(r.change_id, r.entity, r.entity_id, op,
+                                  {"state": state, "clocks": _local_clocks(s, r.entity, state)}, r.seq))
+    return out
+
+
+def _local_clocks(s: Session, entity: str, state: dict) -> dict[str, str]:
+    """The fields changed here since the last agreed state, stamped with the (kiosk-clock) time of the edit."""
+    if entity != DOG:
+        return {}
+    ent = s.get(SyncEntity, state["id"])
+    shadow = ent.shadow if ent is not None else None
+    clocks = {}
+    for f in DOG_FIELDS:
+        if shadow is None or shadow["fields"].get(f) != state["fields"][f]:
+            clocks[f] = state["updated_at"]
+    if shadow is None or shadow["owner"]["name"] != state["owner"]["name"]:
+        clocks[OWNER_NAME] = max(state["owner"]["updated_at"], state["updated_at"])
+    return clocks
+
+
+def mark_pushed(s: Session, change: OutgoingChange, now: datetime) -> None:
+    s.execute(update(Outbox).where(Outbox.entity == change.entity, Outbox.entity_id == change.entity_id,
+                                   Outbox.seq <= change.max_seq, Outbox.pushed_at.is_(None))
+              .values(pushed_at=now))
+    if change.op != "skip" and change.entity == DOG:
+        _set_shadow(s, DOG, change.entity_id, change.payload["state"])
+
+
+def _set_shadow(s: Session, entity: str, entity_id: str, state: dict) -> None:
+    ent = s.get(SyncEntity, entity_id)
+    slim = {k: v for k, v in state.items() if k not in ("templates", "photos")}
+    if ent is None:
+        s.add(SyncEntity(entity_id=entity_id, entity=entity, shadow=slim))
+    else:
+        ent.shadow = slim
+
+
+def adopt_remap(s: Session, remap: dict) -> None:
+    """The server's answer to a push: owners merged into another id, registration numbers changed."""
+    for from_id, to_id in (remap.get("owners") or {}).items():
+        local = s.get(Owner, from_id)
+        if local is not None and from_id != to_id:
+            _merge_owner(s, local, to_id)
+    for dog_id, number in (remap.get("numbers") or {}).items():
+        dog = s.get(Dog, dog_id)
+        if dog is not None and dog.registration_number != number:
+            _free_number_locally(s, number, keep=dog_id)
+            s.execute(update(Dog).where(Dog.id == dog_id).values(registration_number=number,
+                                                                updated_at=Dog.updated_at))
+
+
+def _merge_owner(s: Session, local: Owner, to_id: str) -> None:
+    """Make `to_id` the owner of everything `local` owned (same phone), with no broken reference on the way."""
+    target = s.get(Owner, to_id)
+    if target is None:
+        phone, name = local.phone, local.name
+        local.phone = f"~{local.id[:18]}"  # frees the unique phone for the row that takes over
+        s.flush()
+        target = Owner(id=to_id, phone=phone, name=name, created_at=local.created_at, updated_at=local.updated_at,
+                       origin_device=local.origin_device)
+        s.add(target)
+        s.flush()
+    s.execute(update(Dog).where(Dog.owner_id == local.id).values(owner_id=to_id, updated_at=Dog.updated_at))
+    s.flush()
+    s.delete(local)
+    s.flush()
+
+
+def _free_number_locally(s: Session, number: str, keep: str) -> None:
+    """Another local dog holding `number` (a provisional number made offline) moves to a free suffix."""
+    other = s.scalar(select(Dog).where(Dog.registration_number == number, Dog.id != keep))
+    if other is not None:
+        other.registration_number = next_free_number(s, number, other.id)
+        s.flush()
+
+
+_SUFFIX = re.compile(r"^(.*?)(?:-(\d+))?$")
+
+
+def next_free_number(s: Session, number: str, dog_id: str) -> str:
+    """`number` if no other dog has it, else the next free -2, -3, ... of its base (the core's convention)."""
+    def taken(n: str) -> bool:
+        return s.scalar(select(Dog.id).where(Dog.registration_number == n, Dog.id != dog_id)) is not None
+
+    if not taken(number):
+        return number
+    base = _SUFFIX.match(number).group(1)
+    n = 2
+    while taken(f"{base}-{n}"):
+        n += 1
+    return f"{base}-{n}"
+
+
+# ------------------------------------------------------------------------------------------------ server
+def take_lock(s: Session) -> None:
+    """Serialises every writer of the change log (see the module docstring). Call first in the transaction."""
+    stamp = utcnow().isoformat()
+    if s.execute(update(Meta).where(Meta.key == LOCK_KEY).values(value=stamp)).rowcount == 0:
+        try:
+            with s.begin_nested():
+                s.add(Meta(key=LOCK_KEY, value=stamp))
+        except IntegrityError:
+            pass
+        s.execute(update(Meta).where(Meta.key == LOCK_KEY).values(value=stamp))
+
+
+def log_change(s: Session, entity: str, entity_id: str, origin_device: str | None) -> int:
+    """Append to the change sequence (the caller holds the lock); older rows of the entity are dropped."""
+    s.execute(delete(SyncLog).where(SyncLog.entity_id == entity_id, SyncLog.entity == entity))
+    row = SyncLog(entity=entity, entity_id=entity_id, origin_device=origin_device)
+    s.add(row)
+    s.flush()
+    return row.seq
+
+
+def sequence_local_outbox(s: Session) -> int:
+    """Server: its own changes (registrations and edits made through the REST API) join the change log."""
+    rows = s.execute(select(Outbox.seq, Outbox.entity, Outbox.entity_id).where(Outbox.pushed_at.is_(None))
+                     .order_by(Outbox.seq)).all()
+    if not rows:
+        return 0
+    device = s.scalar(select(Meta.value).where(Meta.key == "device_id"))
+    for r in rows:
+        log_change(s, r.entity, r.entity_id, device)
+    s.execute(update(Outbox).where(Outbox.seq <= rows[-1].seq, Outbox.pushed_at.is_(None)).values(pushed_at=utcnow()))
+    return len(rows)
+
+
+def head_seq(s: Session) -> int:
+    return s.scalar(select(func.max(SyncLog.seq))) or 0
+
+
+def pull_page(s: Session, since: int, limit: int) -> tuple[list[dict], int, bool]:
+    """Changes after the cursor, oldest first: [{seq, entity, entity_id, state}], the next cursor, more?"""
+    rows = s.execute(select(SyncLog.seq, SyncLog.entity, SyncLog.entity_id).where(SyncLog.seq > since)
+                     .order_by(SyncLog.seq).limit(limit)).all()
+    changes = []
+    for r in rows:
+        state = entity_state(s, r.entity, r.entity_id)
+        if state is not None:
+            changes.append({"seq": r.seq, "entity": r.entity, "entity_id": r.entity_id, "state": state})
+    cursor = rows[-1].seq if rows else since
+    return changes, cursor, len(rows) == limit
+
+
+DuplicateFinder = Callable[[str, list[dict]], list[tuple[str, float]]]
+
+
+@dataclass
+class ApplyResult:
+    status: str  # applied | duplicate | missing_photos | rejected
+    remap: dict = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    message: str = ""
+    seq: int | None = None
+    flags: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "remap": self.remap, "missing": self.missing, "message": self.message,
+                "seq": self.seq}
+
+
+def received_result(s: Session, change_id: str) -> dict | None:
+    row = s.get(SyncReceived, change_id)
+    return row.result if row is not None else None
+
+
+def apply_push(s: Session, *, change_id: str, entity: str, entity_id: str, op: str, payload: dict,
+               device_id: str | None, offset: timedelta, photo_exists: Callable[[str], bool],
+               find_duplicates: DuplicateFinder | None = None, now: datetime | None = None) -> ApplyResult:
+    """Server: apply one change pushed by a kiosk. The caller holds the lock and commits.
+
+    `offset` is the server clock minus the kiosk clock (measured from the push request): kiosk timestamps
+    are corrected by it and never put in the future."""
+    now = now or utcnow()
+    done = received_result(s, change_id)
+    if done is not None:
+        return ApplyResult(**{**done, "status": "duplicate"})
+    if entity != DOG or op not in ("upsert", "delete"):
+        return ApplyResult(status="rejected", message=f"cannot apply {op} of {entity}")
+    state = payload.get("state") or {}
+    if state.get("id") != entity_id:
+        return ApplyResult(status="rejected", message="state does not match the entity id")
+
+    def fix(ts: str | None) -> datetime | None:
+        t = parse_ts(ts)
+        return None if t is None else min(t + offset, now)
+
+    ent = s.get(SyncEntity, entity_id)
+    tomb = ent is not None and (ent.clocks or {}).get("_deleted")
+    dog = s.get(Dog, entity_id)
+    deleting = op == "delete" or state.get("deleted_at") is not None
+    result = ApplyResult(status="applied")
+
+    if dog is None and (deleting or tomb):
+        # Created and deleted offline, or deleted before its creation arrived (reordered): remember the
+        # tombstone so that a late upsert never brings it back.
+        _set_clocks(s, ent, entity_id, {"_deleted": iso(fix(state.get("deleted_at")) or now)})
+        _remember(s, change_id, device_id, result)
+        return result
+
+    if dog is None:
+        missing = [sha for sha in live_photo_shas(state) if not photo_exists(sha)]
+        if missing:  # the kiosk uploads them and pushes again; nothing is written
+            return ApplyResult(status="missing_photos", missing=missing)
+        owner_id = _server_owner(s, state["owner"], device_id, result, fix)
+        number = next_free_number(s, state["registration_number"], entity_id)
+        if number != state["registration_number"]:
+            result.remap.setdefault("numbers", {})[entity_id] = number
+        f = {k: _field_python(k, v) for k, v in state["fields"].items() if k in DOG_FIELDS}
+        dog = Dog(id=entity_id, owner_id=owner_id, registration_number=number,
+                  registered_at=parse_ts(state["registered_at"]), created_at=fix(state["created_at"]) or now,
+                  updated_at=fix(state["updated_at"]) or now, origin_device=state.get("origin_device") or device_id,
+                  **f)
+        s.add(dog)
+        s.flush()
+        _add_photos_and_templates(s, entity_id, state, fix)
+        clocks = {k: iso(fix(v)) for k, v in (payload.get("clocks") or {}).items() if k in DOG_FIELDS}
+        _set_clocks(s, ent, entity_id, clocks)
+        s.flush()
+        if find_duplicates is not None:
+            for other_id, score in find_duplicates(entity_id, state.get("templates", [])):
+                flag_id = _flag_pair(s, entity_id, other_id, score, device_id)
+                if flag_id:
+                    result.flags.append(flag_id)
+    else:
+        if dog.deleted_at is not None or tomb:
+            pass  # a deletion wins over every edit
+        elif deleting:
+            when = fix(state.get("deleted_at")) or now
+            dog.deleted_at = when
+            dog.updated_at = max(dog.updated_at, when)
+            s.execute(update(NoseTemplate).where(NoseTemplate.dog_id == entity_id,
+                                                 NoseTemplate.deleted_at.is_(None)).values(deleted_at=when))
+            _set_clocks(s, ent, entity_id, {"_deleted": iso(when)})
+        else:
+            _merge_fields(s, dog, ent, state, payload.get("clocks") or {}, fix, device_id, result)
+            missing = [p["sha256"] for p in state.get("photos", []) if p.get("deleted_at") is None
+                       and s.get(NosePhoto, p["id"]) is None and not photo_exists(p["sha256"])]
+            if missing:
+                return ApplyResult(status="missing_photos", missing=missing)
+            _add_photos_and_templates(s, entity_id, state, fix)
+    s.flush()
+    result.seq = log_change(s, DOG, entity_id, device_id)
+    for flag_id in result.flags:
+        log_change(s, FLAG, flag_id, None)
+    _remember(s, change_id, device_id, result)
+    return result
+
+
+def _remember(s: Session, change_id: str, device_id: str | None, result: ApplyResult) -> None:
+    s.add(SyncReceived(change_id=change_id, device_id=device_id, result=result.to_dict()))
+    s.flush()
+
+
+def _set_clocks(s: Session, ent: SyncEntity | None, entity_id: str, clocks: dict) -> SyncEntity:
+    if ent is None:
+        ent = s.get(SyncEntity, entity_id)
+    if ent is None:
+        ent = SyncEntity(entity_id=entity_id, entity=DOG, clocks=dict(clocks))
+        s.add(ent)
+    else:
+        ent.clocks = {**(ent.clocks or {}), **clocks}  # a new dict: JSON columns track assignment only
+    return ent
+
+
+def _server_owner(s: Session, owner: dict, device_id: str | None, result: ApplyResult, fix) -> str:
+    """The server's owner id for an incoming owner: the same id, a merged id, or the one with that phone."""
+    oid = owner["id"]
+    mapped = s.get(SyncIdMap, oid)
+    if mapped is not None:
+        result.remap.setdefault("owners", {})[oid] = mapped.to_id
+        return mapped.to_id
+    if s.get(Owner, oid) is not None:
+        return oid
+    same_phone = s.scalar(select(Owner).where(Owner.phone == owner["phone"]))
+    if same_phone is not None:
+        s.add(SyncIdMap(from_id=oid, entity="owner", to_id=same_phone.id))
+        if same_phone.deleted_at is not None:
+            same_phone.deleted_at = None
+        if owner.get("name") and not same_phone.name:
+            same_phone.name = owner["name"]
+        result.remap.setdefault("owners", {})[oid] = same_phone.id
+        return same_phone.id
+    s.add(Owner(id=oid, phone=owner["phone"], name=owner.get("name") or "", created_at=fix(owner["created_at"]),
+                updated_at=fix(owner["updated_at"]), origin_device=owner.get("origin_device") or device_id))
+    s.flush()
+    return oid
+
+
+def _merge_fields(s: Session, dog: Dog, ent: SyncEntity | None, state: dict, clocks: dict, fix,
+                  device_id: str | None, result: ApplyResult) -> None:
+    """Last writer wins per field: an incoming field replaces the stored one when its corrected time is
+    not older (equal: the later arrival wins)."""
+    stored = dict((ent.clocks if ent is not None else None) or {})
+    default = iso(dog.updated_at)
+    changed = False
+    newest = dog.updated_at
+    for name, ts in clocks.items():
+        when = fix(ts)
+        if when is None:
+            continue
+        if name == OWNER_NAME:
+            owner = s.get(Owner, dog.owner_id)
+            oent = s.get(SyncEntity, owner.id)
+            ostored = ((oent.clocks if oent is not None else None) or {}).get("name") or iso(owner.updated_at)
+            if when >= parse_ts(ostored) and owner.name != state["owner"]["name"]:
+                owner.name = state["owner"]["name"]
+                owner.updated_at = when
+                if oent is None:
+                    s.add(SyncEntity(entity_id=owner.id, entity="owner", clocks={"name": iso(when)}))
+                else:
+                    oent.clocks = {**(oent.clocks or {}), "name": iso(when)}
+                changed = True
+            continue
+        if name not in DOG_FIELDS:
+            continue
+        if when >= parse_ts(stored.get(name) or default):
+            value = _field_python(name, state["fields"].get(name))
+            if value is None and name in {"name", "breed", "notes", "sex", "status"}:
+                continue
+            setattr(dog, name, value)
+            stored[name] = iso(when)
+            newest = max(newest, when)
+            changed = True
+    if changed:
+        dog.updated_at = newest
+        _set_clocks(s, ent, dog.id, stored)
+
+
+def _add_photos_and_templates(s: Session, dog_id: str, state: dict, fix) -> None:
+    have_photos = set(s.scalars(select(NosePhoto.id).where(NosePhoto.dog_id == dog_id)))
+    have_shas = set(s.scalars(select(NosePhoto.sha256).where(NosePhoto.dog_id == dog_id)))
+    for p in state.get("photos", []):
+        if p["id"] in have_photos or p["sha256"] in have_shas:
+            continue
+        s.add(NosePhoto(id=p["id"], dog_id=dog_id, sha256=p["sha256"], path=_relpath(p["sha256"]), width=p["width"],
+                        height=p["height"], quality=p["quality"], position=p["position"],
+                        created_at=fix(p["created_at"]), updated_at=fix(p["created_at"]),
+                        deleted_at=fix(p.get("deleted_at")), origin_device=p.get("origin_device")))
+        have_photos.add(p["id"])
+    s.flush()
+    have_templates = set(s.scalars(select(NoseTemplate.id).where(NoseTemplate.dog_id == dog_id)))
+    rows = []
+    for t in state.get("templates", []):
+        if t["id"] in have_templates or t["photo_id"] not in have_photos:
+            continue
+        rows.append({"id": t["id"], "photo_id": t["photo_id"], "dog_id": dog_id, "model_name": t["model_name"],
+                     "model_version": t["model_version"], "dim": t["dim"], "vector": decode_vector(t["vector"]),
+                     "quality": t["quality"], "created_at": fix(t["created_at"]), "updated_at": fix(t["created_at"]),
+                     "deleted_at": fix(t.get("deleted_at")), "origin_device": t.get("origin_device")})
+    if rows:
+        s.execute(insert(NoseTemplate), rows)
+
+
+def _relpath(sha: str) -> str:
+    return f"{sha[:2]}/{sha[2:4]}/{sha}"
+
+
+def _flag_pair(s: Session, dog_id: str, other_id: str, score: float, device_id: str | None) -> str | None:
+    if dog_id == other_id:
+        return None
+    a, b = sorted((dog_id, other_id))
+    existing = s.scalar(select(ReviewFlag).where(or_((ReviewFlag.dog_id == a) & (ReviewFlag.other_dog_id == b),
+                                                     (ReviewFlag.dog_id == b) & (ReviewFlag.other_dog_id == a))))
+    if existing is not None:
+        return None
+    flag = ReviewFlag(dog_id=dog_id, other_dog_id=other_id, score=float(score), reason="possible_duplicate_sync",
+                      origin_device=device_id)
+    s.add(flag)
+    s.flush()
+    return flag.id
+
+
+def gallery_duplicate_finder(sp, batch: list[tuple[str, np.ndarray]] | None = None) -> DuplicateFinder:
+    """Server: 'is this nose already registered?' over the service's gallery plus the dogs applied in the same
+    push (not yet in the gallery). Only templates of the server's engine are compared."""
+    engine = sp.engine
+    seen: list[tuple[str, np.ndarray]] = batch if batch is not None else []
+
+    def find(dog_id: str, templates: list[dict]) -> list[tuple[str, float]]:
+        vecs = [np.frombuffer(decode_vector(t["vector"]), np.float32) for t in templates
+                if t["model_name"] == engine.name and t["model_version"] == engine.version
+                and t.get("deleted_at") is None and t["dim"] == engine.dim]
+        if not vecs:
+            return []
+        best: dict[str, float] = {}
+        for v in vecs:
+            for other, score in sp.gallery.search(v, k=3):
+                if other != dog_id and engine.decide(score).value == "match":
+                    best[other] = max(best.get(other, -1.0), score)
+            for other, ov in seen:
+                score = float(np.max(ov @ v))
+                if other != dog_id and engine.decide(score).value == "match":
+                    best[other] = max(best.get(other, -1.0), score)
+        seen.append((dog_id, np.stack(vecs)))
+        return sorted(best.items(), key=lambda kv: -kv[1])
+
+    return find
+
+
+# ------------------------------------------------------------------------------------------------ kiosk: pull
+def apply_pulled(s: Session, change: dict) -> str | None:
+    """Kiosk: apply one entity state from the server. Returns the dog id touched (None when deferred/none)."""
+    entity, state = change["entity"], change["state"]
+    if entity == DOG:
+        return _apply_dog_state(s, state)
+    if entity == FLAG:
+        return _apply_flag_state(s, state)
+    return None
+
+
+def _apply_dog_state(s: Session, state: dict) -> str:
+    dog_id = state["id"]
+    o = state["owner"]
+    owner = s.get(Owner, o["id"])
+    if owner is None:
+        same_phone = s.scalar(select(Owner).where(Owner.phone == o["phone"]))
+        if same_phone is not None:  # made here offline with the same phone: the server's id wins
+            _merge_owner(s, same_phone, o["id"])
+            owner = s.get(Owner, o["id"])
+        else:
+            owner = Owner(id=o["id"], phone=o["phone"], name=o["name"], created_at=parse_ts(o["created_at"]),
+                          updated_at=parse_ts(o["updated_at"]), origin_device=o.get("origin_device"))
+            s.add(owner)
+            s.flush()
+    ent = s.get(SyncEntity, dog_id)
+    shadow = ent.shadow if ent is not None else None
+    dog = s.get(Dog, dog_id)
+    _free_number_locally(s, state["registration_number"], keep=dog_id)
+    fields = {k: _field_python(k, v) for k, v in state["fields"].items() if k in DOG_FIELDS}
+    if dog is None:
+        dog = Dog(id=dog_id, owner_id=owner.id, registration_number=state["registration_number"],
+                  registered_at=parse_ts(state["registered_at"]), created_at=parse_ts(state["created_at"]),
+                  updated_at=parse_ts(state["updated_at"]), deleted_at=parse_ts(state["deleted_at"]),
+                  origin_device=state.get("origin_device"), **fields)
+        s.add(dog)
+        s.flush()
+    else:
+        local_edit = dog.deleted_at is None and state["deleted_at"] is None
+        values: dict[str, Any] = {"registration_number": state["registration_number"], "owner_id": owner.id,
+                                  "registered_at": parse_ts(state["registered_at"])}
+        for k, v in fields.items():
+            mine = _field_value(k, getattr(dog, k))
+            if local_edit and shadow is not None and mine != shadow["fields"].get(k):
+                continue  # changed here and not yet agreed: the push decides
+            if local_edit and shadow is None and _pending(s, dog_id):
+                continue
+            values[k] = v
+        if state["deleted_at"] is not None and dog.deleted_at is None:
+            values["deleted_at"] = parse_ts(state["deleted_at"])  # a deletion wins
+        values["updated_at"] = max(dog.updated_at, parse_ts(state["updated_at"]))
+        s.execute(update(Dog).where(Dog.id == dog_id).values(**values))
+        if not (shadow is not None and owner.name != shadow["owner"]["name"]):
+            if owner.name != o["name"]:
+                owner.name = o["name"]
+    _add_photos_and_templates(s, dog_id, state, parse_ts)
+    if state["deleted_at"] is not None:
+        when = parse_ts(state["deleted_at"])
+        s.execute(update(NoseTemplate).where(NoseTemplate.dog_id == dog_id, NoseTemplate.deleted_at.is_(None))
+                  .values(deleted_at=when))
+    _set_shadow(s, DOG, dog_id, state)
+    s.flush()
+    return dog_id
+
+
+def _pending(s: Session, entity_id: str) -> bool:
+    return s.scalar(select(Outbox.seq).where(Outbox.entity_id == entity_id, Outbox.pushed_at.is_(None))
+                    .limit(1)) is not None
+
+
+def _apply_flag_state(s: Session, state: dict) -> str | None:
+    if s.get(Dog, state["dog_id"]) is None or s.get(Dog, state["other_dog_id"]) is None:
+        return None  # its dogs come later in the pull: the caller keeps it for later
+    flag = s.get(ReviewFlag, state["id"])
+    if flag is None:
+        pair = s.scalar(select(ReviewFlag).where(ReviewFlag.dog_id == state["dog_id"],
+                                                 ReviewFlag.other_dog_id == state["other_dog_id"]))
+        if pair is not None:  # a flag for the same pair made locally: the server's row replaces it
+            s.delete(pair)
+            s.flush()
+        s.add(ReviewFlag(id=state["id"], dog_id=state["dog_id"], other_dog_id=state["other_dog_id"],
+                         score=state["score"], reason=state["reason"], resolved=state["resolved"],
+                         created_at=parse_ts(state["created_at"]), updated_at=parse_ts(state["updated_at"]),
+                         deleted_at=parse_ts(state["deleted_at"]), origin_device=state.get("origin_device")))
+    else:
+        flag.resolved = state["resolved"]
+        flag.deleted_at = parse_ts(state["deleted_at"])
+        flag.updated_at = parse_ts(state["updated_at"])
+    s.flush()
+    return state["dog_id"]
+
+
+def apply_pulled_page(s: Session, changes: Iterable[dict]) -> tuple[set[str], int]:
+    """Kiosk: a page of pulled changes in one transaction; review flags whose dogs are still missing wait in
+    Meta until a later page brings them. Returns (dog ids touched, changes applied)."""
+    touched: set[str] = set()
+    applied = 0
+    import json
+
+    deferred_row = s.get(Meta, DEFERRED_KEY)
+    waiting = json.loads(deferred_row.value) if deferred_row is not None else []
+    changes = list(changes)
+    dogs = [c for c in changes if c["entity"] == DOG]
+    flags = [c for c in changes if c["entity"] == FLAG] + waiting
+    for c in dogs:
+        touched.add(apply_pulled(s, c))
+        applied += 1
+    still = []
+    for c in flags:
+        if apply_pulled(s, c) is None:
+            still.append(c)
+        else:
+            touched.add(c["state"]["dog_id"])
+            touched.add(c["state"]["other_dog_id"])
+            applied += 1
+    if still or deferred_row is not None:
+        s.merge(Meta(key=DEFERRED_KEY, value=json.dumps(still)))
+    touched.discard(None)
+    return touched, applied

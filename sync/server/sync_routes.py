@@ -1,0 +1,175 @@
+"""/v1/sync: the kiosks' offline-first sync (push, pull, photos). The logic lives in core/replication.py;
+this module only speaks HTTP. See docs/sync.md for the protocol and the conflict rules."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import threading
+from datetime import UTC
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from sqlalchemy import select
+
+from core.errors import InvalidPhoto
+from core.photos import decode_photo
+from core.registry.models import Outbox, utcnow
+from core.replication import (
+    ApplyResult,
+    apply_push,
+    gallery_duplicate_finder,
+    head_seq,
+    pull_page,
+    sequence_local_outbox,
+    take_lock,
+)
+from core.usecases import SavePets
+from sync.protocol import (
+    MAX_PHOTO_BATCH_BYTES,
+    MAX_PHOTO_BYTES,
+    MAX_PULL_LIMIT,
+    PREFIX,
+    ChangeResult,
+    MissingPhotos,
+    PhotoBatch,
+    PhotoBatchResult,
+    PhotoData,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    ShaList,
+    SyncInfo,
+)
+from sync.server.deps import get_service, require_role
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix=PREFIX, tags=["sync"])
+_writers = threading.Lock()  # one push at a time in this process; the database lock orders processes
+KIOSK = Depends(require_role("kiosk", "admin"))
+
+
+def _valid_sha(sha: str) -> str:
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise HTTPException(400, "Not a sha256 (64 lowercase hex digits).")
+    return sha
+
+
+def _store_photo(sp: SavePets, sha: str, data: bytes) -> bool:
+    """Verified before it is kept: the bytes hash to the name and decode as an image. Returns newly written."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise HTTPException(413, f"A photo may be at most {MAX_PHOTO_BYTES // 1024} KB.")
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise HTTPException(422, f"The photo's bytes do not hash to {sha}: incomplete or damaged upload.")
+    if sp.store.exists(sha):
+        return False
+    try:
+        decode_photo(data, label=sha[:12])
+    except InvalidPhoto as exc:
+        raise HTTPException(422, exc.message) from None
+    return sp.store.put(data)[1]
+
+
+@router.get("/info", response_model=SyncInfo)
+def info(sp: SavePets = Depends(get_service), _p=KIOSK) -> SyncInfo:
+    with sp.db.sessions() as s:
+        cursor = head_seq(s)
+    return SyncInfo(cursor=cursor, server_time=utcnow(), device_id=sp.device_id)
+
+
+@router.put("/photos/{sha256}", response_model=PhotoBatchResult)
+async def put_photo(sha256: str, request: Request, sp: SavePets = Depends(get_service),
+                    _p=KIOSK) -> PhotoBatchResult:
+    """Content-addressed: sending the same photo again is a no-op; a partial upload fails the hash check.
+    The body is the photo's bytes (application/octet-stream)."""
+    sha = _valid_sha(sha256)
+    data = await request.body()
+    new = await anyio.to_thread.run_sync(_store_photo, sp, sha, data)
+    return PhotoBatchResult(stored=[sha256] if new else [], present=[] if new else [sha256])
+
+
+@router.post("/photos", response_model=PhotoBatchResult)
+def put_photos(batch: PhotoBatch, sp: SavePets = Depends(get_service), _p=KIOSK) -> PhotoBatchResult:
+    stored, present = [], []
+    for p in batch.photos:
+        try:
+            data = base64.b64decode(p.data, validate=True)
+        except ValueError:
+            raise HTTPException(422, f"Photo {p.sha256}: not base64.") from None
+        (stored if _store_photo(sp, p.sha256, data) else present).append(p.sha256)
+    return PhotoBatchResult(stored=stored, present=present)
+
+
+@router.post("/photos/missing", response_model=MissingPhotos)
+def missing_photos(shas: ShaList, sp: SavePets = Depends(get_service), _p=KIOSK) -> MissingPhotos:
+    return MissingPhotos(missing=[sha for sha in dict.fromkeys(shas.sha256)
+                                  if not sp.store.exists(_valid_sha(sha))])
+
+
+@router.get("/photos/{sha256}")
+def get_photo(sha256: str, sp: SavePets = Depends(get_service), _p=KIOSK) -> Response:
+    sha = _valid_sha(sha256)
+    if not sp.store.exists(sha):
+        raise HTTPException(404, "No such photo.")
+    return Response(sp.store.get(sha), media_type="application/octet-stream",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+@router.post("/photos/fetch", response_model=PhotoBatch)
+def fetch_photos(shas: ShaList, sp: SavePets = Depends(get_service), _p=KIOSK) -> PhotoBatch:
+    """Several photos in one answer, up to a size limit: the client asks again for the ones not sent."""
+    out, total = [], 0
+    for sha in dict.fromkeys(shas.sha256):
+        if not sp.store.exists(_valid_sha(sha)):
+            continue
+        data = sp.store.get(sha)
+        if out and total + len(data) > MAX_PHOTO_BATCH_BYTES:
+            break
+        total += len(data)
+        out.append(PhotoData(sha256=sha, data=base64.b64encode(data).decode("ascii")))
+    return PhotoBatch(photos=out)
+
+
+@router.post("/push", response_model=PushResponse)
+def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> PushResponse:
+    now = utcnow()
+    sent = req.sent_at if req.sent_at.tzinfo else req.sent_at.replace(tzinfo=UTC)
+    offset = now - sent  # kiosk clocks are corrected by this; cursors never use any clock
+    results: list[ChangeResult] = []
+    with _writers:
+        sp.refresh_gallery()
+        finder = gallery_duplicate_finder(sp)
+        with sp.db.session() as s:
+            take_lock(s)
+            sequence_local_outbox(s)
+            for c in req.changes:
+                try:
+                    with s.begin_nested():
+                        r = apply_push(s, change_id=c.change_id, entity=c.entity, entity_id=c.entity_id, op=c.op,
+                                       payload={"state": c.state, "clocks": c.clocks}, device_id=req.device_id,
+                                       offset=offset, photo_exists=sp.store.exists, find_duplicates=finder,
+                                       now=now)
+                except Exception as exc:  # one bad change must not block the others
+                    log.exception("sync: change %s of %s rejected", c.change_id, req.device_id)
+                    r = ApplyResult(status="rejected", message=f"{type(exc).__name__}: {exc}"[:500])
+                results.append(ChangeResult(change_id=c.change_id, **r.to_dict()))
+            cursor = head_seq(s)
+        sp.refresh_gallery()
+    return PushResponse(results=results, clock_offset_s=offset.total_seconds(), cursor=cursor)
+
+
+@router.get("/pull", response_model=PullResponse)
+def pull(since: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=MAX_PULL_LIMIT),
+         sp: SavePets = Depends(get_service), _p=KIOSK) -> PullResponse:
+    """The server's changes after `since` (a seq from an earlier answer), oldest first."""
+    with sp.db.sessions() as s:
+        unsequenced = s.scalar(select(Outbox.seq).where(Outbox.pushed_at.is_(None)).limit(1)) is not None
+    if unsequenced:  # changes made through the REST API join the sequence first
+        with _writers, sp.db.session() as s:
+            take_lock(s)
+            sequence_local_outbox(s)
+    with sp.db.sessions() as s:
+        changes, cursor, more = pull_page(s, since, limit)
+    return PullResponse(changes=changes, cursor=cursor, has_more=more, server_time=utcnow())
