@@ -70,32 +70,6 @@ def set_language(lang: str) -> str:
     return lang
 
 
-def sync_status_provider(settings):
-    """What the sync area shows. Uses the sync client (issue 7) when it offers a status; else a stand-in."""
-    from ui.widgets import SyncStatus
-
-    if not settings.server_url:
-        return lambda: SyncStatus(state="disabled")
-    try:
-        from sync import client as sync_client  # written by the sync engineer
-    except ImportError:
-        sync_client = None
-    for name in ("current_status", "status", "get_status"):
-        fn = getattr(sync_client, name, None) if sync_client else None
-        if callable(fn):
-            return lambda: fn(settings) if _takes_args(fn) else fn()
-    return lambda: SyncStatus(state="offline", message="sync client not installed")
-
-
-def _takes_args(fn) -> bool:
-    import inspect
-
-    try:
-        return bool(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        return False
-
-
 def save_settings(values: dict[str, Any]):
     from kiosk.config import write_config
 
@@ -120,6 +94,41 @@ class Kiosk:
         else:
             self.controller = Controller(service=service)
         self.window = None
+        self.sync_client = None
+        self.controller.ready.connect(self._start_sync)
+
+    def sync_status(self):
+        """What the sync area shows: the sync client's own status object (state, pending, last_sync)."""
+        from ui.widgets import SyncStatus
+
+        if not self.settings.server_url:
+            return SyncStatus(state="disabled")
+        if self.sync_client is None:
+            return SyncStatus(state="offline", message="sync not started")
+        return self.sync_client.status
+
+    def _start_sync(self) -> None:
+        """Sync in the background when a server is configured (sync/client.py, issue 7)."""
+        if self.sync_client is not None or not self.settings.server_url:
+            return
+        try:
+            from sync.client import SyncClient
+        except ImportError:
+            log.warning("sync client not installed; the kiosk runs offline")
+            return
+        try:
+            self.sync_client = SyncClient(self.controller.service)
+            self.sync_client.start(interval=60.0)
+        except Exception:  # noqa: BLE001 - sync must never stop the kiosk from working offline
+            log.exception("could not start sync")
+            self.sync_client = None
+
+    def stop(self) -> None:
+        if self.window is not None:
+            self.window.camera.stop()
+        if self.sync_client is not None:
+            self.sync_client.close()
+        self.controller.shutdown()
 
     def start(self, show: bool = True):
         set_language(self.settings.language)
@@ -132,7 +141,7 @@ class Kiosk:
     def _build(self):
         from ui.main_window import MainWindow
 
-        w = MainWindow(self.controller, self.settings, save_settings, sync_status_provider(self.settings),
+        w = MainWindow(self.controller, self.settings, save_settings, self.sync_status,
                        camera_source=self.camera if self.camera is not None else self.settings.camera)
         w.language_changed.connect(self.change_language)
         return w
@@ -160,6 +169,5 @@ def run(settings, camera: str | None = None, engine=None) -> int:
     kiosk = Kiosk(settings, engine=engine, camera=camera)
     kiosk.start()
     code = app.exec()
-    kiosk.window.camera.stop()
-    kiosk.controller.shutdown()
+    kiosk.stop()
     return code

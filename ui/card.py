@@ -13,7 +13,6 @@ import qrcode
 from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
-_T = QCoreApplication.translate
 CARD_W, CARD_H = 1011, 638  # 85.6 x 54 mm at 300 dpi
 
 
@@ -45,7 +44,7 @@ def render_card(dog, photo: bytes | None = None) -> QImage:
     p.setFont(f)
     p.setPen(QColor("white"))
     p.drawText(QRectF(36, 0, CARD_W - 72, 110), Qt.AlignmentFlag.AlignVCenter,
-               "SavePets · " + _T("Card", "Dog registration card"))
+               "SavePets · " + QCoreApplication.translate("Card", "Dog registration card"))
     # photo
     photo_rect = QRectF(36, 140, 300, 300)
     p.setPen(QPen(QColor("#c9d3d2"), 3))
@@ -67,7 +66,7 @@ def render_card(dog, photo: bytes | None = None) -> QImage:
     p.setFont(f)
     p.setPen(QColor("#4a5560"))
     p.drawText(QRectF(qr_rect.left(), qr_rect.bottom() + 4, qr_rect.width(), 30), Qt.AlignmentFlag.AlignHCenter,
-               _T("Card", "Scan to look up"))
+               QCoreApplication.translate("Card", "Scan to look up"))
     # text
     x, w = 370, CARD_W - 370 - 320
     f.setPixelSize(56)
@@ -81,11 +80,11 @@ def render_card(dog, photo: bytes | None = None) -> QImage:
         phone = display_phone(dog.owner.phone)
     except Exception:  # noqa: BLE001
         phone = dog.owner.phone
-    rows = [(_T("Card", "Registration number"), dog.registration_number),
-            (_T("Card", "Breed"), dog.breed or "–"),
-            (_T("Card", "Owner"), dog.owner.name or "–"),
-            (_T("Card", "Contact"), phone),
-            (_T("Card", "Registered"), dog.registered_at.astimezone().strftime("%Y-%m-%d"))]
+    rows = [(QCoreApplication.translate("Card", "Registration number"), dog.registration_number),
+            (QCoreApplication.translate("Card", "Breed"), dog.breed or "–"),
+            (QCoreApplication.translate("Card", "Owner"), dog.owner.name or "–"),
+            (QCoreApplication.translate("Card", "Contact"), phone),
+            (QCoreApplication.translate("Card", "Registered"), dog.registered_at.astimezone().strftime("%Y-%m-%d"))]
     y = 225
     for key, value in rows:
         f.setPixelSize(22)
@@ -104,7 +103,8 @@ def render_card(dog, photo: bytes | None = None) -> QImage:
     p.setFont(f)
     p.setPen(QColor("#6b7682"))
     p.drawText(QRectF(36, CARD_H - 60, CARD_W - 72, 40), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-               _T("Card", "If found, please call the owner or bring the dog to a shelter or vet with SavePets."))
+               QCoreApplication.translate(
+                   "Card", "If found, please call the owner or bring the dog to a shelter or vet with SavePets."))
     p.end()
     return img
 

@@ -1,62 +1,67 @@
-"""Words for codes that come from the core (quality reasons, decisions, statuses), in the UI's language."""
+"""Words for codes that come from the core (quality reasons, decisions, statuses), in the UI's language.
+
+The English words are marked with QT_TRANSLATE_NOOP so that pyside6-lupdate finds them, and translated
+when shown (the language can change while the kiosk runs).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-_T = QCoreApplication.translate
+_WORDS = {
+    # quality gate reasons (core.recognition.base.QUALITY_REASONS) and registration photo problems
+    "blurry": QT_TRANSLATE_NOOP("Texts", "Too blurry: hold still"),
+    "dark": QT_TRANSLATE_NOOP("Texts", "Too dark: add light"),
+    "bright": QT_TRANSLATE_NOOP("Texts", "Too bright: avoid direct light"),
+    "glare": QT_TRANSLATE_NOOP("Texts", "Glare on the nose: change the angle"),
+    "small": QT_TRANSLATE_NOOP("Texts", "Move closer to the nose"),
+    "no_texture": QT_TRANSLATE_NOOP("Texts", "Fill the guide with the nose"),
+    "already_registered": QT_TRANSLATE_NOOP("Texts", "Already registered"),
+    "duplicate_photo": QT_TRANSLATE_NOOP("Texts", "Same photo as another one"),
+    "disagrees": QT_TRANSLATE_NOOP("Texts", "Does not look like the same nose as the others"),
+    "invalid": QT_TRANSLATE_NOOP("Texts", "Not a usable image"),
+    "good": QT_TRANSLATE_NOOP("Texts", "Good: hold still"),
+    # look-up decisions
+    "certain": QT_TRANSLATE_NOOP("Texts", "Certain"),
+    "uncertain": QT_TRANSLATE_NOOP("Texts", "Possible match — check by eye"),
+    "no_match": QT_TRANSLATE_NOOP("Texts", "Not registered"),
+    # dog status and sex
+    "home": QT_TRANSLATE_NOOP("Texts", "At home"),
+    "lost": QT_TRANSLATE_NOOP("Texts", "Lost"),
+    "found": QT_TRANSLATE_NOOP("Texts", "Found (in care)"),
+    "deceased": QT_TRANSLATE_NOOP("Texts", "Deceased"),
+    "male": QT_TRANSLATE_NOOP("Texts", "Male"),
+    "female": QT_TRANSLATE_NOOP("Texts", "Female"),
+    "unknown": QT_TRANSLATE_NOOP("Texts", "Unknown"),
+    "invalid_photo": QT_TRANSLATE_NOOP("Texts", "Not a usable photo file (JPEG or PNG expected)."),
+}
+
+
+def words(code) -> str:
+    code = getattr(code, "value", code)
+    return QCoreApplication.translate("Texts", _WORDS[code]) if code in _WORDS else str(code)
 
 
 def quality_reason(code: str) -> str:
-    words = {
-        "blurry": _T("Texts", "Too blurry: hold still"),
-        "dark": _T("Texts", "Too dark: add light"),
-        "bright": _T("Texts", "Too bright: avoid direct light"),
-        "glare": _T("Texts", "Glare on the nose: change the angle"),
-        "small": _T("Texts", "Move closer to the nose"),
-        "no_texture": _T("Texts", "Fill the guide with the nose"),
-        "already_registered": _T("Texts", "Already registered"),
-        "duplicate_photo": _T("Texts", "Same photo as another one"),
-        "disagrees": _T("Texts", "Does not look like the same nose as the others"),
-        "invalid": _T("Texts", "Not a usable image"),
-    }
-    return words.get(code, code)
+    return words(code)
 
 
 def quality_words(reasons) -> str:
-    return " · ".join(quality_reason(r) for r in reasons) if reasons else _T("Texts", "Good: hold still")
+    return " · ".join(words(r) for r in reasons) if reasons else words("good")
 
 
-def decision_words(decision: str, probability: float | None = None) -> str:
+def decision_words(decision) -> str:
+    """The engine's decision at its operating threshold, in words (the number alone misleads people)."""
     d = getattr(decision, "value", decision)
-    if d == "match":
-        return _T("Texts", "Certain") if (probability is None or probability >= 0.9) else _T("Texts", "Likely")
-    if d == "uncertain":
-        return _T("Texts", "Possible match — check by eye")
-    return _T("Texts", "Not registered")
+    return words({"match": "certain", "uncertain": "uncertain"}.get(d, "no_match"))
 
 
-def status_words(status: str) -> str:
-    s = getattr(status, "value", status)
-    return {
-        "home": _T("Texts", "At home"),
-        "lost": _T("Texts", "Lost"),
-        "found": _T("Texts", "Found (in care)"),
-        "deceased": _T("Texts", "Deceased"),
-    }.get(s, s)
+def status_words(status) -> str:
+    return words(status)
 
 
-def sex_words(sex: str) -> str:
-    s = getattr(sex, "value", sex)
-    return {"male": _T("Texts", "Male"), "female": _T("Texts", "Female"),
-            "unknown": _T("Texts", "Unknown")}.get(s, s)
-
-
-def field_label(name: str) -> str:
-    return {
-        "phone": _T("Texts", "Phone"), "name": _T("Texts", "Name"), "breed": _T("Texts", "Breed"),
-        "birth_date": _T("Texts", "Birth date"), "notes": _T("Texts", "Notes"),
-    }.get(name, name)
+def sex_words(sex) -> str:
+    return words(sex)
 
 
 def photo_error_words(exc) -> str:
@@ -66,5 +71,5 @@ def photo_error_words(exc) -> str:
     if code == "photos_rejected" and problems:
         return quality_words(problems[0]["reasons"])
     if code == "invalid_photo":
-        return _T("Texts", "Not a usable photo file (JPEG or PNG expected).") + f"\n({exc.message})"
+        return words("invalid_photo") + f"\n({exc.message})"
     return getattr(exc, "message", None) or str(exc)

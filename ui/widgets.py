@@ -392,10 +392,8 @@ class DogCard(QFrame):
         if decision is None:
             self.verdict.hide()
         else:
-            words = texts.decision_words(decision, probability)
-            if probability is not None:
-                words += f"  ({probability:.0%})"
-            self.verdict.setText(words)
+            self.verdict.setText(texts.decision_words(decision))
+            self.verdict.setToolTip(f"{probability:.0%}" if probability is not None else "")
             level = {"match": "good", "uncertain": "warn"}.get(getattr(decision, "value", decision), "bad")
             self.verdict.setProperty("level", level)
             self.verdict.style().unpolish(self.verdict)

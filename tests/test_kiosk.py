@@ -1,0 +1,287 @@
+"""The kiosk GUI, driven through its real widgets offscreen: register, look up, registry, errors, languages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.kiosk_fixtures import kiosk_factory, noised_copies, real_nose_files, wait_idle  # noqa: F401
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+
+def _fill_details(page, phone="010-1234-5678", owner="김보호", name="초코"):
+    page.phone.setText(phone)
+    page.owner_name.setText(owner)
+    page.dog_name.setText(name)
+    page.breed.setText("진돗개")
+
+
+def test_register_with_auto_capture_then_look_up(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    from ui.camera import FolderSource
+
+    folder = tmp_path / "noses"
+    files = noised_copies(real_nose_files(1)[0], folder)
+    k = kiosk_factory(FolderSource(folder, hold_s=0.6, fps=25))
+    w = k.window
+    w.show_page("register")
+    page = w.register
+    assert page.step == "photos"
+    # auto-capture alone (no shutter press) fills all five slots, each checked on the spot
+    qtbot.waitUntil(lambda: page.good_photos == 5, timeout=40_000)
+    assert page.next_button.isEnabled()
+    assert page.slots.states == ["ok"] * 5
+    qtbot.mouseClick(page.next_button, _left())
+    assert page.step == "details"
+
+    # inline validation from the core schemas: a bad phone and a missing name
+    _fill_details(page, phone="12", name="")
+    qtbot.mouseClick(page.submit_button, _left())
+    assert page.fields["phone"].error.isVisibleTo(page) and page.fields["phone"].error.text()
+    assert page.fields["name"].error.isVisibleTo(page) and page.fields["name"].error.text()
+    assert page.step == "details"
+
+    _fill_details(page)
+    qtbot.mouseClick(page.submit_button, _left())
+    qtbot.waitUntil(lambda: page.step == "done", timeout=20_000)
+    number = page.result.dog.registration_number
+    assert number in page.number_label.text()
+    png, pdf = page.save_card(str(tmp_path / "card.png")), page.save_card(str(tmp_path / "card.pdf"))
+    from PySide6.QtGui import QImage
+
+    assert QImage(png).width() == 1011
+    assert open(pdf, "rb").read(5) == b"%PDF-"
+
+    # the same dog, looked up from a photo file
+    w.show_page("lookup")
+    w.lookup.lookup_file(str(files[2]))
+    qtbot.waitUntil(lambda: w.lookup.state != "waiting", timeout=20_000)
+    assert w.lookup.state == "result"
+    assert w.lookup.card.name.text() == "초코"
+    assert w.lookup.card.value("number") == number
+    assert w.lookup.card.value("phone") == "010-1234-5678"
+    assert w.lookup.card.verdict.text().startswith("Certain")
+
+    # registering it again stops at the first photo with the registration found
+    w.show_page("register")
+    page.reset()
+    page.add_file(str(files[0]))
+    qtbot.waitUntil(lambda: page.step == "already", timeout=20_000)
+    assert page.already_card.value("number") == number
+
+    # the registry finds it by phone, name or number, and marks it lost
+    w.show_page("registry")
+    reg = w.registry
+    for query in ("1234-5678", "초코", number):
+        reg.search.setText(query)
+        reg.refresh()
+        wait_idle(qtbot, k)
+        qtbot.waitUntil(lambda: reg.table.rowCount() == 1, timeout=5_000)
+    qtbot.waitUntil(lambda: reg.current is not None, timeout=5_000)
+    qtbot.mouseClick(reg.status_buttons["lost"], _left())
+    qtbot.waitUntil(lambda: reg.current is not None and reg.current.status.value == "lost", timeout=10_000)
+    reg.name_edit.setText("초코2")
+    qtbot.mouseClick(reg.save_button, _left())
+    qtbot.waitUntil(lambda: reg.current.name == "초코2", timeout=10_000)
+    assert k.controller.service.get_dog(number).status.value == "lost"
+
+
+def test_owner_found_by_phone_fills_the_name(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    from core.schemas import DogIn, OwnerIn
+    from tests.imaging import dog_photos
+
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    k.controller.service.register(OwnerIn(phone="010-5555-1234", name="이주인"), DogIn(name="보리"), dog_photos(7))
+    page = k.window.register
+    page.phone.setText("01055551234")
+    page.find_owner()
+    qtbot.waitUntil(lambda: page.owner_name.text() == "이주인", timeout=10_000)
+    assert "이주인" in page.owner_note.text()
+
+
+def test_look_up_not_registered_offers_registration(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    src = real_nose_files(1)[0]
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    w = k.window
+    w.lookup.lookup_file(str(src))
+    qtbot.waitUntil(lambda: w.lookup.state != "waiting", timeout=20_000)
+    assert w.lookup.state == "none"
+    qtbot.mouseClick(w.lookup.register_button, _left())
+    assert w.current_page == "register"
+    qtbot.waitUntil(lambda: w.register.slots.states[0] == "ok", timeout=20_000)
+    assert w.register.good_photos == 1
+
+
+def test_non_image_file_shows_a_message(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    bad = tmp_path / "not-a-photo.jpg"
+    bad.write_text("hello, I am text")
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    w = k.window
+    w.lookup.lookup_file(str(bad))
+    qtbot.waitUntil(lambda: w.lookup.state == "error", timeout=10_000)
+    assert "JPEG" in w.lookup.error_label.text()
+    w.register.add_file(str(bad))
+    qtbot.waitUntil(lambda: w.register.slots.states[0] == "bad", timeout=10_000)
+    assert "JPEG" in w.register.photo_status.text()
+
+
+def test_dark_photo_is_refused_in_words(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    import cv2
+
+    dark = tmp_path / "dark.png"
+    cv2.imwrite(str(dark), np.full((200, 200, 3), 5, np.uint8))
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    k.window.lookup.lookup_file(str(dark))
+    qtbot.waitUntil(lambda: k.window.lookup.state == "error", timeout=10_000)
+    assert "Too dark" in k.window.lookup.error_label.text()
+
+
+def test_missing_camera_shows_a_message_and_file_import_still_works(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    src = real_nose_files(1)[0]
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    w = k.window
+    assert "No camera" in w.lookup.capture.view.status_text()
+    assert not w.lookup.capture.shutter.isEnabled()
+    assert w.camera_label.text() == "No camera"
+    w.lookup.lookup_file(str(src))
+    qtbot.waitUntil(lambda: w.lookup.state == "none", timeout=20_000)
+
+
+def test_camera_index_that_does_not_exist(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    k = kiosk_factory("9")
+    qtbot.waitUntil(lambda: "No camera" in k.window.lookup.capture.view.status_text(), timeout=15_000)
+
+
+def test_camera_unplugged_mid_session(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    from ui.camera import ArraySource
+
+    class Unplugged(ArraySource):
+        def read(self):
+            return super().read() if self._i < 10 else None
+
+    frame = np.full((480, 640, 3), 120, np.uint8)
+    k = kiosk_factory(Unplugged([frame]))
+    view = k.window.lookup.capture.view
+    qtbot.waitUntil(lambda: "disconnected" in view.status_text(), timeout=10_000)
+    assert k.window.camera_label.text() == "Camera disconnected"
+
+
+def test_korean_is_the_default_language(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    k = kiosk_factory(str(tmp_path / "none"), language="ko")
+    w = k.window
+    assert w.nav_buttons["lookup"].text() == "조회"
+    assert w.register.next_button.text() == "다음: 보호자와 강아지 정보"
+    assert "오프라인" in w.sync_widget.label.text()
+    assert "카메라" in w.lookup.capture.view.status_text()
+    # switching the language in the settings rebuilds the window in English
+    w.settings_page.language.setCurrentIndex(w.settings_page.language.findData("en"))
+    w.settings_page.values()
+    w._settings_saved({**w.settings_page.values(), "camera": str(tmp_path / "none")})
+    assert k.window is not w
+    assert k.window.nav_buttons["lookup"].text() == "Look up"
+    from kiosk.app import set_language
+
+    set_language("en")
+
+
+def test_settings_are_written_to_the_config_file(qtbot, tmp_path, kiosk_factory, monkeypatch):  # noqa: F811
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('engine = "classical"\n')
+    monkeypatch.setenv("SAVEPETS_CONFIG", str(cfg))
+    k = kiosk_factory(str(tmp_path / "none"))
+    s = k.window.settings_page
+    s.camera.setText(str(tmp_path))
+    s.server_url.setText("https://savepets.example/api")
+    s.api_key.setText("sk-123")
+    s.unlock.setChecked(True)
+    s.use_default.setChecked(False)
+    s.threshold.setValue(0.9)
+    s.save()
+    from core.settings import Settings
+    from kiosk.config import read_config
+
+    data = read_config(cfg)
+    assert data == {"engine": "classical", "camera": str(tmp_path), "server_url": "https://savepets.example/api",
+                    "api_key": "sk-123", "language": "en", "match_threshold": 0.9}
+    loaded = Settings()
+    assert loaded.server_url == "https://savepets.example/api" and loaded.match_threshold == 0.9
+    assert k.controller.engine.threshold == 0.9
+
+
+def test_sync_area_words():
+    from datetime import UTC, datetime
+
+    from kiosk.app import application
+    from ui.widgets import SyncStatus, SyncStatusWidget
+
+    application()
+    w = SyncStatusWidget()
+    assert "no server" in w.label.text()
+    w.set_status(SyncStatus(state="offline", pending=3))
+    assert "Offline" in w.label.text() and "3" in w.label.text()
+    w.set_status(SyncStatus(state="online", pending=0, last_sync=datetime(2026, 1, 1, tzinfo=UTC)))
+    assert w.label.text().startswith("Online") and "last sync" in w.label.text()
+
+
+def test_frame_sources(tmp_path):
+    import cv2
+
+    from ui.camera import CameraSource, FolderSource, SourceError, VideoSource, open_source
+
+    for i, v in enumerate((40, 120)):
+        cv2.imwrite(str(tmp_path / f"{i}.png"), np.full((100, 150, 3), v, np.uint8))
+    src = FolderSource(tmp_path, hold_s=0.2, fps=10, size=(640, 480))
+    src.open()
+    frames = [src.read() for _ in range(5)]
+    assert frames[0].shape == (480, 640, 3)
+    assert frames[0][240, 320, 0] == 40 and frames[2][240, 320, 0] == 120 and frames[4][240, 320, 0] == 40
+    assert isinstance(open_source("0"), CameraSource)
+    assert isinstance(open_source(str(tmp_path)), FolderSource)
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 25, (320, 240))
+    for v in range(0, 250, 25):
+        writer.write(np.full((240, 320, 3), v, np.uint8))
+    writer.release()
+    vs = open_source(str(video))
+    assert isinstance(vs, VideoSource)
+    vs.open()
+    assert [vs.read() is not None for _ in range(15)] == [True] * 15  # loops
+    vs.close()
+    with pytest.raises(SourceError):
+        open_source(str(tmp_path / "missing"))
+    with pytest.raises(SourceError):
+        FolderSource(tmp_path / "empty-does-not-exist").open()
+
+
+def test_registration_card_has_a_readable_qr_code(tmp_path):
+    from datetime import UTC, datetime
+
+    import cv2
+
+    from core.schemas import DogOut, OwnerOut
+    from kiosk.app import application
+    from ui.card import render_card, save_card
+
+    application()
+    dog = DogOut(id="d1", registration_number="SP-2026-ABCD-1234", registered_at=datetime.now(UTC), name="초코",
+                 breed="", sex="unknown", birth_date=None, neutered=None, notes="", status="home",
+                 owner=OwnerOut(id="o1", phone="+821012345678", name="김보호"), updated_at=datetime.now(UTC))
+    path = save_card(render_card(dog, None), tmp_path / "card.png")
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(path)))
+    assert text == "SP-2026-ABCD-1234"
+
+
+def test_default_engine_look_up(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    """The engine the product ships (core.recognition.factory.load_engine), not the stand-in."""
+    src = real_nose_files(1)[0]
+    k = kiosk_factory(str(tmp_path / "none"), engine="default")
+    k.window.lookup.lookup_file(str(src))
+    qtbot.waitUntil(lambda: k.window.lookup.state != "waiting", timeout=120_000)
+    assert k.window.lookup.state in ("none", "error")  # an empty registry: never a match
+
+
+def _left():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
