@@ -347,10 +347,13 @@ def take_lock(s: Session) -> None:
 
 def log_change(s: Session, entity: str, entity_id: str, origin_device: str | None) -> int:
     """Append to the change sequence (the caller holds the lock); older rows of the entity are dropped."""
-    s.execute(delete(SyncLog).where(SyncLog.entity_id == entity_id, SyncLog.entity == entity))
     row = SyncLog(entity=entity, entity_id=entity_id, origin_device=origin_device)
     s.add(row)
     s.flush()
+    # insert first, then drop the older rows: the newest seq always stays in the table, so neither SQLite
+    # (max(rowid) + 1) nor InnoDB after a restart (max + 1) can ever hand out a seq a second time
+    s.execute(delete(SyncLog).where(SyncLog.entity_id == entity_id, SyncLog.entity == entity,
+                                    SyncLog.seq < row.seq))
     return row.seq
 
 

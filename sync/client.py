@@ -56,6 +56,10 @@ class SyncStatus:
     cursor: int = 0  # the server seq this kiosk has pulled up to
     server_url: str | None = None
 
+    @property
+    def message(self) -> str:  # the GUI's sync area shows it (ui/widgets.py SyncStatus)
+        return self.last_error or ""
+
 
 @dataclass
 class SyncReport:
@@ -162,7 +166,7 @@ class SyncClient:
 
         try:
             for attempt in Retrying(stop=stop_after_attempt(self.retries), reraise=True,
-                                    wait=wait_exponential_jitter(initial=0.2, max=self.max_wait_s),
+                                    wait=wait_exponential_jitter(multiplier=0.2, max=self.max_wait_s),
                                     retry=retry_if_exception_type(_Transient)):
                 with attempt:
                     return once()

@@ -94,11 +94,13 @@ class CutProxy:
         self.cut_after: int | None = None
         self.cut_requests_after: int | None = None
         self.cuts = 0
+        self.cuts_left: int | None = None  # None: cut every time; n: only the next n times
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", self.port))
         self._sock.listen(64)
         self._stop = False
+        self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -129,9 +131,8 @@ class CutProxy:
                     if not data:
                         break
                     limit = getattr(self, limit_attr)
-                    if limit is not None and sent + len(data) > limit:
+                    if limit is not None and sent + len(data) > limit and self._take_cut():
                         dst.sendall(data[: max(0, limit - sent)])
-                        self.cuts += 1
                         break
                     dst.sendall(data)
                     sent += len(data)
@@ -151,6 +152,15 @@ class CutProxy:
         t.join(5)
         client.close()
         upstream.close()
+
+    def _take_cut(self) -> bool:
+        with self._lock:
+            if self.cuts_left is not None:
+                if self.cuts_left <= 0:
+                    return False
+                self.cuts_left -= 1
+            self.cuts += 1
+            return True
 
     def close(self) -> None:
         self._stop = True
