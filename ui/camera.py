@@ -2,8 +2,8 @@
 
 A source is a camera index ("0"), a video file, or a folder of images (looped, each image held for a moment
 so that auto-capture can trigger), so that tests and demos run with no camera. `CameraWorker` reads frames
-in its own QThread, hands the newest one to the GUI (never queueing stale frames) and runs the engine's
-quality gate on a downscaled copy a few times a second, off the GUI thread.
+in its own thread, keeps only the newest one (the GUI never gets a queue of stale frames) and runs the
+engine's quality gate on a downscaled copy a few times a second, off the GUI thread.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -224,50 +224,53 @@ def downscale(frame: np.ndarray, side: int = QUALITY_SIDE) -> np.ndarray:
     return cv2.resize(frame, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
 
 
-class CameraWorker(QObject):
-    """Runs in a QThread. Signals carry the newest frame (BGR array) and the live quality verdict."""
+class CameraWorker:
+    """Reads frames in a plain thread and keeps only the newest one, with the newest quality verdict.
 
-    frame_ready = Signal()  # fetch with latest(); emitted only when the GUI took the previous one
-    quality_ready = Signal(object)  # core.recognition.base.Quality
-    failed = Signal(str, str)  # kind ("open" | "lost"), English message
-    started_source = Signal(str)  # description
+    It touches no Qt object: the GUI side (`Camera`) polls it with a QTimer, so frames never queue up in the
+    event loop and the thread needs no event loop of its own.
+    """
 
     def __init__(self, source: FrameSource, quality: Callable[[np.ndarray], object] | None = None,
                  quality_interval_s: float = QUALITY_INTERVAL_S):
-        super().__init__()
         self.source = source
         self.quality_fn = quality
         self.quality_interval_s = quality_interval_s
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._latest: np.ndarray | None = None
-        self._pending = False  # a frame_ready signal is in flight
+        self.frame_seq = 0  # bumped for every new frame
+        self.quality = None
+        self.quality_seq = 0
+        self.error: tuple[str, str] | None = None  # (kind, English message) once it failed
+        self.started = False
         self.frames = 0
         self.quality_ms: list[float] = []
+        self.thread = threading.Thread(target=self.run, name="savepets-camera", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
 
     def latest(self) -> np.ndarray | None:
         with self._lock:
-            self._pending = False
             return self._latest
 
-    def peek(self) -> np.ndarray | None:
-        with self._lock:
-            return self._latest
-
-    def stop(self) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
         self._stop.set()
+        if self.thread.is_alive() and threading.current_thread() is not self.thread:
+            self.thread.join(timeout)
 
     def run(self) -> None:
         try:
             self.source.open()
         except SourceError as exc:
-            self.failed.emit(exc.kind, exc.message)
+            self.error = (exc.kind, exc.message)
             return
         except Exception as exc:  # noqa: BLE001 - a driver error must become a message, not a crash
             log.exception("camera source failed to open")
-            self.failed.emit("open", f"The camera could not be started: {exc}")
+            self.error = ("open", f"The camera could not be started: {exc}")
             return
-        self.started_source.emit(self.source.describe())
+        self.started = True
         period = 1.0 / self.source.fps if self.source.paced and self.source.fps > 0 else 0.0
         next_t = time.perf_counter()
         last_q = 0.0
@@ -278,18 +281,15 @@ class CameraWorker(QObject):
                 if frame is None:
                     misses += 1
                     if misses >= 10:  # ~ a camera unplugged mid-session
-                        self.failed.emit("lost", "The camera stopped sending pictures (unplugged?).")
+                        self.error = ("lost", "The camera stopped sending pictures (unplugged?).")
                         return
-                    time.sleep(0.05)
+                    self._stop.wait(0.05)
                     continue
                 misses = 0
                 self.frames += 1
                 with self._lock:
                     self._latest = frame
-                    emit = not self._pending
-                    self._pending = True
-                if emit:
-                    self.frame_ready.emit()
+                    self.frame_seq += 1
                 now = time.perf_counter()
                 if self.quality_fn is not None and now - last_q >= self.quality_interval_s:
                     last_q = now
@@ -298,9 +298,10 @@ class CameraWorker(QObject):
                     except Exception:  # noqa: BLE001
                         log.exception("quality gate failed on a preview frame")
                         q = None
-                    self.quality_ms.append((time.perf_counter() - now) * 1000)
                     if q is not None:
-                        self.quality_ready.emit(q)
+                        self.quality_ms.append((time.perf_counter() - now) * 1000)
+                        self.quality = q
+                        self.quality_seq += 1
                 if period:
                     next_t += period
                     delay = next_t - time.perf_counter()
@@ -308,66 +309,72 @@ class CameraWorker(QObject):
                         self._stop.wait(delay)
                     else:
                         next_t = time.perf_counter()
+        except Exception as exc:  # noqa: BLE001
+            log.exception("camera failed")
+            self.error = ("lost", f"The camera failed: {exc}")
         finally:
             self.source.close()
 
 
 class Camera(QObject):
-    """Owns one CameraWorker and its thread; restart with a new source at any time."""
+    """Owns one CameraWorker; polls it from the GUI thread and re-emits frames, verdicts and failures there."""
 
     frame_ready = Signal(object)  # BGR array
     quality_ready = Signal(object)
-    failed = Signal(str, str)
+    failed = Signal(str, str)  # kind ("open" | "lost"), English message
     running_changed = Signal(bool)
+
+    POLL_MS = 8
 
     def __init__(self, quality: Callable[[np.ndarray], object] | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.quality_fn = quality
         self.worker: CameraWorker | None = None
-        self.thread: QThread | None = None
         self.description = ""
+        self._seen = (0, 0, False)
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.POLL_MS)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._poll)
 
     @property
     def running(self) -> bool:
-        return self.thread is not None and self.thread.isRunning()
+        return self.worker is not None and self.worker.thread.is_alive()
 
     def start(self, source: FrameSource) -> None:
         self.stop()
-        worker = CameraWorker(source, self.quality_fn)
-        thread = QThread()
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.frame_ready.connect(self._on_frame)
-        worker.quality_ready.connect(self.quality_ready)
-        worker.failed.connect(self._on_failed)
-        worker.started_source.connect(self._on_started)
-        self.worker, self.thread = worker, thread
-        thread.start()
+        self.worker = CameraWorker(source, self.quality_fn)
+        self._seen = (0, 0, False)
+        self.worker.start()
+        self._timer.start()
 
-    def _on_started(self, description: str) -> None:
-        self.description = description
-        self.running_changed.emit(True)
-
-    def _on_frame(self) -> None:
-        if self.worker is not None and self.sender() is self.worker:
-            frame = self.worker.latest()
+    def _poll(self) -> None:
+        w = self.worker
+        if w is None:
+            self._timer.stop()
+            return
+        frame_seq, quality_seq, started = self._seen
+        if w.started and not started:
+            self.description = w.source.describe()
+            self.running_changed.emit(True)
+        if w.frame_seq != frame_seq:
+            frame = w.latest()
             if frame is not None:
                 self.frame_ready.emit(frame)
-
-    def _on_failed(self, kind: str, message: str) -> None:
-        self.failed.emit(kind, message)
-        self.running_changed.emit(False)
+        if w.quality_seq != quality_seq and w.quality is not None:
+            self.quality_ready.emit(w.quality)
+        self._seen = (w.frame_seq, w.quality_seq, w.started)
+        if w.error is not None:
+            self._timer.stop()
+            self.failed.emit(*w.error)
+            self.running_changed.emit(False)
 
     def latest(self) -> np.ndarray | None:
-        return self.worker.peek() if self.worker is not None else None
+        return self.worker.latest() if self.worker is not None else None
 
     def stop(self) -> None:
+        self._timer.stop()
         if self.worker is not None:
             self.worker.stop()
-        if self.thread is not None:
-            self.thread.quit()
-            self.thread.wait(3000)
-        was = self.thread is not None
-        self.worker, self.thread = None, None
-        if was:
+            self.worker = None
             self.running_changed.emit(False)

@@ -3,42 +3,21 @@
 Pages never touch SQL or models: they call `controller.run(fn, on_done, on_error)` with a use case of the
 core `SavePets` service. Jobs run one at a time on a worker thread (SQLite allows one writer anyway), so
 the window never freezes; `busy_changed` drives the progress indicator.
+
+Results come back by polling finished futures from the GUI thread with a QTimer, so callbacks always run on
+the GUI thread and the worker thread never touches a Qt object.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
-
-
-class _JobSignals(QObject):
-    done = Signal(object)
-    failed = Signal(object)
-
-
-class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any]):
-        super().__init__()
-        self.fn = fn
-        self.signals = _JobSignals()
-        self.setAutoDelete(False)
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the page as a message
-            if not isinstance(exc, Exception):
-                raise
-            log.debug("job failed: %s", "".join(traceback.format_exception(exc)))
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.done.emit(result)
 
 
 class Controller(QObject):
@@ -52,10 +31,12 @@ class Controller(QObject):
         super().__init__(parent)
         self.factory = factory
         self.service = service
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self._jobs: set[_Job] = set()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="savepets-job")
+        self._jobs: list[tuple[Future, Callable, Callable, str]] = []
         self._busy_labels: list[str] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(15)
+        self._timer.timeout.connect(self._poll)
 
     # ------------------------------------------------------------ service
     @property
@@ -87,29 +68,31 @@ class Controller(QObject):
     # ------------------------------------------------------------ jobs
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None, busy: str = "") -> None:
-        job = _Job(fn)
-        self._jobs.add(job)
+        """Run fn() on the worker thread; on_done(result) or on_error(exception) later on the GUI thread."""
+        future = self.pool.submit(fn)
+        self._jobs.append((future, on_done, on_error, busy))
         self._set_busy(busy, +1)
+        self._timer.start()
 
-        def finish():
-            self._jobs.discard(job)
+    def _poll(self) -> None:
+        finished = [j for j in self._jobs if j[0].done()]
+        for job in finished:
+            self._jobs.remove(job)
+        if not self._jobs:
+            self._timer.stop()
+        for future, on_done, on_error, busy in finished:
             self._set_busy(busy, -1)
-
-        def done(result):
-            finish()
-            if on_done:
-                on_done(result)
-
-        def failed(exc):
-            finish()
-            if on_error:
-                on_error(exc)
-            else:
-                log.error("background job failed: %s", exc)
-
-        job.signals.done.connect(done)
-        job.signals.failed.connect(failed)
-        self.pool.start(job)
+            exc = future.exception()
+            try:
+                if exc is None:
+                    if on_done:
+                        on_done(future.result())
+                elif on_error:
+                    on_error(exc)
+                else:
+                    log.error("background job failed: %s", exc, exc_info=exc)
+            except Exception:  # a page's callback must not stop the other results from arriving
+                log.exception("job callback failed")
 
     def _set_busy(self, label: str, delta: int) -> None:
         if delta > 0:
@@ -136,11 +119,14 @@ class Controller(QObject):
 
         self.run(fn, done, on_error, busy)
 
-    def wait(self, msecs: int = 30000) -> bool:
-        return self.pool.waitForDone(msecs)
+    def wait(self, timeout_s: float = 30.0) -> bool:
+        """Block until the queued jobs have run (their callbacks come with the next event loop turns)."""
+        from concurrent.futures import wait
+
+        return not wait([j[0] for j in self._jobs], timeout=timeout_s).not_done
 
     def shutdown(self) -> None:
-        self.pool.waitForDone(30000)
+        self.pool.shutdown(wait=True)
         if self.service is not None and hasattr(self.service, "close"):
             self.service.close()
 

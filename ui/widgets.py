@@ -80,7 +80,8 @@ class CaptureView(QWidget):
         self.paused = False
         self._good_since: float | None = None
         self._cooldown_until = 0.0
-        self.painted_frames = 0
+        self.painted_frames = 0  # distinct camera frames painted (the preview's real frame rate)
+        self._fresh = False
         self._tick = QTimer(self)  # repaints the dwell progress between quality updates
         self._tick.setInterval(100)
         self._tick.timeout.connect(self._check_dwell)
@@ -92,6 +93,7 @@ class CaptureView(QWidget):
             return
         self.frame = frame
         self.image = bgr_to_qimage(frame)
+        self._fresh = True
         self.message = ""
         self.update()
 
@@ -154,7 +156,8 @@ class CaptureView(QWidget):
             s = min(r.width() / iw, r.height() / ih)
             area = QRectF(r.center().x() - iw * s / 2, r.center().y() - ih * s / 2, iw * s, ih * s)
             p.drawImage(area, self.image)
-            self.painted_frames += 1
+            self.painted_frames += self._fresh
+            self._fresh = False
         colour = quality_colour(self.quality) if self.image is not None else GREY
         guide = self.guide_rect(area)
         if self.image is not None:  # dim what lies outside the guide
