@@ -1,0 +1,332 @@
+"""Fine-tune the nose embedding (EfficientNet-Lite0 + GeM + 256-d) with a sub-center ArcFace loss, on CPU.
+
+    python -m core.recognition.train DATA_DIR --out runs/nose_v1 --budget-minutes 62 [--max-minutes 30]
+
+DATA_DIR is a folder per dog (any ids); the training dogs are those of split 'train' (see data.split_of), the
+'tune' dogs are evaluated after every epoch. The whole schedule (learning rate, input resolution) is a function
+of the fraction of --budget-minutes of training time spent, so a run can be stopped (--max-minutes, Ctrl-C) and
+resumed (same command) and still ends annealed. A checkpoint is written after every epoch; at the end the
+embedding network is exported (fp16 state dict, a few MB) to OUT/nose_embed_v1.pt; `--install` copies it to
+resources/models/ and fits the operating threshold / calibration on the tune dogs (see learned.calibrate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.recognition.data import list_dogs, read_bgr
+from core.recognition.model import MEAN, STD, NoseNet, preprocess
+
+CACHE_SIDE = 224
+
+
+class SubCenterArcFace(nn.Module):
+    """Sub-center ArcFace (Deng et al. 2020): k centres per class, the closest counts; additive angular margin."""
+
+    def __init__(self, dim: int, classes: int, k: int = 3, margin: float = 0.4, scale: float = 30.0):
+        super().__init__()
+        self.k, self.classes, self.margin, self.scale = k, classes, margin, scale
+        self.weight = nn.Parameter(torch.empty(classes * k, dim))
+        nn.init.xavier_uniform_(self.weight)
+
+    def forward(self, emb: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        cos = F.linear(F.normalize(emb), F.normalize(self.weight))
+        cos = cos.view(-1, self.classes, self.k).max(dim=2).values.clamp(-1 + 1e-7, 1 - 1e-7)
+        theta = torch.acos(cos)
+        target = torch.cos(theta + self.margin)
+        # keep the target logit monotonic past pi - m (the usual easy-margin fallback)
+        target = torch.where(theta + self.margin < math.pi, target, cos - self.margin * math.sin(self.margin))
+        onehot = F.one_hot(labels, self.classes).bool()
+        return self.scale * torch.where(onehot, target, cos)
+
+
+# ---------------------------------------------------------------------------------------------- augmentation
+def augment(img: np.ndarray, res: int, rng: np.random.Generator) -> np.ndarray:
+    """One training view (RGB uint8, CACHE_SIDE square in) -> res x res RGB uint8: mild random resized crop,
+    rotation +-15 deg, colour jitter, sometimes blur / grayscale. No flip: a mirrored nose is another pattern."""
+    s = CACHE_SIDE
+    area = rng.uniform(0.6, 1.0)
+    aspect = math.exp(rng.uniform(-0.15, 0.15))
+    cw, ch = s * math.sqrt(area * aspect), s * math.sqrt(area / aspect)
+    cx = rng.uniform(min(cw, s) / 2, s - min(cw, s) / 2)
+    cy = rng.uniform(min(ch, s) / 2, s - min(ch, s) / 2)
+    angle = rng.uniform(-15, 15)
+    m = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
+    scale = np.array([[res / cw, 0], [0, res / ch]])
+    m = scale @ m
+    m[:, 2] += np.array([res / 2, res / 2]) - scale @ np.array([cx, cy])
+    out = cv2.warpAffine(img, m, (res, res), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+    if rng.random() < 0.2:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.6))
+    f = out.astype(np.float32)
+    f = f * rng.uniform(0.65, 1.35)  # brightness
+    mean = f.mean()
+    f = (f - mean) * rng.uniform(0.65, 1.35) + mean  # contrast
+    gray = f @ np.array([0.299, 0.587, 0.114], np.float32)
+    if rng.random() < 0.15:
+        f = np.repeat(gray[..., None], 3, axis=2)
+    else:
+        f = (f - gray[..., None]) * rng.uniform(0.6, 1.4) + gray[..., None]  # saturation
+        f += rng.uniform(-12, 12, size=3).astype(np.float32)  # colour cast
+    if rng.random() < 0.2:
+        f += rng.normal(0, rng.uniform(2, 8), size=f.shape).astype(np.float32)  # sensor noise
+    return np.clip(f, 0, 255).astype(np.uint8)
+
+
+def load_cache(dogs: dict[str, list[Path]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    ids = sorted(dogs)
+    n = sum(len(v) for v in dogs.values())
+    images = np.empty((n, CACHE_SIDE, CACHE_SIDE, 3), np.uint8)
+    labels = np.empty(n, np.int64)
+    i = 0
+    for label, dog in enumerate(ids):
+        for path in dogs[dog]:
+            img = read_bgr(path)[:, :, ::-1]
+            h, w = img.shape[:2]
+            if h != w:
+                sq = min(h, w)
+                img = img[(h - sq) // 2: (h - sq) // 2 + sq, (w - sq) // 2: (w - sq) // 2 + sq]
+            images[i] = cv2.resize(img, (CACHE_SIDE, CACHE_SIDE), interpolation=cv2.INTER_LINEAR)
+            labels[i] = label
+            i += 1
+    return images, labels, ids
+
+
+# ---------------------------------------------------------------------------------------------- schedule
+def resolution_at(frac: float, schedule: list[tuple[float, int]]) -> int:
+    res = schedule[0][1]
+    for start, r in schedule:
+        if frac >= start:
+            res = r
+    return res
+
+
+def lr_factor(frac: float, warmup: float = 0.03) -> float:
+    if frac < warmup:
+        return 0.1 + 0.9 * frac / warmup
+    return 0.5 * (1 + math.cos(math.pi * min(1.0, (frac - warmup) / (1 - warmup)))) * 0.99 + 0.01
+
+
+# ---------------------------------------------------------------------------------------------- quick tune eval
+@torch.no_grad()
+def embed_paths(model: NoseNet, paths: list[Path], res: int, batch: int = 64) -> np.ndarray:
+    model.eval()
+    out = []
+    for i in range(0, len(paths), batch):
+        x = preprocess([read_bgr(p) for p in paths[i: i + batch]], res)
+        out.append(F.normalize(model(x)).numpy())
+    return np.concatenate(out).astype(np.float32)
+
+
+def quick_eval(model: NoseNet, dogs: dict[str, list[Path]], res: int) -> dict[str, float]:
+    """Closed set, all-but-last enrollment (dogs with >= 3 photos; the others only enroll), rank-1, and
+    TAR at FAR 1e-3 over all pairs of the set."""
+    paths, owner = [], []
+    for d, ps in dogs.items():
+        paths += ps
+        owner += [d] * len(ps)
+    emb = embed_paths(model, paths, res)
+    owner_arr = np.array(owner)
+    probe = np.zeros(len(paths), bool)
+    k = 0
+    for _d, ps in dogs.items():
+        if len(ps) >= 3:
+            probe[k + len(ps) - 1] = True
+        k += len(ps)
+    sims = emb[probe] @ emb[~probe].T
+    g_owner = owner_arr[~probe]
+    hits = 0
+    for i, row in enumerate(sims):
+        hits += g_owner[int(row.argmax())] == owner_arr[probe][i]
+    all_s = emb @ emb.T
+    iu = np.triu_indices(len(paths), 1)
+    same = (owner_arr[:, None] == owner_arr[None, :])[iu]
+    s = all_s[iu]
+    imp = np.sort(s[~same])[::-1]
+    thr = imp[max(0, int(len(imp) * 1e-3) - 1)]
+    return {"rank1": float(hits / max(1, probe.sum())), "tar@1e-3": float((s[same] > thr).mean())}
+
+
+# ---------------------------------------------------------------------------------------------- main
+def export(model: NoseNet, path: Path, meta: dict) -> None:
+    state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    torch.save({"state_dict": state, "meta": meta}, path)
+
+
+def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes: float = 62.0,
+          max_minutes: float | None = None, batch: int = 64, dim: int = 256, frozen_blocks: int = 3,
+          lr: float = 4e-4, head_lr_mult: float = 10.0, weight_decay: float = 0.02, margin: float = 0.4,
+          scale: float = 30.0, subcenters: int = 3, label_smoothing: float = 0.1,
+          res_schedule: str = "0:128,0.45:160,0.8:176", eval_res: int = 176, seed: int = 0,
+          install: bool = False, threads: int = 2, progress: bool = True) -> Path:
+    """Train (or resume) and export. Returns the path of the exported embedding weights."""
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(1)
+    torch.manual_seed(seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    schedule = [(float(a), int(b)) for a, b in (x.split(":") for x in res_schedule.split(","))]
+    log = open(out / "log.jsonl", "a")
+
+    t0 = time.time()
+    train_dogs = list_dogs(data_dir, "train")
+    tune_dogs = list_dogs(data_dir, "tune")
+    images, labels, ids = load_cache(train_dogs)
+    print(f"train: {len(ids)} dogs, {len(labels)} photos (cached in {time.time() - t0:.0f}s); "
+          f"tune: {len(tune_dogs)} dogs", flush=True)
+
+    model = NoseNet(dim=dim, pretrained=True, frozen_blocks=frozen_blocks)
+    model = model.to(memory_format=torch.channels_last)
+    head = SubCenterArcFace(dim, len(ids), k=subcenters, margin=margin, scale=scale)
+    for m in model.frozen_modules():
+        for p in m.parameters():
+            p.requires_grad_(False)
+    backbone_params = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("net.")]
+    head_params = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("net.")]
+    groups = [{"params": backbone_params, "lr": lr, "base": lr},
+              {"params": head_params + list(head.parameters()), "lr": lr * head_lr_mult, "base": lr * head_lr_mult}]
+    opt = torch.optim.AdamW(groups, weight_decay=weight_decay)
+
+    state = {"epoch": 0, "elapsed": 0.0, "best": -1.0, "history": []}
+    ckpt = out / "last.pt"
+    if ckpt.exists():
+        c = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(c["model"])
+        head.load_state_dict(c["head"])
+        opt.load_state_dict(c["opt"])
+        state = c["state"]
+        print(f"resumed at epoch {state['epoch']}, {state['elapsed'] / 60:.1f} of {budget_minutes} min", flush=True)
+
+    budget = budget_minutes * 60
+    piece_start = time.time()
+    rng = np.random.default_rng(seed + state["epoch"])
+    crit = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        tqdm = None
+
+    while state["elapsed"] < budget:
+        if max_minutes is not None and time.time() - piece_start > max_minutes * 60:
+            print("piece time is up; run the same command again to resume", flush=True)
+            break
+        frac = state["elapsed"] / budget
+        res = resolution_at(frac, schedule)
+        model.train()
+        for m in model.frozen_modules():
+            m.eval()
+        order = rng.permutation(len(labels))
+        steps = len(order) // batch
+        bar = tqdm(range(steps), desc=f"epoch {state['epoch'] + 1} @{res}px", disable=not progress,
+                   mininterval=5, file=sys.stdout)
+        tot, seen, correct = 0.0, 0, 0
+        for step in bar:
+            t_step = time.time()
+            frac = state["elapsed"] / budget
+            if frac >= 1.0:
+                break
+            for g in opt.param_groups:
+                g["lr"] = g["base"] * lr_factor(frac)
+            idx = order[step * batch: (step + 1) * batch]
+            views = np.stack([augment(images[i], res, rng) for i in idx])
+            x = ((torch.from_numpy(views).permute(0, 3, 1, 2).float() - MEAN) / STD)
+            x = x.contiguous(memory_format=torch.channels_last)
+            y = torch.from_numpy(labels[idx])
+            logits = head(model(x), y)
+            loss = crit(logits, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            tot += loss.item() * len(idx)
+            seen += len(idx)
+            correct += int((logits.argmax(1) == y).sum())
+            state["elapsed"] += time.time() - t_step
+            bar.set_postfix(loss=f"{tot / seen:.3f}", acc=f"{correct / seen:.2f}",
+                            lr=f"{opt.param_groups[0]['lr']:.1e}", used=f"{state['elapsed'] / 60:.1f}m")
+        bar.close()
+        state["epoch"] += 1
+        t_ev = time.time()
+        last = state["elapsed"] >= budget
+        # the tune check costs ~40 s on 2 cores: skip it in the first 40 % of the schedule
+        ev = quick_eval(model, tune_dogs, eval_res) if (frac >= 0.4 or last) else {"rank1": -1.0, "tar@1e-3": -1.0}
+        rec = {"epoch": state["epoch"], "res": res, "loss": tot / max(1, seen), "train_acc": correct / max(1, seen),
+               "elapsed_min": state["elapsed"] / 60, "tune": ev, "eval_s": time.time() - t_ev}
+        state["history"].append(rec)
+        print(json.dumps(rec), flush=True)
+        log.write(json.dumps(rec) + "\n")
+        log.flush()
+        meta = {"dim": dim, "input_size": eval_res, "frozen_blocks": frozen_blocks, "epoch": state["epoch"],
+                "tune": ev, "recipe": {"budget_minutes": budget_minutes, "batch": batch, "lr": lr,
+                                       "margin": margin, "scale": scale, "subcenters": subcenters,
+                                       "label_smoothing": label_smoothing, "res_schedule": res_schedule,
+                                       "weight_decay": weight_decay}}
+        if ev["rank1"] > state["best"]:
+            state["best"] = ev["rank1"]
+            export(model, out / "best_embed.pt", meta)
+        torch.save({"model": model.state_dict(), "head": head.state_dict(), "opt": opt.state_dict(),
+                    "state": state}, out / "last.pt.tmp")
+        (out / "last.pt.tmp").replace(ckpt)
+
+    final = out / "nose_embed_v1.pt"
+    if state["elapsed"] >= budget:
+        export(model, final, {"dim": dim, "input_size": eval_res, "frozen_blocks": frozen_blocks,
+                              "epoch": state["epoch"], "tune": state["history"][-1]["tune"] if state["history"] else {},
+                              "recipe": {"budget_minutes": budget_minutes, "batch": batch, "lr": lr, "margin": margin,
+                                         "scale": scale, "subcenters": subcenters, "res_schedule": res_schedule,
+                                         "label_smoothing": label_smoothing, "weight_decay": weight_decay}})
+        print(f"done: {final}", flush=True)
+        if install:
+            from core.recognition.learned import MODEL_DIR, calibrate
+
+            MODEL_DIR.mkdir(parents=True, exist_ok=True)
+            shutil.copy(final, MODEL_DIR / "nose_embed_v1.pt")
+            calibrate(data_dir)
+    return final
+
+
+def train_command(data_dir: str, out: str = "runs/nose_v1", budget_minutes: float = 62.0,
+                  max_minutes: float | None = None, install: bool = False) -> Path:
+    """CLI entry point (savepets train DIR): train/resume on the 'train' dogs of DIR, export, optionally install."""
+    return train(data_dir, out=out, budget_minutes=budget_minutes, max_minutes=max_minutes, install=install)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data_dir")
+    ap.add_argument("--out", default="runs/nose_v1")
+    ap.add_argument("--budget-minutes", type=float, default=62.0, help="total training time of the schedule")
+    ap.add_argument("--max-minutes", type=float, default=None, help="stop this piece after about this long")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--dim", type=int, default=256)
+    ap.add_argument("--frozen-blocks", type=int, default=3)
+    ap.add_argument("--lr", type=float, default=4e-4)
+    ap.add_argument("--margin", type=float, default=0.4)
+    ap.add_argument("--scale", type=float, default=30.0)
+    ap.add_argument("--subcenters", type=int, default=3)
+    ap.add_argument("--label-smoothing", type=float, default=0.1)
+    ap.add_argument("--res-schedule", default="0:128,0.45:160,0.8:176")
+    ap.add_argument("--eval-res", type=int, default=176)
+    ap.add_argument("--install", action="store_true", help="copy to resources/models and calibrate on tune dogs")
+    ap.add_argument("--no-progress", action="store_true")
+    a = ap.parse_args(argv)
+    train(a.data_dir, out=a.out, budget_minutes=a.budget_minutes, max_minutes=a.max_minutes, batch=a.batch,
+          dim=a.dim, frozen_blocks=a.frozen_blocks, lr=a.lr, margin=a.margin, scale=a.scale,
+          subcenters=a.subcenters, label_smoothing=a.label_smoothing, res_schedule=a.res_schedule,
+          eval_res=a.eval_res, install=a.install, progress=not a.no_progress)
+
+
+if __name__ == "__main__":
+    main()
