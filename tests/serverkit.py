@@ -73,10 +73,17 @@ class Server:
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"
 
     def start(self, timeout: float = 90) -> Server:
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> Server:
+        """Start the process without waiting (to start several at once on a database already migrated)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([*savepets_command(), "serve", "--port", str(self.port)], env=self.env,
                                      stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO)
+        return self
+
+    def wait_ready(self, timeout: float = 90) -> Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

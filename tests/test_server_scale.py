@@ -1,0 +1,110 @@
+"""Past one process: several servers on one MariaDB kept in step over Redis, and the Celery task backend.
+Real processes, real MariaDB, real Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from tests.serverkit import (
+    REDIS_URL,
+    Server,
+    base_env,
+    create_mysql_database,
+    drop_mysql_database,
+    savepets_command,
+    snapshot,
+)
+from tests.test_server import error_of, lookup, new_dog, photo_files, register
+
+
+@pytest.fixture
+def shared_mysql(tmp_path):
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+        url = create_mysql_database()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"MariaDB or Redis not reachable: {exc}")
+    yield url
+    drop_mysql_database(url)
+
+
+def _eventually(check, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def test_two_servers_keep_their_galleries_in_step(shared_mysql, tmp_path):
+    data = tmp_path / "data"  # one photo folder, as on a shared volume
+    key = Server(shared_mysql, data).key("admin")  # also migrates the database once, before both start
+    a = Server(shared_mysql, data, redis_url=REDIS_URL).launch()
+    b = Server(shared_mysql, data, redis_url=REDIS_URL).launch()
+    try:
+        a.wait_ready()
+        b.wait_ready()
+        dog = new_dog()
+        with a.client(key) as ca, b.client(key) as cb:
+            assert lookup(cb, dog).json()["decision"] == "no_match"  # b's gallery is loaded, and empty of it
+            created = register(ca, dog)
+            assert created.status_code == 201, created.text
+            number = created.json()["dog"]["registration_number"]
+            assert _eventually(lambda: lookup(cb, dog).json()["decision"] == "match"), b.log()
+            assert lookup(cb, dog).json()["match"]["dog"]["registration_number"] == number
+            # b refuses the same nose now, without a restart
+            assert error_of(register(cb, dog, files=photo_files(dog, range(5, 10))), 409)
+            # a delete on b reaches a
+            assert cb.delete(f"/v1/dogs/{number}").status_code == 200
+            assert _eventually(lambda: lookup(ca, dog).json()["decision"] == "no_match"), a.log()
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_celery_backend_gives_the_same_results(shared_mysql, tmp_path):
+    data = tmp_path / "data"
+    srv = Server(shared_mysql, data, redis_url=REDIS_URL, task_backend="celery")
+    key = srv.key("kiosk")  # migrates the database before the worker and the server start side by side
+    env = base_env(shared_mysql, data, redis_url=REDIS_URL, task_backend="celery")
+    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
+    worker = subprocess.Popen([*savepets_command(), "worker", "--pool=solo"], env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        srv.start()  # ready only once a worker answers
+        with srv.client(key) as c:
+            ready = c.get("/v1/ready").json()
+            assert ready["ready"] and ready["task_backend"].startswith("celery"), ready
+            dog = new_dog()
+            created = register(c, dog, owner_name="Kim")
+            assert created.status_code == 201, created.text
+            number = created.json()["dog"]["registration_number"]
+            found = lookup(c, dog).json()
+            assert found["decision"] == "match" and found["match"]["dog"]["registration_number"] == number
+            assert found["match"]["dog"]["owner"]["phone"].startswith("+82")
+            assert lookup(c, new_dog()).json()["decision"] == "no_match"
+            # errors cross the queue as the same core errors, and change nothing
+            before = snapshot(shared_mysql, data)
+            err = error_of(register(c, dog, files=photo_files(dog, range(5, 10))), 409)
+            assert err["details"]["match"]["dog"]["registration_number"] == number
+            files = photo_files(dog)
+            files[1] = ("photos", ("cut.jpg", files[1][1][1][:2000], "image/jpeg"))
+            assert error_of(register(c, new_dog(), files=files), 422)["code"] == "invalid_photo"
+            assert snapshot(shared_mysql, data) == before
+    finally:
+        srv.stop()
+        worker.terminate()
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
