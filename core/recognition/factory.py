@@ -1,17 +1,35 @@
-"""Which engine runs: the learned one when its weights are installed, else the classical matcher.
-"standin" is the test placeholder (see standin.py) and is never chosen by "auto"."""
+"""Which engine runs: the learned one when its weights are installed, else the classical matcher."""
 
 from __future__ import annotations
 
+import logging
+
 from core.recognition.base import Engine
+
+log = logging.getLogger(__name__)
+
+KINDS = ("auto", "learned", "classical", "stand-in")
 
 
 def load_engine(kind: str = "auto") -> Engine:
-    if kind == "standin":
+    """'auto': the learned engine if resources/models/nose_embed_v1.pt is installed, else the classical one;
+    'learned' (raises FileNotFoundError without weights); 'classical' (no learned weights, no training data);
+    'stand-in': the test placeholder (core.recognition.standin)."""
+    kind = (kind or "auto").lower()
+    if kind in ("stand-in", "standin"):
         from core.recognition.standin import StandInEngine
 
         return StandInEngine()
-    # Until the real engines land, only the stand-in exists.
-    from core.recognition.standin import StandInEngine
+    if kind in ("auto", "learned"):
+        from core.recognition.learned import MODEL_DIR, WEIGHTS, LearnedEngine, weights_installed
 
-    return StandInEngine()
+        if weights_installed():
+            return LearnedEngine()
+        if kind == "learned":
+            raise FileNotFoundError(f"no learned weights: {MODEL_DIR / WEIGHTS}")
+        log.warning("no learned weights in %s: using the classical engine", MODEL_DIR)
+    elif kind != "classical":
+        raise ValueError(f"unknown engine {kind!r}; one of {KINDS}")
+    from core.recognition.classical import ClassicalEngine
+
+    return ClassicalEngine()

@@ -1,5 +1,10 @@
 """The gallery: every enrolled template, searchable by inner product with faiss. Derived from the registry
-(it can always be rebuilt from the templates table) and saved to disk so that start-up is fast."""
+(it can always be rebuilt from the templates table) and saved to disk so that start-up is fast.
+
+Up to ANN_MIN templates the search is exact (IndexFlatIP). Past ANN_MIN the gallery switches itself to an
+inverted-file index (IndexIVFFlat, inner product; nlist ~ 4 sqrt(n), nprobe = NPROBE_SHARE of the lists, at least
+16), which supports removal by id like the flat index; it is re-trained when the gallery has doubled since its
+last training. bench/bench_recognition.py measures its speed and recall."""
 
 from __future__ import annotations
 
@@ -11,11 +16,40 @@ import faiss
 import numpy as np
 
 
+def _flat(dim: int) -> faiss.Index:
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+
+def _all_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of every template in a flat IDMap2 or an IVF index."""
+    if isinstance(index, faiss.IndexIDMap2) or hasattr(index, "id_map"):
+        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        vecs = index.index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+        return ids, vecs
+    ivf = faiss.extract_index_ivf(index)
+    ids_all, vecs_all = [], []
+    invlists = ivf.invlists
+    for lst in range(ivf.nlist):
+        n = invlists.list_size(lst)
+        if not n:
+            continue
+        ids_all.append(faiss.rev_swig_ptr(invlists.get_ids(lst), n).copy())
+        codes = faiss.rev_swig_ptr(invlists.get_codes(lst), n * invlists.code_size).copy()
+        vecs_all.append(codes.view(np.float32).reshape(n, ivf.d))
+    if not ids_all:
+        return np.zeros(0, np.int64), np.zeros((0, ivf.d), np.float32)
+    return np.concatenate(ids_all).astype(np.int64), np.concatenate(vecs_all)
+
+
 class Gallery:
+    ANN_MIN = 100_000  # past this many templates: approximate search (IVF)
+    NPROBE_SHARE = 1 / 16
+
     def __init__(self, dim: int):
         self.dim = dim
         self._lock = threading.RLock()
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._index = _flat(dim)
+        self._trained_at = 0  # gallery size when the IVF index was trained; 0 while flat
         self._next_id = 0
         self._key_of: dict[int, str] = {}  # faiss id -> template key
         self._id_of: dict[str, int] = {}
@@ -23,6 +57,31 @@ class Gallery:
 
     def __len__(self) -> int:
         return len(self._key_of)
+
+    @property
+    def approximate(self) -> bool:
+        """True once the gallery uses the approximate (IVF) index."""
+        return self._trained_at > 0
+
+    def _rebuild_ann(self) -> None:
+        """Move every template into a freshly trained IVF index (called under the lock)."""
+        ids, vecs = _all_vectors(self._index)
+        n = len(ids)
+        nlist = int(min(16384, max(64, 2 ** round(np.log2(4 * np.sqrt(n))))))
+        quantizer = faiss.IndexFlatIP(self.dim)
+        ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample = vecs[rng.choice(n, min(n, nlist * 64), replace=False)]
+        ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
+        ivf.add_with_ids(np.ascontiguousarray(vecs, dtype=np.float32), ids)
+        ivf.nprobe = max(16, int(nlist * self.NPROBE_SHARE))
+        self._index = ivf
+        self._trained_at = n
+
+    def _maybe_switch(self) -> None:
+        n = len(self._key_of)
+        if (not self.approximate and n > self.ANN_MIN) or (self.approximate and n > 2 * self._trained_at):
+            self._rebuild_ann()
 
     def __contains__(self, key: str) -> bool:
         return key in self._id_of
@@ -40,6 +99,7 @@ class Gallery:
                 self._key_of[fid] = keys[i]
                 self._id_of[keys[i]] = fid
                 self._owner[keys[i]] = dog_ids[i]
+            self._maybe_switch()
 
     def remove(self, keys: list[str]) -> None:
         with self._lock:
@@ -73,7 +133,9 @@ class Gallery:
         folder.mkdir(parents=True, exist_ok=True)
         with self._lock:
             faiss.write_index(self._index, str(folder / "gallery.faiss.tmp"))
-            meta = {"stamp": stamp, "dim": self.dim, "next_id": self._next_id,
+            meta = {"stamp": stamp, "dim": self.dim, "next_id": self._next_id, "trained_at": self._trained_at,
+                    "nprobe": int(getattr(faiss.extract_index_ivf(self._index), "nprobe", 0)) if self.approximate
+                    else 0,
                     "keys": {str(f): k for f, k in self._key_of.items()}, "owner": self._owner}
             (folder / "gallery.json.tmp").write_text(json.dumps(meta))
             (folder / "gallery.faiss.tmp").replace(folder / "gallery.faiss")
@@ -91,6 +153,9 @@ class Gallery:
         except (OSError, ValueError, KeyError, RuntimeError):
             return None
         g._next_id = meta["next_id"]
+        g._trained_at = int(meta.get("trained_at", 0))
+        if g._trained_at and meta.get("nprobe"):
+            faiss.extract_index_ivf(g._index).nprobe = int(meta["nprobe"])
         g._key_of = {int(f): k for f, k in meta["keys"].items()}
         g._id_of = {k: f for f, k in g._key_of.items()}
         g._owner = meta["owner"]

