@@ -1,0 +1,183 @@
+"""Load bench of the REST server on loopback: N concurrent clients mixing look-ups and registrations.
+
+    python bench/bench_server_load.py                   # 32 clients, SQLite, stand-in engine
+    python bench/bench_server_load.py --db mysql        # a fresh MariaDB database (dropped afterwards)
+    python bench/bench_server_load.py --engine auto     # the real default engine
+
+Prints throughput, p50/p99 latency and the error count of (1) look-ups only and (2) a mix of look-ups and
+registrations; then checks the registry: every registration answered 201 is there exactly once, and
+nothing else was added (no lost, no duplicated registrations). Last, the look-up throughput of the use case
+alone (decode + SavePets.lookup in this process, one thread) and the ratio server / in-process.
+Bounded: --requests per phase and --max-seconds per phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import httpx  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from tests.imaging import dog_photo_bytes  # noqa: E402
+from tests.serverkit import Server, create_mysql_database, drop_mysql_database  # noqa: E402
+
+SEED_DOGS = 20
+
+
+def phone(i: int) -> str:
+    return f"010-{2000 + i // 9000:04d}-{1000 + i % 9000:04d}"
+
+
+def register_form(dog: int, i: int):
+    data = {"phone": phone(i), "name": f"Bench {dog}"}
+    files = [("photos", (f"{dog}-{s}.jpg", dog_photo_bytes(dog, s), "image/jpeg")) for s in range(5)]
+    return data, files
+
+
+async def run_phase(url: str, key: str, jobs: list[tuple], clients: int, max_seconds: float):
+    """jobs: ("lookup", photo_bytes) or ("register", data, files). Returns results and wall time."""
+    queue: asyncio.Queue = asyncio.Queue()
+    for j in jobs:
+        queue.put_nowait(j)
+    results: list[tuple[str, int, float, dict | None]] = []
+    deadline = time.monotonic() + max_seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def client(http: httpx.AsyncClient):
+        while time.monotonic() < deadline:
+            try:
+                job = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            t0 = time.perf_counter()
+            try:
+                if job[0] == "lookup":
+                    r = await http.post("/v1/lookup", files={"photo": ("probe.jpg", job[1], "image/jpeg")})
+                else:
+                    r = await http.post("/v1/dogs", data=job[1], files=job[2])
+                status, body = r.status_code, (r.json() if r.headers.get("content-type", "").startswith(
+                    "application/json") else None)
+            except httpx.HTTPError as exc:
+                status, body = 0, {"exception": repr(exc)}
+            results.append((job[0], status, time.perf_counter() - t0, body))
+
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120,
+                                 limits=limits) as http:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+        wall = time.perf_counter() - t0
+    return results, wall
+
+
+def report(title: str, results, wall: float, expected: dict[str, int]) -> dict:
+    lat = sorted(r[2] for r in results)
+    errors = [r for r in results if r[1] != expected[r[0]]]
+    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [lat[0]] * 99 if lat else [0] * 99
+    kinds = {k: sum(1 for r in results if r[0] == k) for k in expected}
+    print(f"{title}: {len(results)} requests ({', '.join(f'{v} {k}' for k, v in kinds.items())}) in {wall:.1f} s "
+          f"= {len(results) / wall:.1f} req/s; latency p50 {q[49] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms; "
+          f"errors {len(errors)}")
+    for e in errors[:5]:
+        print("   error:", e[0], e[1], str(e[3])[:200])
+    return {"throughput": len(results) / wall, "errors": len(errors)}
+
+
+def in_process_lookups(db_url: str, data_dir: Path, engine: str, probes: list[bytes], max_seconds: float) -> float:
+    from core.photos import decode_photo
+    from core.settings import Settings
+    from core.usecases import SavePets
+
+    sp = SavePets(Settings(db_url=db_url, data_dir=data_dir, engine=engine))
+    try:
+        sp.lookup(decode_photo(probes[0]))  # warm
+        n, t0 = 0, time.perf_counter()
+        for p in probes:
+            sp.lookup(decode_photo(p))
+            n += 1
+            if time.perf_counter() - t0 > max_seconds:
+                break
+        return n / (time.perf_counter() - t0)
+    finally:
+        sp.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--requests", type=int, default=400, help="requests per phase")
+    ap.add_argument("--register-share", type=float, default=0.25, help="share of registrations in the mix")
+    ap.add_argument("--max-seconds", type=float, default=90, help="time cap per phase")
+    ap.add_argument("--workers", type=int, default=2, help="server worker threads (settings.workers)")
+    ap.add_argument("--engine", default="standin")
+    ap.add_argument("--db", choices=["sqlite", "mysql"], default="sqlite")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="savepets-bench-"))
+    db_url = create_mysql_database("savepets_bench") if args.db == "mysql" else f"sqlite:///{tmp / 'r.sqlite3'}"
+    srv = Server(db_url, tmp / "data", engine=args.engine, workers=args.workers,
+                 rate_limit_per_minute=10_000_000, max_upload_mb=50).start(timeout=300)
+    rng = random.Random(7)
+    base = rng.randrange(10**6, 10**7)
+    try:
+        key = srv.key("kiosk", "bench")
+        print(f"server: {srv.url}, db {args.db}, engine {args.engine}, {args.workers} worker threads, "
+              f"{args.clients} clients")
+        with httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as c:
+            for i in range(SEED_DOGS):
+                data, files = register_form(base + i, i)
+                assert c.post("/v1/dogs", data=data, files=files).status_code == 201
+        probes = [dog_photo_bytes(base + rng.randrange(SEED_DOGS), 5 + rng.randrange(50))
+                  for _ in range(args.requests)]
+
+        results, wall = asyncio.run(run_phase(srv.url, key, [("lookup", p) for p in probes], args.clients,
+                                              args.max_seconds))
+        lookups = report("look-ups only", results, wall, {"lookup": 200})
+        assert all(r[3]["decision"] == "match" for r in results if r[1] == 200), "a known dog was not matched"
+
+        jobs, next_dog = [], SEED_DOGS
+        for i in range(args.requests):
+            if rng.random() < args.register_share:
+                jobs.append(("register", *register_form(base + next_dog, next_dog)))
+                next_dog += 1
+            else:
+                jobs.append(("lookup", probes[i]))
+        results, wall = asyncio.run(run_phase(srv.url, key, jobs, args.clients, args.max_seconds))
+        mixed = report("mixed", results, wall, {"lookup": 200, "register": 201})
+
+        numbers = [r[3]["dog"]["registration_number"] for r in results if r[0] == "register" and r[1] == 201]
+        engine = create_engine(db_url)
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT registration_number, COUNT(*) FROM dogs "
+                                          "GROUP BY registration_number")).all())
+            total = conn.execute(text("SELECT COUNT(*) FROM dogs")).scalar()
+        engine.dispose()
+        lost = [n for n in numbers if rows.get(n, 0) == 0]
+        duplicated = [n for n in numbers if rows.get(n, 0) > 1] + [n for n in set(numbers) if numbers.count(n) > 1]
+        extra = total - SEED_DOGS - len(numbers)
+        print(f"registrations: {len(numbers)} answered 201; in the registry: lost {len(lost)}, duplicated "
+              f"{len(duplicated)}, unexpected extra rows {extra}")
+    finally:
+        srv.stop()
+
+    alone = in_process_lookups(db_url, tmp / "data", args.engine, probes, args.max_seconds)
+    print(f"in-process look-up (decode + SavePets.lookup, 1 thread): {alone:.1f} /s; server look-ups "
+          f"{lookups['throughput']:.1f} /s = {lookups['throughput'] / alone:.2f} x in-process")
+    if args.db == "mysql":
+        drop_mysql_database(db_url)
+    ok = not (lost or duplicated or extra) and lookups["errors"] == 0 and mixed["errors"] == 0
+    print("OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
