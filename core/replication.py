@@ -436,15 +436,11 @@ def apply_push(s: Session, *, change_id: str, entity: str, entity_id: str, op: s
     deleting = op == "delete" or state.get("deleted_at") is not None
     result = ApplyResult(status="applied")
 
-    if dog is None and (deleting or tomb):
-        # Created and deleted offline, or deleted before its creation arrived (reordered): remember the
-        # tombstone so that a late upsert never brings it back.
-        _set_clocks(s, ent, entity_id, {"_deleted": iso(fix(state.get("deleted_at")) or now)})
-        _remember(s, change_id, device_id, result)
-        return result
-
+    dead = deleting or bool(tomb)
     if dog is None:
-        missing = [sha for sha in live_photo_shas(state) if not photo_exists(sha)]
+        # A dog made and deleted offline, or whose deletion overtook its creation, is kept as a tombstone row
+        # (no photos needed): it replicates as deleted, so no kiosk keeps it alive and no late upsert revives it.
+        missing = [] if dead else [sha for sha in live_photo_shas(state) if not photo_exists(sha)]
         if missing:  # the kiosk uploads them and pushes again; nothing is written
             return ApplyResult(status="missing_photos", missing=missing)
         owner_id = _server_owner(s, state["owner"], device_id, result, fix)
@@ -452,17 +448,25 @@ def apply_push(s: Session, *, change_id: str, entity: str, entity_id: str, op: s
         if number != state["registration_number"]:
             result.remap.setdefault("numbers", {})[entity_id] = number
         f = {k: _field_python(k, v) for k, v in state["fields"].items() if k in DOG_FIELDS}
+        deleted_at = None
+        if dead:
+            deleted_at = parse_ts((ent.clocks or {}).get("_deleted")) if tomb else None
+            deleted_at = deleted_at or fix(state.get("deleted_at")) or now
         dog = Dog(id=entity_id, owner_id=owner_id, registration_number=number,
                   registered_at=parse_ts(state["registered_at"]), created_at=fix(state["created_at"]) or now,
-                  updated_at=fix(state["updated_at"]) or now, origin_device=state.get("origin_device") or device_id,
-                  **f)
+                  updated_at=max(filter(None, (fix(state["updated_at"]) or now, deleted_at))), deleted_at=deleted_at,
+                  origin_device=state.get("origin_device") or device_id, **f)
         s.add(dog)
         s.flush()
         _add_photos_and_templates(s, entity_id, state, fix)
         clocks = {k: iso(fix(v)) for k, v in (payload.get("clocks") or {}).items() if k in DOG_FIELDS}
+        if dead:
+            clocks["_deleted"] = iso(deleted_at)
+            s.execute(update(NoseTemplate).where(NoseTemplate.dog_id == entity_id, NoseTemplate.deleted_at.is_(None))
+                      .values(deleted_at=deleted_at))
         _set_clocks(s, ent, entity_id, clocks)
         s.flush()
-        if find_duplicates is not None:
+        if find_duplicates is not None and not dead:
             for other_id, score in find_duplicates(entity_id, state.get("templates", [])):
                 flag_id = _flag_pair(s, entity_id, other_id, score, device_id)
                 if flag_id:

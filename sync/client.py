@@ -146,14 +146,16 @@ class SyncClient:
         self._wake.set()
 
     # ------------------------------------------------------------------------------------ HTTP
-    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
-        """One request with retries and backoff on what may pass (connection lost, timeout, 5xx, 429)."""
+    def _call(self, method: str, path: str, parse: bool = False, **kwargs):
+        """One request with retries and backoff on what may pass (connection lost or cut, timeout, 5xx, 429).
+        With parse, the JSON answer (a cut-off body counts as a lost connection)."""
         url = f"{self.server_url}{PREFIX}{path}"
 
-        def once() -> requests.Response:
+        def once():
             try:
                 resp = self.http.request(method, url, timeout=self.timeout, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:
                 raise _Transient(f"{type(exc).__name__}: {exc}") from exc
             if resp.status_code == 429 or resp.status_code >= 500:
                 wait = resp.headers.get("Retry-After")
@@ -162,7 +164,12 @@ class SyncClient:
                 raise _Transient(f"HTTP {resp.status_code} from {path}")
             if resp.status_code >= 400:
                 raise SyncError(f"HTTP {resp.status_code} from {path}: {_error_text(resp)}")
-            return resp
+            if not parse:
+                return resp
+            try:
+                return resp.json()
+            except ValueError as exc:
+                raise _Transient(f"incomplete answer from {path}") from exc
 
         try:
             for attempt in Retrying(stop=stop_after_attempt(self.retries), reraise=True,
@@ -175,11 +182,7 @@ class SyncClient:
         raise AssertionError("unreachable")
 
     def _json(self, method: str, path: str, **kwargs) -> dict:
-        resp = self._call(method, path, **kwargs)
-        try:
-            return resp.json()
-        except ValueError as exc:  # a cut-off body: the retry of the whole step will resend
-            raise Offline(f"incomplete answer from {path}") from exc
+        return self._call(method, path, parse=True, **kwargs)
 
     # ------------------------------------------------------------------------------------ push
     def push(self, report: SyncReport | None = None) -> SyncReport:

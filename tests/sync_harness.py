@@ -95,6 +95,7 @@ class CutProxy:
         self.cut_requests_after: int | None = None
         self.cuts = 0
         self.cuts_left: int | None = None  # None: cut every time; n: only the next n times
+        self.match: bytes | None = None  # cut only connections whose request starts like this (b"POST /v1/sync/push")
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", self.port))
@@ -122,6 +123,7 @@ class CutProxy:
             client.close()
             return
         done = threading.Event()
+        head = bytearray()
 
         def pipe(src, dst, limit_attr):
             sent = 0
@@ -130,8 +132,11 @@ class CutProxy:
                     data = src.recv(65536)
                     if not data:
                         break
+                    if limit_attr == "cut_requests_after" and len(head) < 64:
+                        head.extend(data[:64])
                     limit = getattr(self, limit_attr)
-                    if limit is not None and sent + len(data) > limit and self._take_cut():
+                    wanted = self.match is None or bytes(head).startswith(self.match)
+                    if limit is not None and wanted and sent + len(data) > limit and self._take_cut():
                         dst.sendall(data[: max(0, limit - sent)])
                         break
                     dst.sendall(data)

@@ -7,7 +7,7 @@ import base64
 import hashlib
 import logging
 import threading
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix=PREFIX, tags=["sync"])
 _writers = threading.Lock()  # one push at a time in this process; the database lock orders processes
 KIOSK = Depends(require_role("kiosk", "admin"))
+CLOCK_TOLERANCE = timedelta(seconds=2)
 
 
 def _valid_sha(sha: str) -> str:
@@ -137,6 +138,8 @@ def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> Pus
     now = utcnow()
     sent = req.sent_at if req.sent_at.tzinfo else req.sent_at.replace(tzinfo=UTC)
     offset = now - sent  # kiosk clocks are corrected by this; cursors never use any clock
+    if abs(offset) < CLOCK_TOLERANCE:  # within the noise of one request's latency: take the kiosk's clock as is
+        offset = timedelta(0)
     results: list[ChangeResult] = []
     with _writers:
         sp.refresh_gallery()
