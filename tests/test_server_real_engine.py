@@ -31,6 +31,8 @@ def test_register_five_real_photos_and_find_the_sixth(tmp_path, nose_data):
                 assert r.status_code in (201, 409, 422), r.text  # the engine may refuse a poor set: never a 5xx
                 if r.status_code == 201:
                     registered[d] = (r.json()["dog"]["registration_number"], shots[5])
+                if len(registered) == 2:  # two are enough to tell dogs apart; the engine is slow on 2 cores
+                    break
             assert registered, "no real dog could be registered"
             hits = 0
             for number, sixth in registered.values():

@@ -22,7 +22,7 @@ def test_schemathesis_finds_no_server_error(tmp_path):
             [str(st), "run", f"{srv.url}/openapi.json", "--checks", "not_a_server_error", "--max-examples", "20",
              "--seed", "20261126", "--request-timeout", "30", "--no-color", "--header", f"Authorization: Bearer {key}",
              "--report-dir", str(tmp_path / "report")],
-            capture_output=True, text=True, timeout=300)
+            capture_output=True, text=True, timeout=300, cwd=tmp_path)
         assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:] + srv.log()[-4000:]
         assert "generated" in run.stdout
         assert "Traceback" not in srv.log(), srv.log()[-4000:]
