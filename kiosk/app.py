@@ -37,7 +37,8 @@ def application(argv: list[str] | None = None):
         font.setPointSize(14)
         app.setFont(font)
         if STYLE_FILE.is_file():
-            app.setStyleSheet(STYLE_FILE.read_text(encoding="utf-8"))
+            icons = (RESOURCES / "icons").as_posix()
+            app.setStyleSheet(STYLE_FILE.read_text(encoding="utf-8").replace("@ICONS@", icons))
         app._savepets_ready = True
     return app
 

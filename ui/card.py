@@ -85,7 +85,7 @@ def render_card(dog, photo: bytes | None = None) -> QImage:
             (QCoreApplication.translate("Card", "Owner"), dog.owner.name or "–"),
             (QCoreApplication.translate("Card", "Contact"), phone),
             (QCoreApplication.translate("Card", "Registered"), dog.registered_at.astimezone().strftime("%Y-%m-%d"))]
-    y = 225
+    y = 218
     for key, value in rows:
         f.setPixelSize(22)
         f.setBold(False)
@@ -96,8 +96,8 @@ def render_card(dog, photo: bytes | None = None) -> QImage:
         f.setBold(True)
         p.setFont(f)
         p.setPen(QColor("#1d2127"))
-        p.drawText(QRectF(x, y + 26, w + 20, 38), Qt.AlignmentFlag.AlignLeft, value)
-        y += 72
+        p.drawText(QRectF(x, y + 25, w + 20, 38), Qt.AlignmentFlag.AlignLeft, value)
+        y += 66
     f.setPixelSize(20)
     f.setBold(False)
     p.setFont(f)

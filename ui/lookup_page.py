@@ -34,7 +34,7 @@ class LookupPage(QWidget):
         waiting.setObjectName("placeholder")
         waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         waiting.setWordWrap(True)
-        self.card = DogCard()
+        self.card = DogCard(vertical=True)
         self.again = QPushButton(self.tr("Look up another dog"))
         self.again.clicked.connect(self.reset)
         result = QWidget()

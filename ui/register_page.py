@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -138,17 +137,45 @@ class RegisterPage(QWidget):
         self.fields = {name: FormField(ed) for name, ed in (
             ("phone", self.phone), ("owner_name", self.owner_name), ("name", self.dog_name),
             ("breed", self.breed), ("birth_date", self.birth), ("notes", self.notes))}
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.addRow(self.tr("Owner's phone *"), self.fields["phone"])
-        form.addRow("", self.owner_note)
-        form.addRow(self.tr("Owner's name"), self.fields["owner_name"])
-        form.addRow(self.tr("Dog's name *"), self.fields["name"])
-        form.addRow(self.tr("Breed"), self.fields["breed"])
-        form.addRow(self.tr("Sex"), self.sex)
-        form.addRow(self.tr("Birth date"), self.fields["birth_date"])
-        form.addRow(self.tr("Neutered"), self.neutered)
-        form.addRow(self.tr("Notes"), self.fields["notes"])
+        self.owner_note.hide()
+
+        def labelled(text: str, widget: QWidget) -> QVBoxLayout:
+            box = QVBoxLayout()
+            box.setSpacing(4)
+            label = QLabel(text)
+            label.setObjectName("fieldLabel")
+            box.addWidget(label)
+            box.addWidget(widget)
+            return box
+
+        owner_col = QVBoxLayout()
+        head = QLabel(self.tr("Owner"))
+        head.setObjectName("sectionTitle")
+        owner_col.addWidget(head)
+        owner_col.addLayout(labelled(self.tr("Owner's phone *"), self.fields["phone"]))
+        owner_col.addWidget(self.owner_note)
+        owner_col.addLayout(labelled(self.tr("Owner's name"), self.fields["owner_name"]))
+        owner_col.addStretch(1)
+        owner_col.addLayout(self.thumbs_layout())
+        dog_col = QVBoxLayout()
+        head = QLabel(self.tr("Dog"))
+        head.setObjectName("sectionTitle")
+        dog_col.addWidget(head)
+        dog_col.addLayout(labelled(self.tr("Dog's name *"), self.fields["name"]))
+        pair = QHBoxLayout()
+        pair.addLayout(labelled(self.tr("Breed"), self.fields["breed"]), 2)
+        pair.addLayout(labelled(self.tr("Birth date"), self.fields["birth_date"]), 2)
+        dog_col.addLayout(pair)
+        pair = QHBoxLayout()
+        pair.addLayout(labelled(self.tr("Sex"), self.sex), 1)
+        pair.addLayout(labelled(self.tr("Neutered"), self.neutered), 1)
+        dog_col.addLayout(pair)
+        dog_col.addLayout(labelled(self.tr("Notes"), self.fields["notes"]))
+        dog_col.addStretch(1)
+        form = QHBoxLayout()
+        form.setSpacing(32)
+        form.addLayout(owner_col, 1)
+        form.addLayout(dog_col, 1)
         self.form_error = QLabel()
         self.form_error.setObjectName("errorBox")
         self.form_error.setWordWrap(True)
@@ -162,22 +189,24 @@ class RegisterPage(QWidget):
         row.addWidget(back)
         row.addStretch(1)
         row.addWidget(self.submit_button)
-        self.thumbs = QHBoxLayout()
+        lay = QVBoxLayout(w)
+        lay.addLayout(form, 1)
+        lay.addWidget(self.form_error)
+        lay.addLayout(row)
+        return w
+
+    def thumbs_layout(self) -> QHBoxLayout:
+        row = QHBoxLayout()
         self.thumb_labels = []
         for _ in range(PHOTOS):
             t = QLabel()
             t.setFixedSize(72, 72)
+            t.setAlignment(Qt.AlignmentFlag.AlignCenter)
             t.setObjectName("thumb")
             self.thumb_labels.append(t)
-            self.thumbs.addWidget(t)
-        self.thumbs.addStretch(1)
-        lay = QVBoxLayout(w)
-        lay.addLayout(self.thumbs)
-        lay.addLayout(form)
-        lay.addWidget(self.form_error)
-        lay.addStretch(1)
-        lay.addLayout(row)
-        return w
+            row.addWidget(t)
+        row.addStretch(1)
+        return row
 
     def _done_step(self) -> QWidget:
         w = QWidget()
@@ -247,6 +276,7 @@ class RegisterPage(QWidget):
         for f in self.fields.values():
             f.set_error(None)
         self.owner_note.clear()
+        self.owner_note.hide()
         self.form_error.hide()
         self.sex.setCurrentIndex(0)
         self.neutered.setCurrentIndex(0)
@@ -374,6 +404,7 @@ class RegisterPage(QWidget):
         self.fields["phone"].set_error(None)
 
         def found(owner):
+            self.owner_note.show()
             if owner is None:
                 self.owner_note.setText(self.tr("New owner"))
                 return

@@ -7,11 +7,13 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -20,11 +22,11 @@ from PySide6.QtWidgets import (
 
 from ui import texts
 from ui.controller import error_message
-from ui.widgets import DogCard
+from ui.widgets import pixmap_from_bytes
 
 
 class RegistryPage(QWidget):
-    COLUMNS = 5
+    COLUMNS = 4
 
     def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
@@ -40,8 +42,6 @@ class RegistryPage(QWidget):
         self.status_filter.addItem(self.tr("All"), None)
         for s in ("home", "lost", "found", "deceased"):
             self.status_filter.addItem(texts.status_words(s), s)
-        search_button = QPushButton(self.tr("Search"))
-        search_button.clicked.connect(self.refresh)
         self.search.returnPressed.connect(self.refresh)
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.refresh)
@@ -50,29 +50,55 @@ class RegistryPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.status_filter)
-        top.addWidget(search_button)
 
         self.table = QTableWidget(0, self.COLUMNS)
-        self.table.setHorizontalHeaderLabels([self.tr("Registration number"), self.tr("Name"), self.tr("Breed"),
-                                              self.tr("Status"), self.tr("Owner")])
+        self.table.setHorizontalHeaderLabels([self.tr("Registration number"), self.tr("Name"), self.tr("Status"),
+                                              self.tr("Phone")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(56)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for col, mode in enumerate((QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch,
+                                    QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.ResizeToContents)):
+            header.setSectionResizeMode(col, mode)
         self.table.itemSelectionChanged.connect(self._selected)
         self.empty = QLabel(self.tr("No dogs found."))
         self.empty.setObjectName("placeholder")
         self.empty.hide()
 
         # detail / edit panel
-        self.card = DogCard()
+        # the selected dog: photo, name, number, status and contact, compact enough for half the page
+        self.photo = QLabel()
+        self.photo.setFixedSize(120, 120)
+        self.photo.setObjectName("cardPhoto")
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = QLabel()
+        self.title.setObjectName("dogName")
+        self.number = QLabel()
+        self.number.setObjectName("fieldValue")
+        self.number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("statusBadge")
+        self.contact = QLabel()
+        self.contact.setObjectName("hint")
+        facts = QVBoxLayout()
+        facts.setSpacing(2)
+        for wdg in (self.title, self.number, self.status_label, self.contact):
+            facts.addWidget(wdg, 0, Qt.AlignmentFlag.AlignLeft)
+        header = QHBoxLayout()
+        header.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+        header.addLayout(facts, 1)
+        self.card = QFrame()
+        self.card.setObjectName("dogCard")
+        self.card.setLayout(header)
         self.name_edit = QLineEdit()
         self.breed_edit = QLineEdit()
         self.owner_edit = QLineEdit()
         self.notes_edit = QLineEdit()
         form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.addRow(self.tr("Name"), self.name_edit)
         form.addRow(self.tr("Breed"), self.breed_edit)
         form.addRow(self.tr("Owner's name"), self.owner_edit)
@@ -96,9 +122,9 @@ class RegistryPage(QWidget):
         dl = QVBoxLayout(self.detail)
         dl.setContentsMargins(0, 0, 0, 0)
         dl.addWidget(self.card)
+        dl.addLayout(status_row)
         dl.addLayout(form)
         dl.addWidget(self.save_button)
-        dl.addLayout(status_row)
         dl.addWidget(self.message)
         dl.addStretch(1)
         self.detail.setEnabled(False)
@@ -108,8 +134,13 @@ class RegistryPage(QWidget):
         left.addWidget(self.table, 1)
         left.addWidget(self.empty)
         body = QHBoxLayout()
-        body.addLayout(left, 3)
-        body.addWidget(self.detail, 2)
+        scroll = QScrollArea()  # the details stay reachable on short screens
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.detail)
+        body.addLayout(left, 1)
+        body.addWidget(scroll, 1)
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addLayout(body, 1)
@@ -133,8 +164,8 @@ class RegistryPage(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(dogs))
         for r, d in enumerate(dogs):
-            owner = f"{d.owner.name} · {display_phone(d.owner.phone)}" if d.owner.name else display_phone(d.owner.phone)
-            for c, text in enumerate((d.registration_number, d.name, d.breed, texts.status_words(d.status), owner)):
+            phone = display_phone(d.owner.phone) if d.owner.phone.startswith("+") else d.owner.phone
+            for c, text in enumerate((d.registration_number, d.name, texts.status_words(d.status), phone)):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, d.id)
                 self.table.setItem(r, c, item)
@@ -164,7 +195,17 @@ class RegistryPage(QWidget):
                 photo = self.controller.service.photo_bytes(dog.photos[0].sha256)
             except Exception:  # noqa: BLE001
                 photo = None
-        self.card.show_dog(dog, photo)
+        from core.phone import display_phone
+
+        self.photo.setPixmap(pixmap_from_bytes(photo, 120) if photo else pixmap_from_bytes(b""))
+        self.title.setText(dog.name)
+        self.number.setText(dog.registration_number)
+        self.status_label.setText(texts.status_words(dog.status))
+        self.status_label.setProperty("status", dog.status.value)
+        self.status_label.style().unpolish(self.status_label)
+        self.status_label.style().polish(self.status_label)
+        phone = display_phone(dog.owner.phone) if dog.owner.phone.startswith("+") else dog.owner.phone
+        self.contact.setText(" · ".join(x for x in (dog.owner.name, phone, dog.breed) if x))
         self.name_edit.setText(dog.name)
         self.breed_edit.setText(dog.breed)
         self.owner_edit.setText(dog.owner.name)

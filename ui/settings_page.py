@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -49,6 +49,7 @@ class SettingsPage(QWidget):
         self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
         general = QGroupBox(self.tr("This kiosk"))
         form = QFormLayout(general)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.addRow(self.tr("Camera"), cam_row)
         form.addRow(self.tr("Server address"), self.server_url)
         form.addRow(self.tr("API key"), self.api_key)
@@ -69,6 +70,7 @@ class SettingsPage(QWidget):
         self.unlock.toggled.connect(self._unlock)
         self.use_default.toggled.connect(lambda on: self.threshold.setEnabled(self.unlock.isChecked() and not on))
         af = QFormLayout(admin)
+        af.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         af.addRow(self.unlock)
         af.addRow(self.tr("Match threshold"), self.threshold)
         af.addRow("", self.use_default)

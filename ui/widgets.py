@@ -80,6 +80,7 @@ class CaptureView(QWidget):
         self.paused = False
         self._good_since: float | None = None
         self._cooldown_until = 0.0
+        self._last_capture = b""
         self.painted_frames = 0  # distinct camera frames painted (the preview's real frame rate)
         self._fresh = False
         self._tick = QTimer(self)  # repaints the dwell progress between quality updates
@@ -118,14 +119,22 @@ class CaptureView(QWidget):
             return 0.0
         return min(1.0, (time.monotonic() - self._good_since) / self.DWELL_S)
 
+    @staticmethod
+    def _signature(frame: np.ndarray) -> bytes:
+        return frame[::16, ::16].tobytes()
+
     def _check_dwell(self) -> None:
         if self._good_since is None:
+            return
+        if self.frame is not None and self._signature(self.frame) == self._last_capture:
+            self._good_since = None  # the very same still picture (a photo folder): wait for the next one
             return
         self.update()
         if (self.auto_enabled and not self.paused and self.isVisible() and self.frame is not None
                 and self.dwell_progress() >= 1.0):
             self._cooldown_until = time.monotonic() + self.COOLDOWN_S
             self._good_since = None
+            self._last_capture = self._signature(self.frame)
             self.auto_captured.emit(self.frame)
 
     def hold_off(self, seconds: float | None = None) -> None:
@@ -136,6 +145,8 @@ class CaptureView(QWidget):
     def status_text(self) -> str:
         if self.message:
             return self.message
+        if self.paused:
+            return self.tr("Photo taken")
         if self.quality is None:
             return self.tr("Put the nose inside the guide")
         return texts.quality_words(self.quality.reasons)
@@ -335,11 +346,12 @@ class PhotoSlots(QWidget):
 class DogCard(QFrame):
     """A dog's photo, name, number, status and owner contact, with the confidence in words."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, vertical: bool = False, photo_side: int = 200):
         super().__init__(parent)
         self.setObjectName("dogCard")
+        self.photo_side = photo_side
         self.photo = QLabel()
-        self.photo.setFixedSize(200, 200)
+        self.photo.setFixedSize(photo_side, photo_side)
         self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.photo.setObjectName("cardPhoto")
         self.verdict = QLabel()
@@ -361,14 +373,23 @@ class DogCard(QFrame):
             self.rows.addWidget(k, r, 0)
             self.rows.addWidget(v, r, 1)
             self._values[key] = v
-        right = QVBoxLayout()
-        right.addWidget(self.verdict)
-        right.addWidget(self.name)
-        right.addLayout(self.rows)
-        right.addStretch(1)
-        lay = QHBoxLayout(self)
-        lay.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
-        lay.addLayout(right, 1)
+        self.rows.setColumnStretch(1, 1)
+        self.rows.setHorizontalSpacing(16)
+        text = QVBoxLayout()
+        text.addWidget(self.name)
+        text.addLayout(self.rows)
+        text.addStretch(1)
+        if vertical:  # a narrow side panel: verdict, photo, then the details
+            lay = QVBoxLayout(self)
+            lay.addWidget(self.verdict)
+            lay.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignHCenter)
+            lay.addLayout(text, 1)
+        else:
+            text.insertWidget(0, self.verdict)
+            lay = QHBoxLayout(self)
+            lay.setSpacing(20)
+            lay.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+            lay.addLayout(text, 1)
 
     def value(self, key: str) -> str:
         return self._values[key].text()
@@ -389,7 +410,7 @@ class DogCard(QFrame):
             phone = dog.owner.phone
         self._values["phone"].setText(phone)
         if photo:
-            self.photo.setPixmap(pixmap_from_bytes(photo, 200))
+            self.photo.setPixmap(pixmap_from_bytes(photo, self.photo_side))
         else:
             self.photo.setText(self.tr("No photo"))
         if decision is None:

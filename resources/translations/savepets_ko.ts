@@ -3,42 +3,42 @@
 <context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../ui/widgets.py" line="206" />
+        <location filename="../../ui/widgets.py" line="211" />
         <source>Take photo</source>
         <translation>사진 찍기</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="209" />
+        <location filename="../../ui/widgets.py" line="214" />
         <source>Photo from file…</source>
         <translation>파일에서 사진…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="211" />
+        <location filename="../../ui/widgets.py" line="216" />
         <source>Auto-capture</source>
         <translation>자동 촬영</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="242" />
+        <location filename="../../ui/widgets.py" line="247" />
         <source>The camera was disconnected. Reconnect it, or use “Photo from file…”.</source>
         <translation>카메라 연결이 끊겼습니다. 다시 연결하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="244" />
+        <location filename="../../ui/widgets.py" line="249" />
         <source>No camera. Check the camera in Settings, or use “Photo from file…”.</source>
         <translation>카메라가 없습니다. 설정에서 카메라를 확인하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="251" />
+        <location filename="../../ui/widgets.py" line="256" />
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="267" />
+        <location filename="../../ui/widgets.py" line="272" />
         <source>Choose a nose photo</source>
         <translation>코 사진 선택</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="268" />
+        <location filename="../../ui/widgets.py" line="273" />
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)</source>
         <translation>이미지 (*.jpg *.jpeg *.png *.bmp *.webp);;모든 파일 (*)</translation>
     </message>
@@ -51,7 +51,12 @@
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="138" />
+        <location filename="../../ui/widgets.py" line="140" />
+        <source>Photo taken</source>
+        <translation>사진을 찍었습니다</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets.py" line="142" />
         <source>Put the nose inside the guide</source>
         <translation>코를 안내선 안에 맞춰 주세요</translation>
     </message>
@@ -91,7 +96,7 @@
     <message>
         <location filename="../../ui/card.py" line="87" />
         <source>Registered</source>
-        <translation>등록 완료</translation>
+        <translation>등록일</translation>
     </message>
     <message>
         <location filename="../../ui/card.py" line="106" />
@@ -102,7 +107,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../../ui/controller.py" line="80" />
+        <location filename="../../ui/controller.py" line="61" />
         <source>Loading…</source>
         <translation>불러오는 중…</translation>
     </message>
@@ -110,37 +115,37 @@
 <context>
     <name>DogCard</name>
     <message>
-        <location filename="../../ui/widgets.py" line="349" />
+        <location filename="../../ui/widgets.py" line="355" />
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="349" />
+        <location filename="../../ui/widgets.py" line="355" />
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="350" />
+        <location filename="../../ui/widgets.py" line="356" />
         <source>Sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="350" />
+        <location filename="../../ui/widgets.py" line="356" />
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="350" />
+        <location filename="../../ui/widgets.py" line="356" />
         <source>Owner</source>
         <translation>보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="351" />
+        <location filename="../../ui/widgets.py" line="357" />
         <source>Contact</source>
         <translation>연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="391" />
+        <location filename="../../ui/widgets.py" line="406" />
         <source>No photo</source>
         <translation>사진 없음</translation>
     </message>
@@ -254,22 +259,22 @@ You can also drop a photo file here.</source>
 <context>
     <name>PhotoSlots</name>
     <message>
-        <location filename="../../ui/widgets.py" line="322" />
+        <location filename="../../ui/widgets.py" line="327" />
         <source>Empty</source>
         <translation>비어 있음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="322" />
+        <location filename="../../ui/widgets.py" line="327" />
         <source>Checking…</source>
         <translation>확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="322" />
+        <location filename="../../ui/widgets.py" line="327" />
         <source>Good</source>
         <translation>좋음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="323" />
+        <location filename="../../ui/widgets.py" line="328" />
         <source>Retake</source>
         <translation>다시 찍기</translation>
     </message>
@@ -277,260 +282,270 @@ You can also drop a photo file here.</source>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../ui/register_page.py" line="79" />
+        <location filename="../../ui/register_page.py" line="78" />
         <source>Take 5 photos of the nose. Tap a photo to take it again.</source>
         <translation>코 사진 5장을 찍어 주세요. 다시 찍으려면 사진을 누르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="82" />
+        <location filename="../../ui/register_page.py" line="81" />
         <source>Next: owner and dog</source>
         <translation>다음: 보호자와 강아지 정보</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="86" />
-        <location filename="../../ui/register_page.py" line="106" />
+        <location filename="../../ui/register_page.py" line="85" />
+        <location filename="../../ui/register_page.py" line="105" />
         <source>Start over</source>
         <translation>처음부터 다시</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="101" />
+        <location filename="../../ui/register_page.py" line="100" />
         <source>This dog is already registered</source>
         <translation>이미 등록된 강아지입니다</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="103" />
+        <location filename="../../ui/register_page.py" line="102" />
         <source>A dog cannot be registered twice. This is the registration found:</source>
         <translation>같은 강아지를 두 번 등록할 수 없습니다. 찾은 등록 정보:</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="132" />
+        <location filename="../../ui/register_page.py" line="131" />
         <source>YYYY-MM-DD (optional)</source>
         <translation>YYYY-MM-DD (선택)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="134" />
+        <location filename="../../ui/register_page.py" line="133" />
         <source>Unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="135" />
+        <location filename="../../ui/register_page.py" line="134" />
         <source>Yes</source>
         <translation>예</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="136" />
+        <location filename="../../ui/register_page.py" line="135" />
         <source>No</source>
         <translation>아니요</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="143" />
+        <location filename="../../ui/register_page.py" line="155" />
         <source>Owner's phone *</source>
         <translation>보호자 전화번호 *</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="145" />
+        <location filename="../../ui/register_page.py" line="157" />
         <source>Owner's name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="146" />
+        <location filename="../../ui/register_page.py" line="164" />
         <source>Dog's name *</source>
         <translation>강아지 이름 *</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="147" />
+        <location filename="../../ui/register_page.py" line="166" />
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="148" />
+        <location filename="../../ui/register_page.py" line="170" />
         <source>Sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="149" />
+        <location filename="../../ui/register_page.py" line="167" />
         <source>Birth date</source>
         <translation>생년월일</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="150" />
+        <location filename="../../ui/register_page.py" line="152" />
+        <source>Owner</source>
+        <translation>보호자</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_page.py" line="161" />
+        <source>Dog</source>
+        <translation>강아지</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_page.py" line="171" />
         <source>Neutered</source>
         <translation>중성화</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="151" />
+        <location filename="../../ui/register_page.py" line="173" />
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="156" />
+        <location filename="../../ui/register_page.py" line="183" />
         <source>Back to photos</source>
         <translation>사진으로 돌아가기</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="158" />
+        <location filename="../../ui/register_page.py" line="185" />
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="184" />
+        <location filename="../../ui/register_page.py" line="213" />
         <source>Registered</source>
         <translation>등록 완료</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="194" />
+        <location filename="../../ui/register_page.py" line="223" />
         <source>Print card…</source>
         <translation>등록증 인쇄…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="196" />
+        <location filename="../../ui/register_page.py" line="225" />
         <source>Save card as image…</source>
         <translation>등록증 이미지로 저장…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="198" />
+        <location filename="../../ui/register_page.py" line="227" />
         <source>Save card as PDF…</source>
         <translation>등록증 PDF로 저장…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="200" />
+        <location filename="../../ui/register_page.py" line="229" />
         <source>Register another dog</source>
         <translation>다른 강아지 등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="227" />
+        <location filename="../../ui/register_page.py" line="256" />
         <source>Register a dog — 1. Nose photos</source>
         <translation>강아지 등록 — 1. 코 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="228" />
+        <location filename="../../ui/register_page.py" line="257" />
         <source>Register a dog — already registered</source>
         <translation>강아지 등록 — 이미 등록됨</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="229" />
+        <location filename="../../ui/register_page.py" line="258" />
         <source>Register a dog — 2. Owner and dog</source>
         <translation>강아지 등록 — 2. 보호자와 강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="230" />
+        <location filename="../../ui/register_page.py" line="259" />
         <source>Register a dog — 3. Done</source>
         <translation>강아지 등록 — 3. 완료</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="265" />
+        <location filename="../../ui/register_page.py" line="295" />
         <source>Take photo %1 again.</source>
         <translation>%1번 사진을 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="287" />
+        <location filename="../../ui/register_page.py" line="317" />
         <source>Choose nose photos</source>
         <translation>코 사진 선택</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="288" />
+        <location filename="../../ui/register_page.py" line="318" />
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp)</source>
         <translation>이미지 (*.jpg *.jpeg *.png *.bmp *.webp)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="307" />
+        <location filename="../../ui/register_page.py" line="337" />
         <source>Checking the photo…</source>
         <translation>사진 확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="312" />
+        <location filename="../../ui/register_page.py" line="342" />
         <source>Same photo as photo %1</source>
         <translation>%1번 사진과 같은 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="314" />
+        <location filename="../../ui/register_page.py" line="344" />
         <source>Photo %1 is the same as photo %2: move a little and take it again.</source>
         <translation>%1번 사진이 %2번 사진과 같습니다. 조금 움직여서 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="323" />
-        <location filename="../../ui/register_page.py" line="446" />
+        <location filename="../../ui/register_page.py" line="353" />
+        <location filename="../../ui/register_page.py" line="477" />
         <source>Photo %1: %2. Take it again.</source>
         <translation>%1번 사진: %2. 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="328" />
+        <location filename="../../ui/register_page.py" line="358" />
         <source>Photo %1 is good.</source>
         <translation>%1번 사진이 좋습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="333" />
+        <location filename="../../ui/register_page.py" line="363" />
         <source>Photo %1 cannot be used: %2</source>
         <translation>%1번 사진은 사용할 수 없습니다: %2</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="343" />
+        <location filename="../../ui/register_page.py" line="373" />
         <source>All 5 photos are good. Tap Next.</source>
         <translation>사진 5장이 모두 좋습니다. 다음을 누르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="372" />
-        <location filename="../../ui/register_page.py" line="400" />
+        <location filename="../../ui/register_page.py" line="402" />
+        <location filename="../../ui/register_page.py" line="431" />
         <source>Enter a valid phone number, e.g. 010-1234-5678.</source>
         <translation>올바른 전화번호를 입력하세요 (예: 010-1234-5678).</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="378" />
+        <location filename="../../ui/register_page.py" line="409" />
         <source>New owner</source>
         <translation>새 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="382" />
+        <location filename="../../ui/register_page.py" line="413" />
         <source>Existing owner: %1</source>
         <translation>기존 보호자: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="412" />
+        <location filename="../../ui/register_page.py" line="443" />
         <source>The dog's name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="414" />
+        <location filename="../../ui/register_page.py" line="445" />
         <source>Use a past date written as YYYY-MM-DD.</source>
         <translation>지난 날짜를 YYYY-MM-DD 형식으로 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="430" />
+        <location filename="../../ui/register_page.py" line="461" />
         <source>Registering…</source>
         <translation>등록 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="459" />
+        <location filename="../../ui/register_page.py" line="490" />
         <source>Registration number: %1</source>
         <translation>등록번호: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="465" />
+        <location filename="../../ui/register_page.py" line="496" />
         <source>Existing owner: the dog was added to their dogs.</source>
         <translation>기존 보호자: 보호자의 반려견 목록에 추가되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="478" />
+        <location filename="../../ui/register_page.py" line="509" />
         <source>PDF (*.pdf)</source>
         <translation>PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="478" />
+        <location filename="../../ui/register_page.py" line="509" />
         <source>PNG image (*.png)</source>
         <translation>PNG 이미지 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="479" />
+        <location filename="../../ui/register_page.py" line="510" />
         <source>Save card</source>
         <translation>등록증 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="483" />
+        <location filename="../../ui/register_page.py" line="514" />
         <source>Saved: %1</source>
         <translation>저장됨: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="491" />
+        <location filename="../../ui/register_page.py" line="522" />
         <source>Sent to the printer.</source>
         <translation>프린터로 보냈습니다.</translation>
     </message>
@@ -538,105 +553,99 @@ You can also drop a photo file here.</source>
 <context>
     <name>RegistryPage</name>
     <message>
-        <location filename="../../ui/registry_page.py" line="34" />
+        <location filename="../../ui/registry_page.py" line="35" />
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="37" />
+        <location filename="../../ui/registry_page.py" line="38" />
         <source>Search by name, phone or registration number</source>
         <translation>이름, 전화번호 또는 등록번호로 검색</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="40" />
+        <location filename="../../ui/registry_page.py" line="41" />
         <source>All</source>
         <translation>전체</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="43" />
-        <source>Search</source>
-        <translation>검색</translation>
-    </message>
-    <message>
-        <location filename="../../ui/registry_page.py" line="56" />
+        <location filename="../../ui/registry_page.py" line="54" />
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="56" />
-        <location filename="../../ui/registry_page.py" line="76" />
+        <location filename="../../ui/registry_page.py" line="54" />
+        <location filename="../../ui/registry_page.py" line="78" />
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="56" />
-        <location filename="../../ui/registry_page.py" line="77" />
+        <location filename="../../ui/registry_page.py" line="79" />
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="57" />
+        <location filename="../../ui/registry_page.py" line="54" />
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="57" />
-        <source>Owner</source>
-        <translation>보호자</translation>
+        <location filename="../../ui/registry_page.py" line="55" />
+        <source>Phone</source>
+        <translation>전화번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="65" />
+        <location filename="../../ui/registry_page.py" line="66" />
         <source>No dogs found.</source>
         <translation>찾은 강아지가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="78" />
+        <location filename="../../ui/registry_page.py" line="80" />
         <source>Owner's name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="79" />
+        <location filename="../../ui/registry_page.py" line="81" />
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="80" />
+        <location filename="../../ui/registry_page.py" line="82" />
         <source>Save changes</source>
         <translation>변경 내용 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="85" />
+        <location filename="../../ui/registry_page.py" line="87" />
         <source>Mark lost</source>
         <translation>실종 신고</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="85" />
+        <location filename="../../ui/registry_page.py" line="87" />
         <source>Mark found</source>
         <translation>발견(보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="86" />
+        <location filename="../../ui/registry_page.py" line="88" />
         <source>Back home</source>
         <translation>귀가</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="188" />
+        <location filename="../../ui/registry_page.py" line="195" />
         <source>Nothing changed.</source>
         <translation>바뀐 내용이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="193" />
+        <location filename="../../ui/registry_page.py" line="200" />
         <source>The dog's name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="199" />
-        <location filename="../../ui/registry_page.py" line="205" />
+        <location filename="../../ui/registry_page.py" line="206" />
+        <location filename="../../ui/registry_page.py" line="212" />
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="208" />
+        <location filename="../../ui/registry_page.py" line="215" />
         <source>Saved: %1 is now “%2”.</source>
         <translation>저장됨: %1 — 현재 “%2”.</translation>
     </message>
@@ -669,67 +678,67 @@ You can also drop a photo file here.</source>
         <translation>이 키오스크</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="52" />
+        <location filename="../../ui/settings_page.py" line="53" />
         <source>Camera</source>
         <translation>카메라</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="53" />
+        <location filename="../../ui/settings_page.py" line="54" />
         <source>Server address</source>
         <translation>서버 주소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="54" />
+        <location filename="../../ui/settings_page.py" line="55" />
         <source>API key</source>
         <translation>API 키</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="55" />
+        <location filename="../../ui/settings_page.py" line="56" />
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="57" />
+        <location filename="../../ui/settings_page.py" line="58" />
         <source>Administrator</source>
         <translation>관리자</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="58" />
+        <location filename="../../ui/settings_page.py" line="59" />
         <source>Change recognition settings (administrators only)</source>
         <translation>인식 설정 변경 (관리자 전용)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="63" />
+        <location filename="../../ui/settings_page.py" line="64" />
         <source>Use the engine's default</source>
         <translation>엔진 기본값 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="73" />
+        <location filename="../../ui/settings_page.py" line="75" />
         <source>Match threshold</source>
         <translation>일치 기준값</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="75" />
+        <location filename="../../ui/settings_page.py" line="77" />
         <source>A lower threshold finds more dogs but confuses more of them.</source>
         <translation>기준값을 낮추면 더 많이 찾지만 다른 강아지와 혼동도 늘어납니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="83" />
+        <location filename="../../ui/settings_page.py" line="85" />
         <source>Save settings</source>
         <translation>설정 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="99" />
+        <location filename="../../ui/settings_page.py" line="101" />
         <source>Folder of photos to use as the camera</source>
         <translation>카메라 대신 사용할 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="119" />
+        <location filename="../../ui/settings_page.py" line="121" />
         <source>Could not save: %1</source>
         <translation>저장할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="121" />
+        <location filename="../../ui/settings_page.py" line="123" />
         <source>Saved to %1.</source>
         <translation>%1에 저장했습니다.</translation>
     </message>
@@ -737,38 +746,38 @@ You can also drop a photo file here.</source>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../ui/widgets.py" line="434" />
+        <location filename="../../ui/widgets.py" line="449" />
         <source>Offline registry only (no server configured)</source>
         <translation>오프라인 등록부만 사용 (서버 미설정)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="436" />
+        <location filename="../../ui/widgets.py" line="451" />
         <source>Online</source>
         <translation>온라인</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="438" />
+        <location filename="../../ui/widgets.py" line="453" />
         <source>Syncing…</source>
         <translation>동기화 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="440" />
+        <location filename="../../ui/widgets.py" line="455" />
         <source>Sync error</source>
         <translation>동기화 오류</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="442" />
+        <location filename="../../ui/widgets.py" line="457" />
         <source>Offline</source>
         <translation>오프라인</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/widgets.py" line="445" />
+        <location filename="../../ui/widgets.py" line="460" />
         <source>%n change(s) waiting</source>
         <translation>
             <numerusform>보내지 않은 변경 %n건</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="447" />
+        <location filename="../../ui/widgets.py" line="462" />
         <source>last sync %1</source>
         <translation>마지막 동기화 %1</translation>
     </message>
