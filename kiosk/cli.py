@@ -425,6 +425,36 @@ def sync_cmd(
         raise typer.Exit(1)
 
 
+# ------------------------------------------------------------------------------------------ recognition
+@app.command("eval")
+def eval_cmd(
+    folder: Annotated[Path, typer.Argument(help="A folder per dog, each holding that dog's nose photos")],
+    enroll: Annotated[int | None, typer.Option("--enroll", help="Also: enroll N photos, probe with the rest")] = None,
+    split: Annotated[str, typer.Option("--split", help="all | train | tune | test (by dog id)")] = "all",
+    engine: Annotated[str, typer.Option(help="Recognition engine: auto, learned, classical, standin")] = "auto",
+    output: Annotated[Path | None, typer.Option("--out", help="Also write the JSON result here")] = None,
+) -> None:
+    """Measure the recognition engine on a photo set: rank-1/5, ROC AUC, EER, TAR@FAR, open set, latency."""
+    from core.recognition.evaluate import eval_command
+
+    eval_command(str(folder), engine=engine, enroll=enroll, split=split, out=str(output) if output else None)
+
+
+@app.command("train")
+def train_cmd(
+    folder: Annotated[Path, typer.Argument(help="A folder per dog; dogs of split 'train' train, 'tune' tune")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Run folder (checkpoints; resumes from it)")] = Path("runs/nose_v1"),
+    budget_minutes: Annotated[float, typer.Option(help="Total training time of the schedule")] = 62.0,
+    max_minutes: Annotated[float | None, typer.Option(help="Stop this piece after about this long")] = None,
+    install: Annotated[bool, typer.Option(help="Install into resources/models and calibrate on the tune dogs")] = False,
+) -> None:
+    """Fine-tune the nose embedding on your own photos (CPU; resumable)."""
+    from core.recognition.train import train_command
+
+    train_command(str(folder), out=str(out_dir), budget_minutes=budget_minutes, max_minutes=max_minutes,
+                  install=install)
+
+
 def main() -> None:
     app()
 
