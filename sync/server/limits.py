@@ -5,8 +5,8 @@ is answered 413 before its body is read; a body sent without a length (chunked) 
 and cut off with 413 as soon as it passes the limit. Either way nothing reaches the use cases.
 
 Rate: a token bucket per key, ``rate_limit_per_minute`` tokens refilled evenly over a minute, in process
-memory; with task_backend=celery (several server processes) a fixed one-minute window counted in Redis, so
-that the limit holds across processes. Past the limit: 429 with Retry-After (seconds).
+memory; when Redis is configured (``--redis``, SAVEPETS_REDIS_URL or task_backend=celery: several server
+processes) a fixed one-minute window counted in Redis, so that the limit holds across processes. Past the limit: 429 with Retry-After (seconds).
 """
 
 from __future__ import annotations

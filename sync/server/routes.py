@@ -103,8 +103,8 @@ async def ready(request: Request, response: Response) -> Ready:
         except Exception:  # noqa: BLE001 - any failure means not ready
             database = False
         engine = f"{sp.engine.name} {sp.engine.version}" if sp.engine is not None else None
-        templates = len(sp._gallery) if sp._gallery is not None else None
-        backend_ok = runner.check() if hasattr(runner, "check") else True
+        templates = len(sp.gallery) if database else None  # loaded at start-up: no work here
+        backend_ok = runner.check()
         return Ready(ready=database and engine is not None and templates is not None and backend_ok,
                      database=database, engine=engine, gallery_templates=templates,
                      task_backend=runner.describe())

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
+from starlette.exceptions import HTTPException
 
 from core.schemas import DogIn, LookupResult, OwnerIn, RegisterResult
 from core.settings import Settings
@@ -45,6 +46,10 @@ class LocalRunner:
     def describe(self) -> str:
         return f"local pool of {int(self.heavy.total_tokens)} threads"
 
+    def check(self) -> bool:
+        """Whatever runs the heavy calls is there (a thread pool always is)."""
+        return True
+
     def close(self) -> None:
         pass
 
@@ -60,24 +65,33 @@ class CeleryRunner(LocalRunner):
         tasks.configure(settings)
         self.waiting = anyio.CapacityLimiter(256)  # threads blocked on a result, not computing
 
-    async def _wait(self, async_result) -> dict:
-        get = functools.partial(async_result.get, timeout=CELERY_TIMEOUT_S, propagate=True)
-        return ops.raise_if_error(await anyio.to_thread.run_sync(get, limiter=self.waiting))
+    async def _run(self, task, *args) -> dict:
+        """Queue a task and wait for its result in a thread; no worker or no Redis gives 503, not 500."""
+        from celery.exceptions import TimeoutError as CeleryTimeout
+        from kombu.exceptions import OperationalError
+
+        try:
+            result = await anyio.to_thread.run_sync(functools.partial(task.delay, *args), limiter=self.quick)
+            get = functools.partial(result.get, timeout=CELERY_TIMEOUT_S, propagate=True)
+            payload = await anyio.to_thread.run_sync(get, limiter=self.waiting)
+        except (CeleryTimeout, OperationalError) as exc:
+            raise HTTPException(503, "The recognition workers did not answer; try again shortly.",
+                                headers={"Retry-After": "30"}) from exc
+        return ops.raise_if_error(payload)
 
     async def register(self, owner: OwnerIn, dog: DogIn, photos: Sequence[ops.Upload]) -> RegisterResult:
-        r = self.tasks.register.delay(owner.model_dump(mode="json"), dog.model_dump(mode="json"),
-                                      ops.encode_uploads(photos))
-        return RegisterResult.model_validate(await self._wait(r))
+        return RegisterResult.model_validate(await self._run(
+            self.tasks.register, owner.model_dump(mode="json"), dog.model_dump(mode="json"),
+            ops.encode_uploads(photos)))
 
     async def lookup(self, photo: ops.Upload) -> LookupResult:
-        r = self.tasks.lookup.delay(ops.encode_uploads([photo])[0])
-        return LookupResult.model_validate(await self._wait(r))
+        return LookupResult.model_validate(await self._run(self.tasks.lookup, ops.encode_uploads([photo])[0]))
 
     def describe(self) -> str:
         return f"celery on {self.tasks.app.conf.broker_url}, queue {self.tasks.app.conf.task_default_queue}"
 
     def check(self) -> bool:
-        """At least one worker answers on our queue."""
+        """At least one Celery worker answers (a broadcast ping on the broker)."""
         replies = self.tasks.app.control.ping(timeout=1.0) or []
         return bool(replies)
 
