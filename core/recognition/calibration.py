@@ -1,5 +1,6 @@
 """Fitting an engine's operating point on the 'tune' dogs (never on 'test'):
 
+  * input_size (learned engine): the resolution among try_sizes with the best rank-1 + TAR@FAR1e-3;
   * tta_flip: kept only if averaging with the mirrored photo raises closed-set rank-1 and TAR@FAR1e-3;
   * match_threshold: open set (half the tune dogs enrolled, the other half strangers, 3 shuffles): the lowest
     score at which fewer than 0.5 % of the strangers' photos are matched to an enrolled dog in every shuffle;
@@ -21,8 +22,16 @@ import numpy as np
 
 from core.recognition.base import Engine
 from core.recognition.data import list_dogs
-from core.recognition.evaluate import (RERANK_TOP, EmbeddedSet, _dog_scores, closed_set, open_set_rates,
-                                       open_set_scores, pair_scores, verification)
+from core.recognition.evaluate import (
+    RERANK_TOP,
+    EmbeddedSet,
+    _dog_scores,
+    closed_set,
+    open_set_rates,
+    open_set_scores,
+    pair_scores,
+    verification,
+)
 
 STRANGER_FAR = 0.005
 REVIEW_FAR = 0.05
@@ -84,7 +93,8 @@ def _fused_best(rows, rule) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Path, try_fusion: bool = True,
-                      try_flip: bool = True, progress: bool = True, base: dict | None = None) -> dict:
+                      try_flip: bool = True, progress: bool = True, base: dict | None = None,
+                      try_sizes: tuple[int, ...] = ()) -> dict:
     cfg: dict = dict(base or {})
     report: dict = {}
     engine = make_engine(cfg)
@@ -92,6 +102,22 @@ def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Pat
     es = EmbeddedSet(dogs, engine, progress=progress)
     plain_cs = closed_set(es, engine)
     plain_v = verification(*pair_scores(es.emb, es.owner))
+    if try_sizes and hasattr(engine, "input_size"):
+        # input resolution: the one with the best rank-1 + TAR@FAR1e-3 on the tune dogs
+        best = (plain_cs["rank1"] + plain_v["tar@far0.001"], engine.input_size, es.emb, plain_cs, plain_v)
+        report["input_size"] = {str(engine.input_size): [plain_cs["rank1"], plain_v["tar@far0.001"]]}
+        for size in try_sizes:
+            if size == engine.input_size:
+                continue
+            engine.input_size = size
+            es.emb = np.concatenate([engine.embed(es.images[i: i + 32]) for i in range(0, len(es.images), 32)])
+            cs, v = closed_set(es, engine), verification(*pair_scores(es.emb, es.owner))
+            report["input_size"][str(size)] = [cs["rank1"], v["tar@far0.001"]]
+            if cs["rank1"] + v["tar@far0.001"] > best[0]:
+                best = (cs["rank1"] + v["tar@far0.001"], size, es.emb, cs, v)
+        _, size, es.emb, plain_cs, plain_v = best
+        cfg["input_size"] = int(size)
+        engine = make_engine(cfg)
     report["plain"] = {"rank1": plain_cs["rank1"], "tar@1e-3": plain_v["tar@far0.001"], "auc": plain_v["auc"]}
     if try_flip and hasattr(engine, "tta_flip"):
         emb_plain = es.emb
@@ -138,7 +164,7 @@ def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Pat
                 probes.append(idx[-1])
         cs_rows = _candidate_table(es, matcher, feats, probes, gallery, progress, "fusion: closed set")
         # open set, shuffle 0
-        o = opens[0]
+
         rng = np.random.default_rng(0)
         ids = sorted(es.index)
         rng.shuffle(ids)

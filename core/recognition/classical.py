@@ -166,3 +166,33 @@ class ClassicalEngine(Engine):
         pf = self.matcher.features(probe)
         return {dog: fuse(s, self.matcher.best_inliers(pf, candidates.get(dog, [])), self.fusion)
                 for dog, s in scores.items()}
+
+
+def calibrate_classical(data_dir: str | Path, folder: Path | str = MODEL_DIR, progress: bool = True) -> dict:
+    """Fit classical.json (threshold, review band, calibration, fusion rule) on the 'tune' dogs of data_dir.
+    Without that file the engine uses the defaults above; it needs no training data either way."""
+    from core.recognition.calibration import fit_engine_config
+
+    folder = Path(folder)
+    shared = {"descriptor": None}
+
+    def make(cfg: dict) -> ClassicalEngine:
+        e = ClassicalEngine(config=cfg)
+        if shared["descriptor"] is not None:
+            e._descriptor = shared["descriptor"]
+        else:
+            e.embed([np.zeros((64, 64, 3), np.uint8)])
+            shared["descriptor"] = e._descriptor
+        return e
+
+    cfg = fit_engine_config(make, data_dir, try_fusion=True, try_flip=False, progress=progress,
+                            base={"fusion": None})
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "classical.json").write_text(json.dumps(cfg, indent=1))
+    return cfg
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(json.dumps(calibrate_classical(sys.argv[1]), indent=1))

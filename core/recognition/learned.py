@@ -110,6 +110,6 @@ def calibrate(data_dir: str | Path, folder: Path | str = MODEL_DIR, try_fusion: 
 
     folder = Path(folder)
     cfg = fit_engine_config(lambda c: LearnedEngine(folder, config=c), data_dir, try_fusion=try_fusion,
-                            try_flip=True, progress=progress)
+                            try_flip=True, progress=progress, try_sizes=(160, 192))
     (folder / CONFIG).write_text(json.dumps(cfg, indent=1))
     return cfg

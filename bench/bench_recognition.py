@@ -1,0 +1,163 @@
+"""Recognition speed: one photo -> decision on a gallery of real templates, and gallery search at scale.
+
+    python bench/bench_recognition.py [--engine auto] [--data ../shared/data/nose-pbc2022] [--gallery-photos 600]
+                                      [--sizes 10000,100000,1000000] [--probes 40]
+
+Prints JSON: lookup latency p50/p95 (quality gate + embedding + gallery search + re-ranking when the engine
+fuses RootSIFT), and for synthetic galleries (clustered unit vectors, 4 templates per dog) build time, search
+time p50/p95, recall of the right dog at rank 1 against exact search, bytes per template. Wall-clock times are
+given with the CPU time of this process beside them, because a shared machine inflates wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from core.recognition.gallery import Gallery  # noqa: E402
+
+
+def _pct(xs: list[float]) -> dict:
+    return {"p50_ms": round(float(np.median(xs)) * 1000, 2), "p95_ms": round(float(np.percentile(xs, 95)) * 1000, 2)}
+
+
+def lookup_latency(engine_kind: str, data: Path, gallery_photos: int, probes: int, rerank_top: int = 3) -> dict:
+    from core.recognition.data import list_dogs, read_bgr
+    from core.recognition.factory import load_engine
+
+    engine = load_engine(engine_kind)
+    dogs = list_dogs(data, "test")
+    enrolled, probe_paths = [], []
+    for d, ps in dogs.items():
+        if len(enrolled) >= gallery_photos:
+            break
+        enrolled += [(d, p) for p in ps[:-1]]
+        if len(ps) >= 2 and len(probe_paths) < probes:
+            probe_paths.append((d, ps[-1]))
+    images = {p: read_bgr(p) for _, p in enrolled}
+    g = Gallery(engine.dim)
+    t = time.perf_counter()
+    vecs = np.concatenate([engine.embed([images[p] for _, p in enrolled[i: i + 32]])
+                           for i in range(0, len(enrolled), 32)])
+    enroll_s = time.perf_counter() - t
+    g.add([str(p) for _, p in enrolled], [d for d, _ in enrolled], vecs)
+    photos_of: dict[str, list] = {}
+    for d, p in enrolled:
+        photos_of.setdefault(d, []).append(images[p])
+    walls, cpus, parts = [], [], {"quality": [], "embed": [], "search": [], "rerank": []}
+    hits = 0
+    for i, (d, p) in enumerate(probe_paths):
+        img = read_bgr(p)
+        w0, c0 = time.perf_counter(), time.process_time()
+        engine.quality(img)
+        w1 = time.perf_counter()
+        v = engine.embed([img])[0]
+        w2 = time.perf_counter()
+        found = g.search(v, k=5)
+        w3 = time.perf_counter()
+        top = dict(found[:rerank_top])
+        rescored = engine.rerank(img, {k: photos_of[k] for k in top}, top)
+        best = max({**dict(found), **rescored}.items(), key=lambda kv: kv[1])
+        engine.decide(best[1])
+        w4 = time.perf_counter()
+        if i == 0:  # warm-up (lazy model load, allocator)
+            continue
+        hits += best[0] == d
+        walls.append(w4 - w0)
+        cpus.append(time.process_time() - c0)
+        for k, a, b in (("quality", w0, w1), ("embed", w1, w2), ("search", w2, w3), ("rerank", w3, w4)):
+            parts[k].append(b - a)
+    return {"engine": f"{engine.name} {engine.version}", "gallery_templates": len(g),
+            "gallery_dogs": len(photos_of), "probes": len(walls), "rank1_on_this_gallery": hits / max(1, len(walls)),
+            "enroll_ms_per_photo_batched": round(enroll_s / len(enrolled) * 1000, 1),
+            "lookup_wall": _pct(walls), "lookup_cpu": _pct(cpus),
+            "parts_wall_p50_ms": {k: round(float(np.median(v)) * 1000, 2) for k, v in parts.items()}}
+
+
+def synthetic(n: int, dim: int, seed: int = 0, per_dog: int = 4, spread: float = 0.06):
+    rng = np.random.default_rng(seed)
+    dogs = n // per_dog
+    centres = rng.standard_normal((dogs, dim), dtype=np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    v = np.repeat(centres, per_dog, axis=0)
+    v += rng.standard_normal(v.shape, dtype=np.float32) * spread
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return centres, v
+
+
+def search_bench(n: int, dim: int, queries: int = 200) -> dict:
+    import faiss
+
+    centres, v = synthetic(n, dim)
+    keys = [f"t{i}" for i in range(n)]
+    owners = [f"d{i // 4}" for i in range(n)]
+    t = time.perf_counter()
+    g = Gallery(dim)
+    g.add(keys, owners, v)
+    build = time.perf_counter() - t
+    rng = np.random.default_rng(1)
+    qi = rng.choice(len(centres), queries, replace=False)
+    q = centres[qi] + rng.standard_normal((queries, dim), dtype=np.float32) * 0.06
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    g.search(q[0], k=5)
+    walls, cpus, hits = [], [], 0
+    for j in range(queries):
+        w, c = time.perf_counter(), time.process_time()
+        res = g.search(q[j], k=5)
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+        hits += res[0][0] == f"d{qi[j]}"
+    # exact answer for the same queries (recall of the index against brute force)
+    exact = 0
+    best = np.full(queries, -2.0, np.float32)
+    arg = np.zeros(queries, np.int64)
+    for s in range(0, n, 200_000):
+        sims = q @ v[s: s + 200_000].T
+        a = sims.argmax(1)
+        m = sims[np.arange(queries), a]
+        upd = m > best
+        best[upd], arg[upd] = m[upd], a[upd] + s
+    exact = int(sum(arg[j] // 4 == qi[j] for j in range(queries)))
+    size = len(faiss.serialize_index(g._index))
+    return {"templates": n, "index": "IVFFlat" if g.approximate else "FlatIP", "build_s": round(build, 1),
+            "search_wall": _pct(walls), "search_cpu": _pct(cpus), "right_dog_rank1": hits / queries,
+            "exact_search_rank1": exact / queries, "index_bytes_per_template": round(size / n, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--engine", default="auto")
+    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "nose-pbc2022"))
+    ap.add_argument("--gallery-photos", type=int, default=600)
+    ap.add_argument("--probes", type=int, default=40)
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--dim", type=int, default=0, help="template size for the synthetic galleries (0: engine's)")
+    ap.add_argument("--skip-lookup", action="store_true")
+    a = ap.parse_args()
+    out: dict = {}
+    dim = a.dim
+    if not a.skip_lookup and Path(a.data).is_dir():
+        out["lookup"] = lookup_latency(a.engine, Path(a.data), a.gallery_photos, a.probes)
+        print(json.dumps(out["lookup"]), flush=True)
+    if not dim:
+        from core.recognition.factory import load_engine
+
+        dim = load_engine(a.engine).dim
+    out["search"] = []
+    for n in (int(x) for x in a.sizes.split(",") if x):
+        r = search_bench(n, dim)
+        out["search"].append(r)
+        print(json.dumps(r), flush=True)
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
