@@ -145,7 +145,16 @@ class Kiosk:
         w = MainWindow(self.controller, self.settings, save_settings, self.sync_status,
                        camera_source=self.camera if self.camera is not None else self.settings.camera)
         w.language_changed.connect(self.change_language)
+        w.settings_page.saved.connect(self._settings_saved)
         return w
+
+    def _settings_saved(self, values: dict) -> None:
+        """Restart sync with the server and key just saved (the window already applied the rest)."""
+        if self.sync_client is not None:
+            self.sync_client.close()
+            self.sync_client = None
+        if self.controller.service is not None:
+            self._start_sync()
 
     def change_language(self, lang: str) -> None:
         old = self.window

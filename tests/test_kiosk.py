@@ -302,3 +302,35 @@ def test_pyside_signal_emit_keeps_its_references():
     for _ in range(50):
         e.changed.emit(1)
     assert sys.getrefcount(True) - before > -10
+
+
+def test_register_from_five_photo_files_with_no_camera(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    files = noised_copies(real_nose_files(2)[1], tmp_path / "noses")
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    page = k.window.register
+    for f in files:  # what the file picker (several at once) or a drop of five files does
+        page.capture.file_chosen.emit(str(f))
+    qtbot.waitUntil(lambda: page.good_photos == 5, timeout=20_000)
+    page.go("details")
+    _fill_details(page, phone="010-9999-0000", name="두부")
+    page.submit()
+    qtbot.waitUntil(lambda: page.step == "done", timeout=20_000)
+    assert page.result.dog.name == "두부"
+
+
+def test_sync_line_follows_the_sync_client(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    """With a server configured but unreachable, the line says offline and counts the waiting changes."""
+    pytest.importorskip("sync.client")
+    from core.schemas import DogIn, OwnerIn
+    from tests.imaging import dog_photos
+
+    k = kiosk_factory(str(tmp_path / "none"))
+    k.settings.server_url = "http://127.0.0.1:9"  # nothing listens there
+    k._start_sync()
+    assert k.sync_client is not None
+    k.controller.service.register(OwnerIn(phone="010-4444-1234"), DogIn(name="별"), dog_photos(3))
+    w = k.window
+    qtbot.waitUntil(lambda: (w.refresh_sync(), w.sync_widget.state)[1] in ("offline", "error"), timeout=30_000)
+    assert "Offline" in w.sync_widget.label.text() or "error" in w.sync_widget.label.text()
+    k.sync_client.close()
+    k.sync_client = None

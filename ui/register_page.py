@@ -70,7 +70,7 @@ class RegisterPage(QWidget):
     # ================================================================ steps
     def _photos_step(self, camera) -> QWidget:
         w = QWidget()
-        self.capture = CapturePanel(camera)
+        self.capture = CapturePanel(camera, multiple_files=True)  # up to five photo files at once
         self.capture.photo_taken.connect(self.add_frame)
         self.capture.file_chosen.connect(self.add_file)
         self.slots = PhotoSlots(PHOTOS)
@@ -312,12 +312,6 @@ class RegisterPage(QWidget):
         from core.photos import read_photo_file
 
         self._check(self._target_slot(), lambda: read_photo_file(path))
-
-    def import_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Choose nose photos"), "",
-                                                self.tr("Images (*.jpg *.jpeg *.png *.bmp *.webp)"))
-        for p in paths:
-            self.add_file(p)
 
     def _check(self, slot: int, make_photo) -> None:
         if self.controller.service is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
 from ui import texts
 
 GREEN, AMBER, RED, GREY = QColor("#2e9d57"), QColor("#e0a100"), QColor("#d64541"), QColor("#8a8f98")
-PHOTO_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.webp)"
 
 
 def bgr_to_qimage(frame: np.ndarray) -> QImage:
@@ -212,9 +210,10 @@ class CapturePanel(QWidget):
     photo_taken = Signal(object)  # BGR frame, from the shutter or auto-capture
     file_chosen = Signal(str)
 
-    def __init__(self, camera=None, parent: QWidget | None = None):
+    def __init__(self, camera=None, parent: QWidget | None = None, multiple_files: bool = False):
         super().__init__(parent)
         self.camera = camera
+        self.multiple_files = multiple_files
         self.setAcceptDrops(True)
         self.view = CaptureView()
         self.shutter = QPushButton(self.tr("Take photo"))
@@ -278,9 +277,14 @@ class CapturePanel(QWidget):
         self.photo_taken.emit(frame)
 
     def pick_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a nose photo"), "",
-                                              self.tr("Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)"))
-        if path:
+        title = self.tr("Choose a nose photo")
+        filt = self.tr("Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)")
+        if self.multiple_files:
+            paths, _ = QFileDialog.getOpenFileNames(self, title, "", filt)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, title, "", filt)
+            paths = [path] if path else []
+        for path in paths:
             self.file_chosen.emit(path)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
@@ -288,10 +292,9 @@ class CapturePanel(QWidget):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        for url in event.mimeData().urls():
-            if url.isLocalFile():
-                self.file_chosen.emit(url.toLocalFile())
-                break
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        for path in files if self.multiple_files else files[:1]:
+            self.file_chosen.emit(path)
 
 
 class PhotoSlots(QWidget):
@@ -473,6 +476,3 @@ class SyncStatusWidget(QFrame):
         self.dot.setStyleSheet(f"color: {colour.name()};")
         self.state = state
 
-
-def file_is_image(path: str) -> bool:
-    return Path(path).suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".webp"}

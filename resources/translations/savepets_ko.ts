@@ -3,42 +3,42 @@
 <context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../ui/widgets.py" line="211" />
+        <location filename="../../ui/widgets.py" line="219" />
         <source>Take photo</source>
         <translation>사진 찍기</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="214" />
+        <location filename="../../ui/widgets.py" line="222" />
         <source>Photo from file…</source>
         <translation>파일에서 사진…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="216" />
+        <location filename="../../ui/widgets.py" line="224" />
         <source>Auto-capture</source>
         <translation>자동 촬영</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="247" />
+        <location filename="../../ui/widgets.py" line="255" />
         <source>The camera was disconnected. Reconnect it, or use “Photo from file…”.</source>
         <translation>카메라 연결이 끊겼습니다. 다시 연결하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="249" />
+        <location filename="../../ui/widgets.py" line="257" />
         <source>No camera. Check the camera in Settings, or use “Photo from file…”.</source>
         <translation>카메라가 없습니다. 설정에서 카메라를 확인하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="256" />
+        <location filename="../../ui/widgets.py" line="264" />
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="272" />
+        <location filename="../../ui/widgets.py" line="280" />
         <source>Choose a nose photo</source>
         <translation>코 사진 선택</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="273" />
+        <location filename="../../ui/widgets.py" line="281" />
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)</source>
         <translation>이미지 (*.jpg *.jpeg *.png *.bmp *.webp);;모든 파일 (*)</translation>
     </message>
@@ -46,17 +46,17 @@
 <context>
     <name>CaptureView</name>
     <message>
-        <location filename="../../ui/widgets.py" line="78" />
+        <location filename="../../ui/widgets.py" line="76" />
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="140" />
+        <location filename="../../ui/widgets.py" line="147" />
         <source>Photo taken</source>
         <translation>사진을 찍었습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="142" />
+        <location filename="../../ui/widgets.py" line="149" />
         <source>Put the nose inside the guide</source>
         <translation>코를 안내선 안에 맞춰 주세요</translation>
     </message>
@@ -115,37 +115,37 @@
 <context>
     <name>DogCard</name>
     <message>
-        <location filename="../../ui/widgets.py" line="355" />
+        <location filename="../../ui/widgets.py" line="367" />
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="355" />
+        <location filename="../../ui/widgets.py" line="367" />
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="356" />
+        <location filename="../../ui/widgets.py" line="368" />
         <source>Sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="356" />
+        <location filename="../../ui/widgets.py" line="368" />
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="356" />
+        <location filename="../../ui/widgets.py" line="368" />
         <source>Owner</source>
         <translation>보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="357" />
+        <location filename="../../ui/widgets.py" line="369" />
         <source>Contact</source>
         <translation>연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="406" />
+        <location filename="../../ui/widgets.py" line="418" />
         <source>No photo</source>
         <translation>사진 없음</translation>
     </message>
@@ -259,22 +259,22 @@ You can also drop a photo file here.</source>
 <context>
     <name>PhotoSlots</name>
     <message>
-        <location filename="../../ui/widgets.py" line="327" />
+        <location filename="../../ui/widgets.py" line="339" />
         <source>Empty</source>
         <translation>비어 있음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="327" />
+        <location filename="../../ui/widgets.py" line="339" />
         <source>Checking…</source>
         <translation>확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="327" />
+        <location filename="../../ui/widgets.py" line="339" />
         <source>Good</source>
         <translation>좋음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="328" />
+        <location filename="../../ui/widgets.py" line="340" />
         <source>Retake</source>
         <translation>다시 찍기</translation>
     </message>
@@ -438,114 +438,104 @@ You can also drop a photo file here.</source>
         <translation>%1번 사진을 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="317" />
-        <source>Choose nose photos</source>
-        <translation>코 사진 선택</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="318" />
-        <source>Images (*.jpg *.jpeg *.png *.bmp *.webp)</source>
-        <translation>이미지 (*.jpg *.jpeg *.png *.bmp *.webp)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="337" />
+        <location filename="../../ui/register_page.py" line="331" />
         <source>Checking the photo…</source>
         <translation>사진 확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="342" />
+        <location filename="../../ui/register_page.py" line="336" />
         <source>Same photo as photo %1</source>
         <translation>%1번 사진과 같은 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="344" />
+        <location filename="../../ui/register_page.py" line="338" />
         <source>Photo %1 is the same as photo %2: move a little and take it again.</source>
         <translation>%1번 사진이 %2번 사진과 같습니다. 조금 움직여서 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="353" />
-        <location filename="../../ui/register_page.py" line="477" />
+        <location filename="../../ui/register_page.py" line="347" />
+        <location filename="../../ui/register_page.py" line="471" />
         <source>Photo %1: %2. Take it again.</source>
         <translation>%1번 사진: %2. 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="358" />
+        <location filename="../../ui/register_page.py" line="352" />
         <source>Photo %1 is good.</source>
         <translation>%1번 사진이 좋습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="363" />
+        <location filename="../../ui/register_page.py" line="357" />
         <source>Photo %1 cannot be used: %2</source>
         <translation>%1번 사진은 사용할 수 없습니다: %2</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="373" />
+        <location filename="../../ui/register_page.py" line="367" />
         <source>All 5 photos are good. Tap Next.</source>
         <translation>사진 5장이 모두 좋습니다. 다음을 누르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="402" />
-        <location filename="../../ui/register_page.py" line="431" />
+        <location filename="../../ui/register_page.py" line="396" />
+        <location filename="../../ui/register_page.py" line="425" />
         <source>Enter a valid phone number, e.g. 010-1234-5678.</source>
         <translation>올바른 전화번호를 입력하세요 (예: 010-1234-5678).</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="409" />
+        <location filename="../../ui/register_page.py" line="403" />
         <source>New owner</source>
         <translation>새 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="413" />
+        <location filename="../../ui/register_page.py" line="407" />
         <source>Existing owner: %1</source>
         <translation>기존 보호자: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="443" />
+        <location filename="../../ui/register_page.py" line="437" />
         <source>The dog's name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="445" />
+        <location filename="../../ui/register_page.py" line="439" />
         <source>Use a past date written as YYYY-MM-DD.</source>
         <translation>지난 날짜를 YYYY-MM-DD 형식으로 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="461" />
+        <location filename="../../ui/register_page.py" line="455" />
         <source>Registering…</source>
         <translation>등록 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="490" />
+        <location filename="../../ui/register_page.py" line="484" />
         <source>Registration number: %1</source>
         <translation>등록번호: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="496" />
+        <location filename="../../ui/register_page.py" line="490" />
         <source>Existing owner: the dog was added to their dogs.</source>
         <translation>기존 보호자: 보호자의 반려견 목록에 추가되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="509" />
+        <location filename="../../ui/register_page.py" line="503" />
         <source>PDF (*.pdf)</source>
         <translation>PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="509" />
+        <location filename="../../ui/register_page.py" line="503" />
         <source>PNG image (*.png)</source>
         <translation>PNG 이미지 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="510" />
+        <location filename="../../ui/register_page.py" line="504" />
         <source>Save card</source>
         <translation>등록증 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="514" />
+        <location filename="../../ui/register_page.py" line="508" />
         <source>Saved: %1</source>
         <translation>저장됨: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="522" />
+        <location filename="../../ui/register_page.py" line="516" />
         <source>Sent to the printer.</source>
         <translation>프린터로 보냈습니다.</translation>
     </message>
@@ -553,99 +543,99 @@ You can also drop a photo file here.</source>
 <context>
     <name>RegistryPage</name>
     <message>
-        <location filename="../../ui/registry_page.py" line="35" />
+        <location filename="../../ui/registry_page.py" line="36" />
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="38" />
+        <location filename="../../ui/registry_page.py" line="39" />
         <source>Search by name, phone or registration number</source>
         <translation>이름, 전화번호 또는 등록번호로 검색</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="41" />
+        <location filename="../../ui/registry_page.py" line="42" />
         <source>All</source>
         <translation>전체</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="54" />
+        <location filename="../../ui/registry_page.py" line="55" />
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="54" />
-        <location filename="../../ui/registry_page.py" line="78" />
+        <location filename="../../ui/registry_page.py" line="55" />
+        <location filename="../../ui/registry_page.py" line="102" />
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="79" />
+        <location filename="../../ui/registry_page.py" line="103" />
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="54" />
+        <location filename="../../ui/registry_page.py" line="55" />
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="55" />
+        <location filename="../../ui/registry_page.py" line="56" />
         <source>Phone</source>
         <translation>전화번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="66" />
+        <location filename="../../ui/registry_page.py" line="67" />
         <source>No dogs found.</source>
         <translation>찾은 강아지가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="80" />
+        <location filename="../../ui/registry_page.py" line="104" />
         <source>Owner's name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="81" />
+        <location filename="../../ui/registry_page.py" line="105" />
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="82" />
+        <location filename="../../ui/registry_page.py" line="106" />
         <source>Save changes</source>
         <translation>변경 내용 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="87" />
+        <location filename="../../ui/registry_page.py" line="111" />
         <source>Mark lost</source>
         <translation>실종 신고</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="87" />
+        <location filename="../../ui/registry_page.py" line="111" />
         <source>Mark found</source>
         <translation>발견(보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="88" />
+        <location filename="../../ui/registry_page.py" line="112" />
         <source>Back home</source>
         <translation>귀가</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="195" />
+        <location filename="../../ui/registry_page.py" line="229" />
         <source>Nothing changed.</source>
         <translation>바뀐 내용이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="200" />
+        <location filename="../../ui/registry_page.py" line="234" />
         <source>The dog's name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="206" />
-        <location filename="../../ui/registry_page.py" line="212" />
+        <location filename="../../ui/registry_page.py" line="240" />
+        <location filename="../../ui/registry_page.py" line="246" />
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="215" />
+        <location filename="../../ui/registry_page.py" line="249" />
         <source>Saved: %1 is now “%2”.</source>
         <translation>저장됨: %1 — 현재 “%2”.</translation>
     </message>
@@ -746,38 +736,38 @@ You can also drop a photo file here.</source>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../ui/widgets.py" line="449" />
+        <location filename="../../ui/widgets.py" line="461" />
         <source>Offline registry only (no server configured)</source>
         <translation>오프라인 등록부만 사용 (서버 미설정)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="451" />
+        <location filename="../../ui/widgets.py" line="463" />
         <source>Online</source>
         <translation>온라인</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="453" />
+        <location filename="../../ui/widgets.py" line="465" />
         <source>Syncing…</source>
         <translation>동기화 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="455" />
+        <location filename="../../ui/widgets.py" line="467" />
         <source>Sync error</source>
         <translation>동기화 오류</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="457" />
+        <location filename="../../ui/widgets.py" line="469" />
         <source>Offline</source>
         <translation>오프라인</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/widgets.py" line="460" />
+        <location filename="../../ui/widgets.py" line="472" />
         <source>%n change(s) waiting</source>
         <translation>
             <numerusform>보내지 않은 변경 %n건</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="462" />
+        <location filename="../../ui/widgets.py" line="474" />
         <source>last sync %1</source>
         <translation>마지막 동기화 %1</translation>
     </message>
