@@ -71,11 +71,27 @@ async def run_phase(url: str, key: str, jobs: list[tuple], clients: int, max_sec
                 status, body = 0, {"exception": repr(exc)}
             results.append((job[0], status, time.perf_counter() - t0, body))
 
+    health: list[float] = []  # the event loop stays free while recognition runs: /v1/health answers at once
+
+    async def probe(http: httpx.AsyncClient, done: asyncio.Event):
+        while not done.is_set():
+            t0 = time.perf_counter()
+            await http.get("/v1/health")
+            health.append(time.perf_counter() - t0)
+            await asyncio.sleep(0.25)
+
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120,
-                                 limits=limits) as http:
+                                 limits=limits) as http, httpx.AsyncClient(base_url=url, timeout=30) as side:
+        done = asyncio.Event()
+        prober = asyncio.create_task(probe(side, done))
         t0 = time.perf_counter()
         await asyncio.gather(*(client(http) for _ in range(clients)))
         wall = time.perf_counter() - t0
+        done.set()
+        await prober
+    health.sort()
+    print(f"   /v1/health during the phase: {len(health)} probes, median {health[len(health) // 2] * 1000:.0f} ms, "
+          f"max {health[-1] * 1000:.0f} ms")
     return results, wall
 
 

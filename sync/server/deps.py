@@ -35,7 +35,7 @@ from sync.server.limits import retry_after
 from sync.server.runner import LocalRunner
 
 __all__ = ["FULL_VIEW", "Principal", "Role", "get_runner", "get_service", "get_settings", "present",
-           "require_role"]
+           "present_candidate", "require_role"]
 
 # Roles that see owners' phone numbers in full: staff at a shelter or clinic, and the operator.
 FULL_VIEW = frozenset({Role.ADMIN, Role.KIOSK, Role.VET})

@@ -6,7 +6,8 @@ and cut off with 413 as soon as it passes the limit. Either way nothing reaches 
 
 Rate: a token bucket per key, ``rate_limit_per_minute`` tokens refilled evenly over a minute, in process
 memory; when Redis is configured (``--redis``, SAVEPETS_REDIS_URL or task_backend=celery: several server
-processes) a fixed one-minute window counted in Redis, so that the limit holds across processes. Past the limit: 429 with Retry-After (seconds).
+processes) a fixed one-minute window counted in Redis, so that the limit holds across processes.
+Past the limit: 429 with Retry-After (seconds).
 """
 
 from __future__ import annotations
