@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -161,32 +162,52 @@ def decode_vector(text: str) -> bytes:
 # ------------------------------------------------------------------------------------------------ states
 def dog_state(s: Session, dog_id: str) -> dict | None:
     """The dog bundle as JSON-able data (what travels in push and pull)."""
-    dog = s.get(Dog, dog_id)
-    if dog is None:
-        return None
-    owner = s.get(Owner, dog.owner_id)
-    photos = s.scalars(select(NosePhoto).where(NosePhoto.dog_id == dog_id).order_by(NosePhoto.position,
-                                                                                      NosePhoto.id)).all()
-    templates = s.scalars(select(NoseTemplate).where(NoseTemplate.dog_id == dog_id).order_by(NoseTemplate.id)).all()
-    return {
-        "id": dog.id,
-        "registration_number": dog.registration_number,
-        "registered_at": iso(dog.registered_at),
-        "created_at": iso(dog.created_at),
-        "updated_at": iso(dog.updated_at),
-        "deleted_at": iso(dog.deleted_at),
-        "origin_device": dog.origin_device,
-        "fields": {f: _field_value(f, getattr(dog, f)) for f in DOG_FIELDS},
-        "owner": {"id": owner.id, "phone": owner.phone, "name": owner.name, "created_at": iso(owner.created_at),
-                  "updated_at": iso(owner.updated_at), "origin_device": owner.origin_device},
-        "photos": [{"id": p.id, "sha256": p.sha256, "width": p.width, "height": p.height, "quality": p.quality,
-                    "position": p.position, "created_at": iso(p.created_at), "deleted_at": iso(p.deleted_at),
-                    "origin_device": p.origin_device} for p in photos],
-        "templates": [{"id": t.id, "photo_id": t.photo_id, "model_name": t.model_name,
-                       "model_version": t.model_version, "dim": t.dim, "vector": encode_vector(t.vector),
-                       "quality": t.quality, "created_at": iso(t.created_at), "deleted_at": iso(t.deleted_at),
-                       "origin_device": t.origin_device} for t in templates],
-    }
+    return dog_states(s, [dog_id]).get(dog_id)
+
+
+def dog_states(s: Session, dog_ids: list[str]) -> dict[str, dict]:
+    """Many dog bundles in four queries (a pull page, a push batch)."""
+    if not dog_ids:
+        return {}
+    dogs = s.execute(select(Dog.__table__).where(Dog.id.in_(dog_ids))).mappings().all()
+    if not dogs:
+        return {}
+    owners = {o["id"]: o for o in s.execute(select(Owner.__table__).where(
+        Owner.id.in_({d["owner_id"] for d in dogs}))).mappings()}
+    photos: dict[str, list] = {}
+    for p in s.execute(select(NosePhoto.__table__).where(NosePhoto.dog_id.in_(dog_ids))
+                       .order_by(NosePhoto.position, NosePhoto.id)).mappings():
+        photos.setdefault(p["dog_id"], []).append(p)
+    templates: dict[str, list] = {}
+    for t in s.execute(select(NoseTemplate.__table__).where(NoseTemplate.dog_id.in_(dog_ids))
+                       .order_by(NoseTemplate.id)).mappings():
+        templates.setdefault(t["dog_id"], []).append(t)
+    out = {}
+    for dog in dogs:
+        owner = owners[dog["owner_id"]]
+        out[dog["id"]] = {
+            "id": dog["id"],
+            "registration_number": dog["registration_number"],
+            "registered_at": iso(dog["registered_at"]),
+            "created_at": iso(dog["created_at"]),
+            "updated_at": iso(dog["updated_at"]),
+            "deleted_at": iso(dog["deleted_at"]),
+            "origin_device": dog["origin_device"],
+            "fields": {f: _field_value(f, dog[f]) for f in DOG_FIELDS},
+            "owner": {"id": owner["id"], "phone": owner["phone"], "name": owner["name"],
+                      "created_at": iso(owner["created_at"]), "updated_at": iso(owner["updated_at"]),
+                      "origin_device": owner["origin_device"]},
+            "photos": [{"id": p["id"], "sha256": p["sha256"], "width": p["width"], "height": p["height"],
+                        "quality": p["quality"], "position": p["position"], "created_at": iso(p["created_at"]),
+                        "deleted_at": iso(p["deleted_at"]), "origin_device": p["origin_device"]}
+                       for p in photos.get(dog["id"], [])],
+            "templates": [{"id": t["id"], "photo_id": t["photo_id"], "model_name": t["model_name"],
+                           "model_version": t["model_version"], "dim": t["dim"], "vector": encode_vector(t["vector"]),
+                           "quality": t["quality"], "created_at": iso(t["created_at"]),
+                           "deleted_at": iso(t["deleted_at"]), "origin_device": t["origin_device"]}
+                          for t in templates.get(dog["id"], [])],
+        }
+    return out
 
 
 def flag_state(s: Session, flag_id: str) -> dict | None:
@@ -232,9 +253,10 @@ def outgoing_changes(s: Session, limit: int = 100) -> list[OutgoingChange]:
     for r in rows:
         latest[(r.entity, r.entity_id)] = r  # the last row per entity wins
     order = sorted(latest.values(), key=lambda r: r.seq)[:limit]
+    dogs = dog_states(s, [r.entity_id for r in order if r.entity == DOG])
     out = []
     for r in order:
-        state = entity_state(s, r.entity, r.entity_id)
+        state = dogs.get(r.entity_id) if r.entity == DOG else entity_state(s, r.entity, r.entity_id)
         if state is None:  # the row vanished (never on the server): nothing to send
             out.append(OutgoingChange(r.change_id, r.entity, r.entity_id, "skip", {}, r.seq))
             continue
@@ -378,9 +400,10 @@ def pull_page(s: Session, since: int, limit: int) -> tuple[list[dict], int, bool
     """Changes after the cursor, oldest first: [{seq, entity, entity_id, state}], the next cursor, more?"""
     rows = s.execute(select(SyncLog.seq, SyncLog.entity, SyncLog.entity_id).where(SyncLog.seq > since)
                      .order_by(SyncLog.seq).limit(limit)).all()
+    dogs = dog_states(s, [r.entity_id for r in rows if r.entity == DOG])
     changes = []
     for r in rows:
-        state = entity_state(s, r.entity, r.entity_id)
+        state = dogs.get(r.entity_id) if r.entity == DOG else entity_state(s, r.entity, r.entity_id)
         if state is not None:
             changes.append({"seq": r.seq, "entity": r.entity, "entity_id": r.entity_id, "state": state})
     cursor = rows[-1].seq if rows else since
@@ -751,9 +774,12 @@ def apply_pulled_page(s: Session, changes: Iterable[dict]) -> tuple[set[str], in
     changes = list(changes)
     dogs = [c for c in changes if c["entity"] == DOG]
     flags = [c for c in changes if c["entity"] == FLAG] + waiting
+    fast = _insert_new_dogs(s, dogs)
     for c in dogs:
-        touched.add(apply_pulled(s, c))
+        if c["entity_id"] not in fast:
+            touched.add(apply_pulled(s, c))
         applied += 1
+    touched |= fast
     still = []
     for c in flags:
         if apply_pulled(s, c) is None:
@@ -766,3 +792,201 @@ def apply_pulled_page(s: Session, changes: Iterable[dict]) -> tuple[set[str], in
         s.merge(Meta(key=DEFERRED_KEY, value=json.dumps(still)))
     touched.discard(None)
     return touched, applied
+
+
+def _insert_new_dogs(s: Session, changes: list[dict]) -> set[str]:
+    """Kiosk, the common case of a pull (dogs never seen here, owners new here, numbers free): inserted in
+    bulk. Everything else goes through _apply_dog_state one by one. Returns the dog ids inserted."""
+    last = {c["state"]["id"]: c["state"] for c in changes}  # a page holds an entity once; be safe anyway
+    ids = list(last)
+    if not ids:
+        return set()
+    known = set(s.scalars(select(Dog.id).where(Dog.id.in_(ids))))
+    fresh = [st for i, st in last.items() if i not in known]
+    if not fresh:
+        return set()
+    numbers = Counter(st["registration_number"] for st in fresh)
+    taken = set(s.scalars(select(Dog.registration_number).where(Dog.registration_number.in_(list(numbers)))))
+    owner_ids = {st["owner"]["id"] for st in fresh}
+    local_owners = set(s.scalars(select(Owner.id).where(Owner.id.in_(owner_ids))))
+    phones = set(s.scalars(select(Owner.phone).where(Owner.phone.in_({st["owner"]["phone"] for st in fresh}))))
+    phone_of: dict[str, str] = {}
+    for st in fresh:
+        phone_of.setdefault(st["owner"]["phone"], st["owner"]["id"])
+    chosen = [st for st in fresh
+              if st["registration_number"] not in taken and numbers[st["registration_number"]] == 1
+              and st["owner"]["id"] not in local_owners and st["owner"]["phone"] not in phones
+              and phone_of[st["owner"]["phone"]] == st["owner"]["id"]]
+    if not chosen:
+        return set()
+    owners, dogs, photos, templates, shadows = {}, [], [], [], []
+    for st in chosen:
+        o = st["owner"]
+        owners[o["id"]] = {"id": o["id"], "phone": o["phone"], "name": o["name"],
+                           "created_at": parse_ts(o["created_at"]), "updated_at": parse_ts(o["updated_at"]),
+                           "origin_device": o.get("origin_device"), "deleted_at": None}
+        f = {k: _field_python(k, v) for k, v in st["fields"].items() if k in DOG_FIELDS}
+        dogs.append({"id": st["id"], "owner_id": o["id"], "registration_number": st["registration_number"],
+                     "registered_at": parse_ts(st["registered_at"]), "created_at": parse_ts(st["created_at"]),
+                     "updated_at": parse_ts(st["updated_at"]), "deleted_at": parse_ts(st["deleted_at"]),
+                     "origin_device": st.get("origin_device"), **f})
+        photo_ids = set()
+        for p in st.get("photos", []):
+            photo_ids.add(p["id"])
+            photos.append({"id": p["id"], "dog_id": st["id"], "sha256": p["sha256"], "path": _relpath(p["sha256"]),
+                           "width": p["width"], "height": p["height"], "quality": p["quality"],
+                           "position": p["position"], "created_at": parse_ts(p["created_at"]),
+                           "updated_at": parse_ts(p["created_at"]), "deleted_at": parse_ts(p.get("deleted_at")),
+                           "origin_device": p.get("origin_device")})
+        dead = parse_ts(st["deleted_at"])
+        for t in st.get("templates", []):
+            if t["photo_id"] in photo_ids:
+                templates.append({"id": t["id"], "photo_id": t["photo_id"], "dog_id": st["id"],
+                                  "model_name": t["model_name"], "model_version": t["model_version"], "dim": t["dim"],
+                                  "vector": decode_vector(t["vector"]), "quality": t["quality"],
+                                  "created_at": parse_ts(t["created_at"]), "updated_at": parse_ts(t["created_at"]),
+                                  "deleted_at": parse_ts(t.get("deleted_at")) or dead,
+                                  "origin_device": t.get("origin_device")})
+        shadows.append({"entity_id": st["id"], "entity": DOG, "clocks": None,
+                        "shadow": {k: v for k, v in st.items() if k not in ("templates", "photos")}})
+    have_shadow = set(s.scalars(select(SyncEntity.entity_id).where(SyncEntity.entity_id.in_([d["id"] for d in dogs]))))
+    if have_shadow:
+        s.execute(delete(SyncEntity).where(SyncEntity.entity_id.in_(have_shadow)))
+    for table, rows in ((Owner, list(owners.values())), (Dog, dogs), (NosePhoto, photos), (NoseTemplate, templates),
+                        (SyncEntity, shadows)):
+        if rows:
+            s.execute(table.__table__.insert(), rows)
+    return {st["id"] for st in chosen}
+
+
+# ------------------------------------------------------------------------------------------------ server: bulk
+DuplicateScreen = Callable[[list[tuple[str, list[dict]]]], set[str]]
+
+
+def gallery_duplicate_screen(sp) -> DuplicateScreen:
+    """Server: which of these new dogs look like a registered dog or like each other (those take the careful
+    path, which flags them)."""
+    engine = sp.engine
+
+    def screen(dogs: list[tuple[str, list[dict]]]) -> set[str]:
+        owners, vecs = [], []
+        for dog_id, templates in dogs:
+            for t in templates:
+                if (t["model_name"], t["model_version"], t["dim"]) == (engine.name, engine.version, engine.dim) \
+                        and t.get("deleted_at") is None:
+                    owners.append(dog_id)
+                    vecs.append(np.frombuffer(decode_vector(t["vector"]), np.float32))
+        if not vecs:
+            return set()
+        m = np.stack(vecs)
+        hit: set[str] = set()
+        for dog_id, v in zip(owners, m, strict=True):
+            for other, score in sp.gallery.search(v, k=3):
+                if other != dog_id and engine.decide(score).value == "match":
+                    hit.add(dog_id)
+        sims = m @ m.T
+        ids = np.asarray(owners)
+        for i, j in zip(*np.nonzero(sims >= engine.threshold), strict=True):
+            if ids[i] != ids[j]:
+                hit.update((str(ids[i]), str(ids[j])))
+        return hit
+
+    return screen
+
+
+def apply_new_dogs_bulk(s: Session, changes: list[dict], *, device_id: str | None, offset: timedelta,
+                        photo_exists: Callable[[str], bool], screen: DuplicateScreen | None = None,
+                        now: datetime | None = None) -> dict[str, ApplyResult]:
+    """Server, the common case of a push (new dogs, new or known owners, free numbers, no look-alike):
+    applied in a few bulk statements. Returns {change_id: result} for the changes it took; the caller applies
+    the others one by one with apply_push. The caller holds the lock."""
+    now = now or utcnow()
+
+    def fix(ts: str | None) -> datetime | None:
+        t = parse_ts(ts)
+        return None if t is None else min(t + offset, now)
+
+    seen_ids: Counter = Counter(c["change_id"] for c in changes)
+    cands = [c for c in changes if c["entity"] == DOG and c["op"] == "upsert" and seen_ids[c["change_id"]] == 1
+             and c["state"].get("id") == c["entity_id"] and c["state"].get("deleted_at") is None]
+    if not cands:
+        return {}
+    cids = [c["change_id"] for c in cands]
+    dids = [c["entity_id"] for c in cands]
+    received = set(s.scalars(select(SyncReceived.change_id).where(SyncReceived.change_id.in_(cids))))
+    known = set(s.scalars(select(Dog.id).where(Dog.id.in_(dids))))
+    known |= set(s.scalars(select(SyncEntity.entity_id).where(SyncEntity.entity_id.in_(dids))))
+    cands = [c for c in cands if c["change_id"] not in received and c["entity_id"] not in known
+             and all(photo_exists(sha) for sha in live_photo_shas(c["state"]))]
+    if not cands:
+        return {}
+    owner_ids = {c["state"]["owner"]["id"] for c in cands}
+    mapped = set(s.scalars(select(SyncIdMap.from_id).where(SyncIdMap.from_id.in_(owner_ids))))
+    server_owners = set(s.scalars(select(Owner.id).where(Owner.id.in_(owner_ids))))
+    phones = {c["state"]["owner"]["phone"] for c in cands}
+    taken_phones = set(s.scalars(select(Owner.phone).where(Owner.phone.in_(phones))))
+    numbers = Counter(c["state"]["registration_number"] for c in cands)
+    taken_numbers = set(s.scalars(select(Dog.registration_number).where(Dog.registration_number.in_(list(numbers)))))
+    first_owner_of_phone: dict[str, str] = {}
+    for c in cands:
+        o = c["state"]["owner"]
+        first_owner_of_phone.setdefault(o["phone"], o["id"])
+    ok = []
+    for c in cands:
+        st, o = c["state"], c["state"]["owner"]
+        if o["id"] in mapped or st["registration_number"] in taken_numbers or numbers[st["registration_number"]] > 1:
+            continue
+        if o["id"] not in server_owners and (o["phone"] in taken_phones or first_owner_of_phone[o["phone"]] != o["id"]):
+            continue
+        ok.append(c)
+    if screen is not None and ok:
+        lookalikes = screen([(c["entity_id"], c["state"].get("templates", [])) for c in ok])
+        ok = [c for c in ok if c["entity_id"] not in lookalikes]
+    if not ok:
+        return {}
+
+    owners, dogs, photos, templates, clocks = {}, [], [], [], []
+    for c in ok:
+        st, o = c["state"], c["state"]["owner"]
+        if o["id"] not in server_owners:
+            owners[o["id"]] = {"id": o["id"], "phone": o["phone"], "name": o.get("name") or "",
+                               "created_at": fix(o["created_at"]), "updated_at": fix(o["updated_at"]),
+                               "origin_device": o.get("origin_device") or device_id, "deleted_at": None}
+        f = {k: _field_python(k, v) for k, v in st["fields"].items() if k in DOG_FIELDS}
+        dogs.append({"id": st["id"], "owner_id": o["id"], "registration_number": st["registration_number"],
+                     "registered_at": parse_ts(st["registered_at"]), "created_at": fix(st["created_at"]) or now,
+                     "updated_at": fix(st["updated_at"]) or now, "deleted_at": None,
+                     "origin_device": st.get("origin_device") or device_id, **f})
+        photo_ids = set()
+        shas = set()
+        for p in st.get("photos", []):
+            if p["sha256"] in shas:
+                continue
+            shas.add(p["sha256"])
+            photo_ids.add(p["id"])
+            photos.append({"id": p["id"], "dog_id": st["id"], "sha256": p["sha256"], "path": _relpath(p["sha256"]),
+                           "width": p["width"], "height": p["height"], "quality": p["quality"],
+                           "position": p["position"], "created_at": fix(p["created_at"]),
+                           "updated_at": fix(p["created_at"]), "deleted_at": fix(p.get("deleted_at")),
+                           "origin_device": p.get("origin_device")})
+        for t in st.get("templates", []):
+            if t["photo_id"] in photo_ids:
+                templates.append({"id": t["id"], "photo_id": t["photo_id"], "dog_id": st["id"],
+                                  "model_name": t["model_name"], "model_version": t["model_version"], "dim": t["dim"],
+                                  "vector": decode_vector(t["vector"]), "quality": t["quality"],
+                                  "created_at": fix(t["created_at"]), "updated_at": fix(t["created_at"]),
+                                  "deleted_at": fix(t.get("deleted_at")), "origin_device": t.get("origin_device")})
+        clocks.append({"entity_id": st["id"], "entity": DOG, "shadow": None,
+                       "clocks": {k: iso(fix(v)) for k, v in (c.get("clocks") or {}).items() if k in DOG_FIELDS}})
+    for table, rows in ((Owner, list(owners.values())), (Dog, dogs), (NosePhoto, photos), (NoseTemplate, templates),
+                        (SyncEntity, clocks)):
+        if rows:
+            s.execute(table.__table__.insert(), rows)
+    s.execute(SyncLog.__table__.insert(), [{"entity": DOG, "entity_id": c["entity_id"], "origin_device": device_id,
+                                            "created_at": now} for c in ok])
+    seqs = dict(s.execute(select(SyncLog.entity_id, SyncLog.seq).where(SyncLog.entity_id.in_([c["entity_id"]
+                                                                                              for c in ok]))).all())
+    out = {c["change_id"]: ApplyResult(status="applied", seq=seqs.get(c["entity_id"])) for c in ok}
+    s.execute(SyncReceived.__table__.insert(), [{"change_id": cid, "device_id": device_id, "received_at": now,
+                                                 "result": r.to_dict()} for cid, r in out.items()])
+    return out

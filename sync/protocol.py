@@ -18,6 +18,8 @@ MAX_PULL_LIMIT = 1000
 MAX_PHOTO_BYTES = 2 * 1024 * 1024  # one nose photo; kiosk photos are a few hundred KB at most
 MAX_PHOTO_BATCH_BYTES = 8 * 1024 * 1024  # raw bytes per batch upload or download (base64 adds a third)
 
+MAX_PHOTOS_PER_BATCH = 500
+
 SHA256 = Field(..., pattern=r"^[0-9a-f]{64}$")
 
 
@@ -74,7 +76,7 @@ class PhotoData(BaseModel):
 
 
 class PhotoBatch(BaseModel):
-    photos: list[PhotoData] = Field(..., max_length=500)
+    photos: list[PhotoData] = Field(..., max_length=MAX_PHOTOS_PER_BATCH)
 
 
 class PhotoBatchResult(BaseModel):

@@ -18,8 +18,10 @@ from core.photos import decode_photo
 from core.registry.models import Outbox, utcnow
 from core.replication import (
     ApplyResult,
+    apply_new_dogs_bulk,
     apply_push,
     gallery_duplicate_finder,
+    gallery_duplicate_screen,
     head_seq,
     pull_page,
     sequence_local_outbox,
@@ -29,6 +31,7 @@ from core.usecases import SavePets
 from sync.protocol import (
     MAX_PHOTO_BATCH_BYTES,
     MAX_PHOTO_BYTES,
+    MAX_PHOTOS_PER_BATCH,
     MAX_PULL_LIMIT,
     PREFIX,
     ChangeResult,
@@ -126,7 +129,7 @@ def fetch_photos(shas: ShaList, sp: SavePets = Depends(get_service), _p=KIOSK) -
         if not sp.store.exists(_valid_sha(sha)):
             continue
         data = sp.store.get(sha)
-        if out and total + len(data) > MAX_PHOTO_BATCH_BYTES:
+        if out and (total + len(data) > MAX_PHOTO_BATCH_BYTES or len(out) >= MAX_PHOTOS_PER_BATCH):
             break
         total += len(data)
         out.append(PhotoData(sha256=sha, data=base64.b64encode(data).decode("ascii")))
@@ -147,7 +150,19 @@ def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> Pus
         with sp.db.session() as s:
             take_lock(s)
             sequence_local_outbox(s)
+            fast: dict[str, ApplyResult] = {}
+            try:
+                with s.begin_nested():  # the common case in a few statements; on any surprise, one by one
+                    fast = apply_new_dogs_bulk(s, [c.model_dump() for c in req.changes], device_id=req.device_id,
+                                               offset=offset, photo_exists=sp.store.exists,
+                                               screen=gallery_duplicate_screen(sp), now=now)
+            except Exception:
+                log.exception("sync: bulk apply failed; applying one by one")
+                fast = {}
             for c in req.changes:
+                if c.change_id in fast:
+                    results.append(ChangeResult(change_id=c.change_id, **fast[c.change_id].to_dict()))
+                    continue
                 try:
                     with s.begin_nested():
                         r = apply_push(s, change_id=c.change_id, entity=c.entity, entity_id=c.entity_id, op=c.op,
