@@ -23,13 +23,14 @@ def test_register_with_auto_capture_then_look_up(qtbot, tmp_path, kiosk_factory)
 
     folder = tmp_path / "noses"
     files = noised_copies(real_nose_files(1)[0], folder)
-    k = kiosk_factory(FolderSource(folder, hold_s=0.6, fps=25))
+    # each photo held longer than dwell + cooldown (2.2 s): one capture per photo, in order
+    k = kiosk_factory(FolderSource(folder, hold_s=2.5, fps=25))
     w = k.window
     w.show_page("register")
     page = w.register
     assert page.step == "photos"
     # auto-capture alone (no shutter press) fills all five slots, each checked on the spot
-    qtbot.waitUntil(lambda: page.good_photos == 5, timeout=40_000)
+    qtbot.waitUntil(lambda: page.good_photos == 5, timeout=60_000)
     assert page.next_button.isEnabled()
     assert page.slots.states == ["ok"] * 5
     qtbot.mouseClick(page.next_button, _left())
