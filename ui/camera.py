@@ -180,6 +180,9 @@ class ArraySource(FrameSource):
         self._i += 1
         return img.copy()
 
+    def describe(self) -> str:
+        return f"demo ({len(self.frames)} pictures)"
+
 
 def letterbox(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     w, h = size
