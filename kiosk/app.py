@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.errors import SavePetsError
+
 log = logging.getLogger(__name__)
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
@@ -170,11 +172,15 @@ class Kiosk:
         old.deleteLater()
 
 
+class NoDisplay(SavePetsError):
+    code = "no_display"
+
+
 def run(settings, camera: str | None = None, engine=None) -> int:
     if not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no screen: still start (useful over ssh for checks)
-        log.warning("no display found; running offscreen")
+        raise NoDisplay("No screen found (DISPLAY and WAYLAND_DISPLAY are not set). Start the kiosk on its screen, "
+                        "or set QT_QPA_PLATFORM=offscreen to run it without one.")
     app = application()
     kiosk = Kiosk(settings, engine=engine, camera=camera)
     kiosk.start()

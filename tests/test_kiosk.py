@@ -335,3 +335,17 @@ def test_sync_line_follows_the_sync_client(qtbot, tmp_path, kiosk_factory):  # n
     assert "Offline" in w.sync_widget.label.text() or "error" in w.sync_widget.label.text()
     k.sync_client.close()
     k.sync_client = None
+
+
+def test_kiosk_without_a_screen_says_so(monkeypatch):
+    import sys
+
+    from core.settings import Settings
+    from kiosk.app import NoDisplay, run
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the check is for Linux displays")
+    for var in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(NoDisplay, match="No screen"):
+        run(Settings())
