@@ -13,6 +13,8 @@ import qrcode
 from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
+from ui import texts
+
 CARD_W, CARD_H = 1011, 638  # 85.6 x 54 mm at 300 dpi
 
 
@@ -28,8 +30,6 @@ def qr_image(text: str, box: int = 10) -> QImage:
 
 
 def render_card(dog, photo: bytes | None = None) -> QImage:
-    from core.phone import display_phone
-
     img = QImage(CARD_W, CARD_H, QImage.Format.Format_RGB32)
     img.setDotsPerMeterX(11811)  # 300 dpi
     img.setDotsPerMeterY(11811)
@@ -76,10 +76,7 @@ def render_card(dog, photo: bytes | None = None) -> QImage:
     p.drawText(QRectF(x, 140, w, 70), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, dog.name)
     f.setPixelSize(24)
     f.setBold(False)
-    try:
-        phone = display_phone(dog.owner.phone)
-    except Exception:  # noqa: BLE001
-        phone = dog.owner.phone
+    phone = texts.phone_words(dog.owner.phone)
     rows = [(QCoreApplication.translate("Card", "Registration number"), dog.registration_number),
             (QCoreApplication.translate("Card", "Breed"), dog.breed or "–"),
             (QCoreApplication.translate("Card", "Owner"), dog.owner.name or "–"),

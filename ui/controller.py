@@ -60,6 +60,15 @@ class Controller(QObject):
 
         self.run(build, done, lambda exc: self.load_failed.emit(error_message(exc)), busy=self.tr("Loading…"))
 
+    def first_photo(self, dog) -> bytes | None:
+        """The dog's first nose photo (a small file read), or None when it has none on this kiosk."""
+        if self.service is None or not dog.photos:
+            return None
+        try:
+            return self.service.photo_bytes(dog.photos[0].sha256)
+        except Exception:  # noqa: BLE001 - a photo not synced here yet must not hide the dog
+            return None
+
     def quality(self, image):
         """The live quality gate; safe from the camera thread (engines keep no per-call state)."""
         engine = self.engine

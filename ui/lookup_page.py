@@ -127,17 +127,9 @@ class LookupPage(QWidget):
             self.side.setCurrentWidget(self.pages["none"])
         else:
             dog = result.match.dog
-            self.card.show_dog(dog, self._photo(dog), result.decision, result.match.probability)
+            self.card.show_dog(dog, self.controller.first_photo(dog), result.decision, result.match.probability)
             self.side.setCurrentWidget(self.pages["result"])
         self.result_shown.emit(result.decision.value)
-
-    def _photo(self, dog) -> bytes | None:
-        if not dog.photos:
-            return None
-        try:
-            return self.controller.service.photo_bytes(dog.photos[0].sha256)
-        except Exception:  # noqa: BLE001 - a missing photo file must not hide the result
-            return None
 
     def _error(self, exc) -> None:
         from core.errors import SavePetsError

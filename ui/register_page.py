@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from ui import texts
 from ui.controller import error_message
-from ui.widgets import CapturePanel, DogCard, PhotoSlots, pixmap_from_bgr, pixmap_from_bytes
+from ui.widgets import CapturePanel, DogCard, PhotoSlots, pixmap_from_bgr, pixmap_from_bytes, set_style_property
 
 PHOTOS = 5
 
@@ -41,9 +41,7 @@ class FormField(QWidget):
     def set_error(self, text: str | None) -> None:
         self.error.setText(text or "")
         self.error.setVisible(bool(text))
-        self.editor.setProperty("invalid", bool(text))
-        self.editor.style().unpolish(self.editor)
-        self.editor.style().polish(self.editor)
+        set_style_property(self.editor, "invalid", bool(text))
 
 
 class RegisterPage(QWidget):
@@ -373,13 +371,7 @@ class RegisterPage(QWidget):
     def show_already(self, candidate) -> None:
         self.already = candidate
         dog = candidate.dog
-        photo = None
-        if dog.photos:
-            try:
-                photo = self.controller.service.photo_bytes(dog.photos[0].sha256)
-            except Exception:  # noqa: BLE001
-                photo = None
-        self.already_card.show_dog(dog, photo, candidate.decision, candidate.probability)
+        self.already_card.show_dog(dog, self.controller.first_photo(dog), candidate.decision, candidate.probability)
         self.go("already")
 
     # ================================================================ details

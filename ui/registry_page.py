@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from ui import texts
 from ui.controller import error_message
-from ui.widgets import pixmap_from_bytes
+from ui.widgets import pixmap_from_bytes, set_style_property
 
 
 class RegistryPage(QWidget):
@@ -157,14 +157,12 @@ class RegistryPage(QWidget):
                                  error_message(exc)))
 
     def _fill(self, dogs) -> None:
-        from core.phone import display_phone
-
         keep = self.current.id if self.current else None
         self.dogs = dogs
         self.table.blockSignals(True)
         self.table.setRowCount(len(dogs))
         for r, d in enumerate(dogs):
-            phone = display_phone(d.owner.phone) if d.owner.phone.startswith("+") else d.owner.phone
+            phone = texts.phone_words(d.owner.phone)
             for c, text in enumerate((d.registration_number, d.name, texts.status_words(d.status), phone)):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, d.id)
@@ -189,23 +187,13 @@ class RegistryPage(QWidget):
         self.detail.setEnabled(dog is not None)
         if dog is None:
             return
-        photo = None
-        if dog.photos:
-            try:
-                photo = self.controller.service.photo_bytes(dog.photos[0].sha256)
-            except Exception:  # noqa: BLE001
-                photo = None
-        from core.phone import display_phone
-
-        self.photo.setPixmap(pixmap_from_bytes(photo, 120) if photo else pixmap_from_bytes(b""))
+        self.photo.setPixmap(pixmap_from_bytes(self.controller.first_photo(dog) or b"", 120))
         self.title.setText(dog.name)
         self.number.setText(dog.registration_number)
         self.status_label.setText(texts.status_words(dog.status))
-        self.status_label.setProperty("status", dog.status.value)
-        self.status_label.style().unpolish(self.status_label)
-        self.status_label.style().polish(self.status_label)
-        phone = display_phone(dog.owner.phone) if dog.owner.phone.startswith("+") else dog.owner.phone
-        self.contact.setText(" · ".join(x for x in (dog.owner.name, phone, dog.breed) if x))
+        set_style_property(self.status_label, "status", dog.status.value)
+        self.contact.setText(" · ".join(x for x in (dog.owner.name, texts.phone_words(dog.owner.phone), dog.breed)
+                                        if x))
         self.name_edit.setText(dog.name)
         self.breed_edit.setText(dog.breed)
         self.owner_edit.setText(dog.owner.name)

@@ -73,3 +73,13 @@ def photo_error_words(exc) -> str:
     if code == "invalid_photo":
         return words("invalid_photo") + f"\n({exc.message})"
     return getattr(exc, "message", None) or str(exc)
+
+
+def phone_words(phone: str) -> str:
+    """'+821012345678' -> '010-1234-5678'; a masked or unusual number is shown as it is."""
+    from core.phone import display_phone
+
+    try:
+        return display_phone(phone) if phone.startswith("+") else phone
+    except Exception:  # noqa: BLE001 - phonenumbers rejects what it cannot parse; show it as stored
+        return phone

@@ -35,6 +35,13 @@ def bgr_to_qimage(frame: np.ndarray) -> QImage:
     return img
 
 
+def set_style_property(widget: QWidget, name: str, value) -> None:
+    """Set a property the style sheet selects on (e.g. [state="ok"]) and restyle the widget."""
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
 def pixmap_from_bytes(data: bytes, side: int | None = None) -> QPixmap:
     pm = QPixmap()
     pm.loadFromData(data)
@@ -341,9 +348,7 @@ class PhotoSlots(QWidget):
         for i, b in enumerate(self.buttons):
             b.setText(f"{i + 1}. {words[self.states[i]]}")
             b.setProperty("state", self.states[i])
-            b.setProperty("current", i == self.current)
-            b.style().unpolish(b)
-            b.style().polish(b)
+            set_style_property(b, "current", i == self.current)
 
 
 class DogCard(QFrame):
@@ -399,18 +404,13 @@ class DogCard(QFrame):
 
     def show_dog(self, dog, photo: bytes | None = None, decision: str | None = None,
                  probability: float | None = None) -> None:
-        from core.phone import display_phone
-
         self.name.setText(dog.name)
         self._values["number"].setText(dog.registration_number)
         self._values["breed"].setText(dog.breed or "–")
         self._values["sex"].setText(texts.sex_words(dog.sex))
         self._values["status"].setText(texts.status_words(dog.status))
         self._values["owner"].setText(dog.owner.name or "–")
-        try:
-            phone = display_phone(dog.owner.phone) if dog.owner.phone.startswith("+") else dog.owner.phone
-        except Exception:  # noqa: BLE001 - a masked or odd number is shown as it is
-            phone = dog.owner.phone
+        phone = texts.phone_words(dog.owner.phone)
         self._values["phone"].setText(phone)
         if photo:
             self.photo.setPixmap(pixmap_from_bytes(photo, self.photo_side))
@@ -422,9 +422,7 @@ class DogCard(QFrame):
             self.verdict.setText(texts.decision_words(decision))
             self.verdict.setToolTip(f"{probability:.0%}" if probability is not None else "")
             level = {"match": "good", "uncertain": "warn"}.get(getattr(decision, "value", decision), "bad")
-            self.verdict.setProperty("level", level)
-            self.verdict.style().unpolish(self.verdict)
-            self.verdict.style().polish(self.verdict)
+            set_style_property(self.verdict, "level", level)
             self.verdict.show()
 
 
