@@ -236,6 +236,7 @@ class OutgoingChange:
     op: str
     payload: dict
     max_seq: int  # outbox rows of this entity up to this seq are covered by the change
+    seqs: list[int] = field(default_factory=list)  # those outbox rows
 
 
 def pending_count(s: Session) -> int:
@@ -250,19 +251,23 @@ def outgoing_changes(s: Session, limit: int = 100) -> list[OutgoingChange]:
     rows = s.execute(select(Outbox.seq, Outbox.change_id, Outbox.entity, Outbox.entity_id, Outbox.op)
                      .where(Outbox.pushed_at.is_(None)).order_by(Outbox.seq)).all()
     latest: dict[tuple[str, str], Any] = {}
+    covered: dict[tuple[str, str], list[int]] = {}
     for r in rows:
         latest[(r.entity, r.entity_id)] = r  # the last row per entity wins
+        covered.setdefault((r.entity, r.entity_id), []).append(r.seq)
     order = sorted(latest.values(), key=lambda r: r.seq)[:limit]
     dogs = dog_states(s, [r.entity_id for r in order if r.entity == DOG])
     out = []
     for r in order:
         state = dogs.get(r.entity_id) if r.entity == DOG else entity_state(s, r.entity, r.entity_id)
         if state is None:  # the row vanished (never on the server): nothing to send
-            out.append(OutgoingChange(r.change_id, r.entity, r.entity_id, "skip", {}, r.seq))
+            out.append(OutgoingChange(r.change_id, r.entity, r.entity_id, "skip", {}, r.seq,
+                                      covered[(r.entity, r.entity_id)]))
             continue
         op = "delete" if state.get("deleted_at") else "upsert"
         out.append(OutgoingChange(r.change_id, r.entity, r.entity_id, op,
-                                  {"state": state, "clocks": _local_clocks(s, r.entity, state)}, r.seq))
+                                  {"state": state, "clocks": _local_clocks(s, r.entity, state)}, r.seq,
+                                  covered[(r.entity, r.entity_id)]))
     return out
 
 
@@ -289,9 +294,33 @@ def mark_pushed(s: Session, change: OutgoingChange, now: datetime) -> None:
         _set_shadow(s, DOG, change.entity_id, change.payload["state"])
 
 
+def mark_pushed_many(s: Session, changes: list[OutgoingChange], now: datetime) -> None:
+    """The server has these changes: their outbox rows are done and their states are the agreed ones."""
+    seqs = [q for c in changes for q in c.seqs]
+    for i in range(0, len(seqs), 500):
+        s.execute(update(Outbox).where(Outbox.seq.in_(seqs[i:i + 500]), Outbox.pushed_at.is_(None))
+                  .values(pushed_at=now))
+    shadows = {c.entity_id: c.payload["state"] for c in changes if c.op != "skip" and c.entity == DOG}
+    if shadows:
+        s.execute(delete(SyncEntity).where(SyncEntity.entity_id.in_(list(shadows))))
+        s.execute(SyncEntity.__table__.insert(), [
+            {"entity_id": i, "entity": DOG, "clocks": None,
+             "shadow": slim_state(st)}
+            for i, st in shadows.items()])
+
+
+def slim_state(state: dict) -> dict:
+    """What a kiosk keeps of an agreed state: everything but the photos and templates, which only grow and
+    are named by their ids."""
+    slim = {k: v for k, v in state.items() if k not in ("templates", "photos")}
+    slim["photo_ids"] = sorted(p["id"] for p in state.get("photos", []))
+    slim["template_ids"] = sorted(t["id"] for t in state.get("templates", []))
+    return slim
+
+
 def _set_shadow(s: Session, entity: str, entity_id: str, state: dict) -> None:
     ent = s.get(SyncEntity, entity_id)
-    slim = {k: v for k, v in state.items() if k not in ("templates", "photos")}
+    slim = slim_state(state)
     if ent is None:
         s.add(SyncEntity(entity_id=entity_id, entity=entity, shadow=slim))
     else:
@@ -386,10 +415,52 @@ def sequence_local_outbox(s: Session) -> int:
     if not rows:
         return 0
     device = s.scalar(select(Meta.value).where(Meta.key == "device_id"))
-    for r in rows:
-        log_change(s, r.entity, r.entity_id, device)
-    s.execute(update(Outbox).where(Outbox.seq <= rows[-1].seq, Outbox.pushed_at.is_(None)).values(pushed_at=utcnow()))
+    last: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(rows):
+        last[(r.entity, r.entity_id)] = i
+    ordered = sorted(last, key=last.get)  # each entity once, where it changed last
+    old_max = head_seq(s)
+    now = utcnow()
+    s.execute(SyncLog.__table__.insert(), [{"entity": e, "entity_id": i, "origin_device": device, "created_at": now}
+                                           for e, i in ordered])
+    ids = [i for _, i in ordered]
+    note_server_state(s, [i for e, i in ordered if e == DOG], stamp=True)
+    for k in range(0, len(ids), 500):  # older rows of these entities go (the new ones are all above old_max)
+        s.execute(delete(SyncLog).where(SyncLog.entity_id.in_(ids[k:k + 500]), SyncLog.seq <= old_max))
+    s.execute(update(Outbox).where(Outbox.seq <= rows[-1].seq, Outbox.pushed_at.is_(None)).values(pushed_at=now))
     return len(rows)
+
+
+def note_server_state(s: Session, dog_ids: list[str], stamp: bool) -> None:
+    """Server: remember each dog's fields as last logged (`sync_entity.shadow`). With stamp, the fields that
+    differ from what was remembered were edited on the server itself (REST API): their clocks become the
+    dog's updated_at, so that per-field last-writer-wins also holds against edits made on the server."""
+    for k in range(0, len(dog_ids), 500):
+        ids = dog_ids[k:k + 500]
+        rows = s.execute(select(Dog.__table__, Owner.name.label("owner_name"))
+                         .join(Owner, Owner.id == Dog.owner_id).where(Dog.id.in_(ids))).mappings().all()
+        ents = {e.entity_id: e for e in s.scalars(select(SyncEntity).where(
+            SyncEntity.entity_id.in_(ids + [r["owner_id"] for r in rows])))}
+        for r in rows:
+            shadow = {"fields": {f: _field_value(f, r[f]) for f in DOG_FIELDS}, "owner_name": r["owner_name"]}
+            ent = ents.get(r["id"])
+            if ent is None:
+                ent = ents[r["id"]] = SyncEntity(entity_id=r["id"], entity=DOG, clocks={})
+                s.add(ent)
+            if stamp:
+                old = ent.shadow
+                ts = iso(r["updated_at"])
+                changed = {f: ts for f in DOG_FIELDS if old is None or old["fields"].get(f) != shadow["fields"][f]}
+                if changed:
+                    ent.clocks = {**(ent.clocks or {}), **changed}
+                if old is not None and old.get("owner_name") != r["owner_name"]:
+                    oent = ents.get(r["owner_id"])
+                    if oent is None:
+                        oent = ents[r["owner_id"]] = SyncEntity(entity_id=r["owner_id"], entity="owner", clocks={})
+                        s.add(oent)
+                    oent.clocks = {**(oent.clocks or {}), "name": ts}
+            ent.shadow = shadow
+    s.flush()
 
 
 def head_seq(s: Session) -> int:
@@ -774,7 +845,7 @@ def apply_pulled_page(s: Session, changes: Iterable[dict]) -> tuple[set[str], in
     changes = list(changes)
     dogs = [c for c in changes if c["entity"] == DOG]
     flags = [c for c in changes if c["entity"] == FLAG] + waiting
-    fast = _insert_new_dogs(s, dogs)
+    fast = _insert_new_dogs(s, dogs) | _unchanged(s, dogs)
     for c in dogs:
         if c["entity_id"] not in fast:
             touched.add(apply_pulled(s, c))
@@ -792,6 +863,22 @@ def apply_pulled_page(s: Session, changes: Iterable[dict]) -> tuple[set[str], in
         s.merge(Meta(key=DEFERRED_KEY, value=json.dumps(still)))
     touched.discard(None)
     return touched, applied
+
+
+def _unchanged(s: Session, changes: list[dict]) -> set[str]:
+    """Kiosk: pulled dogs that are exactly as last agreed here (e.g. this kiosk's own pushes coming back)."""
+    ids = [c["entity_id"] for c in changes]
+    if not ids:
+        return set()
+    shadows = dict(s.execute(select(SyncEntity.entity_id, SyncEntity.shadow)
+                             .where(SyncEntity.entity_id.in_(ids))).all())
+    if not shadows:
+        return set()
+    present = set(s.scalars(select(Dog.id).where(Dog.id.in_(list(shadows)))))
+    pending = set(s.scalars(select(Outbox.entity_id).where(Outbox.entity_id.in_(list(shadows)),
+                                                           Outbox.pushed_at.is_(None))))
+    return {c["entity_id"] for c in changes if c["entity_id"] in present and c["entity_id"] not in pending
+            and shadows.get(c["entity_id"]) == slim_state(c["state"])}
 
 
 def _insert_new_dogs(s: Session, changes: list[dict]) -> set[str]:
@@ -848,7 +935,7 @@ def _insert_new_dogs(s: Session, changes: list[dict]) -> set[str]:
                                   "deleted_at": parse_ts(t.get("deleted_at")) or dead,
                                   "origin_device": t.get("origin_device")})
         shadows.append({"entity_id": st["id"], "entity": DOG, "clocks": None,
-                        "shadow": {k: v for k, v in st.items() if k not in ("templates", "photos")}})
+                        "shadow": slim_state(st)})
     have_shadow = set(s.scalars(select(SyncEntity.entity_id).where(SyncEntity.entity_id.in_([d["id"] for d in dogs]))))
     if have_shadow:
         s.execute(delete(SyncEntity).where(SyncEntity.entity_id.in_(have_shadow)))

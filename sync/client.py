@@ -30,7 +30,7 @@ from core.replication import (
     adopt_remap,
     apply_pulled_page,
     live_photo_shas,
-    mark_pushed,
+    mark_pushed_many,
     outgoing_changes,
     pending_count,
 )
@@ -206,6 +206,7 @@ class SyncClient:
             progress = False
             with self.sp._write_lock, self.sp.db.session() as s:
                 now = utcnow()
+                done = []
                 for c in changes:
                     r = results.get(c.change_id, {"status": "applied"} if c.op == "skip" else None)
                     if r is None:
@@ -215,7 +216,7 @@ class SyncClient:
                         if r.get("remap"):
                             adopt_remap(s, r["remap"])
                             report.remapped += sum(len(v) for v in r["remap"].values())
-                        mark_pushed(s, c, now)
+                        done.append(c)
                         progress = True
                         if c.op != "skip":
                             if status == "applied":
@@ -229,13 +230,14 @@ class SyncClient:
                         rejected = s.get(Meta, REJECTED_KEY)
                         lines = (rejected.value + "\n" if rejected else "") + f"{c.change_id} {r.get('message')}"
                         s.merge(Meta(key=REJECTED_KEY, value=lines[-20000:]))
-                        mark_pushed(s, c, now)  # kept in the log above; retrying the same state would not help
+                        done.append(c)  # kept in the log above; retrying the same state would not help
                         progress = True
                     elif status == "missing_photos":
                         stuck[c.change_id] = stuck.get(c.change_id, 0) + 1
                         if stuck[c.change_id] <= 2:
                             progress = True  # upload them and push again
                             report.photos_up += self._upload_photos(set(r.get("missing") or []))
+                mark_pushed_many(s, done, now)
             self._set_status(pending=self._pending())
             if not progress:
                 raise SyncError("the server keeps asking for photos this kiosk does not have")

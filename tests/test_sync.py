@@ -198,3 +198,36 @@ def test_sync_cli_prints_what_moved(server, kiosks, tmp_path):
     out = json.loads(run.stdout)
     assert out["state"] == "online" and out["pushed"] == 1 and out["photos_up"] == 5 and out["pending"] == 0
     assert out["pulled"] >= 1 and out["photos_down"] == 0
+
+
+def test_changes_made_through_the_rest_api_reach_the_kiosks(server, kiosks):
+    """A vet registers and edits through /v1 on the server: the kiosks pull both (the server's own outbox joins
+    the change sequence), and a kiosk's offline edit of another field merges with the vet's."""
+    import requests
+
+    from tests.imaging import dog_photo_bytes
+
+    srv, key = server
+    auth = {"Authorization": f"Bearer {key}"}
+    a = kiosks(srv.url, key)
+    ca = SyncClient(a)
+    sync_all([ca])
+    seed, phone = fresh_dog(), fresh_phone()
+    files = [("photos", (f"{i}.jpg", dog_photo_bytes(seed, i), "image/jpeg")) for i in range(5)]
+    r = requests.post(f"{srv.url}/v1/dogs", data={"phone": phone, "owner_name": "수의사 등록", "name": "별이"},
+                      files=files, headers=auth, timeout=60)
+    assert r.status_code == 201, r.text
+    dog_id = r.json()["dog"]["id"]
+    sync_all([ca])
+    assert a.get_dog(dog_id).name == "별이"
+    assert a.lookup(dog_photos(seed, n=1, first_shot=9)[0]).match.dog.id == dog_id  # offline, from a's SQLite
+
+    a.update_dog(dog_id, DogUpdate(breed="믹스"))  # on the kiosk, not yet synced
+    r = requests.patch(f"{srv.url}/v1/dogs/{dog_id}", json={"notes": "vet note"}, headers=auth, timeout=30)
+    assert r.status_code == 200, r.text
+    sync_all([ca])
+    dog = a.get_dog(dog_id)
+    assert (dog.breed, dog.notes) == ("믹스", "vet note")
+    got = requests.get(f"{srv.url}/v1/dogs/{dog_id}", headers=auth, timeout=30).json()
+    assert (got["breed"], got["notes"]) == ("믹스", "vet note")
+    assert_converged(srv.db_url, [a], len(server_dogs(srv.db_url)), [dog_id])

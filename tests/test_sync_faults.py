@@ -230,7 +230,7 @@ def test_kiosk_crash_between_push_answer_and_commit_and_mid_pull(server, kiosks,
         raise RuntimeError("power cut")
 
     # the server applied the push, the kiosk dies before recording it
-    monkeypatch.setattr(sync.client, "mark_pushed", crash)
+    monkeypatch.setattr(sync.client, "mark_pushed_many", crash)
     client = fast_client(a)
     client.sync_once()
     assert client.status.state == "error" and client.status.pending == 3

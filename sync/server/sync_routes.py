@@ -23,6 +23,7 @@ from core.replication import (
     gallery_duplicate_finder,
     gallery_duplicate_screen,
     head_seq,
+    note_server_state,
     pull_page,
     sequence_local_outbox,
     take_lock,
@@ -173,6 +174,8 @@ def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> Pus
                     log.exception("sync: change %s of %s rejected", c.change_id, req.device_id)
                     r = ApplyResult(status="rejected", message=f"{type(exc).__name__}: {exc}"[:500])
                 results.append(ChangeResult(change_id=c.change_id, **r.to_dict()))
+            note_server_state(s, list(dict.fromkeys(c.entity_id for c, r in zip(req.changes, results, strict=True)
+                                                    if r.status == "applied")), stamp=False)
             cursor = head_seq(s)
         sp.refresh_gallery()
     return PushResponse(results=results, clock_offset_s=offset.total_seconds(), cursor=cursor)
