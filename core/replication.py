@@ -576,11 +576,11 @@ def apply_push(s: Session, *, change_id: str, entity: str, entity_id: str, op: s
                                                  NoseTemplate.deleted_at.is_(None)).values(deleted_at=when))
             _set_clocks(s, ent, entity_id, {"_deleted": iso(when)})
         else:
-            _merge_fields(s, dog, ent, state, payload.get("clocks") or {}, fix, device_id, result)
             missing = [p["sha256"] for p in state.get("photos", []) if p.get("deleted_at") is None
                        and s.get(NosePhoto, p["id"]) is None and not photo_exists(p["sha256"])]
-            if missing:
+            if missing:  # nothing is written until every photo is here
                 return ApplyResult(status="missing_photos", missing=missing)
+            _merge_fields(s, dog, ent, state, payload.get("clocks") or {}, fix, device_id, result)
             _add_photos_and_templates(s, entity_id, state, fix)
     s.flush()
     result.seq = log_change(s, DOG, entity_id, device_id)

@@ -10,16 +10,18 @@ import threading
 from datetime import UTC, timedelta
 
 import anyio.to_thread
+import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy import select
 
 from core.errors import InvalidPhoto
 from core.photos import decode_photo
-from core.registry.models import Outbox, utcnow
+from core.registry.models import Dog, Outbox, utcnow
 from core.replication import (
     ApplyResult,
     apply_new_dogs_bulk,
     apply_push,
+    decode_vector,
     gallery_duplicate_finder,
     gallery_duplicate_screen,
     head_seq,
@@ -146,7 +148,6 @@ def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> Pus
         offset = timedelta(0)
     results: list[ChangeResult] = []
     with _writers:
-        sp.refresh_gallery()
         finder = gallery_duplicate_finder(sp)
         with sp.db.session() as s:
             take_lock(s)
@@ -177,8 +178,39 @@ def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> Pus
             note_server_state(s, list(dict.fromkeys(c.entity_id for c, r in zip(req.changes, results, strict=True)
                                                     if r.status == "applied")), stamp=False)
             cursor = head_seq(s)
-        sp.refresh_gallery()
+        applied = [c for c, r in zip(req.changes, results, strict=True) if r.status == "applied"]
+        _update_gallery(sp, applied)
+    for c in applied:  # other server processes refresh their galleries (sync/server/events.py)
+        for listener in list(sp.on_change):
+            try:
+                listener(c.entity_id)
+            except Exception:  # noqa: BLE001 - a listener never undoes a committed change
+                log.exception("change listener failed")
     return PushResponse(results=results, clock_offset_s=offset.total_seconds(), cursor=cursor)
+
+
+def _update_gallery(sp: SavePets, applied: list) -> None:
+    """This process's gallery after a push: the new templates of live dogs in, deleted dogs out. O(batch),
+    unlike a full refresh, which reads every template."""
+    if not applied:
+        return
+    e = sp.engine
+    ids = list({c.entity_id for c in applied})
+    with sp.db.sessions() as s:
+        live = set(s.scalars(select(Dog.id).where(Dog.id.in_(ids), Dog.deleted_at.is_(None))))
+    keys, owners, vecs = [], [], []
+    for c in applied:
+        if c.entity_id not in live:
+            sp.gallery.remove_dog(c.entity_id)
+            continue
+        for t in c.state.get("templates", []):
+            if (t["model_name"], t["model_version"], t["dim"]) == (e.name, e.version, e.dim) \
+                    and t.get("deleted_at") is None:
+                keys.append(t["id"])
+                owners.append(c.entity_id)
+                vecs.append(np.frombuffer(decode_vector(t["vector"]), np.float32))
+    if keys:
+        sp.gallery.add(keys, owners, np.stack(vecs))
 
 
 @router.get("/pull", response_model=PullResponse)
