@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.registry.models import Meta
@@ -87,9 +88,12 @@ class Database:
         value = self.meta("device_id")
         if value is None:
             value = str(uuid.uuid4())
-            with self.session() as s:
-                if s.scalar(select(Meta).where(Meta.key == "device_id")) is None:
-                    s.add(Meta(key="device_id", value=value))
+            try:
+                with self.session() as s:
+                    if s.scalar(select(Meta).where(Meta.key == "device_id")) is None:
+                        s.add(Meta(key="device_id", value=value))
+            except IntegrityError:  # another process sharing the database made it first: use theirs
+                pass
             value = self.meta("device_id")
         return value
 
