@@ -15,7 +15,7 @@ from core.registry.models import ReviewFlag
 from core.schemas import DogUpdate
 from sync.client import SyncClient
 from tests.imaging import dog_photos
-from tests.sync_fixtures import (
+from tests.sync_checks import (
     assert_converged,
     fresh_dog,
     fresh_minute,

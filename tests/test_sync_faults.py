@@ -21,7 +21,7 @@ import requests
 from core.replication import outgoing_changes
 from core.schemas import DogUpdate
 from sync.client import SyncClient
-from tests.sync_fixtures import assert_converged, fresh_dog, fresh_phone, register, server_dogs, sync_all
+from tests.sync_checks import assert_converged, fresh_dog, fresh_phone, register, server_dogs, sync_all
 from tests.sync_harness import REPO, CutProxy, ServerProcess, make_key
 
 pytest_plugins = ("tests.sync_fixtures",)  # fixtures: server, kiosks
