@@ -231,3 +231,28 @@ def test_changes_made_through_the_rest_api_reach_the_kiosks(server, kiosks):
     got = requests.get(f"{srv.url}/v1/dogs/{dog_id}", headers=auth, timeout=30).json()
     assert (got["breed"], got["notes"]) == ("믹스", "vet note")
     assert_converged(srv.db_url, [a], len(server_dogs(srv.db_url)), [dog_id])
+
+
+def test_background_sync_reports_status_and_follows_local_changes(server, kiosks):
+    """The GUI's view: SyncStatus goes syncing -> online, a local change wakes the loop, pending drops to 0."""
+    import time
+
+    srv, key = server
+    a = kiosks(srv.url, key)
+    client = SyncClient(a)
+    seen: list = []
+    client.on_status.append(seen.append)
+    client.start(interval=300)  # only the first run and local changes make it sync in this test
+    try:
+        deadline = time.monotonic() + 60
+        while client.status.state != "online" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.status.state == "online" and client.status.last_sync is not None
+        dog = register(a, fresh_dog(), fresh_phone())
+        while (client.status.pending or dog.id not in server_dogs(srv.db_url)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert dog.id in server_dogs(srv.db_url) and client.status.pending == 0
+        assert {"syncing", "online"} <= {st.state for st in seen} and client.status.message == ""
+    finally:
+        client.close()
+    assert client._thread is None
