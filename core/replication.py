@@ -428,7 +428,9 @@ def sequence_local_outbox(s: Session) -> int:
     note_server_state(s, [i for e, i in ordered if e == DOG], stamp=True)
     for k in range(0, len(ids), 500):  # older rows of these entities go (the new ones are all above old_max)
         s.execute(delete(SyncLog).where(SyncLog.entity_id.in_(ids[k:k + 500]), SyncLog.seq <= old_max))
-    s.execute(update(Outbox).where(Outbox.seq <= rows[-1].seq, Outbox.pushed_at.is_(None)).values(pushed_at=now))
+    seqs = [r.seq for r in rows]  # exactly the rows read: one still uncommitted elsewhere waits for the next run
+    for k in range(0, len(seqs), 500):
+        s.execute(update(Outbox).where(Outbox.seq.in_(seqs[k:k + 500])).values(pushed_at=now))
     return len(rows)
 
 
