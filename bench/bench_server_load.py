@@ -2,7 +2,8 @@
 
     python bench/bench_server_load.py                   # 32 clients, SQLite, stand-in engine
     python bench/bench_server_load.py --db mysql        # a fresh MariaDB database (dropped afterwards)
-    python bench/bench_server_load.py --engine auto     # the real default engine
+    python bench/bench_server_load.py --engine auto --real --requests 100
+                                                        # the real default engine on real nose photos
 
 Prints throughput, p50/p99 latency and the error count of (1) look-ups only and (2) a mix of look-ups and
 registrations; then checks the registry: every registration answered 201 is there exactly once, and
@@ -31,17 +32,54 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from tests.imaging import dog_photo_bytes  # noqa: E402
 from tests.serverkit import Server, create_mysql_database, drop_mysql_database  # noqa: E402
 
-SEED_DOGS = 20
+NOSE_DATA = REPO.parent / "shared" / "data" / "nose-pbc2022"
 
 
 def phone(i: int) -> str:
     return f"010-{2000 + i // 9000:04d}-{1000 + i % 9000:04d}"
 
 
-def register_form(dog: int, i: int):
+class Synthetic:
+    """Stand-in engine: one random texture per dog, tiny noise per photo (every registration succeeds)."""
+
+    register_ok = {201}
+
+    def __init__(self, rng: random.Random):
+        self.rng, self.base, self.next = rng, rng.randrange(10**6, 10**7), 0
+
+    def new_dog(self):
+        self.next += 1
+        dog = self.base + self.next
+        return dog, [(f"{dog}-{s}.jpg", dog_photo_bytes(dog, s)) for s in range(5)]
+
+    def probe(self, dog) -> bytes:
+        return dog_photo_bytes(dog, 5 + self.rng.randrange(50))
+
+
+class Real:
+    """Real nose photos (../shared/data/nose-pbc2022, dogs with 6 or more): register the first 5, probe with
+    the rest. A real engine may refuse a set (422) or call it a registered dog (409): both are answers."""
+
+    register_ok = {201, 409, 422}
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.dogs = iter(d for d in sorted(NOSE_DATA.iterdir()) if len(list(d.glob("*.jpg"))) >= 6)
+        self.shots: dict[str, list[Path]] = {}
+
+    def new_dog(self):
+        d = next(self.dogs)
+        shots = sorted(d.glob("*.jpg"), key=lambda p: int(p.stem))
+        self.shots[d.name] = shots
+        return d.name, [(p.name, p.read_bytes()) for p in shots[:5]]
+
+    def probe(self, dog) -> bytes:
+        return self.rng.choice(self.shots[dog][5:]).read_bytes()
+
+
+def register_form(dog, photos, i: int):
     data = {"phone": phone(i), "name": f"Bench {dog}"}
-    files = [("photos", (f"{dog}-{s}.jpg", dog_photo_bytes(dog, s), "image/jpeg")) for s in range(5)]
-    return data, files
+    return data, [("photos", (name, data_, "image/jpeg")) for name, data_ in photos]
 
 
 async def run_phase(url: str, key: str, jobs: list[tuple], clients: int, max_seconds: float):
@@ -95,9 +133,9 @@ async def run_phase(url: str, key: str, jobs: list[tuple], clients: int, max_sec
     return results, wall
 
 
-def report(title: str, results, wall: float, expected: dict[str, int]) -> dict:
+def report(title: str, results, wall: float, expected: dict[str, set[int]]) -> dict:
     lat = sorted(r[2] for r in results)
-    errors = [r for r in results if r[1] != expected[r[0]]]
+    errors = [r for r in results if r[1] not in expected[r[0]]]
     q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [lat[0]] * 99 if lat else [0] * 99
     kinds = {k: sum(1 for r in results if r[0] == k) for k in expected}
     print(f"{title}: {len(results)} requests ({', '.join(f'{v} {k}' for k, v in kinds.items())}) in {wall:.1f} s "
@@ -136,6 +174,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2, help="server worker threads (settings.workers)")
     ap.add_argument("--engine", default="standin")
     ap.add_argument("--db", choices=["sqlite", "mysql"], default="sqlite")
+    ap.add_argument("--real", action="store_true", help="real nose photos (for a real --engine)")
+    ap.add_argument("--seed-dogs", type=int, default=20, help="dogs registered before the phases")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="savepets-bench-"))
@@ -143,32 +183,42 @@ def main() -> int:
     srv = Server(db_url, tmp / "data", engine=args.engine, workers=args.workers,
                  rate_limit_per_minute=10_000_000, max_upload_mb=50).start(timeout=300)
     rng = random.Random(7)
-    base = rng.randrange(10**6, 10**7)
+    source = Real(rng) if args.real else Synthetic(rng)
     try:
         key = srv.key("kiosk", "bench")
         print(f"server: {srv.url}, db {args.db}, engine {args.engine}, {args.workers} worker threads, "
               f"{args.clients} clients")
-        with httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as c:
-            for i in range(SEED_DOGS):
-                data, files = register_form(base + i, i)
-                assert c.post("/v1/dogs", data=data, files=files).status_code == 201
-        probes = [dog_photo_bytes(base + rng.randrange(SEED_DOGS), 5 + rng.randrange(50))
-                  for _ in range(args.requests)]
+        seeded, tries = [], 0
+        with httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {key}"}, timeout=300) as c:
+            while len(seeded) < args.seed_dogs and tries < args.seed_dogs * 4:
+                dog, photos = source.new_dog()
+                tries += 1
+                data, files = register_form(dog, photos, tries)
+                r = c.post("/v1/dogs", data=data, files=files)
+                assert r.status_code in source.register_ok, r.text
+                if r.status_code == 201:
+                    seeded.append((dog, r.json()["dog"]["id"]))
+        print(f"seeded {len(seeded)} dogs ({tries} tried)")
+        picks = [rng.choice(seeded) for _ in range(args.requests)]
+        probes = [source.probe(dog) for dog, _ in picks]
 
         results, wall = asyncio.run(run_phase(srv.url, key, [("lookup", p) for p in probes], args.clients,
                                               args.max_seconds))
-        lookups = report("look-ups only", results, wall, {"lookup": 200})
-        assert all(r[3]["decision"] == "match" for r in results if r[1] == 200), "a known dog was not matched"
+        lookups = report("look-ups only", results, wall, {"lookup": {200}})
+        found = sum(1 for r in results if r[1] == 200 and r[3]["decision"] == "match")
+        print(f"   decision 'match' for {found} of {len(results)} probes of registered dogs")
+        if not args.real:
+            assert found == len(results), "a known dog was not matched"
 
-        jobs, next_dog = [], SEED_DOGS
+        jobs = []
         for i in range(args.requests):
             if rng.random() < args.register_share:
-                jobs.append(("register", *register_form(base + next_dog, next_dog)))
-                next_dog += 1
+                dog, photos = source.new_dog()
+                jobs.append(("register", *register_form(dog, photos, 10_000 + i)))
             else:
                 jobs.append(("lookup", probes[i]))
         results, wall = asyncio.run(run_phase(srv.url, key, jobs, args.clients, args.max_seconds))
-        mixed = report("mixed", results, wall, {"lookup": 200, "register": 201})
+        mixed = report("mixed", results, wall, {"lookup": {200}, "register": source.register_ok})
 
         numbers = [r[3]["dog"]["registration_number"] for r in results if r[0] == "register" and r[1] == 201]
         engine = create_engine(db_url)
@@ -179,7 +229,7 @@ def main() -> int:
         engine.dispose()
         lost = [n for n in numbers if rows.get(n, 0) == 0]
         duplicated = [n for n in numbers if rows.get(n, 0) > 1] + [n for n in set(numbers) if numbers.count(n) > 1]
-        extra = total - SEED_DOGS - len(numbers)
+        extra = total - len(seeded) - len(numbers)
         print(f"registrations: {len(numbers)} answered 201; in the registry: lost {len(lost)}, duplicated "
               f"{len(duplicated)}, unexpected extra rows {extra}")
     finally:
