@@ -12,8 +12,10 @@ Its operating threshold and fusion rule come from resources/models/classical.jso
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import cv2
@@ -27,27 +29,46 @@ SIFT_SIDE = 224  # keypoints are found on the centre square at this size
 
 
 class RootSiftMatcher:
+    CACHE = 256  # features of the most recently seen photos (a registered dog's photos recur in look-ups)
+
     def __init__(self, n_features: int = 500, ratio: float = 0.8, ransac_px: float = 6.0):
         self.n_features, self.ratio, self.ransac_px = n_features, ratio, ransac_px
         self._local = threading.local()  # cv2 objects are not shared between threads
-        self._clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
+        self._cache: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def _sift(self):
         if not hasattr(self._local, "sift"):
             self._local.sift = cv2.SIFT_create(nfeatures=self.n_features, contrastThreshold=0.02)
             self._local.matcher = cv2.BFMatcher(cv2.NORM_L2)
+            self._local.clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
         return self._local.sift, self._local.matcher
 
     def features(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(keypoint xy (n, 2) float32, RootSIFT descriptors (n, 128) float32) of a BGR or grey photo."""
+        key = hashlib.blake2b(np.ascontiguousarray(image).data, digest_size=16,
+                              person=str(image.shape).encode()[:16]).digest()
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        out = self._compute(image)
+        with self._cache_lock:
+            self._cache[key] = out
+            while len(self._cache) > self.CACHE:
+                self._cache.popitem(last=False)
+        return out
+
+    def _compute(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         h, w = gray.shape
         s = min(h, w)
         gray = gray[(h - s) // 2: (h - s) // 2 + s, (w - s) // 2: (w - s) // 2 + s]
         gray = cv2.resize(gray, (SIFT_SIDE, SIFT_SIDE), interpolation=cv2.INTER_AREA if s > SIFT_SIDE
                           else cv2.INTER_LINEAR)
-        gray = self._clahe.apply(gray)
         sift, _ = self._sift()
+        gray = self._local.clahe.apply(gray)
         kps, desc = sift.detectAndCompute(gray, None)
         if desc is None or len(kps) == 0:
             return np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
