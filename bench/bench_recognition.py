@@ -29,11 +29,14 @@ def _pct(xs: list[float]) -> dict:
     return {"p50_ms": round(float(np.median(xs)) * 1000, 2), "p95_ms": round(float(np.percentile(xs, 95)) * 1000, 2)}
 
 
-def lookup_latency(engine_kind: str, data: Path, gallery_photos: int, probes: int, rerank_top: int = 3) -> dict:
+def lookup_latency(engine_kind: str, data: Path, gallery_photos: int, probes: int, rerank_top: int = 3,
+                   rerank: bool = True) -> dict:
     from core.recognition.data import list_dogs, read_bgr
     from core.recognition.factory import load_engine
 
     engine = load_engine(engine_kind)
+    if not rerank:
+        engine.fusion = None
     dogs = list_dogs(data, "test")
     enrolled, probe_paths = [], []
     for d, ps in dogs.items():
@@ -141,11 +144,13 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--dim", type=int, default=0, help="template size for the synthetic galleries (0: engine's)")
     ap.add_argument("--skip-lookup", action="store_true")
+    ap.add_argument("--no-rerank", action="store_true", help="look-ups without RootSIFT re-ranking")
     a = ap.parse_args()
     out: dict = {}
     dim = a.dim
     if not a.skip_lookup and Path(a.data).is_dir():
-        out["lookup"] = lookup_latency(a.engine, Path(a.data), a.gallery_photos, a.probes)
+        out["lookup"] = lookup_latency(a.engine, Path(a.data), a.gallery_photos, a.probes,
+                                       rerank=not a.no_rerank)
         print(json.dumps(out["lookup"]), flush=True)
     if not dim:
         from core.recognition.factory import load_engine
