@@ -444,7 +444,7 @@ def eval_cmd(
 def train_cmd(
     folder: Annotated[Path, typer.Argument(help="A folder per dog; dogs of split 'train' train, 'tune' tune")],
     out_dir: Annotated[Path, typer.Option("--out", help="Run folder (checkpoints; resumes)")] = Path("runs/nose_v1"),
-    budget_minutes: Annotated[float, typer.Option(help="Total training time of the schedule")] = 62.0,
+    budget_minutes: Annotated[float, typer.Option(help="Total training time of the schedule")] = 58.0,
     max_minutes: Annotated[float | None, typer.Option(help="Stop this piece after about this long")] = None,
     install: Annotated[bool, typer.Option(help="Install into resources/models and calibrate on the tune dogs")] = False,
 ) -> None:

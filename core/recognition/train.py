@@ -1,6 +1,6 @@
 """Fine-tune the nose embedding (EfficientNet-Lite0 + GeM + 256-d) with a sub-center ArcFace loss, on CPU.
 
-    python -m core.recognition.train DATA_DIR --out runs/nose_v1 --budget-minutes 62 [--max-minutes 30]
+    python -m core.recognition.train DATA_DIR --out runs/nose_v1 --budget-minutes 58 [--max-minutes 30]
 
 DATA_DIR is a folder per dog (any ids); the training dogs are those of split 'train' (see data.split_of), the
 'tune' dogs are evaluated after every epoch. The whole schedule (learning rate, input resolution) is a function
@@ -165,11 +165,11 @@ def export(model: NoseNet, path: Path, meta: dict) -> None:
     torch.save({"state_dict": state, "meta": meta}, path)
 
 
-def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes: float = 62.0,
+def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes: float = 58.0,
           max_minutes: float | None = None, batch: int = 64, dim: int = 256, frozen_blocks: int = 3,
           lr: float = 4e-4, head_lr_mult: float = 10.0, weight_decay: float = 0.02, margin: float = 0.4,
           scale: float = 30.0, subcenters: int = 3, label_smoothing: float = 0.1,
-          res_schedule: str = "0:128,0.45:160,0.8:176", eval_res: int = 176, seed: int = 0,
+          res_schedule: str = "0:112,0.35:128,0.65:160", eval_res: int = 160, seed: int = 0,
           install: bool = False, threads: int = 2, progress: bool = True) -> Path:
     """Train (or resume) and export. Returns the path of the exported embedding weights."""
     torch.set_num_threads(threads)
@@ -297,7 +297,7 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
     return final
 
 
-def train_command(data_dir: str, out: str = "runs/nose_v1", budget_minutes: float = 62.0,
+def train_command(data_dir: str, out: str = "runs/nose_v1", budget_minutes: float = 58.0,
                   max_minutes: float | None = None, install: bool = False) -> Path:
     """CLI entry point (savepets train DIR): train/resume on the 'train' dogs of DIR, export, optionally install."""
     return train(data_dir, out=out, budget_minutes=budget_minutes, max_minutes=max_minutes, install=install)
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data_dir")
     ap.add_argument("--out", default="runs/nose_v1")
-    ap.add_argument("--budget-minutes", type=float, default=62.0, help="total training time of the schedule")
+    ap.add_argument("--budget-minutes", type=float, default=58.0, help="total training time of the schedule")
     ap.add_argument("--max-minutes", type=float, default=None, help="stop this piece after about this long")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--dim", type=int, default=256)
@@ -317,8 +317,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scale", type=float, default=30.0)
     ap.add_argument("--subcenters", type=int, default=3)
     ap.add_argument("--label-smoothing", type=float, default=0.1)
-    ap.add_argument("--res-schedule", default="0:128,0.45:160,0.8:176")
-    ap.add_argument("--eval-res", type=int, default=176)
+    ap.add_argument("--res-schedule", default="0:112,0.35:128,0.65:160")
+    ap.add_argument("--eval-res", type=int, default=160)
     ap.add_argument("--install", action="store_true", help="copy to resources/models and calibrate on tune dogs")
     ap.add_argument("--no-progress", action="store_true")
     a = ap.parse_args(argv)
