@@ -34,7 +34,6 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -44,6 +43,7 @@ from sqlalchemy import JSON, BigInteger, Integer, String, delete, func, insert, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core.recognition.gallery import one_omp_thread
 from core.registry.models import (
     Base,
     Dog,
@@ -717,21 +717,6 @@ def _flag_pair(s: Session, dog_id: str, other_id: str, score: float, device_id: 
     return flag.id
 
 
-@contextmanager
-def _one_omp_thread():
-    """faiss parallelises every search with OpenMP; for one query at a time that costs far more than the
-    search (about 10 ms a query on a busy 2-core machine, against well under 1 ms). The setting is the
-    calling thread's own (OpenMP nthreads-var), restored afterwards."""
-    import faiss
-
-    prev = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(prev)
-
-
 def gallery_duplicate_finder(sp, batch: list[tuple[str, np.ndarray]] | None = None) -> DuplicateFinder:
     """Server: 'is this nose already registered?' over the service's gallery plus the dogs applied in the same
     push (not yet in the gallery). Only templates of the server's engine are compared."""
@@ -746,7 +731,7 @@ def gallery_duplicate_finder(sp, batch: list[tuple[str, np.ndarray]] | None = No
             return []
         best: dict[str, float] = {}
         for v in vecs:
-            with _one_omp_thread():
+            with one_omp_thread():
                 found = sp.gallery.search(v, k=3)
             for other, score in found:
                 if other != dog_id and engine.decide(score).value == "match":
@@ -987,7 +972,7 @@ def gallery_duplicate_screen(sp) -> DuplicateScreen:
             return set()
         m = np.stack(vecs)
         hit: set[str] = set()
-        with _one_omp_thread():
+        with one_omp_thread():
             for dog_id, v in zip(owners, m, strict=True):
                 for other, score in sp.gallery.search(v, k=3):
                     if other != dog_id and engine.decide(score).value == "match":

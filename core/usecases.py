@@ -259,7 +259,7 @@ class SavePets:
         np.fill_diagonal(sims, -1.0)
         # Each photo must look like at least one other: one stray photo of another dog (or of no nose) fails,
         # while the natural spread of five photos of one nose passes.
-        agree = self.engine.uncertain_threshold
+        agree = self.engine.agreement_threshold
         strays = [i for i in range(len(photos)) if sims[i].max() < agree]
         if strays:
             problems = [PhotoProblem(index=i, label=photos[i].label, reasons=["disagrees"],

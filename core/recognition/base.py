@@ -82,6 +82,11 @@ class Engine(ABC):
         """Similarity at or above which a pair goes to a person for review instead of 'not registered'."""
         return self.threshold - 0.1
 
+    @property
+    def agreement_threshold(self) -> float:
+        """Similarity a registration photo must reach with at least one other photo of its set (same dog)."""
+        return self.uncertain_threshold
+
     def probability(self, score: float) -> float:
         """Calibrated P(same dog | score). Engines with a fitted calibrator override this."""
         return float(1.0 / (1.0 + np.exp(-(score - self.threshold) * 20.0)))

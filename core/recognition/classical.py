@@ -174,6 +174,7 @@ class ClassicalEngine(Engine):
         self.config = cfg
         self._threshold = float(cfg.get("match_threshold", 0.80))
         self._uncertain_gap = float(cfg.get("uncertain_gap", 0.1))
+        self._agreement = cfg.get("agreement_threshold")
         self.fusion = cfg.get("fusion", DEFAULT_FUSION)
         self._descriptor: ImageNetDescriptor | None = None
         self._lock = threading.Lock()
@@ -187,6 +188,10 @@ class ClassicalEngine(Engine):
     @property
     def uncertain_threshold(self) -> float:
         return self.threshold - self._uncertain_gap
+
+    @property
+    def agreement_threshold(self) -> float:
+        return self.uncertain_threshold if self._agreement is None else float(self._agreement)
 
     def probability(self, score: float) -> float:
         if self._calib:

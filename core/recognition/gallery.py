@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import faiss
@@ -118,7 +119,12 @@ class Gallery:
             if not self._key_of:
                 return []
             n = min(len(self._key_of), max(per_template, k))
-            scores, ids = self._index.search(np.asarray(vector, np.float32).reshape(1, self.dim), n)
+            query = np.asarray(vector, np.float32).reshape(1, self.dim)
+            if self.approximate:
+                scores, ids = self._index.search(query, n)
+            else:
+                with one_omp_thread():
+                    scores, ids = self._index.search(query, n)
             best: dict[str, float] = {}
             for s, fid in zip(scores[0].tolist(), ids[0].tolist(), strict=True):
                 if fid < 0:
@@ -160,3 +166,16 @@ class Gallery:
         g._id_of = {k: f for f, k in g._key_of.items()}
         g._owner = meta["owner"]
         return g
+
+
+@contextmanager
+def one_omp_thread():
+    """faiss parallelises every search with OpenMP; for one query on the exact index that costs far more than
+    the search (about 10 ms a query on a busy 2-core machine, against well under 1 ms). The setting is the
+    calling thread's own (OpenMP nthreads-var), restored afterwards."""
+    prev = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(prev)

@@ -52,6 +52,7 @@ class LearnedEngine(Engine):
         self.tta_flip = bool(config.get("tta_flip", False))
         self._threshold = float(config.get("match_threshold", 0.5))
         self._uncertain_gap = float(config.get("uncertain_gap", 0.1))
+        self._agreement = config.get("agreement_threshold")
         self._calib = config.get("calibration")
         self.fusion = config.get("fusion")
         self._lock = threading.Lock()
@@ -65,6 +66,10 @@ class LearnedEngine(Engine):
     @property
     def uncertain_threshold(self) -> float:
         return self.threshold - self._uncertain_gap
+
+    @property
+    def agreement_threshold(self) -> float:
+        return self.uncertain_threshold if self._agreement is None else float(self._agreement)
 
     def probability(self, score: float) -> float:
         if self._calib:
