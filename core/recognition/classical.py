@@ -21,8 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.recognition.base import Engine, Quality
-from core.recognition.quality import assess
+from core.recognition.fitted import FittedEngine
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
 SIFT_SIDE = 176  # keypoints are found on the centre square at this size (15 ms a photo on this CPU)
@@ -161,7 +160,7 @@ class ImageNetDescriptor:
         return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
 
 
-class ClassicalEngine(Engine):
+class ClassicalEngine(FittedEngine):
     name = "classical-rootsift"
     version = "1"
     dim = ImageNetDescriptor.dim
@@ -172,34 +171,11 @@ class ClassicalEngine(Engine):
             path = MODEL_DIR / "classical.json"
             cfg = json.loads(path.read_text()) if path.exists() else {}
         self.config = cfg
-        self._threshold = float(cfg.get("match_threshold", 0.80))
-        self._uncertain_gap = float(cfg.get("uncertain_gap", 0.1))
-        self._agreement = cfg.get("agreement_threshold")
+        self._use_operating_point(cfg, default_threshold=0.80)
         self.fusion = cfg.get("fusion", DEFAULT_FUSION)
         self._descriptor: ImageNetDescriptor | None = None
         self._lock = threading.Lock()
         self.matcher = RootSiftMatcher()
-        self._calib = cfg.get("calibration")
-
-    @property
-    def match_threshold(self) -> float:
-        return self._threshold
-
-    @property
-    def uncertain_threshold(self) -> float:
-        return self.threshold - self._uncertain_gap
-
-    @property
-    def agreement_threshold(self) -> float:
-        return self.uncertain_threshold if self._agreement is None else float(self._agreement)
-
-    def probability(self, score: float) -> float:
-        if self._calib:
-            return float(np.interp(score, self._calib["x"], self._calib["y"]))
-        return super().probability(score)
-
-    def quality(self, image: np.ndarray) -> Quality:
-        return assess(image)
 
     def embed(self, images: list[np.ndarray]) -> np.ndarray:
         with self._lock:

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.recognition.base import Engine, Quality
 from core.recognition.classical import RootSiftMatcher, fused_rerank
-from core.recognition.quality import assess
+from core.recognition.fitted import FittedEngine
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
 WEIGHTS = "nose_embed_v1.pt"
@@ -24,7 +23,7 @@ def weights_installed(folder: Path = MODEL_DIR) -> bool:
     return (folder / WEIGHTS).exists()
 
 
-class LearnedEngine(Engine):
+class LearnedEngine(FittedEngine):
     name = "nose-embed"
 
     def __init__(self, folder: Path | str = MODEL_DIR, config: dict | None = None, threads: int | None = None):
@@ -50,35 +49,12 @@ class LearnedEngine(Engine):
         self.config = config
         self.input_size = int(config.get("input_size", meta.get("input_size", 160)))
         self.tta_flip = bool(config.get("tta_flip", False))
-        self._threshold = float(config.get("match_threshold", 0.5))
-        self._uncertain_gap = float(config.get("uncertain_gap", 0.1))
-        self._agreement = config.get("agreement_threshold")
-        self._calib = config.get("calibration")
+        self._use_operating_point(config, default_threshold=0.5)
         self.fusion = config.get("fusion")
         self._lock = threading.Lock()
         self._matcher: RootSiftMatcher | None = None
 
     # ---------------------------------------------------------------- Engine
-    @property
-    def match_threshold(self) -> float:
-        return self._threshold
-
-    @property
-    def uncertain_threshold(self) -> float:
-        return self.threshold - self._uncertain_gap
-
-    @property
-    def agreement_threshold(self) -> float:
-        return self.uncertain_threshold if self._agreement is None else float(self._agreement)
-
-    def probability(self, score: float) -> float:
-        if self._calib:
-            return float(np.interp(score, self._calib["x"], self._calib["y"]))
-        return super().probability(score)
-
-    def quality(self, image: np.ndarray) -> Quality:
-        return assess(image)
-
     def embed(self, images: list[np.ndarray], batch: int = 32, tta_flip: bool | None = None) -> np.ndarray:
         from core.recognition.model import preprocess
 
