@@ -99,8 +99,9 @@ def main() -> None:
     ap.add_argument("--fps", type=float, default=30.0, help="the paced source's frame rate (a webcam: 30)")
     args = ap.parse_args()
 
+    from core.photos import limit_size
     from kiosk.app import application
-    from ui.camera import downscale
+    from ui.camera import QUALITY_SIDE
 
     application()
     if args.engine == "standin":
@@ -122,7 +123,7 @@ def main() -> None:
         print(f"preview shown at {unpaced:.1f} fps with the source unpaced (headroom)")
         if qms:
             q = sorted(qms)
-            side = downscale(np.zeros((480, 640, 3), np.uint8)).shape[1]
+            side = limit_size(np.zeros((480, 640, 3), np.uint8), QUALITY_SIDE).shape[1]
             print(f"quality gate on the {side}px preview copy, in the capture thread: median "
                   f"{statistics.median(q):.2f} ms, p95 {q[int(0.95 * (len(q) - 1))]:.2f} ms"
                   f" ({len(q)} runs, throttled to ~7 per second)")

@@ -18,9 +18,12 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from core.photos import limit_size
+from core.recognition.data import IMAGE_SUFFIXES
+
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".mjpg", ".mjpeg"}
 QUALITY_SIDE = 320  # the live gate runs on a copy this large (longest side)
 QUALITY_INTERVAL_S = 0.15  # at most ~7 gate runs a second
@@ -219,14 +222,6 @@ class _SingleImageSource(FolderSource):
         self.files = [self._path]
 
 
-def downscale(frame: np.ndarray, side: int = QUALITY_SIDE) -> np.ndarray:
-    h, w = frame.shape[:2]
-    s = side / max(h, w)
-    if s >= 1:
-        return frame
-    return cv2.resize(frame, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
-
-
 class CameraWorker:
     """Reads frames in a plain thread and keeps only the newest one, with the newest quality verdict.
 
@@ -297,7 +292,7 @@ class CameraWorker:
                 if self.quality_fn is not None and now - last_q >= self.quality_interval_s:
                     last_q = now
                     try:
-                        q = self.quality_fn(downscale(frame))
+                        q = self.quality_fn(limit_size(frame, QUALITY_SIDE))
                     except Exception:  # noqa: BLE001
                         log.exception("quality gate failed on a preview frame")
                         q = None
