@@ -23,6 +23,24 @@ else
   "$EXE" db upgrade
 fi
 
+step "a registry made by the first release opens and upgrades"
+OLD="$DATA/old"
+.venv/bin/python - "$OLD" <<'PY'
+import sqlite3, sys
+from pathlib import Path
+from core.registry.db import Database
+folder = Path(sys.argv[1]); folder.mkdir()
+db = Database(f"sqlite:///{folder / 'registry.sqlite3'}", upgrade=False)
+db.upgrade("0001")  # the schema of the first release
+db.dispose()
+with sqlite3.connect(folder / "registry.sqlite3") as c:
+    c.execute("INSERT INTO owners (id, phone, name, created_at, updated_at) VALUES ('o1', '+821099998888', '이영희', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+    c.execute("INSERT INTO dogs (id, owner_id, registration_number, registered_at, name, breed, sex, notes, status, created_at, updated_at) VALUES ('d1', 'o1', '2601010900ㅂㄷ8888', '2026-01-01 00:00:00', '바둑이', '', 'male', '', 'home', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+PY
+"$EXE" db upgrade --data-dir "$OLD"
+"$EXE" dogs list --data-dir "$OLD" | tee "$DATA/old.txt"
+grep -q 바둑이 "$DATA/old.txt"
+
 step "headless server"
 PORT=$("$EXE" --version >/dev/null && python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$EXE" serve --port "$PORT" > "$DATA/serve.log" 2>&1 &
