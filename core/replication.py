@@ -698,6 +698,14 @@ def _add_photos_and_templates(s: Session, dog_id: str, state: dict, fix) -> None
         s.execute(insert(NoseTemplate), rows)
 
 
+def _photo_row(dog_id: str, p: dict, ts: Callable[[str | None], datetime | None]) -> dict:
+    """A pushed or pulled photo as a nose_photos row for a bulk insert; `ts` reads (and may correct) its times."""
+    return {"id": p["id"], "dog_id": dog_id, "sha256": p["sha256"], "path": _relpath(p["sha256"]),
+            "width": p["width"], "height": p["height"], "quality": p["quality"], "position": p["position"],
+            "created_at": ts(p["created_at"]), "updated_at": ts(p["created_at"]), "deleted_at": ts(p.get("deleted_at")),
+            "origin_device": p.get("origin_device")}
+
+
 def _relpath(sha: str) -> str:
     return f"{sha[:2]}/{sha[2:4]}/{sha}"
 
@@ -925,11 +933,7 @@ def _insert_new_dogs(s: Session, changes: list[dict]) -> set[str]:
         photo_ids = set()
         for p in st.get("photos", []):
             photo_ids.add(p["id"])
-            photos.append({"id": p["id"], "dog_id": st["id"], "sha256": p["sha256"], "path": _relpath(p["sha256"]),
-                           "width": p["width"], "height": p["height"], "quality": p["quality"],
-                           "position": p["position"], "created_at": parse_ts(p["created_at"]),
-                           "updated_at": parse_ts(p["created_at"]), "deleted_at": parse_ts(p.get("deleted_at")),
-                           "origin_device": p.get("origin_device")})
+            photos.append(_photo_row(st["id"], p, parse_ts))
         dead = parse_ts(st["deleted_at"])
         for t in st.get("templates", []):
             if t["photo_id"] in photo_ids:
@@ -1057,11 +1061,7 @@ def apply_new_dogs_bulk(s: Session, changes: list[dict], *, device_id: str | Non
                 continue
             shas.add(p["sha256"])
             photo_ids.add(p["id"])
-            photos.append({"id": p["id"], "dog_id": st["id"], "sha256": p["sha256"], "path": _relpath(p["sha256"]),
-                           "width": p["width"], "height": p["height"], "quality": p["quality"],
-                           "position": p["position"], "created_at": fix(p["created_at"]),
-                           "updated_at": fix(p["created_at"]), "deleted_at": fix(p.get("deleted_at")),
-                           "origin_device": p.get("origin_device")})
+            photos.append(_photo_row(st["id"], p, fix))
         for t in st.get("templates", []):
             if t["photo_id"] in photo_ids:
                 templates.append({"id": t["id"], "photo_id": t["photo_id"], "dog_id": st["id"],

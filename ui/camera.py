@@ -55,7 +55,18 @@ class FrameSource:
         return type(self).__name__
 
 
-class CameraSource(FrameSource):
+class CaptureSource(FrameSource):
+    """A source read through cv2.VideoCapture (a camera or a video file)."""
+
+    cap: cv2.VideoCapture | None = None
+
+    def close(self) -> None:
+        if self.cap is not None:
+            self.cap.release()
+            self.cap = None
+
+
+class CameraSource(CaptureSource):
     def __init__(self, index: int, width: int = 640, height: int = 480):
         self.index, self.width, self.height = index, width, height
         self.cap: cv2.VideoCapture | None = None
@@ -73,16 +84,11 @@ class CameraSource(FrameSource):
         ok, frame = self.cap.read() if self.cap is not None else (False, None)
         return frame if ok else None
 
-    def close(self) -> None:
-        if self.cap is not None:
-            self.cap.release()
-            self.cap = None
-
     def describe(self) -> str:
         return f"camera {self.index}"
 
 
-class VideoSource(FrameSource):
+class VideoSource(CaptureSource):
     """A video file, looped."""
 
     paced = True
@@ -107,11 +113,6 @@ class VideoSource(FrameSource):
             self.cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
             ok, frame = self.cap.read()
         return frame if ok else None
-
-    def close(self) -> None:
-        if self.cap is not None:
-            self.cap.release()
-            self.cap = None
 
     def describe(self) -> str:
         return f"video {self.path.name}"
