@@ -706,6 +706,16 @@ def _photo_row(dog_id: str, p: dict, ts: Callable[[str | None], datetime | None]
             "origin_device": p.get("origin_device")}
 
 
+def _template_row(dog_id: str, t: dict, ts: Callable[[str | None], datetime | None],
+                  deleted_with_dog: datetime | None = None) -> dict:
+    """A pushed or pulled template as a nose_templates row for a bulk insert; `ts` reads (and may correct) its
+    times; a template of a deleted dog is deleted with it."""
+    return {"id": t["id"], "photo_id": t["photo_id"], "dog_id": dog_id, "model_name": t["model_name"],
+            "model_version": t["model_version"], "dim": t["dim"], "vector": decode_vector(t["vector"]),
+            "quality": t["quality"], "created_at": ts(t["created_at"]), "updated_at": ts(t["created_at"]),
+            "deleted_at": ts(t.get("deleted_at")) or deleted_with_dog, "origin_device": t.get("origin_device")}
+
+
 def _relpath(sha: str) -> str:
     return f"{sha[:2]}/{sha[2:4]}/{sha}"
 
@@ -937,12 +947,7 @@ def _insert_new_dogs(s: Session, changes: list[dict]) -> set[str]:
         dead = parse_ts(st["deleted_at"])
         for t in st.get("templates", []):
             if t["photo_id"] in photo_ids:
-                templates.append({"id": t["id"], "photo_id": t["photo_id"], "dog_id": st["id"],
-                                  "model_name": t["model_name"], "model_version": t["model_version"], "dim": t["dim"],
-                                  "vector": decode_vector(t["vector"]), "quality": t["quality"],
-                                  "created_at": parse_ts(t["created_at"]), "updated_at": parse_ts(t["created_at"]),
-                                  "deleted_at": parse_ts(t.get("deleted_at")) or dead,
-                                  "origin_device": t.get("origin_device")})
+                templates.append(_template_row(st["id"], t, parse_ts, deleted_with_dog=dead))
         shadows.append({"entity_id": st["id"], "entity": DOG, "clocks": None,
                         "shadow": slim_state(st)})
     have_shadow = set(s.scalars(select(SyncEntity.entity_id).where(SyncEntity.entity_id.in_([d["id"] for d in dogs]))))
@@ -1064,11 +1069,7 @@ def apply_new_dogs_bulk(s: Session, changes: list[dict], *, device_id: str | Non
             photos.append(_photo_row(st["id"], p, fix))
         for t in st.get("templates", []):
             if t["photo_id"] in photo_ids:
-                templates.append({"id": t["id"], "photo_id": t["photo_id"], "dog_id": st["id"],
-                                  "model_name": t["model_name"], "model_version": t["model_version"], "dim": t["dim"],
-                                  "vector": decode_vector(t["vector"]), "quality": t["quality"],
-                                  "created_at": fix(t["created_at"]), "updated_at": fix(t["created_at"]),
-                                  "deleted_at": fix(t.get("deleted_at")), "origin_device": t.get("origin_device")})
+                templates.append(_template_row(st["id"], t, fix))
         clocks.append({"entity_id": st["id"], "entity": DOG, "shadow": None,
                        "clocks": {k: iso(fix(v)) for k, v in (c.get("clocks") or {}).items() if k in DOG_FIELDS}})
     for table, rows in ((Owner, list(owners.values())), (Dog, dogs), (NosePhoto, photos), (NoseTemplate, templates),
