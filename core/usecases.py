@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 
 import numpy as np
 from sqlalchemy import func, or_, select
@@ -21,7 +22,7 @@ from core.errors import AlreadyRegistered, InvalidInput, NotFound, PhotosRejecte
 from core.numbers import registration_number
 from core.phone import normalize_phone
 from core.photos import Photo, PhotoStore
-from core.recognition.base import Decision, Engine
+from core.recognition.base import VERIFY_PHOTOS, Decision, Engine, StoredPhoto
 from core.recognition.gallery import Gallery
 from core.registry.db import Database
 from core.registry.models import Dog, DogStatus, NosePhoto, NoseTemplate, Outbox, Owner, ReviewFlag, utcnow
@@ -154,20 +155,24 @@ class SavePets:
 
     # ----------------------------------------------------------------- recognition helpers
     def _search(self, vector: np.ndarray, probe: np.ndarray | None = None) -> list[tuple[str, float]]:
-        found = self.gallery.search(vector, k=max(self.settings.top_k, RERANK_TOP))
+        found = self.gallery.search_templates(vector, k=max(self.settings.top_k, RERANK_TOP))
+        scores = [(dog, score) for dog, score, _ in found]
         if probe is None or not found:
-            return found
-        top = dict(found[:RERANK_TOP])
+            return scores
+        top = found[:RERANK_TOP]
+        keys = [key for _, _, ks in top for key in ks[:VERIFY_PHOTOS]]
         with self.db.sessions() as s:
-            rows = s.execute(select(NosePhoto.dog_id, NosePhoto.sha256)
-                             .where(NosePhoto.dog_id.in_(top), NosePhoto.deleted_at.is_(None))).all()
-        photos: dict[str, list[np.ndarray]] = {}
-        for r in rows:
-            if self.store.exists(r.sha256):
-                photos.setdefault(r.dog_id, []).append(self.store.load(r.sha256).image)
-        rescored = self.engine.rerank(probe, photos, top)
-        merged = {**dict(found), **rescored}
+            sha_of = dict(s.execute(select(NoseTemplate.id, NosePhoto.sha256)
+                                    .join(NosePhoto, NosePhoto.id == NoseTemplate.photo_id)
+                                    .where(NoseTemplate.id.in_(keys), NosePhoto.deleted_at.is_(None))).all())
+        photos = {dog: [StoredPhoto(sha_of[k], partial(self._stored_image, sha_of[k])) for k in ks[:VERIFY_PHOTOS]
+                        if k in sha_of and self.store.exists(sha_of[k])] for dog, _, ks in top}
+        rescored = self.engine.rerank(probe, photos, {dog: score for dog, score, _ in top})
+        merged = {**dict(scores), **rescored}
         return sorted(merged.items(), key=lambda kv: -kv[1])
+
+    def _stored_image(self, sha256: str) -> np.ndarray:
+        return self.store.load(sha256).image
 
     def _candidates(self, s: Session, found: Sequence[tuple[str, float]]) -> list[CandidateOut]:
         dogs = {d.id: d for d in s.scalars(select(Dog).options(selectinload(Dog.owner), selectinload(Dog.photos))

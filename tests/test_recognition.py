@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.recognition.base import QUALITY_REASONS, Decision
+from core.recognition.base import QUALITY_REASONS, Decision, StoredPhoto
 from core.recognition.data import list_dogs, read_bgr, split_of
 from core.recognition.gallery import Gallery
 from core.recognition.quality import assess
@@ -98,8 +98,16 @@ def test_classical_rerank_raises_the_right_dog(nose_data):
     engine = ClassicalEngine(config={"match_threshold": 0.8, "fusion": {"weight": 0.3, "low": 8, "high": 40}})
     h, w = a.shape[:2]
     probe = cv2.warpAffine(a, cv2.getRotationMatrix2D((w / 2, h / 2), -10, 1.0), (w, h))
-    out = engine.rerank(probe, {da: [a], db: [b]}, {da: 0.5, db: 0.5})
+    loaded = []
+
+    def stored(key, img):
+        return StoredPhoto(key, lambda: loaded.append(key) or img)
+
+    out = engine.rerank(probe, {da: [stored("a", a)], db: [stored("b", b)]}, {da: 0.5, db: 0.5})
     assert out[da] > out[db] and out[db] == pytest.approx(0.5, abs=0.05)
+    # a stored photo's features are cached by its key: the next look-up decodes neither photo again
+    again = engine.rerank(probe, {da: [stored("a", a)], db: [stored("b", b)]}, {da: 0.5, db: 0.5})
+    assert again == out and sorted(loaded) == ["a", "b"]
 
 
 # ------------------------------------------------------------------------------------------ learned engine
@@ -158,6 +166,9 @@ def test_gallery_add_remove_save_load(tmp_path):
     assert Gallery.load(tmp_path / "g", "stamp-2", 32) is None
     h = Gallery.load(tmp_path / "g", "stamp-1", 32)
     assert len(h) == 6 and h.search(v[0], k=1)[0] == ("dog0", pytest.approx(1.0, abs=1e-5))
+    # per dog, its templates among the nearest, most similar first (re-ranking verifies those photos)
+    dog, score, keys = h.search_templates(v[1], k=1)[0]
+    assert (dog, keys) == ("dog0", ["k1", "k0"]) and score == pytest.approx(1.0, abs=1e-5)
 
 
 def test_gallery_switches_to_ann_and_keeps_working(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,20 @@ class Quality:
 
     def describe(self) -> str:
         return "; ".join(QUALITY_REASONS.get(r, r) for r in self.reasons) or "good"
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """An enrolled photo as re-ranking sees it: a stable key (its content hash), so that features derived from it
+    can be cached, and a loader, so that it is read and decoded only when it is actually verified."""
+
+    key: str
+    load: Callable[[], np.ndarray]
+
+
+# Re-ranking verifies a candidate dog against this many of its photos: those whose templates are the most like
+# the probe's (the others rarely change the verdict and each costs a decode and a RootSIFT extraction).
+VERIFY_PHOTOS = 2
 
 
 @dataclass(frozen=True)
@@ -98,7 +113,8 @@ class Engine(ABC):
             return Decision.UNCERTAIN
         return Decision.NO_MATCH
 
-    def rerank(self, probe: np.ndarray, candidates: dict[str, list[np.ndarray]],
+    def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
                scores: dict[str, float]) -> dict[str, float]:
-        """Refine the scores of the top candidates with their photos (geometric verification). Default: as is."""
+        """Refine the scores of the top candidates with their photos, most probe-like first (geometric
+        verification). Default: as is."""
         return scores

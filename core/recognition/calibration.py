@@ -74,7 +74,8 @@ def _candidate_table(es: EmbeddedSet, matcher, feats: list, probes: list[int], g
         top = sorted(scores, key=lambda d: -scores[d])[:RERANK_TOP]
         row = []
         for d in top:
-            inl = max((matcher.inliers(feats[p], feats[i]) for i in es.index[d] if i in gset), default=0)
+            inl = matcher.best_inliers(feats[p], [feats[i] for i in es.most_alike(p, [i for i in es.index[d]
+                                                                                         if i in gset])])
             row.append((d == es.owner[p], scores[d], inl))
         rows.append(row)
     return rows

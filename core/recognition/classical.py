@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.recognition.base import VERIFY_PHOTOS, StoredPhoto
 from core.recognition.fitted import FittedEngine
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
@@ -43,16 +44,20 @@ class RootSiftMatcher:
             self._local.clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
         return self._local.sift, self._local.matcher
 
-    def features(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(keypoint xy (n, 2) float32, RootSIFT descriptors (n, 128) float32) of a BGR or grey photo."""
-        key = hashlib.blake2b(np.ascontiguousarray(image).data, digest_size=16,
-                              person=str(image.shape).encode()[:16]).digest()
+    def features(self, image: np.ndarray | StoredPhoto) -> tuple[np.ndarray, np.ndarray]:
+        """(keypoint xy (n, 2) float32, RootSIFT descriptors (n, 128) float32) of a BGR or grey photo, or of a
+        stored photo (cached by its key, loaded only on a miss)."""
+        if isinstance(image, StoredPhoto):
+            key = image.key.encode()
+        else:
+            key = hashlib.blake2b(np.ascontiguousarray(image).data, digest_size=16,
+                                  person=str(image.shape).encode()[:16]).digest()
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        out = self._compute(image)
+        out = self._compute(image.load() if isinstance(image, StoredPhoto) else image)
         with self._cache_lock:
             self._cache[key] = out
             while len(self._cache) > self.CACHE:
@@ -92,9 +97,11 @@ class RootSiftMatcher:
         return 0 if mask is None else int(mask.sum())
 
     def best_inliers(self, probe, photos: list) -> int:
-        """The most inliers between the probe (features or image) and any of a candidate's photos."""
+        """The most inliers between the probe (features or image) and any of a candidate's first VERIFY_PHOTOS
+        photos (features, images or stored photos)."""
         pf = probe if isinstance(probe, tuple) else self.features(probe)
-        return max((self.inliers(pf, p if isinstance(p, tuple) else self.features(p)) for p in photos), default=0)
+        return max((self.inliers(pf, p if isinstance(p, tuple) else self.features(p))
+                    for p in photos[:VERIFY_PHOTOS]), default=0)
 
 
 DEFAULT_FUSION = {"weight": 0.3, "low": 8, "high": 40}
@@ -106,7 +113,7 @@ def fuse(score: float, inliers: int, rule: dict) -> float:
     return float(score + rule["weight"] * min(1.0, max(0.0, x)))
 
 
-def fused_rerank(matcher: RootSiftMatcher, rule: dict, probe: np.ndarray, candidates: dict[str, list[np.ndarray]],
+def fused_rerank(matcher: RootSiftMatcher, rule: dict, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
                  scores: dict[str, float], match: float, review: float) -> dict[str, float]:
     """Raise the scores of the candidates with RootSIFT evidence, only where it can change the outcome: a
     candidate is verified only if its best possible fused score reaches the current best score, and nothing is
@@ -183,7 +190,7 @@ class ClassicalEngine(FittedEngine):
                 self._descriptor = ImageNetDescriptor()
         return self._descriptor(images)
 
-    def rerank(self, probe: np.ndarray, candidates: dict[str, list[np.ndarray]],
+    def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
                scores: dict[str, float]) -> dict[str, float]:
         if not self.fusion:
             return scores

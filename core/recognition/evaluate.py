@@ -20,11 +20,12 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from core.recognition.base import Engine
+from core.recognition.base import Engine, StoredPhoto
 from core.recognition.data import list_dogs, read_bgr
 
 RERANK_TOP = 3  # as the use cases (core.usecases.RERANK_TOP)
@@ -53,6 +54,11 @@ class EmbeddedSet:
         self.emb = np.concatenate(chunks).astype(np.float32)
         self.embed_s_per_photo = (time.perf_counter() - t0) / max(1, len(self.images))
 
+    def most_alike(self, probe: int, photos: list[int]) -> list[int]:
+        """`photos` ordered by the similarity of their templates to the probe's, best first (as the gallery
+        hands them to re-ranking)."""
+        return sorted(photos, key=lambda i: -float(self.emb[i] @ self.emb[probe]))
+
 
 def _rank_of_truth(scores: dict[str, float], truth: str) -> int:
     order = sorted(scores, key=lambda d: -scores[d])
@@ -73,7 +79,8 @@ def _dog_scores(sims: np.ndarray, gallery_owner: np.ndarray) -> dict[str, float]
 def _rerank(engine: Engine, es: EmbeddedSet, probe: int, scores: dict[str, float], gallery: set[int],
             top: int = RERANK_TOP) -> dict[str, float]:
     best = sorted(scores, key=lambda d: -scores[d])[:top]
-    cands = {d: [es.images[i] for i in es.index[d] if i in gallery] for d in best}
+    cands = {d: [StoredPhoto(str(es.paths[i]), partial(es.images.__getitem__, i))
+                 for i in es.most_alike(probe, [i for i in es.index[d] if i in gallery])] for d in best}
     new = engine.rerank(es.images[probe], cands, {d: scores[d] for d in best})
     return {**scores, **new}
 

@@ -115,6 +115,12 @@ class Gallery:
 
     def search(self, vector: np.ndarray, k: int = 5, per_template: int = 50) -> list[tuple[str, float]]:
         """The k best dogs for one template: (dog_id, best template similarity), best first."""
+        return [(dog, score) for dog, score, _ in self.search_templates(vector, k, per_template)]
+
+    def search_templates(self, vector: np.ndarray, k: int = 5,
+                         per_template: int = 50) -> list[tuple[str, float, list[str]]]:
+        """The k best dogs for one template: (dog_id, best template similarity, the dog's template keys among the
+        per_template nearest, most similar first), best first."""
         with self._lock:
             if not self._key_of:
                 return []
@@ -125,14 +131,16 @@ class Gallery:
             else:
                 with one_omp_thread():
                     scores, ids = self._index.search(query, n)
-            best: dict[str, float] = {}
+            best: dict[str, tuple[float, list[str]]] = {}
             for s, fid in zip(scores[0].tolist(), ids[0].tolist(), strict=True):
                 if fid < 0:
                     continue
-                dog = self._owner[self._key_of[fid]]
+                key = self._key_of[fid]
+                dog = self._owner[key]
                 if dog not in best:
-                    best[dog] = s
-            return sorted(best.items(), key=lambda kv: -kv[1])[:k]
+                    best[dog] = (s, [])
+                best[dog][1].append(key)
+            return sorted(((d, s, keys) for d, (s, keys) in best.items()), key=lambda t: -t[1])[:k]
 
     def save(self, folder: Path, stamp: str) -> None:
         """`stamp` identifies the registry state (and engine) it was built from; load() checks it."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.recognition.base import StoredPhoto
 from core.recognition.classical import RootSiftMatcher, fused_rerank
 from core.recognition.fitted import FittedEngine
 
@@ -72,7 +73,7 @@ class LearnedEngine(FittedEngine):
             return np.zeros((0, self.dim), np.float32)
         return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
 
-    def rerank(self, probe: np.ndarray, candidates: dict[str, list[np.ndarray]],
+    def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
                scores: dict[str, float]) -> dict[str, float]:
         if not self.fusion:
             return scores

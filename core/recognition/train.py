@@ -160,6 +160,25 @@ def quick_eval(model: NoseNet, dogs: dict[str, list[Path]], res: int) -> dict[st
 
 
 # ---------------------------------------------------------------------------------------------- main
+def warm_start(model: NoseNet, head: SubCenterArcFace, weights: Path, images: np.ndarray, labels: np.ndarray,
+               res: int, batch: int = 128) -> None:
+    """Start from exported embedding weights (a shipped nose_embed_v1.pt) instead of ImageNet: load them, then put
+    every sub-center of each training dog at that dog's mean embedding (plus a little noise, so the k sub-centers
+    can separate), so the new ArcFace head starts where the network already is instead of at random."""
+    blob = torch.load(weights, map_location="cpu", weights_only=False)
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
+    model.eval()
+    sums = torch.zeros(head.classes, head.weight.shape[1])
+    with torch.no_grad():
+        for i in range(0, len(labels), batch):
+            views = np.stack([cv2.resize(im, (res, res), interpolation=cv2.INTER_AREA) for im in images[i: i + batch]])
+            x = ((torch.from_numpy(views).permute(0, 3, 1, 2).float() - MEAN) / STD)
+            e = F.normalize(model(x.contiguous(memory_format=torch.channels_last)))
+            sums.index_add_(0, torch.from_numpy(labels[i: i + batch]), e)
+        centres = F.normalize(sums).repeat_interleave(head.k, dim=0)
+        head.weight.copy_(F.normalize(centres + 0.01 * torch.randn_like(centres)))
+
+
 def export(model: NoseNet, path: Path, meta: dict) -> None:
     state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     torch.save({"state_dict": state, "meta": meta}, path)
@@ -170,7 +189,7 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
           lr: float = 4e-4, head_lr_mult: float = 10.0, weight_decay: float = 0.02, margin: float = 0.4,
           scale: float = 30.0, subcenters: int = 3, label_smoothing: float = 0.1,
           res_schedule: str = "0:112,0.35:128,0.65:160", eval_res: int = 160, seed: int = 0,
-          install: bool = False, threads: int = 2, progress: bool = True) -> Path:
+          install: bool = False, threads: int = 2, progress: bool = True, init_from: str | Path | None = None) -> Path:
     """Train (or resume) and export. Returns the path of the exported embedding weights."""
     torch.set_num_threads(threads)
     cv2.setNumThreads(1)
@@ -208,6 +227,10 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
         opt.load_state_dict(c["opt"])
         state = c["state"]
         print(f"resumed at epoch {state['epoch']}, {state['elapsed'] / 60:.1f} of {budget_minutes} min", flush=True)
+    elif init_from:
+        t1 = time.time()
+        warm_start(model, head, Path(init_from), images, labels, schedule[0][1])
+        print(f"warm start from {init_from} ({time.time() - t1:.0f}s)", flush=True)
 
     budget = budget_minutes * 60
     piece_start = time.time()
@@ -319,13 +342,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--res-schedule", default="0:112,0.35:128,0.65:160")
     ap.add_argument("--eval-res", type=int, default=160)
+    ap.add_argument("--init-from", default=None,
+                    help="start from these exported embedding weights (e.g. resources/models/nose_embed_v1.pt)")
+    ap.add_argument("--head-lr-mult", type=float, default=10.0)
+    ap.add_argument("--weight-decay", type=float, default=0.02)
     ap.add_argument("--install", action="store_true", help="copy to resources/models and calibrate on tune dogs")
     ap.add_argument("--no-progress", action="store_true")
     a = ap.parse_args(argv)
     train(a.data_dir, out=a.out, budget_minutes=a.budget_minutes, max_minutes=a.max_minutes, batch=a.batch,
           dim=a.dim, frozen_blocks=a.frozen_blocks, lr=a.lr, margin=a.margin, scale=a.scale,
           subcenters=a.subcenters, label_smoothing=a.label_smoothing, res_schedule=a.res_schedule,
-          eval_res=a.eval_res, install=a.install, progress=not a.no_progress)
+          eval_res=a.eval_res, install=a.install, progress=not a.no_progress, init_from=a.init_from,
+          head_lr_mult=a.head_lr_mult, weight_decay=a.weight_decay)
 
 
 if __name__ == "__main__":
