@@ -2,8 +2,9 @@
 
 Registration refuses a photo whose best similarity to the other photos of the set is below the engine's
 agreement threshold. This prints, on the tune dogs (never the test dogs), the share of genuine photos that
-pass and of stray photos (another dog's) that pass, for candidate thresholds; the chosen value goes into
-the engine's JSON as "agreement_threshold".
+pass and of stray photos (another dog's) that pass, for candidate thresholds. Calibration
+(core.recognition.calibration) writes the one that 95 % of genuine photos pass into the engine's JSON as
+"agreement_threshold".
 
     python bench/bench_agreement.py ../shared/data/nose-pbc2022 --engine learned
 """
@@ -14,8 +15,9 @@ import argparse
 
 import numpy as np
 
-from core.photos import limit_size
-from core.recognition.data import list_dogs, read_bgr
+from core.recognition.calibration import agreement_scores
+from core.recognition.data import list_dogs
+from core.recognition.evaluate import EmbeddedSet
 from core.recognition.factory import load_engine
 
 
@@ -27,18 +29,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     engine = load_engine(args.engine)
-    dogs = [d for d in list_dogs(args.data, args.split).values() if len(d) >= 3]
-    emb = [engine.embed([limit_size(read_bgr(p)) for p in photos[:5]]) for photos in dogs]
-    rng = np.random.default_rng(args.seed)
-    genuine, stray = [], []
-    for i, e in enumerate(emb):
-        s = e @ e.T
-        np.fill_diagonal(s, -1)
-        genuine.extend(s.max(1).tolist())
-        j = (i + 1 + rng.integers(len(emb) - 1)) % len(emb)
-        stray.append(float((e[:4] @ emb[j][rng.integers(len(emb[j]))]).max()))
-    genuine, stray = np.array(genuine), np.array(stray)
-    print(f"{engine.name} {engine.version}: {len(dogs)} {args.split} dogs, {len(genuine)} photos; "
+    es = EmbeddedSet(list_dogs(args.data, args.split), engine)
+    genuine, stray = agreement_scores(es, seed=args.seed)
+    print(f"{engine.name} {engine.version}: {len(stray)} {args.split} dogs, {len(genuine)} photos; "
           f"current agreement threshold {engine.agreement_threshold:.3f}")
     for q in (0.02, 0.05, 0.08, 0.10, 0.15, 0.20, 0.25):
         t = float(np.quantile(genuine, q))

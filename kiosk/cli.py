@@ -428,7 +428,8 @@ def sync_cmd(
 # ------------------------------------------------------------------------------------------ recognition
 @app.command("eval")
 def eval_cmd(
-    folder: Annotated[Path, typer.Argument(help="A folder per dog, each holding that dog's nose photos")],
+    folder: Annotated[Path, typer.Argument(help="A folder per dog, each holding that dog's nose photos",
+                                           exists=True, file_okay=False)],
     enroll: Annotated[int | None, typer.Option("--enroll", help="Also: enroll N photos, probe with the rest")] = None,
     split: Annotated[str, typer.Option("--split", help="all | train | tune | test (by dog id)")] = "all",
     engine: Annotated[str, typer.Option(help="Recognition engine: auto, learned, classical, standin")] = "auto",
@@ -442,17 +443,21 @@ def eval_cmd(
 
 @app.command("train")
 def train_cmd(
-    folder: Annotated[Path, typer.Argument(help="A folder per dog; dogs of split 'train' train, 'tune' tune")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Run folder (checkpoints; resumes)")] = Path("runs/nose_v1"),
-    budget_minutes: Annotated[float, typer.Option(help="Total training time of the schedule")] = 58.0,
+    folder: Annotated[Path, typer.Argument(help="A folder per dog; dogs of split 'train' train, 'tune' tune",
+                                           exists=True, file_okay=False)],
+    out_dir: Annotated[Path, typer.Option("--out", help="Run folder (checkpoints; resumes)")] = Path("runs/nose"),
+    budget_minutes: Annotated[float, typer.Option(help="Total training time of the two-stage schedule")] = 153.0,
     max_minutes: Annotated[float | None, typer.Option(help="Stop this piece after about this long")] = None,
     install: Annotated[bool, typer.Option(help="Install into resources/models and calibrate on the tune dogs")] = False,
 ) -> None:
-    """Fine-tune the nose embedding on your own photos (CPU; resumable)."""
+    """Fine-tune the nose embedding on your own photos with the shipped recipe (CPU; resumable: run it again)."""
     from core.recognition.train import train_command
 
-    train_command(str(folder), out=str(out_dir), budget_minutes=budget_minutes, max_minutes=max_minutes,
-                  install=install)
+    with errors_to_exit():
+        final = train_command(str(folder), out=str(out_dir), budget_minutes=budget_minutes, max_minutes=max_minutes,
+                              install=install)
+    if final is None:
+        typer.echo("Stopped before the end of the schedule; run the same command again to continue.")
 
 
 def main() -> None:

@@ -7,6 +7,9 @@
   * uncertain_gap: threshold minus the score at which 5 % of strangers would reach it (the review band);
   * fusion (RootSIFT inliers, see classical.fuse): grid-searched; kept only if it raises closed-set rank-1 AND
     does not raise the open-set false-reject rate at its own (re-fitted) 0.5 % threshold;
+  * agreement_threshold: the similarity a registration photo must reach with another photo of its set; the
+    value that AGREEMENT_PASS of the tune dogs' own photos reach (agreement_scores; bench/bench_agreement.py
+    prints the whole trade-off against stray photos of other dogs);
   * calibration: isotonic regression P(same dog | score) with genuine and impostor weighted equally (a 50/50
     prior), stored as an interpolation table (x, y) so that nothing is unpickled at run time.
 """
@@ -35,6 +38,7 @@ from core.recognition.evaluate import (
 
 STRANGER_FAR = 0.005
 REVIEW_FAR = 0.05
+AGREEMENT_PASS = 0.95
 
 
 def threshold_for(stranger_best: np.ndarray, far: float = STRANGER_FAR) -> float:
@@ -55,6 +59,23 @@ def isotonic_table(scores: np.ndarray, labels: np.ndarray, points: int = 200) ->
     y = iso.predict(x)
     return {"x": [round(float(v), 5) for v in x], "y": [round(float(v), 5) for v in y],
             "prior": "genuine and impostor weighted equally"}
+
+
+def agreement_scores(es: EmbeddedSet, photos: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """As registration checks a set of `photos` photos (dogs with >= 3): for every photo its best similarity to
+    the others of its set (genuine), and for every dog the best similarity of a stray photo of another dog to the
+    first photos of the set (stray)."""
+    sets = [idx[:photos] for idx in es.index.values() if len(idx) >= 3]
+    rng = np.random.default_rng(seed)
+    genuine, stray = [], []
+    for i, idx in enumerate(sets):
+        e = es.emb[idx]
+        s = e @ e.T
+        np.fill_diagonal(s, -1)
+        genuine.extend(s.max(1).tolist())
+        other = sets[(i + 1 + rng.integers(len(sets) - 1)) % len(sets)]
+        stray.append(float((e[: photos - 1] @ es.emb[other[rng.integers(len(other))]]).max()))
+    return np.array(genuine), np.array(stray)
 
 
 def _candidate_table(es: EmbeddedSet, matcher, feats: list, probes: list[int], gallery: list[int],
@@ -135,6 +156,11 @@ def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Pat
         else:
             plain_cs, plain_v = f_cs, f_v
         engine = make_engine(cfg)
+
+    genuine, stray = agreement_scores(es)
+    cfg["agreement_threshold"] = round(float(np.quantile(genuine, 1 - AGREEMENT_PASS)), 4)
+    report["agreement"] = {"genuine_pass": float((genuine >= cfg["agreement_threshold"]).mean()),
+                           "stray_pass": float((stray >= cfg["agreement_threshold"]).mean())}
 
     # operating threshold without fusion: every shuffle must keep strangers under 0.5 %
     opens = [open_set_scores(es, engine, seed=s) for s in range(3)]

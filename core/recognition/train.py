@@ -1,6 +1,7 @@
 """Fine-tune the nose embedding (EfficientNet-Lite0 + GeM + 256-d) with a sub-center ArcFace loss, on CPU.
 
-    python -m core.recognition.train DATA_DIR --out runs/nose_v1 --budget-minutes 58 [--max-minutes 30]
+    savepets train DATA_DIR [--max-minutes 30] [--install]   (the shipped two-stage recipe, SHIPPED_STAGES)
+    python -m core.recognition.train DATA_DIR --out runs/x --budget-minutes 58 [--init-from W.pt]  (one stage)
 
 DATA_DIR is a folder per dog (any ids); the training dogs are those of split 'train' (see data.split_of), the
 'tune' dogs are evaluated after every epoch. The whole schedule (learning rate, input resolution) is a function
@@ -194,15 +195,19 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
     torch.set_num_threads(threads)
     cv2.setNumThreads(1)
     torch.manual_seed(seed)
+    train_dogs = list_dogs(data_dir, "train")
+    tune_dogs = list_dogs(data_dir, "tune")
+    if len(train_dogs) < 2 or len(tune_dogs) < 2:
+        raise ValueError(f"{data_dir}: training needs at least 2 'train' dogs and 2 'tune' dogs (ids ending in 5), "
+                         f"one folder per dog; found {len(train_dogs)} and {len(tune_dogs)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     schedule = [(float(a), int(b)) for a, b in (x.split(":") for x in res_schedule.split(","))]
     log = open(out / "log.jsonl", "a")
 
     t0 = time.time()
-    train_dogs = list_dogs(data_dir, "train")
-    tune_dogs = list_dogs(data_dir, "tune")
     images, labels, ids = load_cache(train_dogs)
+    batch = min(batch, len(labels))
     print(f"train: {len(ids)} dogs, {len(labels)} photos (cached in {time.time() - t0:.0f}s); "
           f"tune: {len(tune_dogs)} dogs", flush=True)
 
@@ -295,7 +300,7 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
                 "tune": ev, "recipe": {"budget_minutes": budget_minutes, "batch": batch, "lr": lr,
                                        "margin": margin, "scale": scale, "subcenters": subcenters,
                                        "label_smoothing": label_smoothing, "res_schedule": res_schedule,
-                                       "weight_decay": weight_decay}}
+                                       "weight_decay": weight_decay, "init_from": str(init_from or "imagenet")}}
         if ev["rank1"] > state["best"]:
             state["best"] = ev["rank1"]
             export(model, out / "best_embed.pt", meta)
@@ -309,21 +314,65 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
                               "epoch": state["epoch"], "tune": state["history"][-1]["tune"] if state["history"] else {},
                               "recipe": {"budget_minutes": budget_minutes, "batch": batch, "lr": lr, "margin": margin,
                                          "scale": scale, "subcenters": subcenters, "res_schedule": res_schedule,
-                                         "label_smoothing": label_smoothing, "weight_decay": weight_decay}})
+                                         "label_smoothing": label_smoothing, "weight_decay": weight_decay,
+                                         "init_from": str(init_from or "imagenet")}})
         print(f"done: {final}", flush=True)
         if install:
-            from core.recognition.learned import MODEL_DIR, calibrate
-
-            MODEL_DIR.mkdir(parents=True, exist_ok=True)
-            shutil.copy(final, MODEL_DIR / "nose_embed_v1.pt")
-            calibrate(data_dir)
+            finish(data_dir, out, install=True, progress=progress)
     return final
 
 
-def train_command(data_dir: str, out: str = "runs/nose_v1", budget_minutes: float = 58.0,
-                  max_minutes: float | None = None, install: bool = False) -> Path:
-    """CLI entry point (savepets train DIR): train/resume on the 'train' dogs of DIR, export, optionally install."""
-    return train(data_dir, out=out, budget_minutes=budget_minutes, max_minutes=max_minutes, install=install)
+def finish(data_dir: str | Path, folder: Path, install: bool = False, progress: bool = True) -> dict | None:
+    """After training: fit the operating point on the tune dogs (nose_embed_v1.json beside the weights in
+    `folder`), print the evaluation report on the held-out test dogs (also written to folder/eval_test.json),
+    and with install copy weights and JSON into resources/models. Returns the report (None without test dogs)."""
+    from core.recognition.evaluate import evaluate
+    from core.recognition.learned import CONFIG, MODEL_DIR, WEIGHTS, LearnedEngine, calibrate
+
+    folder = Path(folder)
+    print("fitting the operating point on the tune dogs ...", flush=True)
+    calibrate(data_dir, folder=folder, progress=progress)
+    report = None
+    if list_dogs(data_dir, "test"):
+        report = evaluate(data_dir, LearnedEngine(folder), enroll=5, split="test", progress=progress)
+        (folder / "eval_test.json").write_text(json.dumps(report, indent=1))
+        print(json.dumps(report, indent=1), flush=True)
+    else:
+        print("no test dogs (ids ending in 0) in this set: no held-out report", flush=True)
+    if install:
+        MODEL_DIR.mkdir(parents=True, exist_ok=True)
+        for name in (WEIGHTS, CONFIG):
+            shutil.copy(folder / name, MODEL_DIR / name)
+        print(f"installed into {MODEL_DIR}", flush=True)
+    return report
+
+
+# The recipe of the shipped weights: two stages, the second warm-started from the first (the first is what was
+# shipped as v1; the second continued it once more CPU time was available). Budgets are minutes of training steps.
+SHIPPED_STAGES = (
+    {"name": "stage1", "share": 58 / 153, "lr": 4e-4, "res_schedule": "0:112,0.35:128,0.65:160", "eval_res": 160},
+    {"name": "stage2", "share": 95 / 153, "lr": 3e-4, "res_schedule": "0:144,0.5:160,0.8:176", "eval_res": 176},
+)
+
+
+def train_command(data_dir: str, out: str = "runs/nose", budget_minutes: float = 153.0,
+                  max_minutes: float | None = None, install: bool = False) -> Path | None:
+    """CLI entry point (savepets train DIR): the shipped recipe (SHIPPED_STAGES) on the 'train' dogs of DIR,
+    resumable piece by piece; exports, and with install copies to resources/models and calibrates. Returns the
+    exported weights, or None when this piece ended before the last stage did. At the end: finish()."""
+    start, prev = time.time(), None
+    for stage in SHIPPED_STAGES:
+        left = None if max_minutes is None else max_minutes - (time.time() - start) / 60
+        if left is not None and left <= 0:
+            return None
+        final = train(data_dir, out=Path(out) / stage["name"], budget_minutes=budget_minutes * stage["share"],
+                      max_minutes=left, lr=stage["lr"], res_schedule=stage["res_schedule"],
+                      eval_res=stage["eval_res"], init_from=prev)
+        if not final.exists():
+            return None
+        prev = final
+    finish(data_dir, prev.parent, install=install)
+    return prev
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,57 @@
+"""`savepets train`: the shipped two-stage recipe on a small folder-per-dog set (links to real photos), cut in
+pieces and resumed, ending with the operating point fitted on the tune dogs and a report on the test dogs."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+from typer.testing import CliRunner
+
+from core.recognition.data import list_dogs, split_of
+
+
+def _small_set(nose_data, root, per_split: dict | None = None):
+    """Symlinks (nothing copied) to a few real dogs of each split, dogs with >= 6 photos."""
+    want = dict(per_split or {"train": 6, "tune": 4, "test": 3})
+    for dog, photos in list_dogs(nose_data).items():
+        split = split_of(dog)
+        if want.get(split, 0) and len(photos) >= 6:
+            (root / dog).mkdir(parents=True)
+            for p in photos:
+                (root / dog / p.name).symlink_to(p)
+            want[split] -= 1
+    assert not any(want.values())
+    return root
+
+
+def test_train_in_pieces_then_calibrate_and_report(nose_data, tmp_path, capsys):
+    from core.recognition.train import SHIPPED_STAGES, train_command
+
+    data = _small_set(nose_data, tmp_path / "dogs")
+    out = tmp_path / "run"
+    # a piece too short to finish: checkpoints, no final weights
+    assert train_command(str(data), out=str(out), budget_minutes=0.5, max_minutes=0.001) is None
+    first = [json.loads(line) for line in (out / "stage1" / "log.jsonl").read_text().splitlines()]
+    assert first and (out / "stage1" / "last.pt").exists() and not (out / "stage1" / "nose_embed_v1.pt").exists()
+
+    final = train_command(str(data), out=str(out), budget_minutes=0.5)
+    log = [json.loads(line) for line in (out / "stage1" / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in log] == list(range(1, len(log) + 1)) and len(log) > len(first)  # resumed, not redone
+    assert final == out / SHIPPED_STAGES[-1]["name"] / "nose_embed_v1.pt"
+    meta = torch.load(final, weights_only=False)["meta"]
+    assert meta["recipe"]["init_from"] == str(out / "stage1" / "nose_embed_v1.pt")
+    cfg = json.loads((final.parent / "nose_embed_v1.json").read_text())
+    assert 0 < cfg["match_threshold"] < 1.5 and "agreement_threshold" in cfg and cfg["calibration"]["x"]
+    report = json.loads((final.parent / "eval_test.json").read_text())
+    assert report["split"] == "test" and report["dogs"] == 3 and 0 <= report["closed_set"]["rank1"] <= 1
+    assert "auc" in report["verification"] and report["enroll5"]["probes"] >= 3
+    assert '"closed_set"' in capsys.readouterr().out  # the report is printed at the end
+
+
+def test_train_refuses_a_folder_without_tune_dogs(nose_data, tmp_path):
+    from kiosk.cli import app
+
+    data = _small_set(nose_data, tmp_path / "dogs", {"train": 3, "tune": 0, "test": 0})
+    res = CliRunner().invoke(app, ["train", str(data), "--out", str(tmp_path / "run")])
+    assert res.exit_code == 2 and "2 'tune' dogs" in res.output and not (tmp_path / "run").exists()
