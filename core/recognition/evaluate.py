@@ -164,9 +164,9 @@ def verification(scores: np.ndarray, labels: np.ndarray) -> dict:
     return out
 
 
-def open_set_scores(es: EmbeddedSet, engine: Engine, seed: int = 0, rerank: bool = False,
-                    progress: bool = False) -> dict:
-    """Best-candidate scores of genuine probes (and whether that candidate is the right dog) and of strangers."""
+def open_set_split(es: EmbeddedSet, seed: int) -> tuple[list[int], list[int], list[int], set[str]]:
+    """(gallery, genuine probes, stranger probes, enrolled dogs): a seeded half of the dogs enrolls all photos but
+    the last (the last is a genuine probe); every photo of the other half is a stranger."""
     rng = np.random.default_rng(seed)
     ids = sorted(es.index)
     rng.shuffle(ids)
@@ -181,6 +181,13 @@ def open_set_scores(es: EmbeddedSet, engine: Engine, seed: int = 0, rerank: bool
                 gallery += idx
         else:
             strangers += idx
+    return gallery, genuine, strangers, enrolled
+
+
+def open_set_scores(es: EmbeddedSet, engine: Engine, seed: int = 0, rerank: bool = False,
+                    progress: bool = False) -> dict:
+    """Best-candidate scores of genuine probes (and whether that candidate is the right dog) and of strangers."""
+    gallery, genuine, strangers, enrolled = open_set_split(es, seed)
     g = np.array(gallery)
     gset = set(gallery)
 
