@@ -122,12 +122,16 @@ def lr_factor(frac: float, warmup: float = 0.03) -> float:
 
 # ---------------------------------------------------------------------------------------------- quick tune eval
 @torch.no_grad()
+def _device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
 def embed_paths(model: NoseNet, paths: list[Path], res: int, batch: int = 64) -> np.ndarray:
     model.eval()
     out = []
     for i in range(0, len(paths), batch):
         x = preprocess([read_bgr(p) for p in paths[i: i + batch]], res)
-        out.append(F.normalize(model(x)).numpy())
+        out.append(F.normalize(model(x.to(_device(model)))).cpu().numpy())
     return np.concatenate(out).astype(np.float32)
 
 
@@ -174,14 +178,14 @@ def warm_start(model: NoseNet, head: SubCenterArcFace, weights: Path, images: np
         for i in range(0, len(labels), batch):
             views = np.stack([cv2.resize(im, (res, res), interpolation=cv2.INTER_AREA) for im in images[i: i + batch]])
             x = ((torch.from_numpy(views).permute(0, 3, 1, 2).float() - MEAN) / STD)
-            e = F.normalize(model(x.contiguous(memory_format=torch.channels_last)))
+            e = F.normalize(model(x.contiguous(memory_format=torch.channels_last).to(_device(model)))).cpu()
             sums.index_add_(0, torch.from_numpy(labels[i: i + batch]), e)
         centres = F.normalize(sums).repeat_interleave(head.k, dim=0)
         head.weight.copy_(F.normalize(centres + 0.01 * torch.randn_like(centres)))
 
 
 def export(model: NoseNet, path: Path, meta: dict) -> None:
-    state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    state = {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in model.state_dict().items()}
     torch.save({"state_dict": state, "meta": meta}, path)
 
 
@@ -212,8 +216,9 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
           f"tune: {len(tune_dogs)} dogs", flush=True)
 
     model = NoseNet(dim=dim, pretrained=True, frozen_blocks=frozen_blocks)
-    model = model.to(memory_format=torch.channels_last)
-    head = SubCenterArcFace(dim, len(ids), k=subcenters, margin=margin, scale=scale)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # CPU is the target; a GPU just helps
+    model = model.to(device, memory_format=torch.channels_last)
+    head = SubCenterArcFace(dim, len(ids), k=subcenters, margin=margin, scale=scale).to(device)
     for m in model.frozen_modules():
         for p in m.parameters():
             p.requires_grad_(False)
@@ -226,7 +231,7 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
     state = {"epoch": 0, "elapsed": 0.0, "best": -1.0, "history": []}
     ckpt = out / "last.pt"
     if ckpt.exists():
-        c = torch.load(ckpt, weights_only=False)
+        c = torch.load(ckpt, weights_only=False, map_location=device)
         model.load_state_dict(c["model"])
         head.load_state_dict(c["head"])
         opt.load_state_dict(c["opt"])
@@ -270,8 +275,8 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
             idx = order[step * batch: (step + 1) * batch]
             views = np.stack([augment(images[i], res, rng) for i in idx])
             x = ((torch.from_numpy(views).permute(0, 3, 1, 2).float() - MEAN) / STD)
-            x = x.contiguous(memory_format=torch.channels_last)
-            y = torch.from_numpy(labels[idx])
+            x = x.contiguous(memory_format=torch.channels_last).to(device)
+            y = torch.from_numpy(labels[idx]).to(device)
             logits = head(model(x), y)
             loss = crit(logits, y)
             opt.zero_grad(set_to_none=True)
