@@ -273,7 +273,12 @@ def eval_command(dir: str, engine: str = "auto", enroll: int | None = None, spli
     """CLI entry point (savepets eval DIR [--enroll 5] [--split test]): prints and returns the result dict."""
     from core.recognition.factory import load_engine
 
-    res = evaluate(dir, load_engine(engine), enroll=enroll, split=split, rerank=rerank, progress=progress)
+    eng = load_engine(engine)
+    res = evaluate(dir, eng, enroll=enroll, split=split, rerank=rerank, progress=progress)
+    if split in ("all", "train", "tune") and getattr(eng, "meta", None):
+        # the shipped weights were trained on the 'train' dogs and tuned on the 'tune' dogs of nose-pbc2022
+        res["note"] = ("if this is the training set of the weights, only --split test gives figures on dogs "
+                       "that training and tuning never saw")
     text = json.dumps(res, indent=1)
     if out:
         Path(out).write_text(text)
