@@ -443,12 +443,14 @@ def eval_cmd(
 
 @app.command("train")
 def train_cmd(
-    folder: Annotated[Path, typer.Argument(help="A folder per dog; dogs of split 'train' train, 'tune' tune",
-                                           exists=True, file_okay=False)],
+    folder: Annotated[Path, typer.Argument(help="A folder per dog (FOLDER/<dog id>/<photo>): dogs whose id ends in "
+                                                "5 tune the thresholds, in 0 are held out for the report, the rest "
+                                                "train", exists=True, file_okay=False)],
     out_dir: Annotated[Path, typer.Option("--out", help="Run folder (checkpoints; resumes)")] = Path("runs/nose"),
     budget_minutes: Annotated[float, typer.Option(help="Total training time of the two-stage schedule")] = 153.0,
     max_minutes: Annotated[float | None, typer.Option(help="Stop this piece after about this long")] = None,
-    install: Annotated[bool, typer.Option(help="Install into resources/models and calibrate on the tune dogs")] = False,
+    install: Annotated[bool, typer.Option(help="Also install the result into resources/models (used from the next "
+                                               "start)")] = False,
 ) -> None:
     """Fine-tune the nose embedding on your own photos with the shipped recipe (CPU; resumable: run it again)."""
     from core.recognition.train import train_command
