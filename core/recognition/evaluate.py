@@ -214,12 +214,19 @@ def open_set_scores(es: EmbeddedSet, engine: Engine, seed: int = 0, rerank: bool
             "gallery_photos": len(gallery)}
 
 
-def open_set_rates(o: dict, threshold: float) -> dict:
-    return {"enrolled_dogs": o["enrolled_dogs"], "genuine_probes": int(len(o["genuine_best"])),
-            "stranger_probes": int(len(o["stranger_best"])), "threshold": float(threshold),
-            "false_accept_rate": float((o["stranger_best"] >= threshold).mean()),
-            "false_reject_rate": float(1 - ((o["genuine_best"] >= threshold) & o["genuine_right"]).mean()),
-            "wrong_dog_matched": float(((o["genuine_best"] >= threshold) & ~o["genuine_right"]).mean())}
+def open_set_rates(o: dict, threshold: float, review: float | None = None) -> dict:
+    """Rates at the match threshold; with `review` (the engine's uncertain threshold) also how often the answer
+    is 'uncertain': the right dog shown to a person for comparison, or a stranger shown to one."""
+    gb, gr, sb = o["genuine_best"], o["genuine_right"], o["stranger_best"]
+    out = {"enrolled_dogs": o["enrolled_dogs"], "genuine_probes": int(len(gb)), "stranger_probes": int(len(sb)),
+           "threshold": float(threshold), "false_accept_rate": float((sb >= threshold).mean()),
+           "false_reject_rate": float(1 - ((gb >= threshold) & gr).mean()),
+           "wrong_dog_matched": float(((gb >= threshold) & ~gr).mean())}
+    if review is not None:
+        band = (gb >= review) & (gb < threshold)
+        out.update({"review_threshold": float(review), "genuine_right_dog_for_review": float((band & gr).mean()),
+                    "stranger_for_review": float(((sb >= review) & (sb < threshold)).mean())})
+    return out
 
 
 def latency(engine: Engine, images: list[np.ndarray], n: int = 20) -> dict:
@@ -258,10 +265,10 @@ def evaluate(dir: str | Path, engine: Engine, enroll: int | None = None,
     s, lab = pair_scores(es.emb, es.owner)
     out["verification"] = verification(s, lab)
     o = open_set_scores(es, engine, rerank=False)
-    out["open_set"] = open_set_rates(o, engine.threshold)
+    out["open_set"] = open_set_rates(o, engine.threshold, engine.uncertain_threshold)
     if rerank:
         o = open_set_scores(es, engine, rerank=True, progress=progress)
-        out["open_set_reranked"] = open_set_rates(o, engine.threshold)
+        out["open_set_reranked"] = open_set_rates(o, engine.threshold, engine.uncertain_threshold)
     out["latency"] = latency(engine, es.images)
     out["latency"]["embed_batched_ms_per_photo"] = es.embed_s_per_photo * 1000
     out["seconds"] = time.time() - t0
