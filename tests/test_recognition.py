@@ -208,7 +208,11 @@ def test_evaluate_protocol_on_a_few_real_dogs(nose_data):
     assert 0.0 <= res["closed_set"]["rank1"] <= res["closed_set"]["rank5"] <= 1.0
     v = res["verification"]
     assert 0.0 <= v["auc"] <= 1.0 and 0.0 <= v["eer"] <= 1.0 and v["genuine_pairs"] > 0
-    assert set(res["open_set"]) >= {"false_accept_rate", "false_reject_rate", "threshold"}
+    o = res["open_set"]
+    assert set(o) >= {"false_accept_rate", "false_reject_rate", "threshold", "review_threshold"}
+    # a genuine probe is matched, shown for review, or missed: the shares add up
+    matched = 1 - o["false_reject_rate"]
+    assert 0.0 <= o["genuine_right_dog_for_review"] <= 1.0 - matched + 1e-9
 
 
 def test_threshold_rule_keeps_strangers_below_half_a_percent():
