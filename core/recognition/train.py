@@ -121,11 +121,11 @@ def lr_factor(frac: float, warmup: float = 0.03) -> float:
 
 
 # ---------------------------------------------------------------------------------------------- quick tune eval
-@torch.no_grad()
 def _device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
+@torch.no_grad()
 def embed_paths(model: NoseNet, paths: list[Path], res: int, batch: int = 64) -> np.ndarray:
     model.eval()
     out = []
