@@ -157,7 +157,7 @@ class SavePets:
     def _search(self, vector: np.ndarray, probe: np.ndarray | None = None) -> list[tuple[str, float]]:
         found = self.gallery.search_templates(vector, k=max(self.settings.top_k, RERANK_TOP))
         scores = [(dog, score) for dog, score, _ in found]
-        if probe is None or not found:
+        if probe is None or not found or not self.engine.reranks:
             return scores
         top = found[:RERANK_TOP]
         keys = [key for _, _, ks in top for key in ks[:VERIFY_PHOTOS]]

@@ -113,6 +113,11 @@ class Engine(ABC):
             return Decision.UNCERTAIN
         return Decision.NO_MATCH
 
+    @property
+    def reranks(self) -> bool:
+        """Whether rerank() can change scores: only then do callers gather the candidates' photos."""
+        return False
+
     def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
                scores: dict[str, float]) -> dict[str, float]:
         """Refine the scores of the top candidates with their photos, most probe-like first (geometric

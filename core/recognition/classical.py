@@ -178,24 +178,15 @@ class ClassicalEngine(FittedEngine):
             path = MODEL_DIR / "classical.json"
             cfg = json.loads(path.read_text()) if path.exists() else {}
         self.config = cfg
-        self._use_operating_point(cfg, default_threshold=0.80)
-        self.fusion = cfg.get("fusion", DEFAULT_FUSION)
+        self._use_operating_point(cfg, default_threshold=0.80, default_fusion=DEFAULT_FUSION)
         self._descriptor: ImageNetDescriptor | None = None
         self._lock = threading.Lock()
-        self.matcher = RootSiftMatcher()
 
     def embed(self, images: list[np.ndarray]) -> np.ndarray:
         with self._lock:
             if self._descriptor is None:
                 self._descriptor = ImageNetDescriptor()
         return self._descriptor(images)
-
-    def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
-               scores: dict[str, float]) -> dict[str, float]:
-        if not self.fusion:
-            return scores
-        return fused_rerank(self.matcher, self.fusion, probe, candidates, scores, self.threshold,
-                            self.uncertain_threshold)
 
 
 def calibrate_classical(data_dir: str | Path, folder: Path | str = MODEL_DIR, progress: bool = True) -> dict:

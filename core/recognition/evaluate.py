@@ -253,7 +253,7 @@ def evaluate(dir: str | Path, engine: Engine, enroll: int | None = None,
         keep = dogs_filter if callable(dogs_filter) else set(dogs_filter).__contains__
         dogs = {d: ps for d, ps in dogs.items() if keep(d)}
     if rerank is None:
-        rerank = bool(getattr(engine, "fusion", None))
+        rerank = engine.reranks
     t0 = time.time()
     es = EmbeddedSet(dogs, engine, progress=progress)
     quality_ok = sum(engine.quality(img).ok for img in es.images)

@@ -1,11 +1,14 @@
 """FittedEngine: the operating point of an engine as fitted on the tune dogs and stored in its JSON
-(match threshold, review band, agreement threshold, calibration table), and the shared quality gate."""
+(match threshold, review band, agreement threshold, calibration table, RootSIFT fusion rule), the shared quality
+gate and the shared RootSIFT re-ranking."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-from core.recognition.base import Engine, Quality
+from core.recognition.base import Engine, Quality, StoredPhoto
 from core.recognition.quality import assess
 
 
@@ -14,12 +17,16 @@ class FittedEngine(Engine):
     _uncertain_gap: float
     _agreement: float | None
     _calib: dict | None
+    fusion: dict | None
 
-    def _use_operating_point(self, cfg: dict, default_threshold: float) -> None:
+    def _use_operating_point(self, cfg: dict, default_threshold: float, default_fusion: dict | None = None) -> None:
         self._threshold = float(cfg.get("match_threshold", default_threshold))
         self._uncertain_gap = float(cfg.get("uncertain_gap", 0.1))
         self._agreement = cfg.get("agreement_threshold")
         self._calib = cfg.get("calibration")
+        self.fusion = cfg.get("fusion", default_fusion)
+        self._matcher = None  # RootSiftMatcher, made at the first re-ranking
+        self._matcher_lock = threading.Lock()
 
     @property
     def match_threshold(self) -> float:
@@ -40,3 +47,19 @@ class FittedEngine(Engine):
 
     def quality(self, image: np.ndarray) -> Quality:
         return assess(image)
+
+    @property
+    def reranks(self) -> bool:
+        return bool(self.fusion)
+
+    def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
+               scores: dict[str, float]) -> dict[str, float]:
+        if not self.fusion:
+            return scores
+        from core.recognition.classical import RootSiftMatcher, fused_rerank
+
+        with self._matcher_lock:
+            if self._matcher is None:
+                self._matcher = RootSiftMatcher()
+        return fused_rerank(self._matcher, self.fusion, probe, candidates, scores, self.threshold,
+                            self.uncertain_threshold)

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from pathlib import Path
 
 import numpy as np
 
-from core.recognition.base import StoredPhoto
-from core.recognition.classical import RootSiftMatcher, fused_rerank
 from core.recognition.fitted import FittedEngine
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
@@ -51,9 +48,6 @@ class LearnedEngine(FittedEngine):
         self.input_size = int(config.get("input_size", meta.get("input_size", 160)))
         self.tta_flip = bool(config.get("tta_flip", False))
         self._use_operating_point(config, default_threshold=0.5)
-        self.fusion = config.get("fusion")
-        self._lock = threading.Lock()
-        self._matcher: RootSiftMatcher | None = None
 
     # ---------------------------------------------------------------- Engine
     def embed(self, images: list[np.ndarray], batch: int = 32, tta_flip: bool | None = None) -> np.ndarray:
@@ -72,16 +66,6 @@ class LearnedEngine(FittedEngine):
         if not out:
             return np.zeros((0, self.dim), np.float32)
         return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
-
-    def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
-               scores: dict[str, float]) -> dict[str, float]:
-        if not self.fusion:
-            return scores
-        with self._lock:
-            if self._matcher is None:
-                self._matcher = RootSiftMatcher()
-        return fused_rerank(self._matcher, self.fusion, probe, candidates, scores, self.threshold,
-                            self.uncertain_threshold)
 
 
 def calibrate(data_dir: str | Path, folder: Path | str = MODEL_DIR, try_fusion: bool = True,
