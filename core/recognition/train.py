@@ -242,6 +242,14 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
         warm_start(model, head, Path(init_from), images, labels, schedule[0][1])
         print(f"warm start from {init_from} ({time.time() - t1:.0f}s)", flush=True)
 
+    recipe = {"budget_minutes": budget_minutes, "batch": batch, "lr": lr, "margin": margin, "scale": scale,
+              "subcenters": subcenters, "label_smoothing": label_smoothing, "res_schedule": res_schedule,
+              "weight_decay": weight_decay, "init_from": str(init_from or "imagenet")}
+
+    def meta(tune: dict) -> dict:
+        return {"dim": dim, "input_size": eval_res, "frozen_blocks": frozen_blocks, "epoch": state["epoch"],
+                "tune": tune, "recipe": recipe}
+
     budget = budget_minutes * 60
     piece_start = time.time()
     rng = np.random.default_rng(seed + state["epoch"])
@@ -301,26 +309,16 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
         print(json.dumps(rec), flush=True)
         log.write(json.dumps(rec) + "\n")
         log.flush()
-        meta = {"dim": dim, "input_size": eval_res, "frozen_blocks": frozen_blocks, "epoch": state["epoch"],
-                "tune": ev, "recipe": {"budget_minutes": budget_minutes, "batch": batch, "lr": lr,
-                                       "margin": margin, "scale": scale, "subcenters": subcenters,
-                                       "label_smoothing": label_smoothing, "res_schedule": res_schedule,
-                                       "weight_decay": weight_decay, "init_from": str(init_from or "imagenet")}}
         if ev["rank1"] > state["best"]:
             state["best"] = ev["rank1"]
-            export(model, out / "best_embed.pt", meta)
+            export(model, out / "best_embed.pt", meta(ev))
         torch.save({"model": model.state_dict(), "head": head.state_dict(), "opt": opt.state_dict(),
                     "state": state}, out / "last.pt.tmp")
         (out / "last.pt.tmp").replace(ckpt)
 
     final = out / "nose_embed_v1.pt"
     if state["elapsed"] >= budget:
-        export(model, final, {"dim": dim, "input_size": eval_res, "frozen_blocks": frozen_blocks,
-                              "epoch": state["epoch"], "tune": state["history"][-1]["tune"] if state["history"] else {},
-                              "recipe": {"budget_minutes": budget_minutes, "batch": batch, "lr": lr, "margin": margin,
-                                         "scale": scale, "subcenters": subcenters, "res_schedule": res_schedule,
-                                         "label_smoothing": label_smoothing, "weight_decay": weight_decay,
-                                         "init_from": str(init_from or "imagenet")}})
+        export(model, final, meta(state["history"][-1]["tune"] if state["history"] else {}))
         print(f"done: {final}", flush=True)
         if install:
             finish(data_dir, out, install=True, progress=progress)
