@@ -44,6 +44,10 @@ def test_train_in_pieces_then_calibrate_and_report(nose_data, tmp_path, capsys):
     assert meta["recipe"]["init_from"] == str(out / "stage1" / "nose_embed_v1.pt")
     cfg = json.loads((final.parent / "nose_embed_v1.json").read_text())
     assert 0 < cfg["match_threshold"] < 1.5 and "agreement_threshold" in cfg and cfg["calibration"]["x"]
+    # the whitening was fitted on the training dogs and tried on the tune dogs; kept only with its file
+    tried = cfg["tuning_report"]["whitening"]
+    assert set(tried) == {"none", "0.1", "0.3", "0.5"}
+    assert not cfg.get("whitening") or (final.parent / cfg["whitening"]["file"]).exists()
     report = json.loads((final.parent / "eval_test.json").read_text())
     assert report["split"] == "test" and report["dogs"] == 3 and 0 <= report["closed_set"]["rank1"] <= 1
     assert "auc" in report["verification"] and report["enroll5"]["probes"] >= 3

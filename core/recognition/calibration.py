@@ -2,6 +2,8 @@
 
   * input_size (learned engine): the resolution among try_sizes with the best rank-1 + TAR@FAR1e-3;
   * tta_flip: kept only if averaging with the mirrored photo raises closed-set rank-1 and TAR@FAR1e-3;
+  * whitening (learned engine, see core.recognition.whitening): fitted on the TRAINING dogs' templates for each
+    shrinkage of SHRINKAGES; the best by rank-1 + TAR@FAR1e-3 on the tune dogs is kept only if it raises both;
   * match_threshold: open set (half the tune dogs enrolled, the other half strangers, OPEN_SET_SHUFFLES
     shuffles): the lowest score at which fewer than 0.5 % of the strangers' photos are matched to an enrolled dog
     in every shuffle (with the fusion rule, re-fitted on the fused scores the same way);
@@ -37,6 +39,7 @@ from core.recognition.evaluate import (
     pair_scores,
     verification,
 )
+from core.recognition.whitening import SHRINKAGES, Whitening
 
 STRANGER_FAR = 0.005
 REVIEW_FAR = 0.05
@@ -117,6 +120,36 @@ def _fused_best(rows, rule) -> tuple[np.ndarray, np.ndarray]:
     return np.array(best), np.array(right)
 
 
+def _fit_whitening(make_engine: Callable[[dict], Engine], cfg: dict, engine: Engine, es: EmbeddedSet,
+                   data_dir: str | Path, report: dict, progress: bool) -> Engine:
+    """Fit the whitening candidates on the training dogs, keep the best if it beats none on the tune dogs (es);
+    on success cfg names the written file, es.emb is whitened and the returned engine applies it."""
+    train = list_dogs(data_dir, "train")
+    if len(train) < 3:
+        return engine
+    train_es = EmbeddedSet(train, engine, progress=progress)
+    base_cs, base_v = closed_set(es, engine), verification(*pair_scores(es.emb, es.owner))
+    base = (base_cs["rank1"], base_v["tar@far0.001"])
+    report["whitening"] = {"none": list(base)}
+    raw, best = es.emb, None
+    for shrink in SHRINKAGES:
+        w = Whitening.fit(train_es.emb, train_es.owner, shrink)
+        es.emb = w(raw)
+        got = (closed_set(es, engine)["rank1"], verification(*pair_scores(es.emb, es.owner))["tar@far0.001"])
+        report["whitening"][str(shrink)] = list(got)
+        if best is None or sum(got) > sum(best[0]):
+            best = (got, shrink, w)
+    es.emb = raw
+    (r1, tar), shrink, w = best
+    if not (r1 >= base[0] and tar >= base[1] and (r1, tar) != base):
+        return engine
+    w.save(engine.whitening_path)
+    cfg["whitening"] = {"file": engine.whitening_path.name, "shrinkage": shrink,
+                        "fitted_on": f"{len(train)} training dogs, {len(train_es.owner)} photos"}
+    es.emb = w(raw)
+    return make_engine(cfg)
+
+
 def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Path, try_fusion: bool = True,
                       try_flip: bool = True, progress: bool = True, base: dict | None = None,
                       try_sizes: tuple[int, ...] = ()) -> dict:
@@ -159,6 +192,8 @@ def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Pat
         else:
             plain_cs, plain_v = f_cs, f_v
         engine = make_engine(cfg)
+    if hasattr(engine, "whitening_path"):
+        engine = _fit_whitening(make_engine, cfg, engine, es, data_dir, report, progress)
 
     genuine, stray = agreement_scores(es)
     cfg["agreement_threshold"] = round(float(np.quantile(genuine, 1 - AGREEMENT_PASS)), 4)

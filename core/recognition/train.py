@@ -344,8 +344,10 @@ def finish(data_dir: str | Path, folder: Path, install: bool = False, progress: 
         print("no test dogs (ids ending in 0) in this set: no held-out report", flush=True)
     if install:
         MODEL_DIR.mkdir(parents=True, exist_ok=True)
-        for name in (WEIGHTS, CONFIG):
-            shutil.copy(folder / name, MODEL_DIR / name)
+        whitening = (json.loads((folder / CONFIG).read_text()).get("whitening") or {}).get("file")
+        for name in (WEIGHTS, CONFIG, whitening):
+            if name:
+                shutil.copy(folder / name, MODEL_DIR / name)
         print(f"installed into {MODEL_DIR}", flush=True)
     return report
 
