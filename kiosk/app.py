@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 FONT_FILE = RESOURCES / "fonts" / "NanumGothic.ttf"
+# the real bold face: Qt's synthesised bold smears dense Hangul finals (the double final of 않 lost its ㄴ)
+BOLD_FONT_FILE = RESOURCES / "fonts" / "NanumGothicBold.ttf"
 STYLE_FILE = RESOURCES / "styles" / "kiosk.qss"
 TRANSLATIONS = RESOURCES / "translations"
 LANGUAGES = ("ko", "en")
@@ -35,6 +37,8 @@ def application(argv: list[str] | None = None):
             fid = QFontDatabase.addApplicationFont(str(FONT_FILE))
             families = QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
             family = families[0] if families else None
+            if BOLD_FONT_FILE.is_file():
+                QFontDatabase.addApplicationFont(str(BOLD_FONT_FILE))
         font = QFont(family or app.font().family())
         font.setPointSize(14)
         app.setFont(font)

@@ -175,6 +175,11 @@ def test_korean_is_the_default_language(qtbot, tmp_path, kiosk_factory):  # noqa
     assert w.register.next_button.text() == "다음: 보호자와 강아지 정보"
     assert "오프라인" in w.sync_widget.label.text()
     assert "카메라" in w.lookup.capture.view.status_text()
+    # Hangul in the bundled font, with its real bold face (not a synthesised one) for titles and verdicts
+    from PySide6.QtGui import QFontDatabase, QFontInfo
+
+    family = QFontInfo(w.font()).family()
+    assert family.startswith("Nanum") and "Bold" in QFontDatabase.styles(family)
     # switching the language in the settings rebuilds the window in English
     w.settings_page.language.setCurrentIndex(w.settings_page.language.findData("en"))
     w.settings_page.values()
