@@ -206,6 +206,10 @@ def test_evaluate_protocol_on_a_few_real_dogs(nose_data):
     json.dumps(res)
     assert res["dogs"] == 8 and res["closed_set"]["probes"] == 8 and res["enroll5"]["probes"] >= 8
     assert 0.0 <= res["closed_set"]["rank1"] <= res["closed_set"]["rank5"] <= 1.0
+    # what a person is told: matched, uncertain and wrongly matched cannot add up to more than every probe
+    a = res["enroll5"]["answers"]
+    assert a["right_dog_matched"] + a["right_dog_uncertain"] + a["wrong_dog_matched"] <= 1.0 + 1e-9
+    assert a["right_dog_matched"] <= res["enroll5"]["rank1"] and not a["reranked"]  # a match of the right dog is a hit
     v = res["verification"]
     assert 0.0 <= v["auc"] <= 1.0 and 0.0 <= v["eer"] <= 1.0 and v["genuine_pairs"] > 0
     o = res["open_set"]

@@ -3,7 +3,8 @@
     python -m core.recognition.evaluate DIR [--engine auto|learned|classical] [--split test] [--enroll 5]
 
   * closed set: every dog with >= 3 photos enrolls all photos but the last and probes with the last
-    (enroll=N: dogs with >= N+1 photos enroll the first N and probe with each of the others); rank-1, rank-5;
+    (enroll=N: dogs with >= N+1 photos enroll the first N and probe with each of the others); rank-1, rank-5,
+    and the answers a person gets at the engine's thresholds: the right dog as a match, as "uncertain", or none;
   * verification: every genuine pair and impostor pairs (all of them, or a random 2 M when there are more):
     ROC AUC, EER, TAR at FAR 1e-2 and 1e-3;
   * open set: half the dogs (by a seeded shuffle) enroll all photos but the last; their last photos are genuine
@@ -102,7 +103,7 @@ def closed_set(es: EmbeddedSet, engine: Engine, enroll: int | None = None, reran
     g = np.array(gallery)
     gset = set(gallery)
     sims = es.emb[probes] @ es.emb[g].T
-    ranks, ranks_rr = [], []
+    ranks, ranks_rr, answers = [], [], []
     it = enumerate(probes)
     if progress and rerank:
         from tqdm import tqdm
@@ -112,7 +113,10 @@ def closed_set(es: EmbeddedSet, engine: Engine, enroll: int | None = None, reran
         scores = _dog_scores(sims[k], es.owner[g])
         ranks.append(_rank_of_truth(scores, es.owner[p]))
         if rerank:
-            ranks_rr.append(_rank_of_truth(_rerank(engine, es, p, scores, gset), es.owner[p]))
+            scores = _rerank(engine, es, p, scores, gset)
+            ranks_rr.append(_rank_of_truth(scores, es.owner[p]))
+        top = max(scores, key=scores.get)
+        answers.append((top == es.owner[p], scores[top]))
     r = np.array(ranks)
     out = {"dogs": len({es.owner[p] for p in probes}), "probes": len(probes), "gallery_photos": len(gallery),
            "rank1": float((r <= 1).mean()), "rank5": float((r <= 5).mean()),
@@ -120,6 +124,13 @@ def closed_set(es: EmbeddedSet, engine: Engine, enroll: int | None = None, reran
     if rerank:
         rr = np.array(ranks_rr)
         out["reranked"] = {"rank1": float((rr <= 1).mean()), "rank5": float((rr <= 5).mean())}
+    right = np.array([a for a, _ in answers])
+    best = np.array([b for _, b in answers])
+    out["answers"] = {"right_dog_matched": float((right & (best >= engine.threshold)).mean()),
+                      "right_dog_uncertain": float((right & (best >= engine.uncertain_threshold)
+                                                    & (best < engine.threshold)).mean()),
+                      "wrong_dog_matched": float((~right & (best >= engine.threshold)).mean()),
+                      "reranked": rerank}
     return out
 
 
