@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     task_backend: str = Field("local", description="local (thread pool) | celery")
     redis_url: str = "redis://127.0.0.1:6379/0"
     rate_limit_per_minute: int = 120
+    # wrong API keys tried per client address and key id in a minute before further tries are refused unchecked
+    auth_failures_per_minute: int = 20
 
     # kiosk
     camera: str = "0"

@@ -352,6 +352,25 @@ def test_unexpected_routes_and_methods(admin):
 
 
 # ------------------------------------------------------------------------------------------- rate limit
+def test_guessing_a_key_secret_is_cut_off_with_429(tmp_path):
+    srv = Server(f"sqlite:///{tmp_path / 'g.sqlite3'}", tmp_path / "data", auth_failures_per_minute=3).start()
+    try:
+        key, other = srv.key("kiosk"), srv.key("kiosk")
+        prefix, keyid, secret = key.split("_", 2)
+        wrong = f"{prefix}_{keyid}_{'A' * len(secret)}"
+        with srv.client(wrong) as c:
+            codes = [c.get("/v1/dogs").status_code for _ in range(4)]
+            assert codes == [401, 401, 401, 429]
+            r = c.get("/v1/dogs")
+            assert error_of(r, 429)["code"] == "rate_limited" and 1 <= int(r.headers["retry-after"]) <= 60
+        with srv.client(key) as c:  # that key id from this address waits too: it is refused before any check
+            assert c.get("/v1/dogs").status_code == 429
+        with srv.client(other) as c:  # another key is not affected
+            assert c.get("/v1/dogs").status_code == 200
+    finally:
+        srv.stop()
+
+
 def test_rate_limit_per_key_gives_429_with_retry_after(tmp_path):
     srv = Server(f"sqlite:///{tmp_path / 'r.sqlite3'}", tmp_path / "data", rate_limit_per_minute=5).start()
     try:

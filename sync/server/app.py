@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.runner = runner
         app.state.keys = KeyStore(sp.db)
         app.state.rate_limiter = limiter
+        app.state.auth_failures = TokenBucket(settings.auth_failures_per_minute)
         app.state.events = events
         try:
             yield

@@ -31,7 +31,7 @@ from core.schemas import CandidateOut, DogOut
 from core.settings import Settings
 from core.usecases import SavePets
 from sync.server.keys import KeyStore, Principal, Role
-from sync.server.limits import retry_after
+from sync.server.limits import TokenBucket, retry_after
 from sync.server.runner import LocalRunner
 
 __all__ = ["FULL_VIEW", "Principal", "Role", "get_runner", "get_service", "get_settings", "present",
@@ -64,8 +64,16 @@ def _authenticate(request: Request, bearer: HTTPAuthorizationCredentials | None 
         raise HTTPException(401, "An API key is required: Authorization: Bearer <key>.",
                             headers={"WWW-Authenticate": "Bearer"})
     keys: KeyStore = request.app.state.keys
+    failures: TokenBucket = request.app.state.auth_failures
+    named = key.strip().split("_")
+    who = f"{request.client.host if request.client else '-'} {named[1][:16] if len(named) > 1 else ''}"
+    wait = failures.wait(who)
+    if wait > 0:
+        raise HTTPException(429, "Too many wrong API keys from this address; wait before trying again.",
+                            headers={"Retry-After": retry_after(wait)})
     principal = keys.verify(key)
     if principal is None:
+        failures.take(who)
         raise HTTPException(401, "The API key is not valid or has been revoked.",
                             headers={"WWW-Authenticate": "Bearer"})
     wait = request.app.state.rate_limiter.take(principal.key_id)

@@ -8,6 +8,10 @@ Rate: a token bucket per key, ``rate_limit_per_minute`` tokens refilled evenly o
 memory; when Redis is configured (``--redis``, SAVEPETS_REDIS_URL or task_backend=celery: several server
 processes) a fixed one-minute window counted in Redis, so that the limit holds across processes.
 Past the limit: 429 with Retry-After (seconds).
+
+Wrong keys: every failed key check counts against the client address and the key id it named
+(``auth_failures_per_minute``, in process memory); past the limit that pair is answered 429 without checking,
+so that guessing at a real key id cannot keep the server busy with argon2 (a key check costs tens of ms of CPU).
 """
 
 from __future__ import annotations
@@ -92,12 +96,22 @@ class TokenBucket:
 
     def take(self, key: str) -> float:
         """0 when allowed, else the seconds to wait."""
+        return self._take(key, consume=True)
+
+    def wait(self, key: str) -> float:
+        """As take() but without using a token: would a request be allowed now?"""
+        return self._take(key, consume=False)
+
+    def _take(self, key: str, consume: bool) -> float:
         now = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(key, (self.capacity, now))
             tokens = min(self.capacity, tokens + (now - last) * self.rate)
             if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
+                if consume:
+                    self._buckets[key] = (tokens - 1.0, now)
+                elif len(self._buckets) > 100_000:  # bounded: a full bucket is the same as no bucket
+                    self._buckets = {k: v for k, v in self._buckets.items() if v[0] < self.capacity}
                 return 0.0
             self._buckets[key] = (tokens, now)
             return (1.0 - tokens) / self.rate
