@@ -114,6 +114,38 @@ def test_look_up_not_registered_offers_registration(qtbot, tmp_path, kiosk_facto
     assert w.register.good_photos == 1
 
 
+def test_several_possible_dogs_are_offered_to_compare(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    from core.photos import read_photo_file
+    from core.recognition.base import Decision
+    from core.schemas import CandidateOut, DogIn, LookupResult, OwnerIn
+
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    w, sp = k.window, k.controller.service
+    dogs = []
+    for i, src in enumerate(real_nose_files(2)):
+        photos = [read_photo_file(str(p)) for p in noised_copies(src, tmp_path / f"dog{i}")]
+        dogs.append(sp.register(OwnerIn(phone=f"010-1234-567{i}", name="김보호"), DogIn(name=f"콩{i}"), photos).dog)
+
+    def candidate(dog, decision, p):
+        return CandidateOut(dog=dog, score=p, probability=p, decision=decision)
+
+    two = [candidate(dogs[0], Decision.UNCERTAIN, 0.6), candidate(dogs[1], Decision.UNCERTAIN, 0.55)]
+    w.lookup._show((None, LookupResult(decision=Decision.UNCERTAIN, match=two[0], candidates=two, quality=0.9,
+                                       engine="test", elapsed_ms=1.0)))
+    buttons = w.lookup.possible_buttons
+    assert w.lookup.state == "result" and [b.isChecked() for b in buttons] == [True, False]
+    assert w.lookup.possible_label.isVisibleTo(w) and w.lookup.card.name.text() == "콩0"
+    qtbot.mouseClick(buttons[1], _left())
+    assert w.lookup.card.name.text() == "콩1" and [b.isChecked() for b in buttons] == [False, True]
+    assert w.lookup.card.value("number") == dogs[1].registration_number
+    # one clear match and an unlikely second: no choice offered
+    one = [candidate(dogs[0], Decision.MATCH, 0.99), candidate(dogs[1], Decision.NO_MATCH, 0.1)]
+    w.lookup._show((None, LookupResult(decision=Decision.MATCH, match=one[0], candidates=one, quality=0.9,
+                                       engine="test", elapsed_ms=1.0)))
+    assert w.lookup.possible_buttons == [] and not w.lookup.possible_label.isVisibleTo(w)
+    assert w.lookup.card.name.text() == "콩0"
+
+
 def test_non_image_file_shows_a_message(qtbot, tmp_path, kiosk_factory):  # noqa: F811
     bad = tmp_path / "not-a-photo.jpg"
     bad.write_text("hello, I am text")

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, 
 from ui.controller import error_message
 from ui.widgets import CapturePanel, DogCard
 
+MAX_POSSIBLE = 3  # dogs offered side by side when the answer is not a single clear match
+
 
 class LookupPage(QWidget):
     register_requested = Signal(object)  # the core Photo that was not found
@@ -37,9 +39,17 @@ class LookupPage(QWidget):
         self.card = DogCard(vertical=True)
         self.again = QPushButton(self.tr("Look up another dog"))
         self.again.clicked.connect(self.reset)
+        # when more than one registered dog is possible, each is a button that puts it on the card
+        self.possible_label = QLabel(self.tr("Possible dogs (tap to compare):"))
+        self.possible_label.setObjectName("hint")
+        self.possible_label.hide()
+        self.possible_row = QHBoxLayout()
+        self.possible_buttons: list[QPushButton] = []
         result = QWidget()
         rl = QVBoxLayout(result)
         rl.addWidget(self.card)
+        rl.addWidget(self.possible_label)
+        rl.addLayout(self.possible_row)
         rl.addStretch(1)
         rl.addWidget(self.again)
         self.none_label = QLabel(self.tr("Not registered"))
@@ -126,10 +136,34 @@ class LookupPage(QWidget):
         if result.match is None:
             self.side.setCurrentWidget(self.pages["none"])
         else:
-            dog = result.match.dog
-            self.card.show_dog(dog, self.controller.first_photo(dog), result.decision, result.match.probability)
+            from core.recognition.base import Decision
+
+            possible = [c for c in result.candidates if c.decision != Decision.NO_MATCH][:MAX_POSSIBLE]
+            self._set_possible(possible if len(possible) > 1 else [])
+            self.show_candidate(result.match)
             self.side.setCurrentWidget(self.pages["result"])
         self.result_shown.emit(result.decision.value)
+
+    def _set_possible(self, candidates) -> None:
+        for b in self.possible_buttons:
+            self.possible_row.removeWidget(b)
+            b.deleteLater()
+        self.possible_buttons = []
+        for c in candidates:
+            b = QPushButton(f"{c.dog.name}\n{c.dog.registration_number}")
+            b.setObjectName("possibleDog")
+            b.setCheckable(True)
+            b.setProperty("dog_id", c.dog.id)
+            b.clicked.connect(lambda _=False, c=c: self.show_candidate(c))
+            self.possible_row.addWidget(b)
+            self.possible_buttons.append(b)
+        self.possible_label.setVisible(bool(candidates))
+
+    def show_candidate(self, c) -> None:
+        """Put one candidate of the last look-up on the card, with its own verdict."""
+        self.card.show_dog(c.dog, self.controller.first_photo(c.dog), c.decision, c.probability)
+        for b in self.possible_buttons:
+            b.setChecked(b.property("dog_id") == c.dog.id)
 
     def _error(self, exc) -> None:
         from core.errors import SavePetsError

@@ -1,44 +1,45 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../ui/widgets.py" line="219" />
+        <location filename="../../ui/widgets.py" line="226"/>
         <source>Take photo</source>
         <translation>사진 찍기</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="222" />
+        <location filename="../../ui/widgets.py" line="229"/>
         <source>Photo from file…</source>
         <translation>파일에서 사진…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="224" />
+        <location filename="../../ui/widgets.py" line="231"/>
         <source>Auto-capture</source>
         <translation>자동 촬영</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="255" />
+        <location filename="../../ui/widgets.py" line="262"/>
         <source>The camera was disconnected. Reconnect it, or use “Photo from file…”.</source>
         <translation>카메라 연결이 끊겼습니다. 다시 연결하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="257" />
+        <location filename="../../ui/widgets.py" line="264"/>
         <source>No camera. Check the camera in Settings, or use “Photo from file…”.</source>
         <translation>카메라가 없습니다. 설정에서 카메라를 확인하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="264" />
+        <location filename="../../ui/widgets.py" line="271"/>
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="280" />
+        <location filename="../../ui/widgets.py" line="287"/>
         <source>Choose a nose photo</source>
         <translation>코 사진 선택</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="281" />
+        <location filename="../../ui/widgets.py" line="288"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)</source>
         <translation>이미지 (*.jpg *.jpeg *.png *.bmp *.webp);;모든 파일 (*)</translation>
     </message>
@@ -46,17 +47,17 @@
 <context>
     <name>CaptureView</name>
     <message>
-        <location filename="../../ui/widgets.py" line="76" />
+        <location filename="../../ui/widgets.py" line="83"/>
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="147" />
+        <location filename="../../ui/widgets.py" line="154"/>
         <source>Photo taken</source>
         <translation>사진을 찍었습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="149" />
+        <location filename="../../ui/widgets.py" line="156"/>
         <source>Put the nose inside the guide</source>
         <translation>코를 안내선 안에 맞춰 주세요</translation>
     </message>
@@ -64,42 +65,42 @@
 <context>
     <name>Card</name>
     <message>
-        <location filename="../../ui/card.py" line="47" />
+        <location filename="../../ui/card.py" line="47"/>
         <source>Dog registration card</source>
         <translation>반려견 등록증</translation>
     </message>
     <message>
-        <location filename="../../ui/card.py" line="69" />
+        <location filename="../../ui/card.py" line="69"/>
         <source>Scan to look up</source>
         <translation>스캔하여 조회</translation>
     </message>
     <message>
-        <location filename="../../ui/card.py" line="83" />
+        <location filename="../../ui/card.py" line="80"/>
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/card.py" line="84" />
+        <location filename="../../ui/card.py" line="81"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/card.py" line="85" />
+        <location filename="../../ui/card.py" line="82"/>
         <source>Owner</source>
         <translation>보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/card.py" line="86" />
+        <location filename="../../ui/card.py" line="83"/>
         <source>Contact</source>
         <translation>연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/card.py" line="87" />
+        <location filename="../../ui/card.py" line="84"/>
         <source>Registered</source>
         <translation>등록일</translation>
     </message>
     <message>
-        <location filename="../../ui/card.py" line="106" />
+        <location filename="../../ui/card.py" line="103"/>
         <source>If found, please call the owner or bring the dog to a shelter or vet with SavePets.</source>
         <translation>이 강아지를 발견하면 보호자에게 연락하거나 SavePets가 있는 보호소·동물병원에 데려다 주세요.</translation>
     </message>
@@ -107,7 +108,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../../ui/controller.py" line="61" />
+        <location filename="../../ui/controller.py" line="61"/>
         <source>Loading…</source>
         <translation>불러오는 중…</translation>
     </message>
@@ -115,37 +116,37 @@
 <context>
     <name>DogCard</name>
     <message>
-        <location filename="../../ui/widgets.py" line="367" />
+        <location filename="../../ui/widgets.py" line="372"/>
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="367" />
+        <location filename="../../ui/widgets.py" line="372"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="368" />
+        <location filename="../../ui/widgets.py" line="373"/>
         <source>Sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="368" />
+        <location filename="../../ui/widgets.py" line="373"/>
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="368" />
+        <location filename="../../ui/widgets.py" line="373"/>
         <source>Owner</source>
         <translation>보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="369" />
+        <location filename="../../ui/widgets.py" line="374"/>
         <source>Contact</source>
         <translation>연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="418" />
+        <location filename="../../ui/widgets.py" line="418"/>
         <source>No photo</source>
         <translation>사진 없음</translation>
     </message>
@@ -153,17 +154,17 @@
 <context>
     <name>LookupPage</name>
     <message>
-        <location filename="../../ui/lookup_page.py" line="21" />
+        <location filename="../../ui/lookup_page.py" line="23"/>
         <source>Who is this dog?</source>
         <translation>이 강아지는 누구일까요?</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="23" />
+        <location filename="../../ui/lookup_page.py" line="25"/>
         <source>Hold the nose inside the guide. The photo is taken when the picture is good.</source>
         <translation>코를 안내선 안에 맞춰 주세요. 사진이 좋으면 자동으로 찍힙니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="33" />
+        <location filename="../../ui/lookup_page.py" line="35"/>
         <source>The result appears here.
 
 You can also drop a photo file here.</source>
@@ -172,38 +173,43 @@ You can also drop a photo file here.</source>
 사진 파일을 여기로 끌어 놓아도 됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="38" />
+        <location filename="../../ui/lookup_page.py" line="40"/>
         <source>Look up another dog</source>
         <translation>다른 강아지 조회</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="45" />
+        <location filename="../../ui/lookup_page.py" line="43"/>
+        <source>Possible dogs (tap to compare):</source>
+        <translation>가능성 있는 강아지 (눌러서 비교하세요):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lookup_page.py" line="55"/>
         <source>Not registered</source>
         <translation>등록되지 않음</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="47" />
+        <location filename="../../ui/lookup_page.py" line="57"/>
         <source>No dog in the registry has this nose print.</source>
         <translation>등록부에 이 비문을 가진 강아지가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="49" />
+        <location filename="../../ui/lookup_page.py" line="59"/>
         <source>Register this dog</source>
         <translation>이 강아지 등록하기</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="52" />
-        <location filename="../../ui/lookup_page.py" line="64" />
+        <location filename="../../ui/lookup_page.py" line="62"/>
+        <location filename="../../ui/lookup_page.py" line="74"/>
         <source>Try again</source>
         <translation>다시 시도</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="120" />
+        <location filename="../../ui/lookup_page.py" line="130"/>
         <source>Looking up…</source>
         <translation>조회 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="147" />
+        <location filename="../../ui/lookup_page.py" line="173"/>
         <source>This photo cannot be used: %1</source>
         <translation>이 사진은 사용할 수 없습니다: %1</translation>
     </message>
@@ -211,47 +217,47 @@ You can also drop a photo file here.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="38" />
+        <location filename="../../ui/main_window.py" line="38"/>
         <source>SavePets — nose print registry</source>
         <translation>SavePets — 비문 등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="61" />
+        <location filename="../../ui/main_window.py" line="61"/>
         <source>Look up</source>
         <translation>조회</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="62" />
+        <location filename="../../ui/main_window.py" line="62"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="63" />
+        <location filename="../../ui/main_window.py" line="63"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="64" />
+        <location filename="../../ui/main_window.py" line="64"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="156" />
+        <location filename="../../ui/main_window.py" line="156"/>
         <source>Camera: %1</source>
         <translation>카메라: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="161" />
+        <location filename="../../ui/main_window.py" line="161"/>
         <source>No camera</source>
         <translation>카메라 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="161" />
+        <location filename="../../ui/main_window.py" line="161"/>
         <source>Camera disconnected</source>
         <translation>카메라 연결 끊김</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="177" />
+        <location filename="../../ui/main_window.py" line="177"/>
         <source>Could not start: %1</source>
         <translation>시작할 수 없습니다: %1</translation>
     </message>
@@ -259,22 +265,22 @@ You can also drop a photo file here.</source>
 <context>
     <name>PhotoSlots</name>
     <message>
-        <location filename="../../ui/widgets.py" line="339" />
+        <location filename="../../ui/widgets.py" line="346"/>
         <source>Empty</source>
         <translation>비어 있음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="339" />
+        <location filename="../../ui/widgets.py" line="346"/>
         <source>Checking…</source>
         <translation>확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="339" />
+        <location filename="../../ui/widgets.py" line="346"/>
         <source>Good</source>
         <translation>좋음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="340" />
+        <location filename="../../ui/widgets.py" line="347"/>
         <source>Retake</source>
         <translation>다시 찍기</translation>
     </message>
@@ -282,260 +288,260 @@ You can also drop a photo file here.</source>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../ui/register_page.py" line="78" />
+        <location filename="../../ui/register_page.py" line="76"/>
         <source>Take 5 photos of the nose. Tap a photo to take it again.</source>
         <translation>코 사진 5장을 찍어 주세요. 다시 찍으려면 사진을 누르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="81" />
+        <location filename="../../ui/register_page.py" line="79"/>
         <source>Next: owner and dog</source>
         <translation>다음: 보호자와 강아지 정보</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="85" />
-        <location filename="../../ui/register_page.py" line="105" />
+        <location filename="../../ui/register_page.py" line="83"/>
+        <location filename="../../ui/register_page.py" line="103"/>
         <source>Start over</source>
         <translation>처음부터 다시</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="100" />
+        <location filename="../../ui/register_page.py" line="98"/>
         <source>This dog is already registered</source>
         <translation>이미 등록된 강아지입니다</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="102" />
+        <location filename="../../ui/register_page.py" line="100"/>
         <source>A dog cannot be registered twice. This is the registration found:</source>
         <translation>같은 강아지를 두 번 등록할 수 없습니다. 찾은 등록 정보:</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="131" />
+        <location filename="../../ui/register_page.py" line="129"/>
         <source>YYYY-MM-DD (optional)</source>
         <translation>YYYY-MM-DD (선택)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="133" />
+        <location filename="../../ui/register_page.py" line="131"/>
         <source>Unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="134" />
+        <location filename="../../ui/register_page.py" line="132"/>
         <source>Yes</source>
         <translation>예</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="135" />
+        <location filename="../../ui/register_page.py" line="133"/>
         <source>No</source>
         <translation>아니요</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="155" />
-        <source>Owner's phone *</source>
+        <location filename="../../ui/register_page.py" line="153"/>
+        <source>Owner&apos;s phone *</source>
         <translation>보호자 전화번호 *</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="157" />
-        <source>Owner's name</source>
+        <location filename="../../ui/register_page.py" line="155"/>
+        <source>Owner&apos;s name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="164" />
-        <source>Dog's name *</source>
+        <location filename="../../ui/register_page.py" line="162"/>
+        <source>Dog&apos;s name *</source>
         <translation>강아지 이름 *</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="166" />
+        <location filename="../../ui/register_page.py" line="164"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="170" />
+        <location filename="../../ui/register_page.py" line="168"/>
         <source>Sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="167" />
+        <location filename="../../ui/register_page.py" line="165"/>
         <source>Birth date</source>
         <translation>생년월일</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="152" />
+        <location filename="../../ui/register_page.py" line="150"/>
         <source>Owner</source>
         <translation>보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="161" />
+        <location filename="../../ui/register_page.py" line="159"/>
         <source>Dog</source>
         <translation>강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="171" />
+        <location filename="../../ui/register_page.py" line="169"/>
         <source>Neutered</source>
         <translation>중성화</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="173" />
+        <location filename="../../ui/register_page.py" line="171"/>
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="183" />
+        <location filename="../../ui/register_page.py" line="181"/>
         <source>Back to photos</source>
         <translation>사진으로 돌아가기</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="185" />
+        <location filename="../../ui/register_page.py" line="183"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="213" />
+        <location filename="../../ui/register_page.py" line="211"/>
         <source>Registered</source>
         <translation>등록 완료</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="223" />
+        <location filename="../../ui/register_page.py" line="221"/>
         <source>Print card…</source>
         <translation>등록증 인쇄…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="225" />
+        <location filename="../../ui/register_page.py" line="223"/>
         <source>Save card as image…</source>
         <translation>등록증 이미지로 저장…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="227" />
+        <location filename="../../ui/register_page.py" line="225"/>
         <source>Save card as PDF…</source>
         <translation>등록증 PDF로 저장…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="229" />
+        <location filename="../../ui/register_page.py" line="227"/>
         <source>Register another dog</source>
         <translation>다른 강아지 등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="256" />
+        <location filename="../../ui/register_page.py" line="254"/>
         <source>Register a dog — 1. Nose photos</source>
         <translation>강아지 등록 — 1. 코 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="257" />
+        <location filename="../../ui/register_page.py" line="255"/>
         <source>Register a dog — already registered</source>
         <translation>강아지 등록 — 이미 등록됨</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="258" />
+        <location filename="../../ui/register_page.py" line="256"/>
         <source>Register a dog — 2. Owner and dog</source>
         <translation>강아지 등록 — 2. 보호자와 강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="259" />
+        <location filename="../../ui/register_page.py" line="257"/>
         <source>Register a dog — 3. Done</source>
         <translation>강아지 등록 — 3. 완료</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="295" />
+        <location filename="../../ui/register_page.py" line="293"/>
         <source>Take photo %1 again.</source>
         <translation>%1번 사진을 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="331" />
+        <location filename="../../ui/register_page.py" line="329"/>
         <source>Checking the photo…</source>
         <translation>사진 확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="336" />
+        <location filename="../../ui/register_page.py" line="334"/>
         <source>Same photo as photo %1</source>
         <translation>%1번 사진과 같은 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="338" />
+        <location filename="../../ui/register_page.py" line="336"/>
         <source>Photo %1 is the same as photo %2: move a little and take it again.</source>
         <translation>%1번 사진이 %2번 사진과 같습니다. 조금 움직여서 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="347" />
-        <location filename="../../ui/register_page.py" line="471" />
+        <location filename="../../ui/register_page.py" line="345"/>
+        <location filename="../../ui/register_page.py" line="463"/>
         <source>Photo %1: %2. Take it again.</source>
         <translation>%1번 사진: %2. 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="352" />
+        <location filename="../../ui/register_page.py" line="350"/>
         <source>Photo %1 is good.</source>
         <translation>%1번 사진이 좋습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="357" />
+        <location filename="../../ui/register_page.py" line="355"/>
         <source>Photo %1 cannot be used: %2</source>
         <translation>%1번 사진은 사용할 수 없습니다: %2</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="367" />
+        <location filename="../../ui/register_page.py" line="365"/>
         <source>All 5 photos are good. Tap Next.</source>
         <translation>사진 5장이 모두 좋습니다. 다음을 누르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="396" />
-        <location filename="../../ui/register_page.py" line="425" />
+        <location filename="../../ui/register_page.py" line="388"/>
+        <location filename="../../ui/register_page.py" line="417"/>
         <source>Enter a valid phone number, e.g. 010-1234-5678.</source>
         <translation>올바른 전화번호를 입력하세요 (예: 010-1234-5678).</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="403" />
+        <location filename="../../ui/register_page.py" line="395"/>
         <source>New owner</source>
         <translation>새 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="407" />
+        <location filename="../../ui/register_page.py" line="399"/>
         <source>Existing owner: %1</source>
         <translation>기존 보호자: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="437" />
-        <source>The dog's name is required.</source>
+        <location filename="../../ui/register_page.py" line="429"/>
+        <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="439" />
+        <location filename="../../ui/register_page.py" line="431"/>
         <source>Use a past date written as YYYY-MM-DD.</source>
         <translation>지난 날짜를 YYYY-MM-DD 형식으로 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="455" />
+        <location filename="../../ui/register_page.py" line="447"/>
         <source>Registering…</source>
         <translation>등록 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="484" />
+        <location filename="../../ui/register_page.py" line="476"/>
         <source>Registration number: %1</source>
         <translation>등록번호: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="490" />
+        <location filename="../../ui/register_page.py" line="482"/>
         <source>Existing owner: the dog was added to their dogs.</source>
         <translation>기존 보호자: 보호자의 반려견 목록에 추가되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="503" />
+        <location filename="../../ui/register_page.py" line="495"/>
         <source>PDF (*.pdf)</source>
         <translation>PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="503" />
+        <location filename="../../ui/register_page.py" line="495"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 이미지 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="504" />
+        <location filename="../../ui/register_page.py" line="496"/>
         <source>Save card</source>
         <translation>등록증 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="508" />
+        <location filename="../../ui/register_page.py" line="500"/>
         <source>Saved: %1</source>
         <translation>저장됨: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="516" />
+        <location filename="../../ui/register_page.py" line="508"/>
         <source>Sent to the printer.</source>
         <translation>프린터로 보냈습니다.</translation>
     </message>
@@ -543,99 +549,99 @@ You can also drop a photo file here.</source>
 <context>
     <name>RegistryPage</name>
     <message>
-        <location filename="../../ui/registry_page.py" line="36" />
+        <location filename="../../ui/registry_page.py" line="36"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="39" />
+        <location filename="../../ui/registry_page.py" line="39"/>
         <source>Search by name, phone or registration number</source>
         <translation>이름, 전화번호 또는 등록번호로 검색</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="42" />
+        <location filename="../../ui/registry_page.py" line="42"/>
         <source>All</source>
         <translation>전체</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="55" />
+        <location filename="../../ui/registry_page.py" line="55"/>
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="55" />
-        <location filename="../../ui/registry_page.py" line="102" />
+        <location filename="../../ui/registry_page.py" line="55"/>
+        <location filename="../../ui/registry_page.py" line="102"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="103" />
+        <location filename="../../ui/registry_page.py" line="103"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="55" />
+        <location filename="../../ui/registry_page.py" line="55"/>
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="56" />
+        <location filename="../../ui/registry_page.py" line="56"/>
         <source>Phone</source>
         <translation>전화번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="67" />
+        <location filename="../../ui/registry_page.py" line="67"/>
         <source>No dogs found.</source>
         <translation>찾은 강아지가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="104" />
-        <source>Owner's name</source>
+        <location filename="../../ui/registry_page.py" line="104"/>
+        <source>Owner&apos;s name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="105" />
+        <location filename="../../ui/registry_page.py" line="105"/>
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="106" />
+        <location filename="../../ui/registry_page.py" line="106"/>
         <source>Save changes</source>
         <translation>변경 내용 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="111" />
+        <location filename="../../ui/registry_page.py" line="111"/>
         <source>Mark lost</source>
         <translation>실종 신고</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="111" />
+        <location filename="../../ui/registry_page.py" line="111"/>
         <source>Mark found</source>
         <translation>발견(보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="112" />
+        <location filename="../../ui/registry_page.py" line="112"/>
         <source>Back home</source>
         <translation>귀가</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="229" />
+        <location filename="../../ui/registry_page.py" line="217"/>
         <source>Nothing changed.</source>
         <translation>바뀐 내용이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="234" />
-        <source>The dog's name is required.</source>
+        <location filename="../../ui/registry_page.py" line="222"/>
+        <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="240" />
-        <location filename="../../ui/registry_page.py" line="246" />
+        <location filename="../../ui/registry_page.py" line="228"/>
+        <location filename="../../ui/registry_page.py" line="234"/>
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="249" />
+        <location filename="../../ui/registry_page.py" line="237"/>
         <source>Saved: %1 is now “%2”.</source>
         <translation>저장됨: %1 — 현재 “%2”.</translation>
     </message>
@@ -643,92 +649,92 @@ You can also drop a photo file here.</source>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/settings_page.py" line="33" />
+        <location filename="../../ui/settings_page.py" line="33"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="36" />
+        <location filename="../../ui/settings_page.py" line="36"/>
         <source>A camera number (0, 1, …), a video file or a folder of photos</source>
         <translation>카메라 번호 (0, 1, …), 동영상 파일 또는 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="37" />
+        <location filename="../../ui/settings_page.py" line="37"/>
         <source>Folder…</source>
         <translation>폴더…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="43" />
+        <location filename="../../ui/settings_page.py" line="43"/>
         <source>empty: offline registry only</source>
         <translation>비워 두면: 오프라인 등록부만 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="50" />
+        <location filename="../../ui/settings_page.py" line="50"/>
         <source>This kiosk</source>
         <translation>이 키오스크</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="53" />
+        <location filename="../../ui/settings_page.py" line="53"/>
         <source>Camera</source>
         <translation>카메라</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="54" />
+        <location filename="../../ui/settings_page.py" line="54"/>
         <source>Server address</source>
         <translation>서버 주소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="55" />
+        <location filename="../../ui/settings_page.py" line="55"/>
         <source>API key</source>
         <translation>API 키</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="56" />
+        <location filename="../../ui/settings_page.py" line="56"/>
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="58" />
+        <location filename="../../ui/settings_page.py" line="58"/>
         <source>Administrator</source>
         <translation>관리자</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="59" />
+        <location filename="../../ui/settings_page.py" line="59"/>
         <source>Change recognition settings (administrators only)</source>
         <translation>인식 설정 변경 (관리자 전용)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="64" />
-        <source>Use the engine's default</source>
+        <location filename="../../ui/settings_page.py" line="64"/>
+        <source>Use the engine&apos;s default</source>
         <translation>엔진 기본값 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="75" />
+        <location filename="../../ui/settings_page.py" line="75"/>
         <source>Match threshold</source>
         <translation>일치 기준값</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="77" />
+        <location filename="../../ui/settings_page.py" line="77"/>
         <source>A lower threshold finds more dogs but confuses more of them.</source>
         <translation>기준값을 낮추면 더 많이 찾지만 다른 강아지와 혼동도 늘어납니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="85" />
+        <location filename="../../ui/settings_page.py" line="85"/>
         <source>Save settings</source>
         <translation>설정 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="101" />
+        <location filename="../../ui/settings_page.py" line="101"/>
         <source>Folder of photos to use as the camera</source>
         <translation>카메라 대신 사용할 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="121" />
+        <location filename="../../ui/settings_page.py" line="121"/>
         <source>Could not save: %1</source>
         <translation>저장할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="123" />
+        <location filename="../../ui/settings_page.py" line="123"/>
         <source>Saved to %1.</source>
         <translation>%1에 저장했습니다.</translation>
     </message>
@@ -736,38 +742,39 @@ You can also drop a photo file here.</source>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../ui/widgets.py" line="461" />
+        <location filename="../../ui/widgets.py" line="459"/>
         <source>Offline registry only (no server configured)</source>
         <translation>오프라인 등록부만 사용 (서버 미설정)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="463" />
+        <location filename="../../ui/widgets.py" line="461"/>
         <source>Online</source>
         <translation>온라인</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="465" />
+        <location filename="../../ui/widgets.py" line="463"/>
         <source>Syncing…</source>
         <translation>동기화 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="467" />
+        <location filename="../../ui/widgets.py" line="465"/>
         <source>Sync error</source>
         <translation>동기화 오류</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="469" />
+        <location filename="../../ui/widgets.py" line="467"/>
         <source>Offline</source>
         <translation>오프라인</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/widgets.py" line="472" />
+        <location filename="../../ui/widgets.py" line="470"/>
         <source>%n change(s) waiting</source>
         <translation>
-            <numerusform>보내지 않은 변경 %n건</numerusform></translation>
+            <numerusform>보내지 않은 변경 %n건</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="474" />
+        <location filename="../../ui/widgets.py" line="472"/>
         <source>last sync %1</source>
         <translation>마지막 동기화 %1</translation>
     </message>
@@ -775,112 +782,112 @@ You can also drop a photo file here.</source>
 <context>
     <name>Texts</name>
     <message>
-        <location filename="../../ui/texts.py" line="13" />
+        <location filename="../../ui/texts.py" line="13"/>
         <source>Too blurry: hold still</source>
         <translation>너무 흐립니다: 움직이지 마세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="14" />
+        <location filename="../../ui/texts.py" line="14"/>
         <source>Too dark: add light</source>
         <translation>너무 어둡습니다: 조명을 밝게 하세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="15" />
+        <location filename="../../ui/texts.py" line="15"/>
         <source>Too bright: avoid direct light</source>
         <translation>너무 밝습니다: 직사광을 피하세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="16" />
+        <location filename="../../ui/texts.py" line="16"/>
         <source>Glare on the nose: change the angle</source>
         <translation>코에 빛 반사: 각도를 바꾸세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="17" />
+        <location filename="../../ui/texts.py" line="17"/>
         <source>Move closer to the nose</source>
         <translation>코에 더 가까이 대세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="18" />
+        <location filename="../../ui/texts.py" line="18"/>
         <source>Fill the guide with the nose</source>
         <translation>코가 안내선을 채우도록 맞추세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="19" />
+        <location filename="../../ui/texts.py" line="19"/>
         <source>Already registered</source>
         <translation>이미 등록됨</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="20" />
+        <location filename="../../ui/texts.py" line="20"/>
         <source>Same photo as another one</source>
         <translation>다른 사진과 같은 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="21" />
+        <location filename="../../ui/texts.py" line="21"/>
         <source>Does not look like the same nose as the others</source>
         <translation>다른 사진과 같은 코로 보이지 않습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="22" />
+        <location filename="../../ui/texts.py" line="22"/>
         <source>Not a usable image</source>
         <translation>사용할 수 없는 이미지</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="23" />
+        <location filename="../../ui/texts.py" line="23"/>
         <source>Good: hold still</source>
         <translation>좋습니다: 그대로 계세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="25" />
+        <location filename="../../ui/texts.py" line="25"/>
         <source>Certain</source>
         <translation>확실함</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="26" />
+        <location filename="../../ui/texts.py" line="26"/>
         <source>Possible match — check by eye</source>
         <translation>가능성 있음 — 눈으로 확인하세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="27" />
+        <location filename="../../ui/texts.py" line="27"/>
         <source>Not registered</source>
         <translation>등록되지 않음</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="29" />
+        <location filename="../../ui/texts.py" line="29"/>
         <source>At home</source>
         <translation>집에 있음</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="30" />
+        <location filename="../../ui/texts.py" line="30"/>
         <source>Lost</source>
         <translation>실종</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="31" />
+        <location filename="../../ui/texts.py" line="31"/>
         <source>Found (in care)</source>
         <translation>발견 (보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="32" />
+        <location filename="../../ui/texts.py" line="32"/>
         <source>Deceased</source>
         <translation>사망</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="33" />
+        <location filename="../../ui/texts.py" line="33"/>
         <source>Male</source>
         <translation>수컷</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="34" />
+        <location filename="../../ui/texts.py" line="34"/>
         <source>Female</source>
         <translation>암컷</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="35" />
+        <location filename="../../ui/texts.py" line="35"/>
         <source>Unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="36" />
+        <location filename="../../ui/texts.py" line="36"/>
         <source>Not a usable photo file (JPEG or PNG expected).</source>
         <translation>사용할 수 없는 사진 파일입니다 (JPEG 또는 PNG).</translation>
     </message>
