@@ -352,6 +352,24 @@ def test_unexpected_routes_and_methods(admin):
 
 
 # ------------------------------------------------------------------------------------------- rate limit
+def test_token_bucket_keeps_a_bounded_number_of_keys(monkeypatch):
+    from sync.server.limits import TokenBucket
+
+    monkeypatch.setattr(TokenBucket, "MAX_KEYS", 3)
+    clock = [0.0]
+    monkeypatch.setattr("sync.server.limits.time.monotonic", lambda: clock[0])
+    b = TokenBucket(per_minute=2)
+    for key in ("a", "b", "c"):
+        b.take(key)
+        b.take(key)
+    assert b.wait("a") > 0 and len(b._buckets) == 3  # all three are empty: none may be dropped
+    b.take("d")
+    assert len(b._buckets) == 4 and b.wait("a") > 0
+    clock[0] = 120.0  # every bucket has refilled: a new key drops them, and nothing is forgotten that counts
+    b.take("e")
+    assert set(b._buckets) == {"e"} and b.wait("a") == 0.0
+
+
 def test_guessing_a_key_secret_is_cut_off_with_429(tmp_path):
     srv = Server(f"sqlite:///{tmp_path / 'g.sqlite3'}", tmp_path / "data", auth_failures_per_minute=3).start()
     try:

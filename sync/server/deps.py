@@ -30,7 +30,7 @@ from core.phone import normalize_phone
 from core.schemas import CandidateOut, DogOut
 from core.settings import Settings
 from core.usecases import SavePets
-from sync.server.keys import KeyStore, Principal, Role
+from sync.server.keys import KeyStore, Principal, Role, key_id_of
 from sync.server.limits import TokenBucket, retry_after
 from sync.server.runner import LocalRunner
 
@@ -65,8 +65,7 @@ def _authenticate(request: Request, bearer: HTTPAuthorizationCredentials | None 
                             headers={"WWW-Authenticate": "Bearer"})
     keys: KeyStore = request.app.state.keys
     failures: TokenBucket = request.app.state.auth_failures
-    named = key.strip().split("_")
-    who = f"{request.client.host if request.client else '-'} {named[1][:16] if len(named) > 1 else ''}"
+    who = f"{request.client.host if request.client else '-'} {key_id_of(key)}"
     wait = failures.wait(who)
     if wait > 0:
         raise HTTPException(429, "Too many wrong API keys from this address; wait before trying again.",

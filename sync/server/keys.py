@@ -80,6 +80,12 @@ def _split(key: str) -> tuple[str, str] | None:
     return keyid, secret
 
 
+def key_id_of(key: str) -> str:
+    """The key id a presented key names ('' for a malformed key): what wrong tries are counted against."""
+    parts = _split(key or "")
+    return parts[0] if parts else ""
+
+
 class KeyStore:
     def __init__(self, db: Database):
         self.db = db

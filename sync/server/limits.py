@@ -86,7 +86,10 @@ async def _error(send: Send, status: int, code: str, message: str) -> None:
 
 
 class TokenBucket:
-    """In-process: ``per_minute`` tokens per key, refilled continuously."""
+    """In-process: ``per_minute`` tokens per key, refilled continuously. At most MAX_KEYS buckets are kept: past
+    that, the buckets that have refilled (the same as no bucket) are dropped."""
+
+    MAX_KEYS = 100_000
 
     def __init__(self, per_minute: int):
         self.capacity = float(max(1, per_minute))
@@ -109,12 +112,16 @@ class TokenBucket:
             tokens = min(self.capacity, tokens + (now - last) * self.rate)
             if tokens >= 1.0:
                 if consume:
-                    self._buckets[key] = (tokens - 1.0, now)
-                elif len(self._buckets) > 100_000:  # bounded: a full bucket is the same as no bucket
-                    self._buckets = {k: v for k, v in self._buckets.items() if v[0] < self.capacity}
+                    self._set(key, tokens - 1.0, now)
                 return 0.0
-            self._buckets[key] = (tokens, now)
+            self._set(key, tokens, now)
             return (1.0 - tokens) / self.rate
+
+    def _set(self, key: str, tokens: float, now: float) -> None:
+        if key not in self._buckets and len(self._buckets) >= self.MAX_KEYS:
+            self._buckets = {k: (t, last) for k, (t, last) in self._buckets.items()
+                             if t + (now - last) * self.rate < self.capacity}
+        self._buckets[key] = (tokens, now)
 
 
 class RedisWindow:
