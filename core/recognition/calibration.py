@@ -120,16 +120,20 @@ def _fused_best(rows, rule) -> tuple[np.ndarray, np.ndarray]:
     return np.array(best), np.array(right)
 
 
+def _raises_both(new: tuple[float, float], old: tuple[float, float]) -> bool:
+    """(rank-1, TAR@FAR1e-3): neither lower, and not both equal."""
+    return new[0] >= old[0] and new[1] >= old[1] and new != old
+
+
 def _fit_whitening(make_engine: Callable[[dict], Engine], cfg: dict, engine: Engine, es: EmbeddedSet,
-                   data_dir: str | Path, report: dict, progress: bool) -> Engine:
-    """Fit the whitening candidates on the training dogs, keep the best if it beats none on the tune dogs (es);
-    on success cfg names the written file, es.emb is whitened and the returned engine applies it."""
+                   base: tuple[float, float], data_dir: str | Path, report: dict, progress: bool) -> Engine:
+    """Fit the whitening candidates on the training dogs, keep the best if it beats `base` (rank-1, TAR@FAR1e-3
+    of es as it is) on the tune dogs (es); on success cfg names the written file, es.emb is whitened and the
+    returned engine applies it."""
     train = list_dogs(data_dir, "train")
     if len(train) < 3:
         return engine
     train_es = EmbeddedSet(train, engine, progress=progress)
-    base_cs, base_v = closed_set(es, engine), verification(*pair_scores(es.emb, es.owner))
-    base = (base_cs["rank1"], base_v["tar@far0.001"])
     report["whitening"] = {"none": list(base)}
     raw, best = es.emb, None
     for shrink in SHRINKAGES:
@@ -140,8 +144,8 @@ def _fit_whitening(make_engine: Callable[[dict], Engine], cfg: dict, engine: Eng
         if best is None or sum(got) > sum(best[0]):
             best = (got, shrink, w)
     es.emb = raw
-    (r1, tar), shrink, w = best
-    if not (r1 >= base[0] and tar >= base[1] and (r1, tar) != base):
+    got, shrink, w = best
+    if not _raises_both(got, base):
         return engine
     w.save(engine.whitening_path)
     cfg["whitening"] = {"file": engine.whitening_path.name, "shrinkage": shrink,
@@ -184,8 +188,7 @@ def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Pat
         f_cs = closed_set(es, engine)
         f_v = verification(*pair_scores(es.emb, es.owner))
         report["flip"] = {"rank1": f_cs["rank1"], "tar@1e-3": f_v["tar@far0.001"], "auc": f_v["auc"]}
-        better = (f_cs["rank1"] >= plain_cs["rank1"] and f_v["tar@far0.001"] >= plain_v["tar@far0.001"]
-                  and (f_cs["rank1"], f_v["tar@far0.001"]) != (plain_cs["rank1"], plain_v["tar@far0.001"]))
+        better = _raises_both((f_cs["rank1"], f_v["tar@far0.001"]), (plain_cs["rank1"], plain_v["tar@far0.001"]))
         cfg["tta_flip"] = bool(better)
         if not better:
             es.emb = emb_plain
@@ -193,7 +196,8 @@ def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Pat
             plain_cs, plain_v = f_cs, f_v
         engine = make_engine(cfg)
     if hasattr(engine, "whitening_path"):
-        engine = _fit_whitening(make_engine, cfg, engine, es, data_dir, report, progress)
+        engine = _fit_whitening(make_engine, cfg, engine, es, (plain_cs["rank1"], plain_v["tar@far0.001"]),
+                                data_dir, report, progress)
 
     genuine, stray = agreement_scores(es)
     cfg["agreement_threshold"] = round(float(np.quantile(genuine, 1 - AGREEMENT_PASS)), 4)
