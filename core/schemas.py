@@ -112,11 +112,6 @@ class PhotoProblem(BaseModel):
     message: str
 
 
-class RegisterResult(BaseModel):
-    dog: DogOut
-    owner_existed: bool
-
-
 class CandidateOut(BaseModel):
     dog: DogOut
     score: float
@@ -127,10 +122,32 @@ class CandidateOut(BaseModel):
         return self.model_copy(update={"dog": self.dog.masked()})
 
 
+class RegisterResult(BaseModel):
+    dog: DogOut
+    owner_existed: bool
+    # registered dogs that look alike without being a sure match: each is flagged with the new dog for review
+    possible_duplicates: list[CandidateOut] = []
+
+
+# Why a look-up (or a registration's duplicate check) decided what it did; the UI translates the codes, the CLI
+# and the HTTP API show the English text.
+LOOKUP_REASONS = {
+    "sure_match": "one registered dog stands clearly apart and passes the check for a registry of this size",
+    "close_second": "more than one registered dog looks alike: a person compares the candidates",
+    "weak_match": "a registered dog looks alike, but not enough to be sure: a person compares",
+    "no_similar_dog": "no registered dog looks like this nose",
+    "empty_registry": "the registry has no dogs yet",
+}
+
+
 class LookupResult(BaseModel):
     decision: Decision
     match: CandidateOut | None = None  # the best candidate when decision is match or uncertain
-    candidates: list[CandidateOut] = []
+    candidates: list[CandidateOut] = []  # the few dogs worth a person's comparison, best first (may be empty)
+    reason: str = "no_similar_dog"  # a code of LOOKUP_REASONS
+    message: str = ""  # LOOKUP_REASONS[reason]
+    photos_used: int = 1  # probe photos of the same dog fused into this answer
+    gallery_dogs: int = 0  # registered dogs searched (the decision threshold follows it)
     quality: float
     engine: str
     elapsed_ms: float

@@ -23,10 +23,12 @@ from core.numbers import registration_number
 from core.phone import normalize_phone
 from core.photos import Photo, PhotoStore
 from core.recognition.base import VERIFY_PHOTOS, Decision, Engine, StoredPhoto
+from core.recognition.decision import Verdict, decide
 from core.recognition.gallery import Gallery
 from core.registry.db import Database
 from core.registry.models import Dog, DogStatus, NosePhoto, NoseTemplate, Outbox, Owner, ReviewFlag, utcnow
 from core.schemas import (
+    LOOKUP_REASONS,
     CandidateOut,
     DogIn,
     DogOut,
@@ -44,7 +46,9 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 REQUIRED_PHOTOS = 5
+MAX_LOOKUP_PHOTOS = 5
 RERANK_TOP = 3
+SEARCH_DOGS = 10  # dogs taken from the gallery for each probe photo, before fusion and re-ranking
 
 
 class SavePets:
@@ -154,69 +158,107 @@ class SavePets:
         return made
 
     # ----------------------------------------------------------------- recognition helpers
-    def _search(self, vector: np.ndarray, probe: np.ndarray | None = None) -> list[tuple[str, float]]:
-        found = self.gallery.search_templates(vector, k=max(self.settings.top_k, RERANK_TOP))
-        scores = [(dog, score) for dog, score, _ in found]
-        if probe is None or not found or not self.engine.reranks:
-            return scores
-        top = found[:RERANK_TOP]
-        keys = [key for _, _, ks in top for key in ks[:VERIFY_PHOTOS]]
+    def _rank(self, vectors: np.ndarray, images: Sequence[np.ndarray]) -> tuple[list[tuple[str, float]], int]:
+        """(dogs ranked by fused score, best first; dogs in the gallery). Each probe photo's score for a dog is its
+        best similarity to the dog's templates, re-scored for the RERANK_TOP dogs by the engine's geometric
+        verification; several probe photos of one dog are fused by averaging their scores."""
+        g = self.gallery
+        n_dogs = g.dogs
+        found = [g.search_templates(v, k=SEARCH_DOGS) for v in vectors]
+        dogs = list(dict.fromkeys(d for f in found for d, _, _ in f))
+        if not dogs:
+            return [], n_dogs
+        templates = self._templates_of(dogs) if len(vectors) > 1 or self.engine.reranks else {}
+        per_photo: list[dict[str, float]] = []
+        for v in vectors:
+            if len(vectors) == 1:
+                scores = {d: sc for d, sc, _ in found[0]}
+            else:
+                scores = {d: float(np.max(templates[d][1] @ v)) for d in dogs if d in templates}
+            per_photo.append(scores)
+        if self.engine.reranks:
+            mean = _mean_scores(per_photo)
+            top = sorted(mean, key=lambda d: -mean[d])[:RERANK_TOP]
+            for v, image, scores in zip(vectors, images, per_photo, strict=True):
+                photos = {}
+                for d in top:
+                    shas, vecs = templates.get(d, ([], np.zeros((0, 1), np.float32)))
+                    order = np.argsort(-(vecs @ v)) if len(shas) else []
+                    photos[d] = [StoredPhoto(shas[j], partial(self._stored_image, shas[j]))
+                                 for j in order[:VERIFY_PHOTOS]]
+                scores.update(self.engine.rerank(image, photos, {d: scores[d] for d in top if d in scores}))
+        mean = _mean_scores(per_photo)
+        return sorted(mean.items(), key=lambda kv: -kv[1]), n_dogs
+
+    def _templates_of(self, dogs: Sequence[str]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """{dog: (photo sha256s, template vectors)} of the current engine, for the dogs given (live photos on disk
+        only: re-ranking reads them)."""
+        e = self.engine
         with self.db.sessions() as s:
-            sha_of = dict(s.execute(select(NoseTemplate.id, NosePhoto.sha256)
-                                    .join(NosePhoto, NosePhoto.id == NoseTemplate.photo_id)
-                                    .where(NoseTemplate.id.in_(keys), NosePhoto.deleted_at.is_(None))).all())
-        photos = {dog: [StoredPhoto(sha_of[k], partial(self._stored_image, sha_of[k])) for k in ks[:VERIFY_PHOTOS]
-                        if k in sha_of and self.store.exists(sha_of[k])] for dog, _, ks in top}
-        rescored = self.engine.rerank(probe, photos, {dog: score for dog, score, _ in top})
-        merged = {**dict(scores), **rescored}
-        return sorted(merged.items(), key=lambda kv: -kv[1])
+            rows = s.execute(select(NoseTemplate.dog_id, NoseTemplate.vector, NosePhoto.sha256)
+                             .join(NosePhoto, NosePhoto.id == NoseTemplate.photo_id)
+                             .where(NoseTemplate.dog_id.in_(list(dogs)), NoseTemplate.model_name == e.name,
+                                    NoseTemplate.model_version == e.version, NoseTemplate.deleted_at.is_(None),
+                                    NosePhoto.deleted_at.is_(None))).all()
+        grouped: dict[str, tuple[list[str], list[np.ndarray]]] = {}
+        for r in rows:
+            shas, vecs = grouped.setdefault(r.dog_id, ([], []))
+            shas.append(r.sha256)
+            vecs.append(np.frombuffer(r.vector, np.float32))
+        return {d: (shas, np.stack(vecs)) for d, (shas, vecs) in grouped.items()}
+
+    def _identify(self, vectors: np.ndarray, images: Sequence[np.ndarray]) -> Verdict:
+        ranked, n_dogs = self._rank(vectors, images)
+        return decide(ranked, n_dogs, self.engine.scale_rule)
 
     def _stored_image(self, sha256: str) -> np.ndarray:
         return self.store.load(sha256).image
 
-    def _candidates(self, s: Session, found: Sequence[tuple[str, float]]) -> list[CandidateOut]:
+    def _candidates(self, s: Session, shown: Sequence[tuple[str, float, Decision]]) -> list[CandidateOut]:
         dogs = {d.id: d for d in s.scalars(select(Dog).options(selectinload(Dog.owner), selectinload(Dog.photos))
-                                           .where(Dog.id.in_([d for d, _ in found])))}
-        out = []
-        for dog_id, score in found:
-            if dog_id in dogs:
-                out.append(CandidateOut(dog=self._dog_out(s, dogs[dog_id]), score=round(score, 4),
-                                        probability=round(self.engine.probability(score), 4),
-                                        decision=self.engine.decide(score)))
-        return out
+                                           .where(Dog.id.in_([d for d, _, _ in shown])))}
+        return [CandidateOut(dog=self._dog_out(s, dogs[dog_id]), score=round(score, 4),
+                             probability=round(self.engine.probability(score), 4), decision=decision)
+                for dog_id, score, decision in shown if dog_id in dogs]
 
     # ----------------------------------------------------------------- look up
-    def lookup(self, photo: Photo) -> LookupResult:
+    def lookup(self, photos: Photo | Sequence[Photo]) -> LookupResult:
+        """Identify a dog from 1 to MAX_LOOKUP_PHOTOS photos of its nose (several photos of one dog are fused)."""
         t0 = time.perf_counter()
-        quality = self.engine.quality(photo.image)
-        if not quality.ok:
-            raise PhotosRejected(f"{photo.label}: {quality.describe()}",
-                                 problems=[PhotoProblem(index=0, label=photo.label, reasons=list(quality.reasons),
-                                                        message=quality.describe()).model_dump()])
-        vector = self.engine.embed([photo.image])[0]
-        found = self._search(vector, probe=photo.image)[: self.settings.top_k]
+        photos = [photos] if isinstance(photos, Photo) else list(photos)
+        if not 1 <= len(photos) <= MAX_LOOKUP_PHOTOS:
+            raise PhotosRejected(f"A look-up takes 1 to {MAX_LOOKUP_PHOTOS} photos of one dog; got {len(photos)}.",
+                                 count=len(photos))
+        qualities = [self.engine.quality(p.image) for p in photos]
+        problems = [PhotoProblem(index=i, label=p.label, reasons=list(q.reasons), message=q.describe())
+                    for i, (p, q) in enumerate(zip(photos, qualities, strict=True)) if not q.ok]
+        if problems:
+            message = (f"{photos[0].label}: {qualities[0].describe()}" if len(photos) == 1
+                       else _problems_message(problems))
+            raise PhotosRejected(message, problems=[x.model_dump() for x in problems])
+        vectors = self.engine.embed([p.image for p in photos])
+        verdict = self._identify(vectors, [p.image for p in photos])
         with self.db.sessions() as s:
-            candidates = self._candidates(s, found)
-        best = candidates[0] if candidates else None
-        decision = best.decision if best else Decision.NO_MATCH
-        return LookupResult(decision=decision, match=best if decision != Decision.NO_MATCH else None,
-                            candidates=candidates, quality=round(quality.score, 3), engine=self._engine_label(),
-                            elapsed_ms=round((time.perf_counter() - t0) * 1000, 1))
+            candidates = self._candidates(s, verdict.shown)
+        best = candidates[0] if candidates and verdict.decision != Decision.NO_MATCH else None
+        return LookupResult(decision=verdict.decision, match=best, candidates=candidates, reason=verdict.reason,
+                            message=LOOKUP_REASONS[verdict.reason], photos_used=len(photos),
+                            gallery_dogs=verdict.gallery_dogs, quality=round(min(q.score for q in qualities), 3),
+                            engine=self._engine_label(), elapsed_ms=round((time.perf_counter() - t0) * 1000, 1))
 
     def _engine_label(self) -> str:
         return f"{self.engine.name} {self.engine.version}"
 
     def check_photo(self, photo: Photo) -> PhotoCheck:
-        """One registration photo, checked on the spot: usable? already registered?"""
+        """One registration photo, checked on the spot: usable? already registered (a sure match)?"""
         quality = self.engine.quality(photo.image)
         if not quality.ok:
             return PhotoCheck(ok=False, quality=quality.score, reasons=list(quality.reasons),
                               message=quality.describe())
-        vector = self.engine.embed([photo.image])[0]
-        found = [(d, sc) for d, sc in self.gallery.search(vector, k=1) if self.engine.decide(sc) == Decision.MATCH]
-        if found:
+        verdict = self._identify(self.engine.embed([photo.image]), [photo.image])
+        if verdict.decision == Decision.MATCH:
             with self.db.sessions() as s:
-                match = self._candidates(s, found)[0]
+                match = self._candidates(s, verdict.shown)[0]
             return PhotoCheck(ok=False, quality=quality.score, reasons=["already_registered"],
                               message=f"already registered as {match.dog.name} ({match.dog.registration_number})",
                               already_registered=match)
@@ -226,12 +268,13 @@ class SavePets:
     def register(self, owner: OwnerIn, dog: DogIn, photos: Sequence[Photo],
                  registered_at: datetime | None = None) -> RegisterResult:
         vectors, qualities = self._check_registration_photos(photos)
-        self._refuse_if_registered(photos, vectors)
+        look_alikes = self._screen_registration(photos, vectors)
         registered_at = registered_at or utcnow()
         for attempt in range(5):  # a concurrent writer may take the same phone or number first
             try:
                 with self._write_lock:
-                    result = self._write_registration(owner, dog, photos, vectors, qualities, registered_at)
+                    result = self._write_registration(owner, dog, photos, vectors, qualities, registered_at,
+                                                      look_alikes)
                 break
             except IntegrityError:
                 if attempt == 4:
@@ -273,21 +316,25 @@ class SavePets:
             raise PhotosRejected(_problems_message(problems), problems=[x.model_dump() for x in problems])
         return vectors, qualities
 
-    def _refuse_if_registered(self, photos: Sequence[Photo], vectors: np.ndarray) -> None:
-        best: tuple[str, float] | None = None
-        for photo, vector in zip(photos, vectors, strict=True):
-            for dog_id, score in self._search(vector, probe=photo.image)[:1]:
-                if self.engine.decide(score) == Decision.MATCH and (best is None or score > best[1]):
-                    best = (dog_id, score)
-        if best:
-            with self.db.sessions() as s:
-                match = self._candidates(s, [best])[0]
+    def _screen_registration(self, photos: Sequence[Photo], vectors: np.ndarray) -> list[CandidateOut]:
+        """The 5 photos, fused as one look-up: a sure match refuses the registration (AlreadyRegistered); dogs that
+        look alike without being sure are returned, to be flagged for a person's review with the new dog (refusing
+        on them would refuse ever more new dogs as the registry grows)."""
+        verdict = self._identify(vectors, [p.image for p in photos])
+        if verdict.decision == Decision.NO_MATCH:
+            return []
+        with self.db.sessions() as s:
+            found = self._candidates(s, verdict.shown)
+        if verdict.decision == Decision.MATCH:
+            match = found[0]
             raise AlreadyRegistered(
                 f"This dog is already registered as {match.dog.name} ({match.dog.registration_number}).",
                 match=match.masked().model_dump(mode="json"))
+        return found
 
     def _write_registration(self, owner_in: OwnerIn, dog_in: DogIn, photos: Sequence[Photo], vectors: np.ndarray,
-                            qualities: list[float], registered_at: datetime) -> RegisterResult:
+                            qualities: list[float], registered_at: datetime,
+                            look_alikes: Sequence[CandidateOut] = ()) -> RegisterResult:
         written: list[str] = []
         try:
             with self.db.session() as s:
@@ -323,7 +370,16 @@ class SavePets:
                                        origin_device=self.device_id))
                 s.flush()
                 self._record(s, "dog", dog.id, "upsert")
-                out = RegisterResult(dog=self._dog_out(s, dog), owner_existed=owner_existed)
+                for other in look_alikes:  # a person decides whether they are one dog (the review page)
+                    if s.get(Dog, other.dog.id) is None:
+                        continue
+                    flag = ReviewFlag(dog_id=dog.id, other_dog_id=other.dog.id, score=other.score,
+                                      reason="possible_duplicate", origin_device=self.device_id)
+                    s.add(flag)
+                    s.flush()
+                    self._record(s, "review_flag", flag.id, "upsert")
+                out = RegisterResult(dog=self._dog_out(s, dog), owner_existed=owner_existed,
+                                     possible_duplicates=[c.masked() for c in look_alikes])
         except BaseException:
             for sha in written:  # nothing of a failed registration stays behind, files included
                 self.store.remove(sha)
@@ -461,6 +517,12 @@ class SavePets:
 def _problems_message(problems: Sequence[PhotoProblem]) -> str:
     return "Some photos cannot be used: " + "; ".join(f"photo {p.index + 1} ({p.label}): {p.message}"
                                                        for p in problems)
+
+
+def _mean_scores(per_photo: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Several probe photos of one dog: a dog's fused score is the mean of its scores over the photos."""
+    dogs = set().union(*per_photo)
+    return {d: float(np.mean([p.get(d, -1.0) for p in per_photo])) for d in dogs}
 
 
 def _batched(items: Sequence, n: int):

@@ -114,6 +114,14 @@ class Engine(ABC):
         return Decision.NO_MATCH
 
     @property
+    def scale_rule(self):
+        """The registry-size decision rule (core.recognition.decision.ScaleRule). Without a fitted one: the fixed
+        thresholds above, whatever the registry size, and no margin."""
+        from core.recognition.decision import ScaleRule
+
+        return ScaleRule.fixed(self.threshold, self.uncertain_threshold)
+
+    @property
     def reranks(self) -> bool:
         """Whether rerank() can change scores: only then do callers gather the candidates' photos."""
         return False

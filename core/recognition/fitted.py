@@ -5,10 +5,12 @@ gate and the shared RootSIFT re-ranking."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 
 from core.recognition.base import Engine, Quality, StoredPhoto
+from core.recognition.decision import ScaleRule
 from core.recognition.quality import assess
 
 
@@ -25,6 +27,7 @@ class FittedEngine(Engine):
         self._agreement = cfg.get("agreement_threshold")
         self._calib = cfg.get("calibration")
         self.fusion = cfg.get("fusion", default_fusion)
+        self._scale = cfg.get("scale")
         self._matcher = None  # RootSiftMatcher, made at the first re-ranking
         self._matcher_lock = threading.Lock()
 
@@ -39,6 +42,15 @@ class FittedEngine(Engine):
     @property
     def agreement_threshold(self) -> float:
         return self.uncertain_threshold if self._agreement is None else float(self._agreement)
+
+    @property
+    def scale_rule(self) -> ScaleRule:
+        if not self._scale:
+            return super().scale_rule
+        rule = ScaleRule.from_config(self._scale)
+        if self.threshold_override is not None:  # an admin's threshold is the floor of the registry-size rule
+            rule = replace(rule, floor=self.threshold_override, review_floor=self.uncertain_threshold)
+        return rule
 
     def probability(self, score: float) -> float:
         if self._calib:

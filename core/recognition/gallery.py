@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,9 +56,15 @@ class Gallery:
         self._key_of: dict[int, str] = {}  # faiss id -> template key
         self._id_of: dict[str, int] = {}
         self._owner: dict[str, str] = {}  # template key -> dog id
+        self._templates_of: Counter[str] = Counter()  # dog id -> its templates in the gallery
 
     def __len__(self) -> int:
         return len(self._key_of)
+
+    @property
+    def dogs(self) -> int:
+        """Distinct dogs in the gallery (the registry size a look-up's decision follows)."""
+        return len(self._templates_of)
 
     @property
     def approximate(self) -> bool:
@@ -100,6 +107,7 @@ class Gallery:
                 self._key_of[fid] = keys[i]
                 self._id_of[keys[i]] = fid
                 self._owner[keys[i]] = dog_ids[i]
+                self._templates_of[dog_ids[i]] += 1
             self._maybe_switch()
 
     def remove(self, keys: list[str]) -> None:
@@ -108,7 +116,11 @@ class Gallery:
             if ids:
                 self._index.remove_ids(np.asarray(ids, dtype=np.int64))
             for fid in ids:
-                self._owner.pop(self._key_of.pop(fid), None)
+                dog = self._owner.pop(self._key_of.pop(fid), None)
+                if dog is not None:
+                    self._templates_of[dog] -= 1
+                    if self._templates_of[dog] <= 0:
+                        del self._templates_of[dog]
 
     def remove_dog(self, dog_id: str) -> None:
         self.remove([k for k, d in self._owner.items() if d == dog_id])
@@ -173,6 +185,7 @@ class Gallery:
         g._key_of = {int(f): k for f, k in meta["keys"].items()}
         g._id_of = {k: f for f, k in g._key_of.items()}
         g._owner = meta["owner"]
+        g._templates_of = Counter(g._owner.values())
         return g
 
 
