@@ -22,8 +22,8 @@ from core.errors import AlreadyRegistered, InvalidInput, NotFound, PhotosRejecte
 from core.numbers import registration_number
 from core.phone import normalize_phone
 from core.photos import Photo, PhotoStore
-from core.recognition.base import VERIFY_PHOTOS, Decision, Engine, StoredPhoto
-from core.recognition.decision import Verdict, decide
+from core.recognition.base import Decision, Engine, StoredPhoto
+from core.recognition.decision import Verdict, decide, rank_dogs
 from core.recognition.gallery import Gallery
 from core.registry.db import Database
 from core.registry.models import Dog, DogStatus, NosePhoto, NoseTemplate, Outbox, Owner, ReviewFlag, utcnow
@@ -47,8 +47,7 @@ log = logging.getLogger(__name__)
 
 REQUIRED_PHOTOS = 5
 MAX_LOOKUP_PHOTOS = 5
-RERANK_TOP = 3
-SEARCH_DOGS = 10  # dogs taken from the gallery for each probe photo, before fusion and re-ranking
+SEARCH_DOGS = 20  # dogs taken from the gallery for each probe photo, before fusion and re-ranking
 
 
 class SavePets:
@@ -159,36 +158,16 @@ class SavePets:
 
     # ----------------------------------------------------------------- recognition helpers
     def _rank(self, vectors: np.ndarray, images: Sequence[np.ndarray]) -> tuple[list[tuple[str, float]], int]:
-        """(dogs ranked by fused score, best first; dogs in the gallery). Each probe photo's score for a dog is its
-        best similarity to the dog's templates, re-scored for the RERANK_TOP dogs by the engine's geometric
-        verification; several probe photos of one dog are fused by averaging their scores."""
+        """(dogs ranked by fused score, best first; dogs in the gallery): the gallery's nearest dogs for each probe
+        photo, scored as core.recognition.decision.rank_dogs does."""
         g = self.gallery
         n_dogs = g.dogs
-        found = [g.search_templates(v, k=SEARCH_DOGS) for v in vectors]
-        dogs = list(dict.fromkeys(d for f in found for d, _, _ in f))
+        dogs = list(dict.fromkeys(d for v in vectors for d, _, _ in g.search_templates(v, k=SEARCH_DOGS)))
         if not dogs:
             return [], n_dogs
-        templates = self._templates_of(dogs) if len(vectors) > 1 or self.engine.reranks else {}
-        per_photo: list[dict[str, float]] = []
-        for v in vectors:
-            if len(vectors) == 1:
-                scores = {d: sc for d, sc, _ in found[0]}
-            else:
-                scores = {d: float(np.max(templates[d][1] @ v)) for d in dogs if d in templates}
-            per_photo.append(scores)
-        if self.engine.reranks:
-            mean = _mean_scores(per_photo)
-            top = sorted(mean, key=lambda d: -mean[d])[:RERANK_TOP]
-            for v, image, scores in zip(vectors, images, per_photo, strict=True):
-                photos = {}
-                for d in top:
-                    shas, vecs = templates.get(d, ([], np.zeros((0, 1), np.float32)))
-                    order = np.argsort(-(vecs @ v)) if len(shas) else []
-                    photos[d] = [StoredPhoto(shas[j], partial(self._stored_image, shas[j]))
-                                 for j in order[:VERIFY_PHOTOS]]
-                scores.update(self.engine.rerank(image, photos, {d: scores[d] for d in top if d in scores}))
-        mean = _mean_scores(per_photo)
-        return sorted(mean.items(), key=lambda kv: -kv[1]), n_dogs
+        templates = {d: ([StoredPhoto(sha, partial(self._stored_image, sha)) for sha in shas], vecs)
+                     for d, (shas, vecs) in self._templates_of(dogs).items()}
+        return rank_dogs(self.engine, vectors, list(images), templates, self.engine.scale_rule, n_dogs), n_dogs
 
     def _templates_of(self, dogs: Sequence[str]) -> dict[str, tuple[list[str], np.ndarray]]:
         """{dog: (photo sha256s, template vectors)} of the current engine, for the dogs given (live photos on disk
@@ -324,7 +303,7 @@ class SavePets:
         if verdict.decision == Decision.NO_MATCH:
             return []
         with self.db.sessions() as s:
-            found = self._candidates(s, verdict.shown)
+            found = self._candidates(s, [c for c in verdict.shown if c[2] != Decision.NO_MATCH])
         if verdict.decision == Decision.MATCH:
             match = found[0]
             raise AlreadyRegistered(
@@ -517,12 +496,6 @@ class SavePets:
 def _problems_message(problems: Sequence[PhotoProblem]) -> str:
     return "Some photos cannot be used: " + "; ".join(f"photo {p.index + 1} ({p.label}): {p.message}"
                                                        for p in problems)
-
-
-def _mean_scores(per_photo: Sequence[dict[str, float]]) -> dict[str, float]:
-    """Several probe photos of one dog: a dog's fused score is the mean of its scores over the photos."""
-    dogs = set().union(*per_photo)
-    return {d: float(np.mean([p.get(d, -1.0) for p in per_photo])) for d in dogs}
 
 
 def _batched(items: Sequence, n: int):

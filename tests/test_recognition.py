@@ -103,11 +103,17 @@ def test_classical_rerank_raises_the_right_dog(nose_data):
     def stored(key, img):
         return StoredPhoto(key, lambda: loaded.append(key) or img)
 
-    out = engine.rerank(probe, {da: [stored("a", a)], db: [stored("b", b)]}, {da: 0.5, db: 0.5})
+    every = float("inf")  # a margin no candidate is out of reach of: verify them all
+    out = engine.rerank(probe, {da: [stored("a", a)], db: [stored("b", b)]}, {da: 0.5, db: 0.5}, margin=every)
     assert out[da] > out[db] and out[db] == pytest.approx(0.5, abs=0.05)
     # a stored photo's features are cached by its key: the next look-up decodes neither photo again
-    again = engine.rerank(probe, {da: [stored("a", a)], db: [stored("b", b)]}, {da: 0.5, db: 0.5})
+    again = engine.rerank(probe, {da: [stored("a", a)], db: [stored("b", b)]}, {da: 0.5, db: 0.5}, margin=every)
     assert again == out and sorted(loaded) == ["a", "b"]
+    # with no margin to keep, a candidate that can no longer reach the best fused score is not verified
+    lazy = engine.rerank(probe, {da: [stored("a2", a)], db: [stored("b2", b)]}, {da: 0.5, db: 0.2})
+    assert lazy[da] == out[da] and lazy[db] == 0.2 and "b2" not in loaded
+    # and nothing is verified when even the best could not reach the review floor
+    assert engine.rerank(probe, {da: [stored("a3", a)]}, {da: 0.1}, floor=0.5) == {da: 0.1} and "a3" not in loaded
 
 
 # ------------------------------------------------------------------------------------------ learned engine

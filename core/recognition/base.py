@@ -58,6 +58,8 @@ class StoredPhoto:
 # Re-ranking verifies a candidate dog against this many of its photos: those whose templates are the most like
 # the probe's (the others rarely change the verdict and each costs a decode and a RootSIFT extraction).
 VERIFY_PHOTOS = 2
+# Geometric verification re-scores this many of the best dogs of a look-up.
+RERANK_TOP = 3
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,9 @@ class Engine(ABC):
         """Whether rerank() can change scores: only then do callers gather the candidates' photos."""
         return False
 
-    def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
-               scores: dict[str, float]) -> dict[str, float]:
+    def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]], scores: dict[str, float],
+               margin: float = 0.0, floor: float = float("-inf")) -> dict[str, float]:
         """Refine the scores of the top candidates with their photos, most probe-like first (geometric
-        verification). Default: as is."""
+        verification), where it can change the best dog, its margin over the second (`margin`) or whether it
+        reaches `floor`. Default: as is."""
         return scores

@@ -114,24 +114,28 @@ def fuse(score: float, inliers: int, rule: dict) -> float:
 
 
 def fused_rerank(matcher: RootSiftMatcher, rule: dict, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
-                 scores: dict[str, float], match: float, review: float) -> dict[str, float]:
-    """Raise the scores of the candidates with RootSIFT evidence, only where it can change the outcome: a
-    candidate is verified only if its best possible fused score reaches the current best score, and nothing is
-    verified when even the best candidate could not reach the review band, or when the best one is already a
-    match that no other candidate can overtake. (The fused score never falls below the embedding score.)"""
+                 scores: dict[str, float], margin: float = 0.0, floor: float = float("-inf")) -> dict[str, float]:
+    """Raise the scores of the candidates with RootSIFT evidence, verifying only where it can change the answer.
+    A fused score lies in [score, score + weight], so, best first: nothing is verified when even the best could
+    not reach `floor` (the review threshold: the answer is 'not registered' either way); a candidate is skipped
+    when its highest possible fused score is `margin` or more below the best fused score so far (it can be
+    neither the best nor too close to it). The result is the same as verifying every candidate, for the best
+    dog and for the best-vs-second margin test."""
     if not scores:
         return scores
     w = rule["weight"]
-    best = max(scores.values())
-    if best + w < review:
+    if max(scores.values()) + w < floor:
         return scores
-    todo = [d for d, s in scores.items() if s + w >= best]
-    if len(todo) == 1 and best >= match:
-        return scores
-    pf = matcher.features(probe)
     out = dict(scores)
-    for d in todo:
+    pf = None
+    best = float("-inf")
+    for d in sorted(scores, key=lambda k: -scores[k]):
+        if scores[d] + w <= best - margin:
+            continue
+        if pf is None:
+            pf = matcher.features(probe)
         out[d] = fuse(scores[d], matcher.best_inliers(pf, candidates.get(d, [])), rule)
+        best = max(best, out[d])
     return out
 
 

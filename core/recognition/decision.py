@@ -1,6 +1,11 @@
 """The decision of a look-up against the whole registry: 'match' only when one dog is sure, else the few candidates
 a person should compare, else 'not registered'.
 
+Scoring: a dog's score for a probe photo is the similarity of the photo's template to the dog's centroid (the
+normalised mean of its templates: on the tune dogs it ranks the right dog first more often than the best single
+template, 74.9 vs 73.0 % of 692 leave-one-out probes among 2,400 dogs); the RERANK_TOP best dogs are re-scored
+with the engine's geometric verification (RootSIFT inliers); several probe photos of one dog are averaged.
+
 A fixed per-pair threshold is not enough at registry scale: a look-up compares the probe with every registered
 dog, so the chance that *some* stranger clears a fixed threshold grows with the number of dogs. The rule here
 keeps that chance fixed:
@@ -21,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.recognition.base import Decision
+from core.recognition.base import RERANK_TOP, VERIFY_PHOTOS, Decision, Engine, StoredPhoto
 
 
 @dataclass(frozen=True)
@@ -76,17 +81,52 @@ class Verdict:
 
 
 def decide(ranked: list[tuple[str, float]], n_dogs: int, rule: ScaleRule) -> Verdict:
-    """The verdict for dogs ranked by fused score (best first) in a registry of n_dogs dogs."""
+    """The verdict for dogs ranked by fused score (best first) in a registry of n_dogs dogs. Unless the match is
+    sure, the `show` best dogs are offered to a person for comparison: as 'uncertain' when the best reaches the
+    review threshold, else as the closest dogs of a 'not registered' answer."""
     thr, review = rule.match_threshold(n_dogs), rule.review_threshold(n_dogs)
     if not ranked:
         return Verdict(Decision.NO_MATCH, "empty_registry" if n_dogs == 0 else "no_similar_dog", [], n_dogs, thr,
                        review)
     best = ranked[0][1]
     second = ranked[1][1] if len(ranked) > 1 else -1.0
-    shown = [(d, s) for d, s in ranked[: rule.show] if s >= review]
     if best >= thr and best - second >= rule.margin:
         return Verdict(Decision.MATCH, "sure_match", [(ranked[0][0], best, Decision.MATCH)], n_dogs, thr, review)
-    if not shown:
-        return Verdict(Decision.NO_MATCH, "no_similar_dog", [], n_dogs, thr, review)
+    top = ranked[: rule.show]
+    if best < review:
+        return Verdict(Decision.NO_MATCH, "no_similar_dog", [(d, s, Decision.NO_MATCH) for d, s in top], n_dogs,
+                       thr, review)
     reason = "close_second" if best >= thr else "weak_match"
-    return Verdict(Decision.UNCERTAIN, reason, [(d, s, Decision.UNCERTAIN) for d, s in shown], n_dogs, thr, review)
+    shown = [(d, s, Decision.UNCERTAIN if s >= review else Decision.NO_MATCH) for d, s in top]
+    return Verdict(Decision.UNCERTAIN, reason, shown, n_dogs, thr, review)
+
+
+Templates = dict[str, tuple[list[StoredPhoto], np.ndarray]]  # dog -> (its photos, its templates (n, dim))
+
+
+def centroid_scores(vector: np.ndarray, templates: Templates) -> dict[str, float]:
+    out = {}
+    for dog, (_, vecs) in templates.items():
+        c = vecs.mean(axis=0)
+        out[dog] = float(c @ vector / (np.linalg.norm(c) + 1e-12))
+    return out
+
+
+def rank_dogs(engine: Engine, vectors: np.ndarray, images: list[np.ndarray], templates: Templates,
+              rule: ScaleRule, n_dogs: int) -> list[tuple[str, float]]:
+    """Candidate dogs (those of `templates`: the gallery's nearest) ranked by fused score, best first."""
+    per_photo = []
+    for vector, image in zip(vectors, images, strict=True):
+        scores = centroid_scores(vector, templates)
+        if engine.reranks and scores:
+            top = sorted(scores, key=lambda d: -scores[d])[:RERANK_TOP]
+            photos = {}
+            for d in top:
+                stored, vecs = templates[d]
+                photos[d] = [stored[j] for j in np.argsort(-(vecs @ vector))[:VERIFY_PHOTOS]]
+            scores.update(engine.rerank(image, photos, {d: scores[d] for d in top}, margin=rule.margin,
+                                        floor=rule.review_threshold(n_dogs)))
+        per_photo.append(scores)
+    dogs = set().union(*per_photo)
+    fused = {d: float(np.mean([p.get(d, -1.0) for p in per_photo])) for d in dogs}
+    return sorted(fused.items(), key=lambda kv: -kv[1])

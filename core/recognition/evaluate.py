@@ -26,10 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.recognition.base import Engine, StoredPhoto
+from core.recognition.base import RERANK_TOP, Engine, StoredPhoto
 from core.recognition.data import list_dogs, read_bgr
-
-RERANK_TOP = 3  # as the use cases (core.usecases.RERANK_TOP)
 
 
 class EmbeddedSet:

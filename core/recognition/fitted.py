@@ -64,8 +64,8 @@ class FittedEngine(Engine):
     def reranks(self) -> bool:
         return bool(self.fusion)
 
-    def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]],
-               scores: dict[str, float]) -> dict[str, float]:
+    def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]], scores: dict[str, float],
+               margin: float = 0.0, floor: float = float("-inf")) -> dict[str, float]:
         if not self.fusion:
             return scores
         from core.recognition.classical import RootSiftMatcher, fused_rerank
@@ -73,5 +73,4 @@ class FittedEngine(Engine):
         with self._matcher_lock:
             if self._matcher is None:
                 self._matcher = RootSiftMatcher()
-        return fused_rerank(self._matcher, self.fusion, probe, candidates, scores, self.threshold,
-                            self.uncertain_threshold)
+        return fused_rerank(self._matcher, self.fusion, probe, candidates, scores, margin, floor)
