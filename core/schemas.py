@@ -83,6 +83,7 @@ class PhotoOut(BaseModel):
     sha256: str
     position: int
     quality: float
+    url: str | None = None  # where a client downloads it: filled by the server (sync layer), None elsewhere
 
 
 class DogOut(BaseModel):
@@ -144,8 +145,9 @@ class LookupResult(BaseModel):
     decision: Decision
     match: CandidateOut | None = None  # the best candidate when decision is match or uncertain
     candidates: list[CandidateOut] = []  # the few dogs worth a person's comparison, best first (may be empty)
-    reason: str = "no_similar_dog"  # a code of LOOKUP_REASONS
-    message: str = ""  # LOOKUP_REASONS[reason]
+    reason: str = Field("no_similar_dog", json_schema_extra={"enum": list(LOOKUP_REASONS)},
+                        description="Why this decision: a code of LOOKUP_REASONS")
+    message: str = Field("", description="The reason in English words")
     photos_used: int = 1  # probe photos of the same dog fused into this answer
     gallery_dogs: int = 0  # registered dogs searched (the decision threshold follows it)
     quality: float

@@ -11,7 +11,7 @@ import subprocess
 import httpx
 import pytest
 
-from tests.imaging import dog_photo_bytes, jpeg
+from tests.imaging import dog_photo_bytes, jpeg, look_alike_photo_bytes
 from tests.serverkit import (
     Server,
     base_env,
@@ -234,6 +234,133 @@ def test_update_status_list_delete(server, keys, admin, mobile):
     assert error_of(admin.get(f"/v1/dogs/{key}"), 404)
     assert error_of(admin.delete(f"/v1/dogs/{key}"), 404)
     assert lookup(admin, dog).json()["decision"] == "no_match"
+
+
+# ------------------------------------------------------------------------------------------- several photos, review
+def look_alike_files(dog: int, other: int, shots=range(5)) -> list[tuple[str, tuple[str, bytes, str]]]:
+    """Photos of `dog` blended with `other`: on the stand-in engine, like `dog` without being a sure match."""
+    return [("photos", (f"like{dog}-{s}.jpg", look_alike_photo_bytes(dog, other, s), "image/jpeg")) for s in shots]
+
+
+def assert_photo_urls_resolve(client: httpx.Client, dog: dict, dog_number: int | None = None) -> None:
+    assert len(dog["photos"]) == 5
+    for p in dog["photos"]:
+        assert p["url"] == f"/v1/photos/{p['sha256']}"
+        r = client.get(p["url"])
+        assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg", r.text
+        if dog_number is not None:
+            assert r.content == dog_photo_bytes(dog_number, p["position"])
+
+
+def test_schema_describes_several_photos_reasons_and_urls(server):
+    from core.schemas import LOOKUP_REASONS
+
+    with server.client() as c:
+        schema = c.get("/openapi.json").json()
+    models = schema["components"]["schemas"]
+    body = schema["paths"]["/v1/lookup"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    form = models[body["$ref"].rsplit("/", 1)[1]]["properties"]
+    assert {"photo", "photos", "phone"} == set(form)
+    assert models["LookupResult"]["properties"]["reason"]["enum"] == list(LOOKUP_REASONS)
+    assert {"message", "photos_used", "gallery_dogs", "candidates"} <= set(models["LookupResult"]["properties"])
+    assert "url" in models["PhotoOut"]["properties"]
+    assert "possible_duplicates" in models["RegisterResult"]["properties"]
+    assert "needs_review" in models["DogOut"]["properties"]
+    register_doc = schema["paths"]["/v1/dogs"]["post"]["description"]
+    assert "409 only when" in register_doc and "flagged for a person's review" in register_doc
+
+
+def test_lookup_fuses_up_to_five_photos_with_photo_urls(server, admin, mobile):
+    from core.schemas import LOOKUP_REASONS
+
+    dog = new_dog()
+    created = register(admin, dog).json()["dog"]
+    r = admin.post("/v1/lookup", files=photo_files(dog, range(5, 8)))  # three photos, repeated `photos` fields
+    assert r.status_code == 200, r.text
+    found = r.json()
+    assert found["decision"] == "match" and found["match"]["dog"]["id"] == created["id"]
+    assert found["photos_used"] == 3 and found["gallery_dogs"] >= 1
+    assert found["reason"] == "sure_match" and found["message"] == LOOKUP_REASONS["sure_match"]
+    assert [c["dog"]["id"] for c in found["candidates"]] == [created["id"]]  # a sure match shows only itself
+    for shown in (found["match"]["dog"], found["candidates"][0]["dog"]):
+        assert_photo_urls_resolve(mobile, shown, dog)
+    # the single `photo` field still works, repeated too, and with `photos` alongside
+    assert lookup(admin, dog).json()["photos_used"] == 1
+    two = [("photo", (f"{s}.jpg", dog_photo_bytes(dog, s), "image/jpeg")) for s in (8, 9)]
+    assert admin.post("/v1/lookup", files=two).json()["photos_used"] == 2
+    mixed = admin.post("/v1/lookup", files=two + photo_files(dog, range(10, 13))).json()
+    assert mixed["photos_used"] == 5 and mixed["match"]["dog"]["id"] == created["id"]
+    # a stranger: not registered, and why; the closest dogs are offered for comparison, none of them a match
+    stranger = admin.post("/v1/lookup", files=photo_files(new_dog(), range(3))).json()
+    assert stranger["decision"] == "no_match" and stranger["reason"] == "no_similar_dog" and stranger["match"] is None
+    assert stranger["message"] == LOOKUP_REASONS["no_similar_dog"]
+    assert all(c["decision"] == "no_match" and c["dog"]["photos"][0]["url"] for c in stranger["candidates"])
+
+
+@pytest.mark.parametrize("count", [0, 6])
+def test_lookup_with_no_or_too_many_photos_is_refused(admin, unchanged, count):
+    dog = new_dog()
+    r = admin.post("/v1/lookup", data={"phone": "010-1234-5678"}, files=photo_files(dog, range(count)))
+    err = error_of(r, 422)
+    assert err["code"] == "photos_rejected" and err["details"]["count"] == count
+    assert f"1 to 5 photos of one dog; got {count}" in err["message"]
+
+
+@pytest.mark.parametrize("case", ["not_an_image", "truncated_jpeg", "black_photo"])
+def test_one_bad_photo_among_three_is_named(admin, unchanged, case):
+    dog = new_dog()
+    files = photo_files(dog, range(3))
+    files[1] = ("photos", BAD_PHOTOS[case])
+    err = error_of(admin.post("/v1/lookup", files=files), 422)
+    label = BAD_PHOTOS[case][0]
+    assert label in err["message"]
+    if case == "black_photo":  # decoded, but unusable: core's problems, one per photo
+        assert err["code"] == "photos_rejected"
+        assert [(p["index"], p["label"]) for p in err["details"]["problems"]] == [(1, label)]
+        assert "dark" in err["details"]["problems"][0]["reasons"]
+    else:  # no image at all: refused before recognition, named by label and index
+        assert err["code"] == "invalid_photo" and err["details"] == {"photo": label, "index": 1}
+
+
+def test_look_alike_lookup_lists_candidates_masked_for_mobile(server, admin, mobile):
+    from core.schemas import LOOKUP_REASONS
+
+    dog, phone = new_dog(), new_phone()
+    created = register(admin, dog, phone=phone).json()["dog"]
+    files = look_alike_files(dog, new_dog(), range(3))
+    staff = admin.post("/v1/lookup", files=files).json()
+    assert staff["decision"] == "uncertain" and staff["reason"] == "weak_match", staff
+    assert staff["message"] == LOOKUP_REASONS["weak_match"] and staff["photos_used"] == 3
+    ours = [c for c in staff["candidates"] if c["dog"]["id"] == created["id"]]
+    assert len(ours) == 1 and ours[0]["decision"] == "uncertain" and 0.87 <= ours[0]["score"] < 0.97
+    assert ours[0]["dog"]["owner"]["phone"].startswith("+82")  # staff see the owner
+    assert_photo_urls_resolve(admin, ours[0]["dog"], dog)
+
+    seen = mobile.post("/v1/lookup", files=files).json()
+    assert seen["candidates"] and seen["match"]
+    for c in [seen["match"], *seen["candidates"]]:
+        assert "*" in c["dog"]["owner"]["phone"] and not c["dog"]["owner"]["phone"].startswith("+"), c
+    mine = mobile.post("/v1/lookup", data={"phone": phone}, files=files).json()
+    assert [c["dog"]["owner"]["phone"].startswith("+82") for c in mine["candidates"]
+            if c["dog"]["id"] == created["id"]] == [True]  # the caller's own dog only
+    assert all("*" in c["dog"]["owner"]["phone"] for c in mine["candidates"] if c["dog"]["id"] != created["id"])
+
+
+def test_look_alike_registration_is_flagged_for_review_not_refused(server, admin, mobile):
+    dog, phone = new_dog(), new_phone()
+    first = register(admin, dog, phone=phone, name="Bori").json()["dog"]
+    assert first["needs_review"] is False
+    r = register(mobile, new_dog(), name="Bori II", files=look_alike_files(dog, new_dog()))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["dog"]["needs_review"] is True
+    assert [c["dog"]["id"] for c in body["possible_duplicates"]] == [first["id"]]
+    duplicate = body["possible_duplicates"][0]
+    assert duplicate["decision"] == "uncertain" and 0.87 <= duplicate["score"] < 0.97
+    assert "*" in duplicate["dog"]["owner"]["phone"] and duplicate["dog"]["owner"]["phone"].endswith(phone[-4:])
+    assert_photo_urls_resolve(mobile, duplicate["dog"], dog)
+    assert all(p["url"] == f"/v1/photos/{p['sha256']}" for p in body["dog"]["photos"])
+    assert admin.get(f"/v1/dogs/{first['id']}").json()["needs_review"] is True  # both dogs of the pair
 
 
 def test_text_junk_is_stored_verbatim(server, admin):

@@ -92,6 +92,13 @@ def test_celery_backend_gives_the_same_results(shared_mysql, tmp_path):
             assert found["decision"] == "match" and found["match"]["dog"]["registration_number"] == number
             assert found["match"]["dog"]["owner"]["phone"].startswith("+82")
             assert lookup(c, new_dog()).json()["decision"] == "no_match"
+            several = c.post("/v1/lookup", files=photo_files(dog, range(5, 8))).json()  # a list crosses the queue
+            assert several["photos_used"] == 3 and several["reason"] == "sure_match"
+            assert several["match"]["dog"]["photos"][0]["url"].startswith("/v1/photos/")
+            bad = photo_files(dog, range(5, 8))
+            bad[2] = ("photos", ("notes.txt", b"not a photo" * 10, "text/plain"))
+            err = error_of(c.post("/v1/lookup", files=bad), 422)
+            assert err["code"] == "invalid_photo" and err["details"] == {"photo": "notes.txt", "index": 2}
             # errors cross the queue as the same core errors, and change nothing
             before = snapshot(shared_mysql, data)
             err = error_of(register(c, dog, files=photo_files(dog, range(5, 10))), 409)

@@ -13,7 +13,9 @@ Stable names, for use in other routers (e.g. sync/server/sync_routes.py):
   (or their strings). Use as ``principal: Principal = Depends(require_role("admin", "kiosk"))`` or in
   ``dependencies=[Depends(require_role(...))]``.
 - ``present(dog, principal, own_phone=None)``: a DogOut as this caller may see it (owner phone masked for
-  roles without FULL_VIEW, unless ``own_phone`` is the dog owner's own number).
+  roles without FULL_VIEW, unless ``own_phone`` is the dog owner's own number), each photo with its ``url``.
+- ``with_photo_urls(dog)``: the dog with each photo's ``url`` (``GET /v1/photos/{sha256}``) and nothing else
+  changed (for dogs core has masked already).
 
 Keys travel as ``Authorization: Bearer sp_<keyid>_<secret>`` (``X-API-Key: ...`` is accepted too).
 """
@@ -34,8 +36,8 @@ from sync.server.keys import KeyStore, Principal, Role, key_id_of
 from sync.server.limits import TokenBucket, retry_after
 from sync.server.runner import LocalRunner
 
-__all__ = ["FULL_VIEW", "Principal", "Role", "get_runner", "get_service", "get_settings", "present",
-           "present_candidate", "require_role"]
+__all__ = ["FULL_VIEW", "Principal", "Role", "get_runner", "get_service", "get_settings", "photo_url", "present",
+           "present_candidate", "require_role", "with_photo_urls"]
 
 # Roles that see owners' phone numbers in full: staff at a shelter or clinic, and the operator.
 FULL_VIEW = frozenset({Role.ADMIN, Role.KIOSK, Role.VET})
@@ -104,7 +106,18 @@ def _same_phone(own_phone: str | None, owner_phone: str) -> bool:
         return False
 
 
+def photo_url(sha256: str) -> str:
+    """The path of a stored photo (the route GET /v1/photos/{sha256} in sync/server/routes.py), relative to the
+    server's base URL so that it holds behind a reverse proxy."""
+    return f"/v1/photos/{sha256}"
+
+
+def with_photo_urls(dog: DogOut) -> DogOut:
+    return dog.model_copy(update={"photos": [p.model_copy(update={"url": photo_url(p.sha256)}) for p in dog.photos]})
+
+
 def present(dog: DogOut, principal: Principal, own_phone: str | None = None) -> DogOut:
+    dog = with_photo_urls(dog)
     if principal.role in FULL_VIEW or _same_phone(own_phone, dog.owner.phone):
         return dog
     return dog.masked()

@@ -11,21 +11,33 @@ import base64
 from collections.abc import Sequence
 
 from core import errors
-from core.photos import decode_photo
+from core.photos import Photo, decode_photo
 from core.schemas import DogIn, LookupResult, OwnerIn, RegisterResult
 from core.usecases import SavePets
 
 Upload = tuple[str, bytes]  # (label, encoded bytes)
 
 
+def decode_all(photos: Sequence[Upload]) -> list[Photo]:
+    """Every upload decoded; the first one that is no usable image file is refused (InvalidPhoto), its details
+    naming it by label (``photo``) and 0-based position (``index``)."""
+    decoded = []
+    for index, (label, data) in enumerate(photos):
+        try:
+            decoded.append(decode_photo(data, label=label))
+        except errors.InvalidPhoto as exc:
+            exc.details["index"] = index
+            raise
+    return decoded
+
+
 def register(sp: SavePets, owner: OwnerIn, dog: DogIn, photos: Sequence[Upload]) -> RegisterResult:
-    decoded = [decode_photo(data, label=label) for label, data in photos]
-    return sp.register(owner, dog, decoded)
+    return sp.register(owner, dog, decode_all(photos))
 
 
-def lookup(sp: SavePets, photo: Upload) -> LookupResult:
-    label, data = photo
-    return sp.lookup(decode_photo(data, label=label))
+def lookup(sp: SavePets, photos: Sequence[Upload]) -> LookupResult:
+    """1 to MAX_LOOKUP_PHOTOS photos of one dog, fused into one look-up."""
+    return sp.lookup(decode_all(photos))
 
 
 # ---------------------------------------------------------------------- transport for Celery (JSON only)

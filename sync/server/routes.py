@@ -12,7 +12,7 @@ from core import __version__
 from core.errors import AlreadyRegistered, PhotosRejected
 from core.registry.models import DogStatus
 from core.schemas import DogIn, DogOut, DogUpdate, LookupResult, OwnerIn, RegisterResult
-from core.usecases import REQUIRED_PHOTOS, SavePets
+from core.usecases import MAX_LOOKUP_PHOTOS, REQUIRED_PHOTOS, SavePets
 from sync.server.deps import (
     FULL_VIEW,
     Principal,
@@ -22,6 +22,7 @@ from sync.server.deps import (
     present,
     present_candidate,
     require_role,
+    with_photo_urls,
 )
 from sync.server.errors import ERROR_RESPONSES, ErrorOut
 from sync.server.runner import LocalRunner
@@ -117,7 +118,7 @@ async def ready(request: Request, response: Response) -> Ready:
 
 # ---------------------------------------------------------------------------------------------- dogs
 @router.post("/dogs", status_code=201, response_model=RegisterResult, tags=["dogs"],
-             responses={409: {"model": ErrorOut, "description": "Already registered: details.match is the dog"},
+             responses={409: {"model": ErrorOut, "description": "Surely registered: details.match is that dog"},
                         413: {"model": ErrorOut, "description": "The upload is too large"}},
              dependencies=[only_fields(REGISTER_FIELDS)])
 async def register(
@@ -130,9 +131,12 @@ async def register(
 ) -> RegisterResult:
     """Register a dog from exactly 5 nose photos, the owner's phone and the dog's details.
 
-    201 with the new registration number; 409 when the nose is already registered (`details.match`);
-    422 when a photo is unusable (`details.problems`) or a field is invalid. A refused registration changes
-    nothing.
+    201 with the new registration number. When registered dogs look alike without being a sure match, the dog is
+    registered all the same and flagged for a person's review: `dog.needs_review` is true and
+    `possible_duplicates` lists those dogs (owner phones masked, photos with their `url`).
+    409 only when the nose is surely registered already (`details.match`); 422 when a photo is unusable
+    (`details.problems`, or `details.index` for a file that is no image) or a field is invalid. A refused
+    registration changes nothing.
     """
     if len(photos) != REQUIRED_PHOTOS:
         raise PhotosRejected(f"Registration needs exactly {REQUIRED_PHOTOS} nose photos; got {len(photos)}.",
@@ -143,29 +147,46 @@ async def register(
         result = await runner.register(owner, dog, await _read(photos))
     except AlreadyRegistered as exc:
         match = exc.details.get("match") or {}
-        if principal.role in FULL_VIEW and match.get("dog", {}).get("id"):
-            full = await runner.call(sp.get_dog, match["dog"]["id"])
-            exc.details["match"] = {**match, "dog": full.model_dump(mode="json")}
+        if match.get("dog", {}).get("id"):
+            dog = (await runner.call(sp.get_dog, match["dog"]["id"]) if principal.role in FULL_VIEW
+                   else DogOut.model_validate(match["dog"]))  # core masked it
+            exc.details["match"] = {**match, "dog": with_photo_urls(dog).model_dump(mode="json")}
         raise
     response.headers["Location"] = f"/v1/dogs/{result.dog.id}"
-    return result.model_copy(update={"dog": present(result.dog, principal, form.phone)})
+    return result.model_copy(update={
+        "dog": present(result.dog, principal, form.phone),
+        "possible_duplicates": [c.model_copy(update={"dog": with_photo_urls(c.dog)})  # core masked them
+                                for c in result.possible_duplicates]})
 
 
 @router.post("/lookup", response_model=LookupResult, tags=["dogs"],
-             dependencies=[only_fields(frozenset({"photo", "phone"}))])
+             dependencies=[only_fields(frozenset({"photo", "photos", "phone"}))])
 async def lookup(
-    photo: Annotated[UploadFile, File(description="One nose photo (JPEG or PNG)")],
+    photo: Annotated[list[UploadFile] | None, File(description=(
+        "A nose photo (JPEG or PNG); the field may be repeated"))] = None,
+    photos: Annotated[list[UploadFile] | None, File(description=(
+        f"Nose photos of the same dog, the field repeated: 1 to {MAX_LOOKUP_PHOTOS} in all with `photo`"))] = None,
     phone: Annotated[str | None, Form(max_length=32, description=(
         "The caller's own phone (mobile): the owner's number is shown unmasked when it is this number"))] = None,
     principal: Principal = Depends(require_role()),
     runner: LocalRunner = Depends(get_runner),
 ) -> LookupResult:
-    """Identify a dog from one nose photo.
+    """Identify a dog from 1 to 5 nose photos of the same dog, fused into one answer.
 
-    `decision` is `match` (with `match`: the dog, its owner's contact and the score), `uncertain` (check by
-    eye) or `no_match` (not registered).
+    `decision` is `match` (one dog is sure: `match` is the dog, its owner's contact and the score), `uncertain`
+    (a person compares the candidates; `match` is the best) or `no_match` (not registered; `match` is null).
+    `candidates`: on a sure match the match only, else the closest dogs for a person to compare, best first,
+    each with its own `decision`. `reason` says why (`sure_match`, `close_second`, `weak_match`,
+    `no_similar_dog`, `empty_registry`) and `message` in words. Every dog's photos carry a `url` (GET it with
+    the same key) for comparing by eye.
+    422 for 0 or more than 5 photos (`details.count`) or an unusable photo (`details.problems[].index`, or
+    `details.index` for a file that is no image).
     """
-    result = await runner.lookup((await _read([photo]))[0])
+    uploads = [*(photo or []), *(photos or [])]
+    if not 1 <= len(uploads) <= MAX_LOOKUP_PHOTOS:
+        raise PhotosRejected(f"A look-up takes 1 to {MAX_LOOKUP_PHOTOS} photos of one dog; got {len(uploads)}.",
+                             count=len(uploads))
+    result = await runner.lookup(await _read(uploads))
     return result.model_copy(update={
         "match": present_candidate(result.match, principal, phone) if result.match else None,
         "candidates": [present_candidate(c, principal, phone) for c in result.candidates]})

@@ -40,8 +40,8 @@ class LocalRunner:
     async def register(self, owner: OwnerIn, dog: DogIn, photos: Sequence[ops.Upload]) -> RegisterResult:
         return await anyio.to_thread.run_sync(ops.register, self.sp, owner, dog, photos, limiter=self.heavy)
 
-    async def lookup(self, photo: ops.Upload) -> LookupResult:
-        return await anyio.to_thread.run_sync(ops.lookup, self.sp, photo, limiter=self.heavy)
+    async def lookup(self, photos: Sequence[ops.Upload]) -> LookupResult:
+        return await anyio.to_thread.run_sync(ops.lookup, self.sp, photos, limiter=self.heavy)
 
     def describe(self) -> str:
         return f"local pool of {int(self.heavy.total_tokens)} threads"
@@ -84,8 +84,8 @@ class CeleryRunner(LocalRunner):
             self.tasks.register, owner.model_dump(mode="json"), dog.model_dump(mode="json"),
             ops.encode_uploads(photos)))
 
-    async def lookup(self, photo: ops.Upload) -> LookupResult:
-        return LookupResult.model_validate(await self._run(self.tasks.lookup, ops.encode_uploads([photo])[0]))
+    async def lookup(self, photos: Sequence[ops.Upload]) -> LookupResult:
+        return LookupResult.model_validate(await self._run(self.tasks.lookup, ops.encode_uploads(photos)))
 
     def describe(self) -> str:
         return f"celery on {self.tasks.app.conf.broker_url}, queue {self.tasks.app.conf.task_default_queue}"

@@ -77,8 +77,10 @@ def register(owner: dict, dog: dict, photos: list) -> dict:
 
 
 @app.task(name="savepets.lookup")
-def lookup(photo: list) -> dict:
-    return _run(lambda: ops.lookup(service(), ops.decode_uploads([photo])[0]))
+def lookup(photos: list) -> dict:
+    if photos and isinstance(photos[0], str):  # one [label, data] pair, queued by a server of the previous version
+        photos = [photos]
+    return _run(lambda: ops.lookup(service(), ops.decode_uploads(photos)))
 
 
 @worker_process_shutdown.connect
