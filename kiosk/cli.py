@@ -139,7 +139,8 @@ def register(
     notes: Annotated[str, typer.Option(help="Free notes")] = "",
     db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Register a dog from 5 nose photos. Refuses a dog that is already registered."""
+    """Register a dog from 5 nose photos. Refuses a dog that is surely registered already (exit 3); one that only
+    looks like registered dogs is registered and flagged for a person's review."""
     from core.schemas import DogIn, OwnerIn
 
     with errors_to_exit():
@@ -152,31 +153,64 @@ def register(
         print(result.model_dump_json(indent=2))
         return
     out.print("[bold green]Registered.[/]" + (" (existing owner)" if result.owner_existed else ""))
+    if result.possible_duplicates:
+        others = ", ".join(f"{c.dog.name} ({c.dog.registration_number}, score {c.score:.3f})"
+                           for c in result.possible_duplicates)
+        out.print(f"[bold yellow]Flagged for review:[/] possible duplicate of {others}; a person reviews it.")
     _print_dog(result.dog)
 
 
 @app.command()
 def lookup(
-    photo: Annotated[Path, typer.Argument(help="One nose photo", show_default=False)],
+    photos: Annotated[list[Path], typer.Argument(help="1 to 5 nose photos of the same dog", show_default=False)],
     db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Identify a dog from one nose photo. Exit code 0 when found, 4 when not registered."""
+    """Identify a dog from 1 to 5 nose photos of the same dog. Exit code 0 when found or when a person should
+    compare the candidates shown (possible match), 4 when not registered."""
+    from core.errors import PhotosRejected
+    from core.usecases import MAX_LOOKUP_PHOTOS
+
     with errors_to_exit():
-        image = _read_photos([photo])[0]
+        if len(photos) > MAX_LOOKUP_PHOTOS:  # before loading the engine
+            raise PhotosRejected(f"A look-up takes 1 to {MAX_LOOKUP_PHOTOS} photos of one dog; got {len(photos)}.",
+                                 count=len(photos))
+        images = _read_photos(photos)
     with service(db, data_dir) as sp:
-        result = sp.lookup(image)
+        result = sp.lookup(images)
     if as_json:
         print(result.model_dump_json(indent=2))
-    elif result.decision.value == "match":
-        out.print(f"[bold green]Found[/] (confidence {result.match.probability:.0%}, score {result.match.score:.3f})")
-        _print_dog(result.match.dog)
-    elif result.decision.value == "uncertain":
-        out.print(f"[bold yellow]Possible match — check by eye[/] (confidence {result.match.probability:.0%})")
-        _print_dog(result.match.dog)
     else:
-        out.print("[bold]Not registered.[/] No dog in the registry matches this nose.")
+        _print_lookup(result)
     if result.decision.value == "no_match":
         raise typer.Exit(EXIT_NOT_FOUND)
+
+
+def _print_lookup(result) -> None:
+    """The decision, why, and (unless the match is sure) the candidates side by side for a person to compare."""
+    if result.decision.value == "match":
+        out.print(f"[bold green]Found[/] (confidence {result.match.probability:.0%}, score {result.match.score:.3f})")
+    elif result.decision.value == "uncertain":
+        out.print("[bold yellow]Possible match — a person compares the candidates below[/]")
+    else:
+        out.print("[bold]Not registered.[/]")
+    out.print(f"Why: {result.message}.")
+    out.print(f"[dim]{result.photos_used} photo(s) compared with {result.gallery_dogs} registered dog(s)[/]")
+    if result.decision.value == "match":
+        _print_dog(result.match.dog)
+    elif result.candidates:
+        _print_candidates(result.candidates)
+
+
+def _print_candidates(candidates) -> None:
+    from core.phone import mask_phone
+
+    t = Table("#", "Registration number", "Name", "Breed", "Score", "Decision", "Owner phone",
+              title="Candidates, best first", title_justify="left")
+    for i, c in enumerate(candidates, 1):
+        t.add_row(str(i), c.dog.registration_number, c.dog.name, c.dog.breed or "-", f"{c.score:.3f}",
+                  "possible" if c.decision.value == "uncertain" else "unlikely", mask_phone(c.dog.owner.phone))
+    out.print(t)
+    out.print("One in full: savepets dogs show <registration number>")
 
 
 @dogs_app.command("list")
@@ -434,11 +468,19 @@ def eval_cmd(
     split: Annotated[str, typer.Option("--split", help="all | train | tune | test (by dog id)")] = "all",
     engine: Annotated[str, typer.Option(help="Recognition engine: auto, learned, classical, standin")] = "auto",
     output: Annotated[Path | None, typer.Option("--out", help="Also write the JSON result here")] = None,
+    distractors: Annotated[Path | None, typer.Option(
+        "--distractors", help="Also register every dog of this folder-per-dog set (up to 5 photos each, never probed; "
+                              "dogs named as evaluated ones are skipped) and report the decisions at that registry "
+                              "size ('scale')", exists=True, file_okay=False)] = None,
+    distractors_max: Annotated[int | None, typer.Option("--distractors-max", min=0,
+                                                        help="At most this many distractor dogs")] = None,
 ) -> None:
-    """Measure the recognition engine on a photo set: rank-1/5, ROC AUC, EER, TAR@FAR, open set, latency."""
+    """Measure the recognition engine on a photo set: rank-1/5, ROC AUC, EER, TAR@FAR, open set, latency, and with
+    --distractors the decisions at registry scale."""
     from core.recognition.evaluate import eval_command
 
-    eval_command(str(folder), engine=engine, enroll=enroll, split=split, out=str(output) if output else None)
+    eval_command(str(folder), engine=engine, enroll=enroll, split=split, out=str(output) if output else None,
+                 distractors=str(distractors) if distractors else None, distractors_max=distractors_max)
 
 
 @app.command("train")

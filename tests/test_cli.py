@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kiosk.cli import EXIT_DUPLICATE, EXIT_INVALID, EXIT_NOT_FOUND, app
-from tests.imaging import dog_photo_bytes
+from tests.imaging import dog_photo_bytes, look_alike_photo_bytes
 
 
 @pytest.fixture
@@ -102,6 +102,59 @@ def test_bad_fields(run, tmp_path, args, message):
 def test_wrong_number_of_photos(run, tmp_path):
     r = run("register", "--name", "초코", "--phone", "010-1234-5678", *write_photos(tmp_path / "in", 1, n=3))
     assert r.exit_code == EXIT_INVALID and "exactly 5" in r.text
+
+
+def write_look_alikes(folder, dog, other, n=5):
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for s in range(n):
+        p = folder / f"like{dog}-{s}.jpg"
+        p.write_bytes(look_alike_photo_bytes(dog, other, s))
+        paths.append(p)
+    return paths
+
+
+def test_lookup_with_several_photos_and_candidates_to_compare(run, tmp_path):
+    photos = write_photos(tmp_path / "in", dog=1)
+    assert run("register", "--name", "초코", "--phone", "010-1234-5678", *photos).exit_code == 0
+    number = json.loads(run("dogs", "list", "--json").output)[0]["registration_number"]
+
+    r = run("lookup", *write_photos(tmp_path / "probe", dog=1, n=2, first=8))
+    assert r.exit_code == 0, r.output
+    assert "Found" in r.text and "Why: one registered dog stands clearly apart" in r.text and "2 photo(s)" in r.text
+    assert number in r.text and "Candidates" not in r.text  # a sure match: the dog, no comparison
+    found = json.loads(run("lookup", *write_photos(tmp_path / "probe3", dog=1, n=3, first=10), "--json").output)
+    assert found["decision"] == "match" and found["photos_used"] == 3 and found["reason"] == "sure_match"
+
+    # a look-alike: not sure, so the candidates are listed for a person, phones masked; exit 0 (a possible match)
+    r = run("lookup", *write_look_alikes(tmp_path / "like", dog=1, other=2, n=2))
+    assert r.exit_code == 0, r.output
+    assert "Possible match" in r.text and "not enough to be sure" in r.text
+    assert "Candidates" in r.text and number in r.text and "초코" in r.text and "possible" in r.text
+    assert "010-****-5678" in r.text and "010-1234-5678" not in r.text
+
+    r = run("register", "--name", "보리", "--phone", "010-5555-6666", *write_look_alikes(tmp_path / "new", 1, 3))
+    assert r.exit_code == 0, r.output
+    assert f"possible duplicate of 초코 ({number}" in r.text and "a person reviews it" in r.text
+
+    r = run("lookup", write_photos(tmp_path / "stranger", dog=4, n=1)[0])
+    assert r.exit_code == EXIT_NOT_FOUND and "Not registered" in r.text and "no registered dog looks like" in r.text
+
+
+@pytest.mark.parametrize("count", [0, 6])
+def test_lookup_needs_one_to_five_photos(run, tmp_path, count):
+    r = run("lookup", *write_photos(tmp_path / "in", dog=1, n=count))
+    assert r.exit_code == EXIT_INVALID
+    assert ("Missing argument" in r.text) if count == 0 else ("1 to 5 photos of one dog; got 6" in r.text)
+
+
+def test_lookup_with_an_unreadable_photo(run, tmp_path):
+    photos = write_photos(tmp_path / "in", dog=1, n=2)
+    photos[1].write_text("hello")
+    r = run("lookup", photos[0], photos[1])
+    assert r.exit_code == EXIT_INVALID and "dog1-1.jpg: not an image" in r.text
+    r = run("lookup", photos[0], tmp_path / "nope.jpg")
+    assert r.exit_code == EXIT_INVALID and "nope.jpg: no such file" in r.text
 
 
 def test_db_upgrade_is_idempotent(run):
