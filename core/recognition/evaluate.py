@@ -53,6 +53,36 @@ class EmbeddedSet:
         self.emb = np.concatenate(chunks).astype(np.float32)
         self.embed_s_per_photo = (time.perf_counter() - t0) / max(1, len(self.images))
 
+    @classmethod
+    def precomputed(cls, dogs: dict[str, list[Path]], emb: np.ndarray) -> EmbeddedSet:
+        """A set whose templates were computed elsewhere (rows in the order of `dogs`' photos)."""
+        es = cls.__new__(cls)
+        es.dogs = dogs
+        es.paths = [p for ps in dogs.values() for p in ps]
+        es.owner = np.array([d for d, ps in dogs.items() for _ in ps])
+        es.images = [read_bgr(p) for p in es.paths]
+        es.index = {}
+        for i, d in enumerate(es.owner.tolist()):
+            es.index.setdefault(d, []).append(i)
+        es.emb = np.ascontiguousarray(emb, dtype=np.float32)
+        es.embed_s_per_photo = 0.0
+        return es
+
+    def restricted(self, dogs: list[str]) -> EmbeddedSet:
+        """The same set with only these dogs (templates not recomputed)."""
+        rows = [i for d in dogs for i in self.index[d]]
+        es = EmbeddedSet.__new__(EmbeddedSet)
+        es.dogs = {d: self.dogs[d] for d in dogs}
+        es.paths = [self.paths[i] for i in rows]
+        es.owner = self.owner[rows]
+        es.images = [self.images[i] for i in rows]
+        es.index = {}
+        for i, d in enumerate(es.owner.tolist()):
+            es.index.setdefault(d, []).append(i)
+        es.emb = self.emb[rows]
+        es.embed_s_per_photo = self.embed_s_per_photo
+        return es
+
     def most_alike(self, probe: int, photos: list[int]) -> list[int]:
         """`photos` ordered by the similarity of their templates to the probe's, best first (as the gallery
         hands them to re-ranking)."""
@@ -253,10 +283,13 @@ def latency(engine: Engine, images: list[np.ndarray], n: int = 20) -> dict:
 
 def evaluate(dir: str | Path, engine: Engine, enroll: int | None = None,
              dogs_filter: Iterable[str] | Callable[[str], bool] | None = None, progress: bool = True,
-             split: str = "all", rerank: bool | None = None) -> dict:
+             split: str = "all", rerank: bool | None = None, distractors: str | Path | None = None,
+             distractors_max: int | None = None) -> dict:
     """Evaluate `engine` on the folder-per-dog set `dir` (dogs of `split`, optionally only those accepted by
     `dogs_filter`: a collection of ids or a predicate). rerank=None: re-rank when the engine has a fusion rule.
-    Returns a JSON-able dict."""
+    With `distractors` (a folder-per-dog set, up to `distractors_max` dogs) the report also has "scale": the
+    decisions a person gets with those dogs registered as well (core.recognition.scale). Returns a JSON-able
+    dict."""
     dogs = list_dogs(dir, split)
     if dogs_filter is not None:
         keep = dogs_filter if callable(dogs_filter) else set(dogs_filter).__contains__
@@ -264,7 +297,15 @@ def evaluate(dir: str | Path, engine: Engine, enroll: int | None = None,
     if rerank is None:
         rerank = engine.reranks
     t0 = time.time()
-    es = EmbeddedSet(dogs, engine, progress=progress)
+    extra: dict[str, list[Path]] = {}
+    if distractors is not None:
+        from core.recognition.scale import ENROLL_MAX
+
+        extra = {d: ps[:ENROLL_MAX] for d, ps in list_dogs(distractors).items() if d not in dogs}
+        if distractors_max is not None:
+            extra = dict(list(extra.items())[:max(0, distractors_max)])
+    both = EmbeddedSet({**dogs, **extra}, engine, progress=progress)
+    es = both.restricted(list(dogs)) if extra else both
     quality_ok = sum(engine.quality(img).ok for img in es.images)
     out: dict = {"engine": f"{engine.name} {engine.version}", "dir": str(dir), "split": split,
                  "dogs": len(dogs), "photos": len(es.paths), "quality_pass_rate": quality_ok / max(1, len(es.paths))}
@@ -278,19 +319,33 @@ def evaluate(dir: str | Path, engine: Engine, enroll: int | None = None,
     if rerank:
         o = open_set_scores(es, engine, rerank=True, progress=progress)
         out["open_set_reranked"] = open_set_rates(o, engine.threshold, engine.uncertain_threshold)
+    if distractors is not None:
+        from core.recognition.data import split_of
+        from core.recognition.scale import scale_report
+
+        out["scale"] = {"distractors_dir": str(distractors), "distractor_dogs": len(extra),
+                        **scale_report(both, list(dogs), list(extra), engine, progress=progress)}
+        trained_on = sum(split_of(d) != "test" for d in extra)
+        if getattr(engine, "meta", None) and trained_on:
+            out["scale"]["note"] = (f"{trained_on} of the {len(extra)} distractor dogs are training or tune dogs of "
+                                    "the shipped weights (nose-pbc2022 ids not ending in 0): the weights were "
+                                    "trained on them")
     out["latency"] = latency(engine, es.images)
-    out["latency"]["embed_batched_ms_per_photo"] = es.embed_s_per_photo * 1000
+    out["latency"]["embed_batched_ms_per_photo"] = both.embed_s_per_photo * 1000
     out["seconds"] = time.time() - t0
     return out
 
 
 def eval_command(dir: str, engine: str = "auto", enroll: int | None = None, split: str = "all",
-                 rerank: bool | None = None, out: str | None = None, progress: bool = True) -> dict:
-    """CLI entry point (savepets eval DIR [--enroll 5] [--split test]): prints and returns the result dict."""
+                 rerank: bool | None = None, out: str | None = None, progress: bool = True,
+                 distractors: str | None = None, distractors_max: int | None = None) -> dict:
+    """CLI entry point (savepets eval DIR [--enroll 5] [--split test] [--distractors DIR2]): prints and returns the
+    result dict."""
     from core.recognition.factory import load_engine
 
     eng = load_engine(engine)
-    res = evaluate(dir, eng, enroll=enroll, split=split, rerank=rerank, progress=progress)
+    res = evaluate(dir, eng, enroll=enroll, split=split, rerank=rerank, progress=progress, distractors=distractors,
+                   distractors_max=distractors_max)
     if split in ("all", "train", "tune") and getattr(eng, "meta", None):
         # the shipped weights were trained on the 'train' dogs and tuned on the 'tune' dogs of nose-pbc2022
         res["note"] = ("if this is the training set of the weights, only --split test gives figures on dogs "
@@ -310,8 +365,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--split", default="all", choices=["all", "train", "tune", "test"])
     ap.add_argument("--rerank", choices=["auto", "on", "off"], default="auto")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--distractors", default=None)
+    ap.add_argument("--distractors-max", type=int, default=None)
     a = ap.parse_args(argv)
-    eval_command(a.dir, a.engine, a.enroll, a.split, {"auto": None, "on": True, "off": False}[a.rerank], a.out)
+    eval_command(a.dir, a.engine, a.enroll, a.split, {"auto": None, "on": True, "off": False}[a.rerank], a.out,
+                 distractors=a.distractors, distractors_max=a.distractors_max)
 
 
 if __name__ == "__main__":
