@@ -22,6 +22,9 @@ Conflict rules (docs/sync.md explains them for people):
 - registration number taken by another dog -> the server gives the incoming dog the next free suffix
   (-2, -3, ...) and the kiosk adopts it (remap.numbers, and the pulled state).
 - the same nose registered on two kiosks -> both dogs kept, a ReviewFlag pairs them; it replicates.
+- review flags travel both ways (a kiosk flags look-alikes at registration and resolves flags on its review page):
+  a flag's decision only moves forward everywhere: resolved stays resolved, "same_dog" wins over
+  "different_dogs" (a merge, with its deletion, cannot be undone by sync), a closed (deleted) flag stays closed.
 - an edit on both sides -> last writer wins per field, by the field's timestamp corrected for the kiosk's
   clock offset (measured at push), ties to the later arrival at the server.
 - a deletion wins over any edit, earlier or later, and is never undone by sync.
@@ -39,7 +42,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import JSON, BigInteger, Integer, String, delete, func, insert, or_, select, update
+from sqlalchemy import JSON, BigInteger, Integer, String, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -216,8 +219,36 @@ def flag_state(s: Session, flag_id: str) -> dict | None:
     if f is None:
         return None
     return {"id": f.id, "dog_id": f.dog_id, "other_dog_id": f.other_dog_id, "score": f.score, "reason": f.reason,
-            "resolved": f.resolved, "created_at": iso(f.created_at), "updated_at": iso(f.updated_at),
-            "deleted_at": iso(f.deleted_at), "origin_device": f.origin_device}
+            "resolved": f.resolved, "resolution": f.resolution, "created_at": iso(f.created_at),
+            "updated_at": iso(f.updated_at), "deleted_at": iso(f.deleted_at), "origin_device": f.origin_device}
+
+
+# how far a flag's decision has gone: it only ever moves forward (see the module docstring)
+_RESOLUTION_RANK = {None: 0, "different_dogs": 1, "same_dog": 2}
+
+
+def merge_flag_decision(flag: ReviewFlag, resolved: bool, resolution: str | None,
+                        deleted_at: datetime | None) -> bool:
+    """Take another copy's decision on a flag where it goes further: resolved, same_dog over different_dogs, closed.
+    Returns whether the flag changed."""
+    changed = False
+    if resolved and not flag.resolved:
+        flag.resolved = True
+        changed = True
+    if _RESOLUTION_RANK.get(resolution, 0) > _RESOLUTION_RANK.get(flag.resolution, 0):
+        flag.resolution = resolution
+        changed = True
+    if deleted_at is not None and flag.deleted_at is None:
+        flag.deleted_at = deleted_at
+        changed = True
+    return changed
+
+
+def _pair_flag(s: Session, dog_id: str, other_id: str) -> ReviewFlag | None:
+    """The flag of a pair of dogs, whichever way round it was made (one flag per pair)."""
+    f = ReviewFlag
+    return s.scalar(select(f).where(or_(and_(f.dog_id == dog_id, f.other_dog_id == other_id),
+                                        and_(f.dog_id == other_id, f.other_dog_id == dog_id))).limit(1))
 
 
 def entity_state(s: Session, entity: str, entity_id: str) -> dict | None:
@@ -517,7 +548,7 @@ def apply_push(s: Session, *, change_id: str, entity: str, entity_id: str, op: s
     done = received_result(s, change_id)
     if done is not None:
         return ApplyResult(**{**done, "status": "duplicate"})
-    if entity != DOG or op not in ("upsert", "delete"):
+    if entity not in (DOG, FLAG) or op not in ("upsert", "delete"):
         return ApplyResult(status="rejected", message=f"cannot apply {op} of {entity}")
     state = payload.get("state") or {}
     if state.get("id") != entity_id:
@@ -527,6 +558,8 @@ def apply_push(s: Session, *, change_id: str, entity: str, entity_id: str, op: s
         t = parse_ts(ts)
         return None if t is None else min(t + offset, now)
 
+    if entity == FLAG:
+        return _apply_pushed_flag(s, change_id, state, device_id, fix, now)
     ent = s.get(SyncEntity, entity_id)
     tomb = ent is not None and (ent.clocks or {}).get("_deleted")
     dog = s.get(Dog, entity_id)
@@ -589,6 +622,37 @@ def apply_push(s: Session, *, change_id: str, entity: str, entity_id: str, op: s
     result.seq = log_change(s, DOG, entity_id, device_id)
     for flag_id in result.flags:
         log_change(s, FLAG, flag_id, None)
+    _remember(s, change_id, device_id, result)
+    return result
+
+
+def _apply_pushed_flag(s: Session, change_id: str, state: dict, device_id: str | None, fix,
+                       now: datetime) -> ApplyResult:
+    """Server: a review flag pushed by a kiosk (made at a registration, or decided on its review page). A flag
+    for a pair the server already flags takes the decision into that flag (one flag per pair; the kiosk gets the
+    server's flag in its next pull). Its dogs must be here first: until they are, the answer is missing_photos
+    with no photo named (the kiosk pushes again after its dogs)."""
+    resolution = state.get("resolution")
+    if not isinstance(resolution, str | None) or resolution not in _RESOLUTION_RANK \
+            or not isinstance(state.get("score"), int | float):
+        return ApplyResult(status="rejected", message="not a review flag state")
+    if s.get(Dog, state["dog_id"]) is None or s.get(Dog, state["other_dog_id"]) is None:
+        return ApplyResult(status="missing_photos", message="the flag's dogs are not on the server yet")
+    flag = s.get(ReviewFlag, state["id"]) or _pair_flag(s, state["dog_id"], state["other_dog_id"])
+    if flag is None:
+        flag = ReviewFlag(id=state["id"], dog_id=state["dog_id"], other_dog_id=state["other_dog_id"],
+                          score=float(state["score"]), reason=str(state.get("reason") or "possible_duplicate")[:64],
+                          resolved=bool(state.get("resolved")), resolution=resolution,
+                          created_at=fix(state.get("created_at")) or now,
+                          updated_at=fix(state.get("updated_at")) or now,
+                          deleted_at=fix(state.get("deleted_at")),
+                          origin_device=state.get("origin_device") or device_id)
+        s.add(flag)
+        s.flush()
+    elif merge_flag_decision(flag, bool(state.get("resolved")), resolution, fix(state.get("deleted_at"))):
+        flag.updated_at = max(flag.updated_at, fix(state.get("updated_at")) or now)
+        s.flush()
+    result = ApplyResult(status="applied", seq=log_change(s, FLAG, flag.id, device_id))
     _remember(s, change_id, device_id, result)
     return result
 
@@ -838,20 +902,24 @@ def _apply_flag_state(s: Session, state: dict) -> str | None:
     if s.get(Dog, state["dog_id"]) is None or s.get(Dog, state["other_dog_id"]) is None:
         return None  # its dogs come later in the pull: the caller keeps it for later
     flag = s.get(ReviewFlag, state["id"])
+    resolution = state.get("resolution")
     if flag is None:
-        pair = s.scalar(select(ReviewFlag).where(ReviewFlag.dog_id == state["dog_id"],
-                                                 ReviewFlag.other_dog_id == state["other_dog_id"]))
-        if pair is not None:  # a flag for the same pair made locally: the server's row replaces it
-            s.delete(pair)
+        local = _pair_flag(s, state["dog_id"], state["other_dog_id"])
+        decided = (local.resolved, local.resolution, local.deleted_at) if local is not None else None
+        if local is not None:  # a flag for the same pair made locally: the server's row replaces it
+            s.delete(local)
             s.flush()
-        s.add(ReviewFlag(id=state["id"], dog_id=state["dog_id"], other_dog_id=state["other_dog_id"],
-                         score=state["score"], reason=state["reason"], resolved=state["resolved"],
-                         created_at=parse_ts(state["created_at"]), updated_at=parse_ts(state["updated_at"]),
-                         deleted_at=parse_ts(state["deleted_at"]), origin_device=state.get("origin_device")))
-    else:
-        flag.resolved = state["resolved"]
-        flag.deleted_at = parse_ts(state["deleted_at"])
-        flag.updated_at = parse_ts(state["updated_at"])
+        flag = ReviewFlag(id=state["id"], dog_id=state["dog_id"], other_dog_id=state["other_dog_id"],
+                          score=state["score"], reason=state["reason"], resolved=state["resolved"],
+                          resolution=resolution, created_at=parse_ts(state["created_at"]),
+                          updated_at=parse_ts(state["updated_at"]), deleted_at=parse_ts(state["deleted_at"]),
+                          origin_device=state.get("origin_device"))
+        s.add(flag)
+        if decided is not None and merge_flag_decision(flag, *decided):
+            s.add(Outbox(entity=FLAG, entity_id=flag.id, op="upsert"))  # decided here, not yet on the server
+    else:  # a decision made here and not pushed yet is kept: decisions only move forward
+        merge_flag_decision(flag, state["resolved"], resolution, parse_ts(state["deleted_at"]))
+        flag.updated_at = max(flag.updated_at, parse_ts(state["updated_at"]))
     s.flush()
     return state["dog_id"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -167,3 +167,34 @@ class PhotoCheck(BaseModel):
     reasons: list[str]
     message: str
     already_registered: CandidateOut | None = None
+
+
+# How a person resolved a review flag (two registrations that may be one dog): see core/reviews.py.
+Resolution = Literal["same_dog", "different_dogs"]
+
+
+class ReviewOut(BaseModel):
+    """An open review flag: two registrations that look alike, the older one first (a merge keeps it)."""
+
+    id: str
+    older: DogOut
+    newer: DogOut
+    score: float  # the engine's similarity of the two noses
+    reason: str  # possible_duplicate (at registration) | possible_duplicate_sync (two kiosks, found by the server)
+    created_at: datetime
+
+
+class ReviewList(BaseModel):
+    count: int  # all open reviews (the list may be shorter: limit)
+    reviews: list[ReviewOut]  # newest first
+
+
+class ReviewResult(BaseModel):
+    flag_id: str
+    resolution: Resolution
+    older: DogOut  # same_dog: the registration kept, now with the newer one's photos
+    newer: DogOut  # same_dog: the registration merged into the older one and removed
+    photos_added: int = 0  # photos (with their templates) the older registration gained
+    owners: list[OwnerOut] = []  # same_dog: the owners to tell, the older registration's first (one if the same)
+    owners_differ: bool = False
+    other_reviews: int = 0  # other open reviews naming the removed registration: moved to the older one or closed

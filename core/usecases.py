@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from core import reviews
 from core.errors import AlreadyRegistered, InvalidInput, NotFound, PhotosRejected
 from core.numbers import registration_number
 from core.phone import normalize_phone
@@ -40,6 +41,8 @@ from core.schemas import (
     PhotoOut,
     PhotoProblem,
     RegisterResult,
+    ReviewList,
+    ReviewResult,
 )
 from core.settings import Settings
 
@@ -477,6 +480,31 @@ class SavePets:
         with self.db.sessions() as s:
             o = s.scalar(select(Owner).where(Owner.phone == normalize_phone(phone), Owner.deleted_at.is_(None)))
             return OwnerOut(id=o.id, phone=o.phone, name=o.name) if o else None
+
+    # ----------------------------------------------------------------- reviews of possible duplicates
+    def list_reviews(self, limit: int = 50) -> ReviewList:
+        """Open reviews (two registrations that may be one dog), newest first, with how many are open."""
+        with self.db.sessions() as s:
+            return reviews.open_reviews(s, self._dog_out, limit)
+
+    def review_count(self) -> int:
+        with self.db.sessions() as s:
+            return reviews.open_count(s)
+
+    def resolve_review(self, flag_id: str, same_dog: bool) -> ReviewResult:
+        """A person's decision on one review: the same dog (the newer registration is merged into the older one)
+        or different dogs. See core/reviews.py."""
+        with self._write_lock, self.db.session() as s:
+            result = reviews.resolve(s, flag_id, same_dog, device_id=self.device_id, dog_out=self._dog_out,
+                                     record=self._record)
+        if result.resolution == reviews.SAME_DOG:
+            with self._gallery_lock:
+                if self._gallery is not None:
+                    self._gallery.remove_dog(result.newer.id)
+            self._gallery_add(result.older.id)
+        self._changed(result.older.id)
+        self._changed(result.newer.id)
+        return result
 
     def photo_bytes(self, sha256: str) -> bytes:
         if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256) or not self.store.exists(sha256):

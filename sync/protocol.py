@@ -25,10 +25,11 @@ SHA256 = Field(..., pattern=r"^[0-9a-f]{64}$")
 
 class Change(BaseModel):
     """One local change, coalesced per entity. `change_id` is the idempotency key: the server applies a
-    change_id at most once and answers a resend with the first answer."""
+    change_id at most once and answers a resend with the first answer. A review flag is applied after the dogs of
+    the same push; until its dogs are on the server it is answered `missing_photos` with no photo named."""
 
     change_id: str = Field(..., min_length=1, max_length=36)
-    entity: Literal["dog"]
+    entity: Literal["dog", "review_flag"]
     entity_id: str = Field(..., min_length=1, max_length=36)
     op: Literal["upsert", "delete"]
     state: dict[str, Any]

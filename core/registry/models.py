@@ -160,6 +160,7 @@ class ReviewFlag(SyncedMixin, Base):
     score: Mapped[float] = mapped_column(Float, nullable=False)
     reason: Mapped[str] = mapped_column(String(64), nullable=False, default="possible_duplicate")
     resolved: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    resolution: Mapped[str | None] = mapped_column(String(16))  # same_dog | different_dogs (core/reviews.py)
 
 
 class Outbox(Base):

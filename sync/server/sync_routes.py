@@ -146,7 +146,6 @@ def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> Pus
     offset = now - sent  # kiosk clocks are corrected by this; cursors never use any clock
     if abs(offset) < CLOCK_TOLERANCE:  # within the noise of one request's latency: take the kiosk's clock as is
         offset = timedelta(0)
-    results: list[ChangeResult] = []
     with _writers:
         finder = gallery_duplicate_finder(sp)
         with sp.db.session() as s:
@@ -161,9 +160,11 @@ def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> Pus
             except Exception:
                 log.exception("sync: bulk apply failed; applying one by one")
                 fast = {}
-            for c in req.changes:
+            answers: dict[int, ChangeResult] = {}
+            # dogs first, then review flags: a flag needs its dogs, which may come in the same push
+            for i, c in sorted(enumerate(req.changes), key=lambda ic: ic[1].entity != "dog"):
                 if c.change_id in fast:
-                    results.append(ChangeResult(change_id=c.change_id, **fast[c.change_id].to_dict()))
+                    answers[i] = ChangeResult(change_id=c.change_id, **fast[c.change_id].to_dict())
                     continue
                 try:
                     with s.begin_nested():
@@ -174,11 +175,12 @@ def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> Pus
                 except Exception as exc:  # one bad change must not block the others
                     log.exception("sync: change %s of %s rejected", c.change_id, req.device_id)
                     r = ApplyResult(status="rejected", message=f"{type(exc).__name__}: {exc}"[:500])
-                results.append(ChangeResult(change_id=c.change_id, **r.to_dict()))
+                answers[i] = ChangeResult(change_id=c.change_id, **r.to_dict())
+            results = [answers[i] for i in range(len(req.changes))]
             note_server_state(s, list(dict.fromkeys(c.entity_id for c, r in zip(req.changes, results, strict=True)
-                                                    if r.status == "applied")), stamp=False)
+                                                    if r.status == "applied" and c.entity == "dog")), stamp=False)
             cursor = head_seq(s)
-        applied = [c for c, r in zip(req.changes, results, strict=True) if r.status == "applied"]
+        applied = [c for c, r in zip(req.changes, results, strict=True) if r.status == "applied" and c.entity == "dog"]
         _update_gallery(sp, applied)
     for c in applied:  # other server processes refresh their galleries (sync/server/events.py)
         for listener in list(sp.on_change):
