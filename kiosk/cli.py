@@ -198,14 +198,16 @@ def _print_lookup(result) -> None:
     if result.decision.value == "match":
         _print_dog(result.match.dog)
     elif result.candidates:
-        _print_candidates(result.candidates)
+        uncertain = result.decision.value == "uncertain"
+        _print_candidates(result.candidates, "Candidates to compare, best first" if uncertain
+                          else "Closest registered dogs (none is a match), best first")
 
 
-def _print_candidates(candidates) -> None:
+def _print_candidates(candidates, title: str) -> None:
     from core.phone import mask_phone
 
-    t = Table("#", "Registration number", "Name", "Breed", "Score", "Decision", "Owner phone",
-              title="Candidates, best first", title_justify="left")
+    t = Table("#", "Registration number", "Name", "Breed", "Score", "Decision", "Owner phone", title=title,
+              title_justify="left")
     for i, c in enumerate(candidates, 1):
         t.add_row(str(i), c.dog.registration_number, c.dog.name, c.dog.breed or "-", f"{c.score:.3f}",
                   "possible" if c.decision.value == "uncertain" else "unlikely", mask_phone(c.dog.owner.phone))

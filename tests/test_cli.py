@@ -130,7 +130,7 @@ def test_lookup_with_several_photos_and_candidates_to_compare(run, tmp_path):
     r = run("lookup", *write_look_alikes(tmp_path / "like", dog=1, other=2, n=2))
     assert r.exit_code == 0, r.output
     assert "Possible match" in r.text and "not enough to be sure" in r.text
-    assert "Candidates" in r.text and number in r.text and "초코" in r.text and "possible" in r.text
+    assert "Candidates to compare" in r.text and number in r.text and "초코" in r.text and "possible" in r.text
     assert "010-****-5678" in r.text and "010-1234-5678" not in r.text
 
     r = run("register", "--name", "보리", "--phone", "010-5555-6666", *write_look_alikes(tmp_path / "new", 1, 3))
