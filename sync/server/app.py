@@ -14,6 +14,7 @@ from core.settings import Settings
 from sync.server import errors
 from sync.server.keys import KeyStore
 from sync.server.limits import BodySizeLimit, RedisWindow, TokenBucket
+from sync.server.review_routes import router as review_router
 from sync.server.routes import public, router
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
     app.include_router(public)
     app.include_router(router)
+    app.include_router(review_router)
     try:
         from sync.server.sync_routes import router as sync_router
     except ImportError as exc:
