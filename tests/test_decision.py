@@ -39,9 +39,9 @@ def test_sure_match_needs_the_registry_threshold_and_a_margin_over_the_second():
 
 
 def test_not_registered_still_offers_the_closest_dogs_and_an_empty_registry_says_so():
-    far = decide([(f"d{i}", 0.2 - i / 100) for i in range(8)], 500, RULE)
+    far = decide([(f"d{i}", 0.2 - i / 100) for i in range(RULE.show + 4)], 500, RULE)
     assert far.decision == Decision.NO_MATCH and far.reason == "no_similar_dog"
-    assert [d for d, _, _ in far.shown] == ["d0", "d1", "d2", "d3", "d4"]
+    assert [d for d, _, _ in far.shown] == [f"d{i}" for i in range(RULE.show)]
     assert {dec for _, _, dec in far.shown} == {Decision.NO_MATCH}
     empty = decide([], 0, RULE)
     assert (empty.decision, empty.reason, empty.shown) == (Decision.NO_MATCH, "empty_registry", [])

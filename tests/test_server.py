@@ -192,8 +192,12 @@ def test_register_lookup_and_already_registered(server, keys, admin, mobile):
     assert "*" in err["details"]["match"]["dog"]["owner"]["phone"]
     assert snapshot(server.db_url, server.data_dir) == before
 
-    # another dog: not registered
-    assert lookup(admin, new_dog()).json()["decision"] == "no_match"
+    # another dog: not registered; staff get the closest dogs to compare, the public no list of registered dogs
+    stranger = new_dog()
+    staff_view = lookup(admin, stranger).json()
+    assert staff_view["decision"] == "no_match" and staff_view["candidates"]
+    public_view = lookup(mobile, stranger).json()
+    assert public_view["decision"] == "no_match" and public_view["candidates"] == []
 
 
 def test_update_status_list_delete(server, keys, admin, mobile):

@@ -13,6 +13,8 @@
   * agreement_threshold: the similarity a registration photo must reach with another photo of its set; the
     value that AGREEMENT_PASS of the tune dogs' own photos reach (agreement_scores; bench/bench_agreement.py
     prints the whole trade-off against stray photos of other dogs);
+  * scale: the registry-size decision rule (core.recognition.scale.fit_scale_rule), with the training dogs as
+    the rest of the registry;
   * calibration: isotonic regression P(same dog | score) with genuine and impostor weighted equally (a 50/50
     prior), stored as an interpolation table (x, y) so that nothing is unpickled at run time.
 """
@@ -271,6 +273,12 @@ def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Pat
             ys = np.array([t for row in cs_rows for t, _, _ in row])
             cfg["calibration"] = isotonic_table(xs, ys)
             cfg["calibration"]["on"] = "top candidates after re-ranking"
+    # the registry-size rule (thresholds by number of dogs, margin), on the final engine
+    from core.recognition.scale import fit_scale_rule
+
+    rule, report["scale"] = fit_scale_rule(make_engine(cfg), data_dir, progress=progress)
+    if rule is not None:
+        cfg["scale"] = rule.to_config()
     cfg["tuning_report"] = report
     cfg["fitted_on"] = "tune dogs (id % 10 == 5)"
     return cfg

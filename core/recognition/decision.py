@@ -40,7 +40,8 @@ class ScaleRule:
     margin: float  # best minus second-best dog, needed for a sure match
     floor: float  # the match threshold never falls below this (small registries)
     review_floor: float
-    show: int = 5  # at most this many candidates shown to a person
+    show: int = 8  # at most this many candidates shown to a person (the right dog is in the top 8 for 80 % of
+    # the tune dogs' look-ups among 2,400 dogs, the top 5 for 79 %)
 
     @classmethod
     def from_config(cls, cfg: dict) -> ScaleRule:

@@ -37,6 +37,8 @@ SEARCH_DOGS = 20  # as the use cases: dogs taken from the gallery before centroi
 ENROLL_MAX = 5
 STRANGER_RATE = 0.002  # P(a stranger is matched) the fitted rule keeps at every registry size (target: 0.5 %)
 REVIEW_RATE = 0.05  # P(a stranger is shown as 'uncertain')
+TAIL_SHARE = 1e-3  # the tail model starts at the score this share of (stranger, dog) pairs exceed
+TAIL_MIN_POINTS = 200
 MARGINS = (0.02, 0.03, 0.04, 0.06, 0.08, 0.1)
 
 
@@ -209,22 +211,26 @@ def load_scale_set(dir: str | Path, split_name: str, distractors_dir: str | Path
 def fit_tail(stranger_lists: list[np.ndarray], gallery_dogs: int, floor: float, review_floor: float,
              stranger_rate: float = STRANGER_RATE, review_rate: float = REVIEW_RATE) -> ScaleRule:
     """The per-dog impostor tail from strangers' look-ups in a gallery of `gallery_dogs` dogs: each list holds a
-    stranger's scores for its SEARCH_DOGS nearest dogs. Above u, the 99th percentile of the lists' last scores,
-    (nearly) every dog scoring higher is in the lists; the excesses over u are pooled and fitted with a
-    generalised Pareto distribution (scipy), and their count over all (stranger, dog) pairs is the tail share."""
+    stranger's scores for its nearest dogs. The excesses over u are pooled and fitted with a generalised Pareto
+    distribution (scipy); their count over all (stranger, dog) pairs is the tail share. u is the score that
+    TAIL_SHARE of all pairs exceed (on the tune dogs a lower start bends the fit to the body and under-states the
+    far tail: 1.0 % of strangers passed a threshold fitted for 0.2 %), and never below the 99th percentile of
+    the lists' last scores, above which (nearly) every dog scoring higher is in the lists."""
     from scipy.stats import genpareto
 
-    u = float(np.percentile([s[-1] for s in stranger_lists if len(s)], 99))
-    pooled = np.concatenate(stranger_lists)
+    pairs = len(stranger_lists) * gallery_dogs
+    pooled = np.sort(np.concatenate(stranger_lists))[::-1]
+    k = int(min(len(pooled) - 1, max(TAIL_MIN_POINTS, TAIL_SHARE * pairs)))
+    u = max(float(pooled[k]), float(np.percentile([s[-1] for s in stranger_lists if len(s)], 99)))
     excess = pooled[pooled > u] - u
     shape, _, scale = genpareto.fit(excess, floc=0.0)
-    return ScaleRule(tail_start=u, tail_share=float(len(excess) / (len(stranger_lists) * gallery_dogs)),
-                     shape=float(shape), scale=float(scale), stranger_rate=stranger_rate, review_rate=review_rate,
-                     margin=0.0, floor=floor, review_floor=review_floor)
+    return ScaleRule(tail_start=u, tail_share=float(len(excess) / pairs), shape=float(shape), scale=float(scale),
+                     stranger_rate=stranger_rate, review_rate=review_rate, margin=0.0, floor=floor,
+                     review_floor=review_floor)
 
 
 def fit_scale_rule(engine: Engine, data_dir: str | Path, progress: bool = True,
-                   make_set: Callable[..., EmbeddedSet] = EmbeddedSet) -> tuple[ScaleRule, dict]:
+                   make_set: Callable[..., EmbeddedSet] = EmbeddedSet) -> tuple[ScaleRule | None, dict]:
     """Fit the registry-size rule on the tune dogs, with the training dogs enrolled as the rest of the registry:
 
       * tail: every photo of every tune dog is a stranger to a gallery of the training dogs (up to 5 photos
@@ -234,7 +240,8 @@ def fit_scale_rule(engine: Engine, data_dir: str | Path, progress: bool = True,
       * margin: the smallest of MARGINS at which no tune dog, enrolled (all photos but the last, both halves in
         turn) and probed with its last photo, is matched to another dog at the fitted threshold for the full
         gallery;
-      * floor: the engine's fixed per-pair threshold (fitted for 0.5 % strangers among ~140 dogs)."""
+      * floor: the engine's fixed per-pair threshold (fitted for 0.5 % strangers among ~140 dogs).
+    Too few dogs for a tail (a toy set): (None, the reason), and the engine keeps its fixed thresholds."""
     tune = list_dogs(data_dir, "tune")
     train = {d: ps[:ENROLL_MAX] for d, ps in list_dogs(data_dir, "train").items()}
     es = make_set({**tune, **train}, engine, progress=progress)
@@ -249,6 +256,8 @@ def fit_scale_rule(engine: Engine, data_dir: str | Path, progress: bool = True,
         it = tqdm(it, desc="scale rule: strangers", file=sys.stderr, mininterval=5)
     for p in it:
         stranger_lists.append(np.array([s for _, s in g.rank(engine, [p], verify_all)]))
+    if len(stranger_lists) * g.dogs < 20 * TAIL_MIN_POINTS:
+        return None, {"skipped": f"{len(stranger_lists)} strangers x {g.dogs} dogs: too few pairs for a tail model"}
     rule = fit_tail(stranger_lists, g.dogs, floor=engine.match_threshold, review_floor=engine.uncertain_threshold)
     # margin: enrolled tune dogs (each half in turn) among the training dogs
     rows = []

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from core import __version__
 from core.errors import AlreadyRegistered, PhotosRejected
+from core.recognition.base import Decision
 from core.registry.models import DogStatus
 from core.schemas import DogIn, DogOut, DogUpdate, LookupResult, OwnerIn, RegisterResult
 from core.usecases import MAX_LOOKUP_PHOTOS, REQUIRED_PHOTOS, SavePets
@@ -176,7 +177,8 @@ async def lookup(
     `decision` is `match` (one dog is sure: `match` is the dog, its owner's contact and the score), `uncertain`
     (a person compares the candidates; `match` is the best) or `no_match` (not registered; `match` is null).
     `candidates`: on a sure match the match only, else the closest dogs for a person to compare, best first,
-    each with its own `decision`. `reason` says why (`sure_match`, `close_second`, `weak_match`,
+    each with its own `decision` (for a mobile key only when the answer is `uncertain`: a `no_match` does not
+    list registered dogs to the public). `reason` says why (`sure_match`, `close_second`, `weak_match`,
     `no_similar_dog`, `empty_registry`) and `message` in words. Every dog's photos carry a `url` (GET it with
     the same key) for comparing by eye.
     422 for 0 or more than 5 photos (`details.count`) or an unusable photo (`details.problems[].index`, or
@@ -187,9 +189,10 @@ async def lookup(
         raise PhotosRejected(f"A look-up takes 1 to {MAX_LOOKUP_PHOTOS} photos of one dog; got {len(uploads)}.",
                              count=len(uploads))
     result = await runner.lookup(await _read(uploads))
+    shown = result.candidates if principal.role in FULL_VIEW or result.decision != Decision.NO_MATCH else []
     return result.model_copy(update={
         "match": present_candidate(result.match, principal, phone) if result.match else None,
-        "candidates": [present_candidate(c, principal, phone) for c in result.candidates]})
+        "candidates": [present_candidate(c, principal, phone) for c in shown]})
 
 
 @router.get("/dogs", response_model=list[DogOut], tags=["dogs"])
