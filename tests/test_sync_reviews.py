@@ -101,3 +101,22 @@ def test_two_kiosks_decide_differently_and_the_merge_wins_everywhere(server, kio
             assert newer.id not in live_dogs(db) and len(live_photos(db, older.id)) == 10
     finally:
         srv_db.dispose()
+
+
+def test_a_merge_made_through_the_server_api_reaches_the_kiosks(server, kiosks):
+    import requests
+
+    srv, key = server
+    a, b = kiosks(srv.url, key), kiosks(srv.url, key)
+    ca, cb = SyncClient(a), SyncClient(b)
+    _, _, older, newer = pair_on_kiosk(a)
+    sync_all([ca, cb])
+    flag_id = b.list_reviews().reviews[0].id
+    r = requests.post(f"{srv.url}/v1/reviews/{flag_id}", json={"same_dog": True},
+                      headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    sync_all([ca, cb])
+    for sp in (a, b):
+        assert flag_row(sp.db, flag_id) == (True, "same_dog", False)
+        assert newer.id not in live_dogs(sp.db) and len(live_photos(sp.db, older.id)) == 10
+        assert newer.registration_number in sp.get_dog(older.id).notes and sp.list_reviews().count == 0
