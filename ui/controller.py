@@ -62,10 +62,14 @@ class Controller(QObject):
 
     def first_photo(self, dog) -> bytes | None:
         """The dog's first nose photo (a small file read), or None when it has none on this kiosk."""
-        if self.service is None or not dog.photos:
+        return self.photo_bytes(dog.photos[0].sha256) if dog.photos else None
+
+    def photo_bytes(self, sha256: str) -> bytes | None:
+        """One stored nose photo (a small file read), or None when it is not on this kiosk."""
+        if self.service is None:
             return None
         try:
-            return self.service.photo_bytes(dog.photos[0].sha256)
+            return self.service.photo_bytes(sha256)
         except Exception:  # noqa: BLE001 - a photo not synced here yet must not hide the dog
             return None
 

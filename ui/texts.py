@@ -25,6 +25,12 @@ _WORDS = {
     "certain": QT_TRANSLATE_NOOP("Texts", "Certain"),
     "uncertain": QT_TRANSLATE_NOOP("Texts", "Possible match — check by eye"),
     "no_match": QT_TRANSLATE_NOOP("Texts", "Not registered"),
+    # why a look-up decided so (core.schemas.LOOKUP_REASONS)
+    "sure_match": QT_TRANSLATE_NOOP("Texts", "One registered dog clearly matches."),
+    "close_second": QT_TRANSLATE_NOOP("Texts", "Several registered dogs look alike. Compare the noses and choose."),
+    "weak_match": QT_TRANSLATE_NOOP("Texts", "A registered dog looks alike, but not enough to be sure: compare."),
+    "no_similar_dog": QT_TRANSLATE_NOOP("Texts", "No registered dog looks like this nose."),
+    "empty_registry": QT_TRANSLATE_NOOP("Texts", "The registry has no dogs yet."),
     # dog status and sex
     "home": QT_TRANSLATE_NOOP("Texts", "At home"),
     "lost": QT_TRANSLATE_NOOP("Texts", "Lost"),
@@ -54,6 +60,11 @@ def decision_words(decision) -> str:
     """The engine's decision at its operating threshold, in words (the number alone misleads people)."""
     d = getattr(decision, "value", decision)
     return words({"match": "certain", "uncertain": "uncertain"}.get(d, "no_match"))
+
+
+def reason_words(reason: str) -> str:
+    """Why a look-up decided what it did (a code of core.schemas.LOOKUP_REASONS), in words."""
+    return words(reason)
 
 
 def status_words(status) -> str:

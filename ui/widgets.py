@@ -83,6 +83,8 @@ class CaptureView(QWidget):
         self.message = self.tr("Starting the camera…")
         self.auto_enabled = True
         self.paused = False
+        self.dwell_s = self.DWELL_S  # a page may shorten it between the frames of one capture
+        self.note = ""  # shown before the guidance words (e.g. "Photo 2/3" of a look-up)
         self._good_since: float | None = None
         self._cooldown_until = 0.0
         self._last_capture = b""
@@ -122,16 +124,16 @@ class CaptureView(QWidget):
     def dwell_progress(self) -> float:
         if self._good_since is None or not self.auto_enabled or time.monotonic() < self._cooldown_until:
             return 0.0
-        return min(1.0, (time.monotonic() - self._good_since) / self.DWELL_S)
+        return min(1.0, (time.monotonic() - self._good_since) / self.dwell_s)
 
     @staticmethod
-    def _signature(frame: np.ndarray) -> bytes:
+    def signature(frame: np.ndarray) -> bytes:
         return frame[::16, ::16].tobytes()
 
     def _check_dwell(self) -> None:
         if self._good_since is None:
             return
-        if self.frame is not None and self._signature(self.frame) == self._last_capture:
+        if self.frame is not None and self.signature(self.frame) == self._last_capture:
             self._good_since = None  # the very same still picture (a photo folder): wait for the next one
             return
         self.update()
@@ -139,7 +141,7 @@ class CaptureView(QWidget):
                 and self.dwell_progress() >= 1.0):
             self._cooldown_until = time.monotonic() + self.COOLDOWN_S
             self._good_since = None
-            self._last_capture = self._signature(self.frame)
+            self._last_capture = self.signature(self.frame)
             self.auto_captured.emit(self.frame)
 
     def hold_off(self, seconds: float | None = None) -> None:
@@ -151,10 +153,12 @@ class CaptureView(QWidget):
         if self.message:
             return self.message
         if self.paused:
-            return self.tr("Photo taken")
-        if self.quality is None:
-            return self.tr("Put the nose inside the guide")
-        return texts.quality_words(self.quality.reasons)
+            words = self.tr("Photo taken")
+        elif self.quality is None:
+            words = self.tr("Put the nose inside the guide")
+        else:
+            words = texts.quality_words(self.quality.reasons)
+        return f"{self.note} · {words}" if self.note else words
 
     # ------------------------------------------------------------ painting
     def guide_rect(self, area: QRectF) -> QRectF:
@@ -215,7 +219,8 @@ class CapturePanel(QWidget):
     """The capture view with a big shutter, a file button and drag and drop of photo files."""
 
     photo_taken = Signal(object)  # BGR frame, from the shutter or auto-capture
-    file_chosen = Signal(str)
+    file_chosen = Signal(str)  # each file of a choice or a drop, one at a time
+    files_chosen = Signal(list)  # then all of them at once
 
     def __init__(self, camera=None, parent: QWidget | None = None, multiple_files: bool = False):
         super().__init__(parent)
@@ -291,8 +296,13 @@ class CapturePanel(QWidget):
         else:
             path, _ = QFileDialog.getOpenFileName(self, title, "", filt)
             paths = [path] if path else []
+        self._chosen(paths)
+
+    def _chosen(self, paths: list[str]) -> None:
         for path in paths:
             self.file_chosen.emit(path)
+        if paths:
+            self.files_chosen.emit(list(paths))
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
@@ -300,8 +310,7 @@ class CapturePanel(QWidget):
 
     def dropEvent(self, event) -> None:  # noqa: N802
         files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        for path in files if self.multiple_files else files[:1]:
-            self.file_chosen.emit(path)
+        self._chosen(files if self.multiple_files else files[:1])
 
 
 class PhotoSlots(QWidget):
@@ -419,11 +428,16 @@ class DogCard(QFrame):
         if decision is None:
             self.verdict.hide()
         else:
-            self.verdict.setText(texts.decision_words(decision))
-            self.verdict.setToolTip(f"{probability:.0%}" if probability is not None else "")
             level = {"match": "good", "uncertain": "warn"}.get(getattr(decision, "value", decision), "bad")
-            set_style_property(self.verdict, "level", level)
-            self.verdict.show()
+            self.set_verdict(texts.decision_words(decision), level,
+                             f"{probability:.0%}" if probability is not None else "")
+
+    def set_verdict(self, text: str, level: str, tooltip: str = "") -> None:
+        """The band above the dog: its words and colour (level: good, warn or bad)."""
+        self.verdict.setText(text)
+        self.verdict.setToolTip(tooltip)
+        set_style_property(self.verdict, "level", level)
+        self.verdict.show()
 
 
 @dataclass
