@@ -799,11 +799,19 @@ def _flag_pair(s: Session, dog_id: str, other_id: str, score: float, device_id: 
     return flag.id
 
 
+def sure_match_score(sp) -> float:
+    """The template similarity at which two dogs are the same for the registry's size (the engine's registry-size
+    rule): below it, a look-alike is left to look-ups and reviews, as a fixed threshold would flag ever more
+    pairs as the registry grows."""
+    return sp.engine.scale_rule.match_threshold(sp.gallery.dogs)
+
+
 def gallery_duplicate_finder(sp, batch: list[tuple[str, np.ndarray]] | None = None) -> DuplicateFinder:
     """Server: 'is this nose already registered?' over the service's gallery plus the dogs applied in the same
     push (not yet in the gallery). Only templates of the server's engine are compared."""
     engine = sp.engine
     seen: list[tuple[str, np.ndarray]] = batch if batch is not None else []
+    limit = sure_match_score(sp)
 
     def find(dog_id: str, templates: list[dict]) -> list[tuple[str, float]]:
         vecs = [np.frombuffer(decode_vector(t["vector"]), np.float32) for t in templates
@@ -816,11 +824,11 @@ def gallery_duplicate_finder(sp, batch: list[tuple[str, np.ndarray]] | None = No
             with one_omp_thread():
                 found = sp.gallery.search(v, k=3)
             for other, score in found:
-                if other != dog_id and engine.decide(score).value == "match":
+                if other != dog_id and score >= limit:
                     best[other] = max(best.get(other, -1.0), score)
             for other, ov in seen:
                 score = float(np.max(ov @ v))
-                if other != dog_id and engine.decide(score).value == "match":
+                if other != dog_id and score >= limit:
                     best[other] = max(best.get(other, -1.0), score)
         seen.append((dog_id, np.stack(vecs)))
         return sorted(best.items(), key=lambda kv: -kv[1])
@@ -1036,6 +1044,7 @@ def gallery_duplicate_screen(sp) -> DuplicateScreen:
     """Server: which of these new dogs look like a registered dog or like each other (those take the careful
     path, which flags them)."""
     engine = sp.engine
+    limit = sure_match_score(sp)
 
     def screen(dogs: list[tuple[str, list[dict]]]) -> set[str]:
         owners, vecs = [], []
@@ -1052,11 +1061,11 @@ def gallery_duplicate_screen(sp) -> DuplicateScreen:
         with one_omp_thread():
             for dog_id, v in zip(owners, m, strict=True):
                 for other, score in sp.gallery.search(v, k=3):
-                    if other != dog_id and engine.decide(score).value == "match":
+                    if other != dog_id and score >= limit:
                         hit.add(dog_id)
         sims = m @ m.T
         ids = np.asarray(owners)
-        for i, j in zip(*np.nonzero(sims >= engine.threshold), strict=True):
+        for i, j in zip(*np.nonzero(sims >= limit), strict=True):
             if ids[i] != ids[j]:
                 hit.update((str(ids[i]), str(ids[j])))
         return hit

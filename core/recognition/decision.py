@@ -29,6 +29,9 @@ import numpy as np
 from core.recognition.base import RERANK_TOP, VERIFY_PHOTOS, Decision, Engine, StoredPhoto
 
 
+FIXED_MARGIN = 0.01  # without a fitted rule, two dogs this close (e.g. one nose registered twice) go to a person
+
+
 @dataclass(frozen=True)
 class ScaleRule:
     tail_start: float  # per-dog impostor score above which the tail model holds
@@ -48,7 +51,7 @@ class ScaleRule:
         return cls(**{k: cfg[k] for k in cls.__dataclass_fields__ if k in cfg})
 
     @classmethod
-    def fixed(cls, threshold: float, review: float, margin: float = 0.0) -> ScaleRule:
+    def fixed(cls, threshold: float, review: float, margin: float = FIXED_MARGIN) -> ScaleRule:
         """A rule whose thresholds do not follow the registry size (an engine with no fitted scale rule)."""
         return cls(tail_start=-2.0, tail_share=1.0, shape=0.0, scale=1e-9, stranger_rate=1.0, review_rate=1.0,
                    margin=margin, floor=threshold, review_floor=review)
