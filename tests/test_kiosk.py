@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.kiosk_fixtures import kiosk_factory, noised_copies, real_nose_files, wait_idle  # noqa: F401
+from tests.kiosk_fixtures import (  # noqa: F401
+    angle_alike,
+    kiosk_factory,
+    noised_copies,
+    real_nose_files,
+    turned,
+    wait_idle,
+    write_images,
+)
 
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
@@ -114,36 +122,198 @@ def test_look_up_not_registered_offers_registration(qtbot, tmp_path, kiosk_facto
     assert w.register.good_photos == 1
 
 
-def test_several_possible_dogs_are_offered_to_compare(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+def _register(sp, name, phone, images, tmp_path):
     from core.photos import read_photo_file
+    from core.schemas import DogIn, OwnerIn
+
+    photos = [read_photo_file(str(p)) for p in write_images(images, tmp_path / f"reg-{name}")]
+    return sp.register(OwnerIn(phone=phone, name="김보호"), DogIn(name=name), photos)
+
+
+def _two_look_alike_dogs(tmp_path, sp):
+    """Two registered dogs and three probe photos half way between them: for the stand-in engine, alike to both
+    (similarity ~0.94) and sure of neither. Returns (dog A, dog B, the probe files)."""
+    import cv2
+
+    base = cv2.imread(str(real_nose_files(1)[0]))
+    half = angle_alike(base, 0.94)
+    rng = np.random.default_rng(0)
+
+    def noisy(img):
+        return np.clip(img.astype(np.int16) + rng.integers(-3, 4, img.shape), 0, 255).astype(np.uint8)
+
+    a = _register(sp, "초코", "010-1111-2222", [noisy(base) for _ in range(5)], tmp_path).dog
+    b = _register(sp, "초롱", "010-3333-4444", [noisy(turned(base, 2 * half)) for _ in range(5)], tmp_path).dog
+    probe = write_images([noisy(turned(base, half + d)) for d in (0.0, 0.25, -0.25)], tmp_path / "probe")
+    return a, b, probe
+
+
+def _spy_lookup(sp) -> list[int]:
+    """Counts the photos of every look-up the kiosk asks the service for."""
+    calls, real = [], sp.lookup
+
+    def lookup(photos):
+        calls.append(len(photos))
+        return real(photos)
+
+    sp.lookup = lookup
+    return calls
+
+
+def test_auto_capture_takes_three_frames_for_one_look_up(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    from core.photos import read_photo_file
+    from core.schemas import DogIn, OwnerIn
+    from ui.camera import FolderSource
+
+    src = real_nose_files(1)[0]
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    w, sp = k.window, k.controller.service
+    sp.register(OwnerIn(phone="010-1234-5670"), DogIn(name="콩"),
+                [read_photo_file(str(p)) for p in noised_copies(src, tmp_path / "registered")])
+    calls = _spy_lookup(sp)
+    page = w.lookup
+    guidance = []  # what the preview's band says right after each frame is taken
+    page.capture.photo_taken.connect(lambda _frame: guidance.append(page.capture.view.status_text()))
+    noised_copies(src, tmp_path / "probe", n=3, amplitude=4)  # three frames of one nose, each a little different
+    w.start_camera(FolderSource(tmp_path / "probe", hold_s=1.0, fps=25))
+    qtbot.waitUntil(lambda: page.state != "waiting", timeout=30_000)
+    assert calls == [3]  # one look-up, with all three frames
+    assert [g.split(" · ")[0] for g in guidance] == ["Photo 1/3", "Photo 2/3", "Photo 3/3"]
+    assert page.state == "result" and page.card.name.text() == "콩"
+    assert page.card.verdict.text().startswith("Certain")
+    # "Look up another dog" starts a new count
+    qtbot.mouseClick(page.again, _left())
+    assert page.frames == [] and "/3" not in page.capture.view.status_text()
+
+
+def test_not_sure_shows_the_photos_side_by_side_and_staff_choose(qtbot, tmp_path, kiosk_factory):  # noqa: F811
     from core.recognition.base import Decision
-    from core.schemas import CandidateOut, DogIn, LookupResult, OwnerIn
+    from ui import texts
 
     k = kiosk_factory(str(tmp_path / "no-camera-here"))
     w, sp = k.window, k.controller.service
-    dogs = []
-    for i, src in enumerate(real_nose_files(2)):
-        photos = [read_photo_file(str(p)) for p in noised_copies(src, tmp_path / f"dog{i}")]
-        dogs.append(sp.register(OwnerIn(phone=f"010-1234-567{i}", name="김보호"), DogIn(name=f"콩{i}"), photos).dog)
+    a, b, probe = _two_look_alike_dogs(tmp_path, sp)
+    calls = _spy_lookup(sp)
+    page = w.lookup
+    page.capture.files_chosen.emit([str(p) for p in probe])  # what choosing or dropping three files does
+    qtbot.waitUntil(lambda: page.state != "waiting", timeout=20_000)
+    assert calls == [3]
+    assert page.last_result.decision == Decision.UNCERTAIN
+    assert page.state == "compare"
+    cv = page.compare
+    assert cv.isVisibleTo(w) and not page.capture.isVisibleTo(w)
+    assert cv.reason.text() == texts.reason_words(page.last_result.reason) and cv.reason.text()
+    # the probe, large: the three photos taken, the first one shown
+    assert len(cv.probe.frames) == 3 and len(cv.probe.thumbs) == 3
+    assert cv.probe.view.image is not None and cv.probe.view.width() >= 300 and cv.probe.view.height() >= 300
+    names = [btn.text() for btn in cv.choice_buttons]
+    assert {"초코", "초롱"} <= set(names)
+    # the candidates' registered photos come from the service
+    qtbot.waitUntil(lambda: not cv.loading, timeout=10_000)
+    assert len(cv.candidate.frames) == 5 and cv.candidate.view.image is not None
+    assert cv.candidate.view.size() == cv.probe.view.size()  # side by side, equally large
+    # the second most alike, beside the probe (the right dog is often not the first)
+    second = page.last_result.candidates[1].dog
+    other = a if second.id == b.id else b
+    assert not cv.choice_buttons[1].isChecked()
+    qtbot.mouseClick(cv.choice_buttons[1], _left())
+    assert cv.choice_buttons[1].isChecked() and not cv.choice_buttons[0].isChecked()
+    assert second.registration_number in cv.candidate_note.text() and "%" in cv.candidate_note.text()
+    assert other.registration_number not in cv.candidate_note.text()
+    # a tap zooms in where it lands, another tap shows the whole photo again; the wheel zooms too
+    view = cv.candidate.view
+    qtbot.mouseClick(view, _left(), pos=view.rect().center())
+    assert view.zoom == view.TAP_ZOOM and view.image_rect().width() > view.width()
+    qtbot.mouseClick(view, _left(), pos=view.rect().center())
+    assert view.zoom == 1.0 and view.image_rect().width() <= view.width() + 1
+    # "This is the dog": that dog's card with its owner's contact, marked as the staff's confirmation
+    qtbot.mouseClick(cv.confirm_button, _left())
+    assert page.state == "result"
+    assert page.card.name.text() == second.name and page.card.value("number") == second.registration_number
+    assert page.card.value("phone") == {a.id: "010-1111-2222", b.id: "010-3333-4444"}[second.id]
+    assert page.card.verdict.text() == "Confirmed by staff"
 
-    def candidate(dog, decision, p):
-        return CandidateOut(dog=dog, score=p, probability=p, decision=decision)
 
-    two = [candidate(dogs[0], Decision.UNCERTAIN, 0.6), candidate(dogs[1], Decision.UNCERTAIN, 0.55)]
-    w.lookup._show((None, LookupResult(decision=Decision.UNCERTAIN, match=two[0], candidates=two, quality=0.9,
-                                       engine="test", elapsed_ms=1.0)))
-    buttons = w.lookup.possible_buttons
-    assert w.lookup.state == "result" and [b.isChecked() for b in buttons] == [True, False]
-    assert w.lookup.possible_label.isVisibleTo(w) and w.lookup.card.name.text() == "콩0"
-    qtbot.mouseClick(buttons[1], _left())
-    assert w.lookup.card.name.text() == "콩1" and [b.isChecked() for b in buttons] == [False, True]
-    assert w.lookup.card.value("number") == dogs[1].registration_number
-    # one clear match and an unlikely second: no choice offered
-    one = [candidate(dogs[0], Decision.MATCH, 0.99), candidate(dogs[1], Decision.NO_MATCH, 0.1)]
-    w.lookup._show((None, LookupResult(decision=Decision.MATCH, match=one[0], candidates=one, quality=0.9,
-                                       engine="test", elapsed_ms=1.0)))
-    assert w.lookup.possible_buttons == [] and not w.lookup.possible_label.isVisibleTo(w)
-    assert w.lookup.card.name.text() == "콩0"
+def test_none_of_these_is_not_registered_with_the_offer_to_register(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    w, sp = k.window, k.controller.service
+    _, _, probe = _two_look_alike_dogs(tmp_path, sp)
+    page = w.lookup
+    page.lookup_files([str(p) for p in probe])
+    qtbot.waitUntil(lambda: page.state == "compare", timeout=20_000)
+    qtbot.mouseClick(page.compare.none_button, _left())
+    assert page.state == "none"
+    assert page.none_label.text() == "Not registered"
+    assert page.none_hint.text() == "None of the look-alike dogs is this dog."
+    assert page.register_button.isVisibleTo(w)
+    # the closest dogs can be compared again from there
+    assert page.compare_button.isVisibleTo(w)
+    qtbot.mouseClick(page.compare_button, _left())
+    assert page.state == "compare"
+    qtbot.mouseClick(page.compare.none_button, _left())
+    # registering starts with the three photos of the look-up
+    qtbot.mouseClick(page.register_button, _left())
+    assert w.current_page == "register"
+    qtbot.waitUntil(lambda: w.register.good_photos == 3, timeout=20_000)
+
+
+def test_sure_match_shows_the_card_and_not_registered_offers_the_closest(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    """Hand-made answers: a sure match is the card as before (no comparison); 'not registered' with the closest
+    dogs named offers to compare them."""
+    from core.recognition.base import Decision
+    from core.schemas import CandidateOut, LookupResult
+
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    w, sp = k.window, k.controller.service
+    a, b, _ = _two_look_alike_dogs(tmp_path, sp)
+    page = w.lookup
+
+    def answer(decision, reason, *cands):
+        found = [CandidateOut(dog=d, score=p, probability=p, decision=decision) for d, p in cands]
+        match = found[0] if decision != Decision.NO_MATCH else None
+        return LookupResult(decision=decision, match=match, candidates=found, reason=reason, quality=0.9,
+                            engine="test", elapsed_ms=1.0)
+
+    page._show(([], answer(Decision.MATCH, "sure_match", (a, 0.99))))
+    assert page.state == "result" and page.card.name.text() == "초코"
+    assert page.card.verdict.text().startswith("Certain")
+    page._show(([], answer(Decision.NO_MATCH, "no_similar_dog", (b, 0.3), (a, 0.2))))
+    assert page.state == "none" and page.none_hint.text() == "No registered dog looks like this nose."
+    qtbot.mouseClick(page.compare_button, _left())
+    assert page.state == "compare"
+    assert [btn.text() for btn in page.compare.choice_buttons] == ["초롱", "초코"]
+    assert page.compare.reason.text().endswith("These are the closest registered dogs.")
+    page._show(([], answer(Decision.NO_MATCH, "empty_registry")))
+    assert page.state == "none" and not page.compare_button.isVisibleTo(w)
+    assert page.none_hint.text() == "The registry has no dogs yet."
+
+
+def test_registration_flagged_for_review_says_so(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    import cv2
+
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    w, sp = k.window, k.controller.service
+    base = cv2.imread(str(real_nose_files(1)[0]))
+    a = _register(sp, "초코", "010-1111-2222", [base] + [turned(base, d) for d in (0.25, 0.5, -0.25, -0.5)],
+                  tmp_path).dog
+    look_alike = turned(base, angle_alike(base, 0.92))  # alike, not sure: registered, flagged for review
+    page = w.register
+    w.show_page("register")
+    for s in range(5):
+        page.add_frame(np.clip(look_alike.astype(np.int16) + s - 2, 0, 255).astype(np.uint8))
+        wait_idle(qtbot, k)
+    qtbot.waitUntil(lambda: page.good_photos == 5, timeout=20_000)
+    page.go("details")
+    _fill_details(page, phone="010-5555-6666", name="초롱")
+    qtbot.mouseClick(page.submit_button, _left())
+    qtbot.waitUntil(lambda: page.step == "done", timeout=20_000)
+    assert page.review_note.isVisibleTo(w)
+    text = page.review_note.text()
+    assert "registered and flagged for an administrator's review" in text
+    assert f"초코 ({a.registration_number})" in text
+    # a registration with no look-alike says nothing of the kind
+    page._registered(page.result.model_copy(update={"possible_duplicates": []}))
+    assert not page.review_note.isVisibleTo(w)
 
 
 def test_non_image_file_shows_a_message(qtbot, tmp_path, kiosk_factory):  # noqa: F811

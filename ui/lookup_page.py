@@ -1,72 +1,90 @@
-"""Look up: one capture (or a photo file) -> a result card, or "not registered" with a way to register."""
+"""Look up: three good frames of one dog (or 1 to 5 photo files) -> the dog's card when the match is sure, the
+compare view when a person must choose among look-alikes, or "not registered" with a way to register."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ui import texts
+from ui.compare_view import CompareView
 from ui.controller import error_message
 from ui.widgets import CapturePanel, DogCard
 
-MAX_POSSIBLE = 3  # dogs offered side by side when the answer is not a single clear match
+FRAMES = 3  # good frames of one look-up, fused by the core
+FRAME_GAP_S = 0.35  # no next frame sooner than this after one (never the same frame twice)
+NEXT_DWELL_S = 0.35  # the next frames need a shorter run of good picture than the first
+BURST_STALE_S = 6.0  # frames left this long without the next one belong to another try: start over
+MAX_FILES = 5  # core.usecases.MAX_LOOKUP_PHOTOS
 
 
 class LookupPage(QWidget):
-    register_requested = Signal(object)  # the core Photo that was not found
+    register_requested = Signal(object)  # the core Photos of the look-up that found nothing (a list)
     result_shown = Signal(str)  # decision value, or "error"
 
     def __init__(self, controller, camera=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self.last_photo = None
+        self.last_photos: list = []
         self.last_result = None
+        self.frames: list = []  # good frames of the look-up being taken
+        self._stale = QTimer(self, singleShot=True, interval=int(BURST_STALE_S * 1000))
+        self._stale.timeout.connect(self.clear_frames)
         title = QLabel(self.tr("Who is this dog?"))
         title.setObjectName("pageTitle")
-        hint = QLabel(self.tr("Hold the nose inside the guide. The photo is taken when the picture is good."))
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
-        self.capture = CapturePanel(camera)
-        self.capture.photo_taken.connect(self.lookup_frame)
-        self.capture.file_chosen.connect(self.lookup_file)
+        self.hint = QLabel(self.tr("Hold the nose inside the guide. Three photos are taken by themselves when the "
+                                   "picture is good."))
+        self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
+        self.capture = CapturePanel(camera, multiple_files=True)
+        self.capture.photo_taken.connect(self.add_frame)
+        # connected after the panel's own take(): the shutter looks up at once with the frames taken so far
+        self.capture.shutter.clicked.connect(self.lookup_taken)
+        self.capture.files_chosen.connect(self.lookup_files)
 
         # the right side: waiting / result / not registered / error
         self.side = QStackedWidget()
         self.side.setMinimumWidth(460)
-        waiting = QLabel(self.tr("The result appears here.\n\nYou can also drop a photo file here."))
+        waiting = QLabel(self.tr("The result appears here.\n\nYou can also drop photo files of one dog here "
+                                 "(up to 5)."))
         waiting.setObjectName("placeholder")
         waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         waiting.setWordWrap(True)
         self.card = DogCard(vertical=True)
         self.again = QPushButton(self.tr("Look up another dog"))
         self.again.clicked.connect(self.reset)
-        # when more than one registered dog is possible, each is a button that puts it on the card
-        self.possible_label = QLabel(self.tr("Possible dogs (tap to compare):"))
-        self.possible_label.setObjectName("hint")
-        self.possible_label.hide()
-        self.possible_row = QHBoxLayout()
-        self.possible_buttons: list[QPushButton] = []
         result = QWidget()
         rl = QVBoxLayout(result)
         rl.addWidget(self.card)
-        rl.addWidget(self.possible_label)
-        rl.addLayout(self.possible_row)
         rl.addStretch(1)
         rl.addWidget(self.again)
         self.none_label = QLabel(self.tr("Not registered"))
         self.none_label.setObjectName("bigVerdict")
-        none_hint = QLabel(self.tr("No dog in the registry has this nose print."))
-        none_hint.setWordWrap(True)
+        self.none_hint = QLabel()
+        self.none_hint.setWordWrap(True)
         self.register_button = QPushButton(self.tr("Register this dog"))
         self.register_button.setObjectName("primary")
-        self.register_button.clicked.connect(lambda: self.register_requested.emit(self.last_photo))
+        self.register_button.clicked.connect(lambda: self.register_requested.emit(list(self.last_photos)))
+        # a "not registered" answer may still name the closest dogs: a person can compare them
+        self.compare_button = QPushButton(self.tr("Compare with the closest dogs"))
+        self.compare_button.clicked.connect(self.show_compare)
         again2 = QPushButton(self.tr("Try again"))
         again2.clicked.connect(self.reset)
         none = QWidget()
         nl = QVBoxLayout(none)
         nl.addWidget(self.none_label)
-        nl.addWidget(none_hint)
+        nl.addWidget(self.none_hint)
         nl.addStretch(1)
         nl.addWidget(self.register_button)
+        nl.addWidget(self.compare_button)
         nl.addWidget(again2)
         self.error_label = QLabel()
         self.error_label.setObjectName("errorBox")
@@ -82,35 +100,94 @@ class LookupPage(QWidget):
             self.side.addWidget(w)
         self.pages = {"waiting": waiting, "result": result, "none": none, "error": err}
 
-        body = QHBoxLayout()
-        body.addWidget(self.capture, 3)
-        body.addWidget(self.side, 2)
+        main = QWidget()
+        ml = QHBoxLayout(main)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.capture, 3)
+        ml.addWidget(self.side, 2)
+        # the whole width for comparing photos, when a person must choose
+        self.compare = CompareView(controller)
+        # its height, taller than the capture's, must not grow the window while the capture is shown (it fits the
+        # page at 1280x800, where the page's hint line is hidden for it)
+        self.compare.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.compare.confirmed.connect(self.confirm)
+        self.compare.rejected.connect(self.none_of_these)
+        self.body = QStackedWidget()
+        self.body.addWidget(main)
+        self.body.addWidget(self.compare)
+        self.main = main
         lay = QVBoxLayout(self)
         lay.addWidget(title)
-        lay.addWidget(hint)
-        lay.addLayout(body, 1)
+        lay.addWidget(self.hint)
+        lay.addWidget(self.body, 1)
         self.setAcceptDrops(True)
 
     @property
     def state(self) -> str:
+        """waiting | result | none | error | compare"""
+        if self.body.currentWidget() is self.compare:
+            return "compare"
         w = self.side.currentWidget()
         return next(k for k, v in self.pages.items() if v is w)
 
+    def _show_side(self, key: str) -> None:
+        self.body.setCurrentWidget(self.main)
+        self.hint.show()
+        self.side.setCurrentWidget(self.pages[key])
+
     def reset(self) -> None:
-        self.side.setCurrentWidget(self.pages["waiting"])
+        self.clear_frames()
+        self._show_side("waiting")
         self.capture.view.paused = False
         self.capture.view.hold_off(1.0)
 
     # ------------------------------------------------------------ input
-    def lookup_frame(self, frame) -> None:
+    def add_frame(self, frame) -> None:
+        """A good frame (auto-capture or the shutter): the look-up runs once FRAMES of them are taken."""
+        view = self.capture.view
+        signature = view.signature(frame)
+        if any(view.signature(f) == signature for f in self.frames):
+            return  # the very same picture again (a still source)
+        self.frames = [*self.frames, frame][-FRAMES:]
+        self._stale.start()
+        if len(self.frames) < FRAMES:
+            view.note = self.tr("Photo %1/%2").replace("%1", str(len(self.frames))).replace("%2", str(FRAMES))
+            view.dwell_s = NEXT_DWELL_S
+            view.hold_off(FRAME_GAP_S)
+            view.update()
+            return
+        self.lookup_taken()
+
+    def lookup_taken(self) -> None:
+        """Look up with the frames taken so far (all FRAMES of them, or fewer when the shutter is pressed)."""
+        if not self.frames or self.controller.service is None or self.controller.busy:
+            return
+        frames, n = list(self.frames), len(self.frames)
+        self.clear_frames()
+        self.capture.view.note = self.tr("Photo %1/%2").replace("%1", str(n)).replace("%2", str(n))
+        self.lookup_frames(frames)
+
+    def clear_frames(self) -> None:
+        self.frames = []
+        self._stale.stop()
+        view = self.capture.view
+        view.note = ""
+        view.dwell_s = view.DWELL_S
+        view.update()
+
+    def lookup_frames(self, frames) -> None:
         from core.photos import photo_from_array
 
-        self._lookup(lambda: photo_from_array(frame, label="capture"))
+        self._lookup([lambda f=f, i=i: photo_from_array(f, label=f"capture {i + 1}") for i, f in enumerate(frames)])
 
     def lookup_file(self, path: str) -> None:
+        self.lookup_files([path])
+
+    def lookup_files(self, paths: list[str]) -> None:
+        """1 to MAX_FILES photo files of one dog (more: the first MAX_FILES)."""
         from core.photos import read_photo_file
 
-        self._lookup(lambda: read_photo_file(path))
+        self._lookup([lambda p=p: read_photo_file(p) for p in paths[:MAX_FILES]])
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         self.capture.dragEnterEvent(event)
@@ -118,59 +195,82 @@ class LookupPage(QWidget):
     def dropEvent(self, event) -> None:  # noqa: N802
         self.capture.dropEvent(event)
 
-    def _lookup(self, make_photo) -> None:
-        if self.controller.service is None or self.controller.busy:
+    def _lookup(self, makers) -> None:
+        if self.controller.service is None or self.controller.busy or not makers:
             return
         self.capture.view.paused = True  # keep the picture that was taken while the result comes
-
-        def job():
-            photo = make_photo()
-            return photo, self.controller.service.lookup(photo)
-
-        self.controller.run(job, self._show, self._error, busy=self.tr("Looking up…"))
+        service = self.controller.service
+        self.controller.run(lambda: lookup_photos(service, makers), self._show, self._error,
+                            busy=self.tr("Looking up…"))
 
     # ------------------------------------------------------------ output
     def _show(self, out) -> None:
-        photo, result = out
-        self.last_photo, self.last_result = photo, result
-        if result.match is None:
-            self.side.setCurrentWidget(self.pages["none"])
-        else:
-            from core.recognition.base import Decision
+        """out: (the Photos looked up, the LookupResult)."""
+        from core.recognition.base import Decision
 
-            possible = [c for c in result.candidates if c.decision != Decision.NO_MATCH][:MAX_POSSIBLE]
-            self._set_possible(possible if len(possible) > 1 else [])
-            self.show_candidate(result.match)
-            self.side.setCurrentWidget(self.pages["result"])
+        photos, result = out
+        self.last_photos, self.last_result = list(photos or []), result
+        if result.match is not None and (result.decision == Decision.MATCH or not result.candidates):
+            self.card.show_dog(result.match.dog, self.controller.first_photo(result.match.dog), result.decision,
+                               result.match.probability)
+            self._show_side("result")
+        elif result.decision == Decision.UNCERTAIN:
+            self.show_compare()
+        else:
+            self.none_hint.setText(texts.reason_words(
+                result.reason if result.reason in ("no_similar_dog", "empty_registry") else "no_similar_dog"))
+            self.compare_button.setVisible(bool(result.candidates))
+            self._show_side("none")
         self.result_shown.emit(result.decision.value)
 
-    def _set_possible(self, candidates) -> None:
-        for b in self.possible_buttons:
-            self.possible_row.removeWidget(b)
-            b.deleteLater()
-        self.possible_buttons = []
-        for c in candidates:
-            b = QPushButton(f"{c.dog.name}\n{c.dog.registration_number}")
-            b.setObjectName("possibleDog")
-            b.setCheckable(True)
-            b.setProperty("dog_id", c.dog.id)
-            b.clicked.connect(lambda _=False, c=c: self.show_candidate(c))
-            self.possible_row.addWidget(b)
-            self.possible_buttons.append(b)
-        self.possible_label.setVisible(bool(candidates))
+    def show_compare(self) -> None:
+        """The look-up's photos beside its candidates', for a person to choose."""
+        self.compare.show_result(self.last_photos, self.last_result)
+        self.hint.hide()
+        self.body.setCurrentWidget(self.compare)
 
-    def show_candidate(self, c) -> None:
-        """Put one candidate of the last look-up on the card, with its own verdict."""
-        self.card.show_dog(c.dog, self.controller.first_photo(c.dog), c.decision, c.probability)
-        for b in self.possible_buttons:
-            b.setChecked(b.property("dog_id") == c.dog.id)
+    def confirm(self, candidate) -> None:
+        """Staff chose this candidate: its card, with the owner's contact, marked as their confirmation."""
+        dog = candidate.dog
+        self.card.show_dog(dog, self.controller.first_photo(dog))
+        self.card.set_verdict(self.tr("Confirmed by staff"), "good", f"{candidate.probability:.0%}")
+        self._show_side("result")
+
+    def none_of_these(self) -> None:
+        """Staff found none of the candidates to be this dog: not registered, with the offer to register it."""
+        self.none_hint.setText(self.tr("None of the look-alike dogs is this dog."))
+        self.compare_button.setVisible(bool(self.last_result and self.last_result.candidates))
+        self._show_side("none")
 
     def _error(self, exc) -> None:
         from core.errors import SavePetsError
-        from ui import texts
 
         detail = texts.photo_error_words(exc) if isinstance(exc, SavePetsError) else error_message(exc)
         text = self.tr("This photo cannot be used: %1").replace("%1", detail)
         self.error_label.setText(text)
-        self.side.setCurrentWidget(self.pages["error"])
+        self._show_side("error")
         self.result_shown.emit("error")
+
+
+def lookup_photos(service, makers) -> tuple[list, object]:
+    """(photos, service.lookup(photos)) on the worker thread. A photo that cannot be read, or that the core's
+    quality gate refuses, is left out while others remain (a frame passes the live gate on a small copy, and the
+    full gate can still refuse it); with none left, the first problem is raised."""
+    from core.errors import PhotosRejected, SavePetsError
+
+    photos, first_error = [], None
+    for make in makers:
+        try:
+            photos.append(make())
+        except SavePetsError as exc:
+            first_error = first_error or exc
+    if not photos:
+        raise first_error
+    try:
+        return photos, service.lookup(photos)
+    except PhotosRejected as exc:
+        bad = {p["index"] for p in exc.details.get("problems") or []}
+        good = [p for i, p in enumerate(photos) if i not in bad]
+        if not bad or not good:
+            raise
+        return good, service.lookup(good)

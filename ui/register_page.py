@@ -218,6 +218,11 @@ class RegisterPage(QWidget):
         self.card_preview.setObjectName("cardPreview")
         self.card_note = QLabel()
         self.card_note.setObjectName("hint")
+        # registered, but it looks like dogs already registered: an administrator reviews the pair
+        self.review_note = QLabel()
+        self.review_note.setObjectName("warnBox")
+        self.review_note.setWordWrap(True)
+        self.review_note.hide()
         print_button = QPushButton(self.tr("Print card…"))
         print_button.clicked.connect(self.print_card)
         png = QPushButton(self.tr("Save card as image…"))
@@ -235,6 +240,7 @@ class RegisterPage(QWidget):
         lay = QVBoxLayout(w)
         lay.addWidget(self.done_head)
         lay.addWidget(self.number_label)
+        lay.addWidget(self.review_note)
         lay.addWidget(self.card_preview, 1)
         lay.addWidget(self.card_note)
         lay.addLayout(row)
@@ -281,11 +287,12 @@ class RegisterPage(QWidget):
         self._update_photo_state()
         self.go("photos")
 
-    def start_with(self, photo) -> None:
-        """Start a registration with a photo already taken (from a look-up that found nothing)."""
+    def start_with(self, photos) -> None:
+        """Start a registration with the photos already taken (a Photo or a list: a look-up that found nothing)."""
         self.reset()
-        if photo is not None:
-            self._check(0, lambda: photo)
+        photos = [] if photos is None else [photos] if not isinstance(photos, list | tuple) else list(photos)
+        for i, photo in enumerate(photos[:PHOTOS]):
+            self._check(i, lambda photo=photo: photo)
 
     # ================================================================ photos
     def select_slot(self, i: int) -> None:
@@ -481,6 +488,10 @@ class RegisterPage(QWidget):
             640, 404, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
         self.card_note.setText(self.tr("Existing owner: the dog was added to their dogs.") if result.owner_existed
                                else "")
+        alike = ", ".join(f"{c.dog.name} ({c.dog.registration_number})" for c in result.possible_duplicates)
+        self.review_note.setText(self.tr("The dog was registered and flagged for an administrator's review because "
+                                         "it looks like %1.").replace("%1", alike))
+        self.review_note.setVisible(bool(alike))
         self.go("done")
         self.registered.emit(result)
 

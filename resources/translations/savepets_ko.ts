@@ -106,6 +106,51 @@
     </message>
 </context>
 <context>
+    <name>CompareView</name>
+    <message>
+        <source>This dog</source>
+        <translation>이 강아지</translation>
+    </message>
+    <message>
+        <source>None of these</source>
+        <translation>이 중에 없음</translation>
+    </message>
+    <message>
+        <source>This is the dog</source>
+        <translation>이 강아지가 맞습니다</translation>
+    </message>
+    <message>
+        <source>These are the closest registered dogs.</source>
+        <translation>가장 닮은 등록 강아지들입니다.</translation>
+    </message>
+    <message>
+        <source>No photo</source>
+        <translation>사진 없음</translation>
+    </message>
+    <message numerus="yes">
+        <source>Photos taken: %n</source>
+        <translation>
+            <numerusform>찍은 사진: %n장</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Tap a photo to zoom in, tap again to see all of it.</source>
+        <translation>사진을 누르면 확대되고, 다시 누르면 전체가 보입니다.</translation>
+    </message>
+    <message>
+        <source>Loading photos…</source>
+        <translation>사진을 불러오는 중…</translation>
+    </message>
+    <message>
+        <source>match probability %1 · score %2</source>
+        <translation>일치 가능성 %1 · 점수 %2</translation>
+    </message>
+    <message>
+        <source>No photo of this dog on this kiosk</source>
+        <translation>이 키오스크에는 이 강아지의 사진이 없습니다</translation>
+    </message>
+</context>
+<context>
     <name>Controller</name>
     <message>
         <location filename="../../ui/controller.py" line="61"/>
@@ -159,38 +204,14 @@
         <translation>이 강아지는 누구일까요?</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="25"/>
-        <source>Hold the nose inside the guide. The photo is taken when the picture is good.</source>
-        <translation>코를 안내선 안에 맞춰 주세요. 사진이 좋으면 자동으로 찍힙니다.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lookup_page.py" line="35"/>
-        <source>The result appears here.
-
-You can also drop a photo file here.</source>
-        <translation>결과가 여기에 나타납니다.
-
-사진 파일을 여기로 끌어 놓아도 됩니다.</translation>
-    </message>
-    <message>
         <location filename="../../ui/lookup_page.py" line="40"/>
         <source>Look up another dog</source>
         <translation>다른 강아지 조회</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="43"/>
-        <source>Possible dogs (tap to compare):</source>
-        <translation>가능성 있는 강아지 (눌러서 비교하세요):</translation>
-    </message>
-    <message>
         <location filename="../../ui/lookup_page.py" line="55"/>
         <source>Not registered</source>
         <translation>등록되지 않음</translation>
-    </message>
-    <message>
-        <location filename="../../ui/lookup_page.py" line="57"/>
-        <source>No dog in the registry has this nose print.</source>
-        <translation>등록부에 이 비문을 가진 강아지가 없습니다.</translation>
     </message>
     <message>
         <location filename="../../ui/lookup_page.py" line="59"/>
@@ -212,6 +233,34 @@ You can also drop a photo file here.</source>
         <location filename="../../ui/lookup_page.py" line="173"/>
         <source>This photo cannot be used: %1</source>
         <translation>이 사진은 사용할 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <source>Hold the nose inside the guide. Three photos are taken by themselves when the picture is good.</source>
+        <translation>코를 안내선 안에 맞춰 주세요. 사진이 좋으면 자동으로 3장을 찍습니다.</translation>
+    </message>
+    <message>
+        <source>The result appears here.
+
+You can also drop photo files of one dog here (up to 5).</source>
+        <translation>결과가 여기에 나타납니다.
+
+한 강아지의 사진 파일(최대 5장)을 여기로 끌어 놓아도 됩니다.</translation>
+    </message>
+    <message>
+        <source>Compare with the closest dogs</source>
+        <translation>가장 닮은 강아지와 비교</translation>
+    </message>
+    <message>
+        <source>Photo %1/%2</source>
+        <translation>사진 %1/%2</translation>
+    </message>
+    <message>
+        <source>Confirmed by staff</source>
+        <translation>직원이 확인함</translation>
+    </message>
+    <message>
+        <source>None of the look-alike dogs is this dog.</source>
+        <translation>닮은 강아지 중에 이 강아지는 없습니다.</translation>
     </message>
 </context>
 <context>
@@ -544,6 +593,10 @@ You can also drop a photo file here.</source>
         <location filename="../../ui/register_page.py" line="508"/>
         <source>Sent to the printer.</source>
         <translation>프린터로 보냈습니다.</translation>
+    </message>
+    <message>
+        <source>The dog was registered and flagged for an administrator&apos;s review because it looks like %1.</source>
+        <translation>등록되었습니다. 다음 강아지와 닮아서 관리자가 검토하도록 표시했습니다: %1</translation>
     </message>
 </context>
 <context>
@@ -890,6 +943,26 @@ You can also drop a photo file here.</source>
         <location filename="../../ui/texts.py" line="36"/>
         <source>Not a usable photo file (JPEG or PNG expected).</source>
         <translation>사용할 수 없는 사진 파일입니다 (JPEG 또는 PNG).</translation>
+    </message>
+    <message>
+        <source>One registered dog clearly matches.</source>
+        <translation>등록된 강아지 한 마리와 확실히 일치합니다.</translation>
+    </message>
+    <message>
+        <source>Several registered dogs look alike. Compare the noses and choose.</source>
+        <translation>닮은 등록 강아지가 여러 마리입니다. 코를 비교해서 골라 주세요.</translation>
+    </message>
+    <message>
+        <source>A registered dog looks alike, but not enough to be sure: compare.</source>
+        <translation>닮은 등록 강아지가 있지만 확실하지 않습니다. 코를 비교해 주세요.</translation>
+    </message>
+    <message>
+        <source>No registered dog looks like this nose.</source>
+        <translation>이 코와 닮은 등록 강아지가 없습니다.</translation>
+    </message>
+    <message>
+        <source>The registry has no dogs yet.</source>
+        <translation>아직 등록된 강아지가 없습니다.</translation>
     </message>
 </context>
 </TS>
