@@ -1,7 +1,8 @@
-"""The kiosk's main window: navigation, the four pages, the camera, the busy indicator and the sync area."""
+"""The kiosk's main window: navigation, the pages, the camera, the busy indicator and the sync area."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -22,8 +23,11 @@ from ui.camera import Camera, SourceError, open_source
 from ui.lookup_page import LookupPage
 from ui.register_page import RegisterPage
 from ui.registry_page import RegistryPage
+from ui.review_page import ReviewPage
 from ui.settings_page import SettingsPage
-from ui.widgets import SyncStatus, SyncStatusWidget
+from ui.widgets import SyncStatus, SyncStatusWidget, set_style_property
+
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
@@ -44,6 +48,9 @@ class MainWindow(QMainWindow):
         self.lookup = LookupPage(controller, self.camera)
         self.register = RegisterPage(controller, self.camera)
         self.registry = RegistryPage(controller)
+        self.review_page = ReviewPage(controller)
+        self.review_count = 0
+        self._last_sync = None
         engine = controller.engine
         self.settings_page = SettingsPage(settings, save_settings,
                                           engine_threshold=engine.match_threshold if engine else None)
@@ -61,6 +68,7 @@ class MainWindow(QMainWindow):
         for key, label, page in (("lookup", self.tr("Look up"), self.lookup),
                                  ("register", self.tr("Register"), self.register),
                                  ("registry", self.tr("Registry"), self.registry),
+                                 ("review", self.tr("Review"), self.review_page),
                                  ("settings", self.tr("Settings"), self.settings_page)):
             self.stack.addWidget(page)
             b = QPushButton(label)
@@ -73,7 +81,7 @@ class MainWindow(QMainWindow):
             nav.addWidget(b)
         nav.addStretch(1)
         self.pages = {"lookup": self.lookup, "register": self.register, "registry": self.registry,
-                      "settings": self.settings_page}
+                      "review": self.review_page, "settings": self.settings_page}
         side = QWidget()
         side.setObjectName("sidebar")
         side.setLayout(nav)
@@ -116,10 +124,13 @@ class MainWindow(QMainWindow):
         controller.busy_changed.connect(self._busy)
         controller.load_failed.connect(self._load_failed)
         controller.ready.connect(self._ready)
+        controller.changed.connect(self.refresh_reviews)
+        self.review_page.count_changed.connect(self._set_review_count)
         self._sync_timer = QTimer(self, interval=5000)
         self._sync_timer.timeout.connect(self.refresh_sync)
         self._sync_timer.start()
         self.refresh_sync()
+        self.refresh_reviews()
         self.show_page("lookup")
         self.start_camera(camera_source if camera_source is not None else settings.camera)
         self._busy(controller.busy, "")
@@ -172,6 +183,7 @@ class MainWindow(QMainWindow):
             self.settings_page.threshold.setValue(engine.match_threshold)
         if self.current_page == "registry":
             self.registry.refresh()
+        self.refresh_reviews()
 
     def _load_failed(self, message: str) -> None:
         self.busy_label.setText(self.tr("Could not start: %1").replace("%1", message))
@@ -183,6 +195,33 @@ class MainWindow(QMainWindow):
         except Exception:  # noqa: BLE001 - a sync client failure shows as an error, never a crash
             st = SyncStatus(state="error")
         self.sync_widget.set_status(st)
+        last = getattr(st, "last_sync", None)
+        if last != self._last_sync:  # a sync may have brought review flags, or decisions taken elsewhere
+            self._last_sync = last
+            self.refresh_reviews()
+
+    def refresh_reviews(self) -> None:
+        """The number of open reviews, on the navigation (one quick count)."""
+        service = self.controller.service
+        if service is None:
+            return
+        try:
+            count = service.review_count()
+        except Exception:  # noqa: BLE001 - the count is a hint: never a reason to stop the kiosk
+            log.exception("could not count the open reviews")
+            return
+        self._set_review_count(count)
+
+    def _set_review_count(self, count: int) -> None:
+        self.review_count = count
+        button = self.nav_buttons["review"]
+        button.setText(self.tr("Review") + (f"  {count}" if count else ""))
+        button.setToolTip(self.tr("%n pair(s) of registrations to review", "", count) if count else "")
+        set_style_property(button, "attention", count > 0)
+        page = self.review_page
+        if (self.current_page == "review" and count != page.count and page.state != "merged"
+                and page.decision.currentIndex() == 0):  # flags a sync brought, or decided elsewhere
+            page.refresh()
 
     def _settings_saved(self, values: dict) -> None:
         if values.get("camera") != str(self.settings.camera):

@@ -197,6 +197,19 @@
     </message>
 </context>
 <context>
+    <name>DogPane</name>
+    <message>
+        <location filename="../../ui/review_page.py" line="78"/>
+        <source>Registered %1</source>
+        <translation>등록일 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="81"/>
+        <source>Owner: %1</source>
+        <translation>보호자: %1</translation>
+    </message>
+</context>
+<context>
     <name>LookupPage</name>
     <message>
         <location filename="../../ui/lookup_page.py" line="23"/>
@@ -309,6 +322,19 @@ You can also drop photo files of one dog here (up to 5).</source>
         <location filename="../../ui/main_window.py" line="177"/>
         <source>Could not start: %1</source>
         <translation>시작할 수 없습니다: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="71"/>
+        <location filename="../../ui/main_window.py" line="218"/>
+        <source>Review</source>
+        <translation>검토</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window.py" line="219"/>
+        <source>%n pair(s) of registrations to review</source>
+        <translation>
+            <numerusform>검토할 등록 %n쌍</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -697,6 +723,177 @@ You can also drop photo files of one dog here (up to 5).</source>
         <location filename="../../ui/registry_page.py" line="237"/>
         <source>Saved: %1 is now “%2”.</source>
         <translation>저장됨: %1 — 현재 “%2”.</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPage</name>
+    <message>
+        <location filename="../../ui/review_page.py" line="99"/>
+        <source>Review possible duplicates</source>
+        <translation>중복 의심 등록 검토</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="105"/>
+        <source>Previous pair</source>
+        <translation>이전 쌍</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="106"/>
+        <source>Next pair</source>
+        <translation>다음 쌍</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="131"/>
+        <source>Different dogs</source>
+        <translation>다른 강아지입니다</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="134"/>
+        <source>Same dog (merge into the older)</source>
+        <translation>같은 강아지 (이전 등록으로 합치기)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="148"/>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="151"/>
+        <source>Yes, merge</source>
+        <translation>네, 합치기</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="175"/>
+        <source>Nothing to review.
+
+When a new registration looks like a registered dog without being a sure match, the two appear here side by side.</source>
+        <translation>검토할 등록이 없습니다.
+
+새로 등록한 강아지가 등록된 강아지와 닮았지만 확실히 같다고 할 수 없으면, 두 등록이 여기에 나란히 나옵니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="281"/>
+        <source>Pair %1 of %2</source>
+        <translation>%2쌍 중 %1번째</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="283"/>
+        <source>Registered on two kiosks; the server found them alike.</source>
+        <translation>두 키오스크에서 따로 등록되었고, 서버가 닮은 것을 찾았습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="284"/>
+        <source>Flagged when the newer dog was registered.</source>
+        <translation>나중 등록 때 표시되었습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="285"/>
+        <source>These two registrations look alike (similarity %1). %2 Compare the noses: tap a photo to zoom in.</source>
+        <translation>두 등록이 닮았습니다 (유사도 %1). %2 코를 비교하세요: 사진을 누르면 확대됩니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="287"/>
+        <source>Older registration · kept</source>
+        <translation>이전 등록 · 유지</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="288"/>
+        <source>Newer registration</source>
+        <translation>나중 등록</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="306"/>
+        <location filename="../../ui/review_page.py" line="312"/>
+        <location filename="../../ui/review_page.py" line="379"/>
+        <source>Loading photos…</source>
+        <translation>사진을 불러오는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="312"/>
+        <source>No photo of this dog on this kiosk</source>
+        <translation>이 키오스크에는 이 강아지의 사진이 없습니다</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="326"/>
+        <source>Merge %1 (%2) into %3 (%4)? The newer registration is removed and its photos join the older one. This cannot be undone.</source>
+        <translation>%1 (%2) 등록을 %3 (%4) 등록에 합칠까요? 나중 등록은 삭제되고 그 사진은 이전 등록에 더해집니다. 되돌릴 수 없습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="343"/>
+        <source>Merging…</source>
+        <translation>합치는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="343"/>
+        <source>Saving…</source>
+        <translation>저장 중…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="360"/>
+        <source>Kept as different dogs: %1 (%2) and %3 (%4).</source>
+        <translation>다른 강아지로 두었습니다: %1 (%2), %3 (%4).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="366"/>
+        <source>Merged into %1 (%2)</source>
+        <translation>%1 (%2) 등록에 합쳤습니다</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="369"/>
+        <source>%1 (%2) is removed. %3 keeps its registration number and owner, and has the newer registration&apos;s nose photos too (added: %4).</source>
+        <translation>%1 (%2) 등록은 삭제되었습니다. %3 등록은 등록번호와 보호자가 그대로이고, 나중 등록의 코 사진 %4장이 더해졌습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="374"/>
+        <source>Nose photos of %1 (%2)</source>
+        <translation>%1의 코 사진 (%2장)</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/review_page.py" line="381"/>
+        <source>Next review (%n left)</source>
+        <translation>
+            <numerusform>다음 검토 (%n건 남음)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="381"/>
+        <source>Done</source>
+        <translation>완료</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="392"/>
+        <source>Tell both owners:</source>
+        <translation>두 보호자에게 알려 주세요:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="393"/>
+        <source>owner of %1 (%2), kept</source>
+        <translation>%1 (%2)의 보호자 · 유지</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="395"/>
+        <source>owner of %1 (%2), merged</source>
+        <translation>%1 (%2)의 보호자 · 합쳐짐</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="397"/>
+        <source>%1&apos;s registration is now part of %2&apos;s, which stays registered to %3.</source>
+        <translation>%1의 등록은 이제 %2의 등록에 합쳐졌고, 보호자는 그대로 %3입니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="401"/>
+        <source>Tell the owner:</source>
+        <translation>보호자에게 알려 주세요:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="402"/>
+        <source>owner of both registrations</source>
+        <translation>두 등록 모두의 보호자</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="403"/>
+        <source>%1&apos;s registration is now part of %2&apos;s: one registration number from now on, %3.</source>
+        <translation>%1의 등록은 이제 %2의 등록에 합쳐졌습니다: 앞으로 등록번호는 %3 하나입니다.</translation>
     </message>
 </context>
 <context>
