@@ -1,9 +1,13 @@
 """Render every kiosk page offscreen, in Korean and English, into docs/screenshots/.
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots/make_screenshots.py
+    QT_QPA_PLATFORM=offscreen python docs/screenshots/make_screenshots.py ko --real ../shared/data/nose-pbc2022 \
+        --out /tmp/savepets-shots
 
 Runs the real window with the stand-in engine on a temporary registry, fed by drawn nose pictures
-(synthetic_nose.py), so that no real dog's photo ends up in the repository.
+(synthetic_nose.py), so that no real dog's photo ends up in the repository. With --real, the noses are the first
+photos of a nose data set (one folder per dog) and the pictures go to --out, which must lie outside the repository:
+to check how real photos look on the pages.
 """
 
 from __future__ import annotations
@@ -19,8 +23,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE))
 
+import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from synthetic_nose import noised, synthetic_nose  # noqa: E402
+
+OUT = HERE
+REAL: Path | None = None  # a nose data set: one folder of photos per dog
 
 DOGS = [("초코", "Choco", "진돗개", "Jindo", "010-2345-6789", "김민지", "Minji Kim"),
         ("보리", "Bori", "푸들", "Poodle", "010-8765-4321", "이서준", "Seojun Lee"),
@@ -39,12 +47,43 @@ def pump(seconds: float = 0.3, until=None, timeout: float = 20.0) -> None:
     QCoreApplication.processEvents()
 
 
+def nose(seed: int) -> np.ndarray:
+    """A nose picture as a 640x480 camera frame: drawn, or with --real the first photo of the data set's dog number
+    `seed` (counted from 10), enlarged to fill the frame like a nose held in the guide."""
+    if REAL is None:
+        return synthetic_nose(seed)
+    from ui.camera import letterbox
+
+    dogs = sorted(d for d in REAL.iterdir() if d.is_dir())
+    img = cv2.imread(str(sorted(dogs[seed - 10].glob("*.jpg"))[0]))
+    return letterbox(img, (640, 480))
+
+
+def turned(image: np.ndarray, degrees: float) -> np.ndarray:
+    """The same nose taken at another angle."""
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REFLECT)
+
+
+def angle_alike(image: np.ndarray, similarity: float) -> float:
+    """How far to turn the picture for the stand-in engine to find it this alike (less, turned further)."""
+    from core.recognition.standin import StandInEngine
+
+    engine = StandInEngine()
+    ref = engine.embed([image])[0]
+    for degrees in np.arange(0.5, 30, 0.25):
+        if float(engine.embed([turned(image, degrees)])[0] @ ref) <= similarity:
+            return float(degrees)
+    return 30.0
+
+
 def shoot(window, name: str) -> None:
     pump(0.2)
-    path = HERE / f"{name}.png"
+    path = OUT / f"{name}.png"
     window.grab().save(str(path))
     shrink(path)
-    print("wrote", path.relative_to(HERE.parent.parent))
+    print("wrote", path)
 
 
 def shrink(path: Path) -> None:
@@ -69,14 +108,14 @@ def main(lang: str) -> None:
     application()
     tmp = Path(tempfile.mkdtemp(prefix=f"savepets-shots-{lang}-"))
     settings = Settings(data_dir=tmp, db_url=f"sqlite:///{tmp / 'registry.sqlite3'}", language=lang, camera="0")
-    registered = synthetic_nose(10)
+    registered = nose(10)
     kiosk = Kiosk(settings, engine=StandInEngine(), camera=ArraySource([registered], hold_s=60))
     w = kiosk.start()
     w.resize(1280, 800)
     pump(until=lambda: kiosk.controller.service is not None)
     sp = kiosk.controller.service
     for i, (n_ko, n_en, b_ko, b_en, phone, o_ko, o_en) in enumerate(DOGS):
-        base = synthetic_nose(10 + i)
+        base = nose(10 + i)
         photos = [photo_from_array(noised(base, s)) for s in range(5)]
         sp.register(OwnerIn(phone=phone, name=o_ko if ko else o_en),
                     DogIn(name=n_ko if ko else n_en, breed=b_ko if ko else b_en), photos)
@@ -85,16 +124,18 @@ def main(lang: str) -> None:
     # 1. look up: live preview with the guide and the quality gate
     w.lookup.capture.auto.setChecked(False)
     pump(until=lambda: w.lookup.capture.view.quality is not None and w.lookup.capture.view.frame is not None)
+    w.lookup.add_frame(registered)  # the first of the three frames of a look-up is taken
     shoot(w, f"{lang}-1-lookup-live")
+    w.lookup.clear_frames()
     # 2. look up: found
-    w.lookup.lookup_frame(noised(registered, 99))
+    w.lookup.lookup_frames([noised(registered, 99)])
     pump(until=lambda: w.lookup.state != "waiting")
     shoot(w, f"{lang}-2-lookup-found")
     # 3. look up: not registered
     w.lookup.reset()
-    stranger = np.ascontiguousarray(synthetic_nose(77)[::-1])  # upside down: the stand-in engine sees another nose
+    stranger = np.ascontiguousarray(nose(77)[::-1])  # upside down: the stand-in engine sees another nose
     w.lookup.capture.view.set_frame(stranger)
-    w.lookup.lookup_frame(stranger)
+    w.lookup.lookup_frames([stranger])
     pump(until=lambda: w.lookup.state != "waiting")
     shoot(w, f"{lang}-3-lookup-not-registered")
     w.lookup.reset()
@@ -103,7 +144,7 @@ def main(lang: str) -> None:
     w.show_page("register")
     page = w.register
     page.capture.auto.setChecked(False)
-    new_dog = synthetic_nose(50)
+    new_dog = nose(50)
     kiosk.window.start_camera(ArraySource([new_dog], hold_s=60))
     for s in range(3):
         page.add_frame(noised(new_dog, s))
@@ -130,9 +171,9 @@ def main(lang: str) -> None:
     pump(until=lambda: page.step == "done")
     # 6. register: done, with the card
     shoot(w, f"{lang}-6-register-done")
-    save_card(page.card_image, HERE / f"{lang}-card.png")
-    shrink(HERE / f"{lang}-card.png")
-    print("wrote", f"docs/screenshots/{lang}-card.png")
+    save_card(page.card_image, OUT / f"{lang}-card.png")
+    shrink(OUT / f"{lang}-card.png")
+    print("wrote", OUT / f"{lang}-card.png")
     # 7. register: already registered
     page.reset()
     page.add_frame(noised(registered, 42))
@@ -153,10 +194,57 @@ def main(lang: str) -> None:
     w.show_page("lookup")
     w.start_camera(str(tmp / "no-such-camera"))
     shoot(w, f"{lang}-10-no-camera")
+
+    # 13. register: a dog that looks like a registered one (for the stand-in engine: the same nose, turned) is
+    # registered and flagged for an administrator's review
+    look_alike = turned(registered, angle_alike(registered, 0.93))
+    w.show_page("register")
+    page.reset()
+    for s in range(5):
+        page.add_frame(noised(look_alike, 60 + s))
+        pump(until=lambda: not kiosk.controller.busy)
+    page.go("details")
+    page.phone.setText("010-3333-4444")
+    page.owner_name.setText("최유나" if ko else "Yuna Choi")
+    page.dog_name.setText("초롱" if ko else "Chorong")
+    page.submit()
+    pump(until=lambda: page.step == "done")
+    assert page.result.possible_duplicates, "the look-alike was not flagged"
+    shoot(w, f"{lang}-13-register-flagged")
+    # 11. look up: not sure (two registered dogs alike): the photos side by side for a person to choose
+    w.show_page("lookup")
+    angle = -angle_alike(registered, 0.94)  # turned the other way: alike, not sure
+    w.start_camera(ArraySource([turned(registered, angle)], hold_s=60))
+    w.lookup.reset()
+    pump(until=lambda: w.lookup.capture.view.frame is not None)
+    w.lookup.lookup_frames([noised(turned(registered, angle + d), 70 + i) for i, d in enumerate((0, .2, -.2))])
+    pump(until=lambda: w.lookup.state != "waiting")
+    assert w.lookup.state == "compare", w.lookup.state
+    pump(until=lambda: not w.lookup.compare.loading)
+    shoot(w, f"{lang}-11-lookup-compare")
+    w.lookup.compare.candidate.view.zoom_at(2.5, w.lookup.compare.candidate.view.rect().center().toPointF())
+    w.lookup.compare.probe.view.zoom_at(2.5, w.lookup.compare.probe.view.rect().center().toPointF())
+    shoot(w, f"{lang}-11b-lookup-compare-zoomed")
+    # 12. look up: staff chose the dog: its card, marked as their confirmation
+    w.lookup.compare.confirm_button.click()
+    shoot(w, f"{lang}-12-lookup-confirmed")
     kiosk.stop()
     w.close()
 
 
 if __name__ == "__main__":
-    for language in sys.argv[1:] or ["ko", "en"]:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("languages", nargs="*", default=["ko", "en"])
+    ap.add_argument("--real", type=Path, help="a nose data set (one folder per dog): real photos instead of drawn")
+    ap.add_argument("--out", type=Path, help="where the pictures go (required with --real, outside the repository)")
+    args = ap.parse_args()
+    if args.real is not None:
+        if args.out is None or args.out.resolve().is_relative_to(HERE.parent.parent):
+            ap.error("--real needs --out outside the repository: no real dog's photo goes into it")
+        REAL = args.real.resolve()
+    OUT = (args.out or HERE).resolve()
+    OUT.mkdir(parents=True, exist_ok=True)
+    for language in args.languages:
         main(language)
