@@ -211,7 +211,8 @@ def test_not_sure_shows_the_photos_side_by_side_and_staff_choose(qtbot, tmp_path
     # the candidates' registered photos come from the service
     qtbot.waitUntil(lambda: not cv.loading, timeout=10_000)
     assert len(cv.candidate.frames) == 5 and cv.candidate.view.image is not None
-    assert cv.candidate.view.size() == cv.probe.view.size()  # side by side, equally large
+    # side by side, equally large (once the thumbnails that came with the photos are laid out)
+    qtbot.waitUntil(lambda: cv.candidate.view.size() == cv.probe.view.size(), timeout=2_000)
     # the second most alike, beside the probe (the right dog is often not the first)
     second = page.last_result.candidates[1].dog
     other = a if second.id == b.id else b
