@@ -58,9 +58,16 @@ def _load_dogs(s: Session, ids) -> dict[str, Dog]:
 
 
 def open_reviews(s: Session, dog_out: DogOutFn, limit: int = 50) -> ReviewList:
-    """The open reviews, newest first, each with both dogs (older first) and their photos; and how many are open."""
-    flags = s.scalars(_open(select(ReviewFlag)).order_by(ReviewFlag.created_at.desc(), ReviewFlag.id)
-                      .limit(max(1, min(limit, 500)))).all()
+    """The open reviews, newest first, each with both dogs (older first) and their photos; and how many are open.
+    The flags one registration made come together, the most alike first."""
+    rows = s.execute(_open(select(ReviewFlag.id, ReviewFlag.dog_id, ReviewFlag.created_at, ReviewFlag.score))).all()
+    newest: dict[str, datetime] = {}
+    for r in rows:
+        newest[r.dog_id] = max(newest.get(r.dog_id, r.created_at), r.created_at)
+    order = sorted(rows, key=lambda r: (-newest[r.dog_id].timestamp(), r.dog_id, -r.score, r.id))
+    ids = [r.id for r in order[:max(1, min(limit, 500))]]
+    by_id = {f.id: f for f in s.scalars(select(ReviewFlag).where(ReviewFlag.id.in_(ids)))}
+    flags = [by_id[i] for i in ids]
     dogs = _load_dogs(s, {i for f in flags for i in (f.dog_id, f.other_dog_id)})
     outs = {i: dog_out(s, d) for i, d in dogs.items()}
     reviews = []
@@ -68,7 +75,7 @@ def open_reviews(s: Session, dog_out: DogOutFn, limit: int = 50) -> ReviewList:
         older, newer = _older_first(dogs[f.dog_id], dogs[f.other_dog_id])
         reviews.append(ReviewOut(id=f.id, older=outs[older.id], newer=outs[newer.id], score=round(f.score, 4),
                                  reason=f.reason, created_at=f.created_at))
-    return ReviewList(count=open_count(s), reviews=reviews)
+    return ReviewList(count=len(rows), reviews=reviews)
 
 
 def resolve(s: Session, flag_id: str, same_dog: bool, *, device_id: str, dog_out: DogOutFn, record: RecordFn,

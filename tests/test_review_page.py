@@ -86,6 +86,7 @@ def test_same_dog_merges_after_a_confirmation_and_names_the_owners(qtbot, tmp_pa
     owners = " ".join(page.owner_rows.itemAt(i).widget().text() for i in range(page.owner_rows.count()))
     assert "010-2222-3333" in owners and "010-4444-5555" in owners
     qtbot.waitUntil(lambda: len(page.kept_labels) == 10, timeout=10_000)  # its own photos and the merged ones
+    qtbot.waitUntil(lambda: page.continue_button.text() == "다음 검토 (1건 남음)", timeout=10_000)
     assert w.nav_buttons["review"].text() == "검토  1"
     with pytest.raises(NotFound):
         sp.get_dog(newer.id)

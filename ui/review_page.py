@@ -79,6 +79,9 @@ class DogPane(PhotoPane):
         owner = " · ".join(x for x in (dog.owner.name, texts.phone_words(dog.owner.phone)) if x)
         facts = " · ".join(x for x in (dog.breed, texts.sex_words(dog.sex) if dog.sex.value != "unknown" else "") if x)
         self.details.setText("\n".join(x for x in (registered, self.tr("Owner: %1").replace("%1", owner), facts) if x))
+        self.details.ensurePolished()  # three lines whatever they hold: the two photos stay level
+        self.details.setMinimumHeight(self.details.fontMetrics().lineSpacing() * 3)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
 
 class ReviewPage(QWidget):
@@ -377,10 +380,14 @@ class ReviewPage(QWidget):
         photos = older.photos[:MAX_KEPT_PHOTOS]
         self.controller.run(lambda: load_images(self.controller, photos), self._show_kept_photos,
                             lambda _exc: None, busy=self.tr("Loading photos…"))
-        left = self.count - 1
-        self.continue_button.setText(self.tr("Next review (%n left)", "", left) if left > 0 else self.tr("Done"))
+        self.continue_button.setText(self.tr("Done"))
         self._set_state("merged")
-        self.count_changed.emit(max(0, left))
+        # how many are left: the merge may also have closed or moved other reviews of the removed registration
+        self.controller.call("review_count", on_done=self._left)
+
+    def _left(self, count: int) -> None:
+        self.continue_button.setText(self.tr("Next review (%n left)", "", count) if count else self.tr("Done"))
+        self.count_changed.emit(count)
 
     def _show_owners(self, result) -> None:
         while self.owner_rows.count():

@@ -228,6 +228,15 @@ def main(lang: str) -> None:
     # 12. look up: staff chose the dog: its card, marked as their confirmation
     w.lookup.compare.confirm_button.click()
     shoot(w, f"{lang}-12-lookup-confirmed")
+    # 14. review (administrators): the pair flagged at 13 side by side; merged, with the owners to tell
+    w.show_page("review")
+    review = w.review_page
+    pump(until=lambda: review.state == "pair" and not review.loading)
+    shoot(w, f"{lang}-14-review")
+    review.ask_merge()
+    review.merge()
+    pump(until=lambda: review.state == "merged" and len(review.kept_labels) == len(review.last_result.older.photos))
+    shoot(w, f"{lang}-15-review-merged")
     kiosk.stop()
     w.close()
 
