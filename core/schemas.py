@@ -136,7 +136,7 @@ LOOKUP_REASONS = {
     "sure_match": "one registered dog stands clearly apart and passes the check for a registry of this size",
     "close_second": "more than one registered dog looks alike: a person compares the candidates",
     "weak_match": "a registered dog looks alike, but not enough to be sure: a person compares",
-    "no_similar_dog": "no registered dog looks like this nose",
+    "no_similar_dog": "no registered dog is alike enough to be this dog",
     "empty_registry": "the registry has no dogs yet",
 }
 

@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from core import reviews
 from core.errors import AlreadyRegistered, InvalidInput, NotFound, PhotosRejected
@@ -391,9 +391,11 @@ class SavePets:
 
     # ----------------------------------------------------------------- dogs and owners
     def _dog_out(self, s: Session, dog: Dog) -> DogOut:
-        needs_review = s.scalar(select(func.count(ReviewFlag.id)).where(
-            or_(ReviewFlag.dog_id == dog.id, ReviewFlag.other_dog_id == dog.id), ReviewFlag.resolved.is_(False),
-            ReviewFlag.deleted_at.is_(None))) > 0
+        other = aliased(Dog)  # a pair whose other dog was deleted has nothing left to review
+        needs_review = s.scalar(select(func.count(ReviewFlag.id)).join(
+            other, or_((ReviewFlag.dog_id == dog.id) & (other.id == ReviewFlag.other_dog_id),
+                       (ReviewFlag.other_dog_id == dog.id) & (other.id == ReviewFlag.dog_id))).where(
+            ReviewFlag.resolved.is_(False), ReviewFlag.deleted_at.is_(None), other.deleted_at.is_(None))) > 0
         return DogOut(
             id=dog.id, registration_number=dog.registration_number, registered_at=dog.registered_at,
             name=dog.name, breed=dog.breed, sex=dog.sex, birth_date=dog.birth_date, neutered=dog.neutered,

@@ -279,7 +279,7 @@ def test_sure_match_shows_the_card_and_not_registered_offers_the_closest(qtbot, 
     assert page.state == "result" and page.card.name.text() == "초코"
     assert page.card.verdict.text().startswith("Certain")
     page._show(([], answer(Decision.NO_MATCH, "no_similar_dog", (b, 0.3), (a, 0.2))))
-    assert page.state == "none" and page.none_hint.text() == "No registered dog looks like this nose."
+    assert page.state == "none" and page.none_hint.text() == "No registered dog is alike enough to be this dog."
     qtbot.mouseClick(page.compare_button, _left())
     assert page.state == "compare"
     assert [btn.text() for btn in page.compare.choice_buttons] == ["초롱", "초코"]

@@ -162,3 +162,10 @@ def test_other_reviews_of_the_merged_registration_move_to_the_older_one(standin_
         assert closed.deleted_at is not None
         pending = set(s.scalars(select(Outbox.entity_id).where(Outbox.entity == "review_flag")))
     assert {closed.id, moved.id, flag_id} <= pending
+
+
+def test_deleting_one_dog_of_a_pair_leaves_nothing_to_review_on_the_other(standin_service):
+    sp = standin_service
+    older, newer = flagged_pair(sp)
+    sp.delete_dog(newer.id)
+    assert not sp.get_dog(older.id).needs_review

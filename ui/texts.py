@@ -29,7 +29,7 @@ _WORDS = {
     "sure_match": QT_TRANSLATE_NOOP("Texts", "One registered dog clearly matches."),
     "close_second": QT_TRANSLATE_NOOP("Texts", "Several registered dogs look alike. Compare the noses and choose."),
     "weak_match": QT_TRANSLATE_NOOP("Texts", "A registered dog looks alike, but not enough to be sure: compare."),
-    "no_similar_dog": QT_TRANSLATE_NOOP("Texts", "No registered dog looks like this nose."),
+    "no_similar_dog": QT_TRANSLATE_NOOP("Texts", "No registered dog is alike enough to be this dog."),
     "empty_registry": QT_TRANSLATE_NOOP("Texts", "The registry has no dogs yet."),
     # dog status and sex
     "home": QT_TRANSLATE_NOOP("Texts", "At home"),

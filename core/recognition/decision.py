@@ -28,7 +28,6 @@ import numpy as np
 
 from core.recognition.base import RERANK_TOP, VERIFY_PHOTOS, Decision, Engine, StoredPhoto
 
-
 FIXED_MARGIN = 0.01  # without a fitted rule, two dogs this close (e.g. one nose registered twice) go to a person
 
 

@@ -1154,8 +1154,8 @@ When a new registration looks like a registered dog without being a sure match, 
         <translation>닮은 등록 강아지가 있지만 확실하지 않습니다. 코를 비교해 주세요.</translation>
     </message>
     <message>
-        <source>No registered dog looks like this nose.</source>
-        <translation>이 코와 닮은 등록 강아지가 없습니다.</translation>
+        <source>No registered dog is alike enough to be this dog.</source>
+        <translation>이 강아지라고 할 만큼 닮은 등록 강아지가 없습니다.</translation>
     </message>
     <message>
         <source>The registry has no dogs yet.</source>
