@@ -10,8 +10,8 @@ Protocol (the same as shared/tools/scale_api.py, so that figures mean the same):
   * each probe is scored exactly as a look-up scores it (core.recognition.decision.rank_dogs: the gallery's
     SEARCH_DOGS nearest dogs, centroid scores, RootSIFT verification) and decided by the engine's rule, at the
     full gallery and at smaller ones (random subsets of the distractors), so the trend with registry size shows;
-  * several photos per look-up: DIR dogs with 7+ photos enroll 5 and are probed with photos 6 and 7, alone and
-    fused;
+  * several photos per look-up: DIR dogs with 4+ photos enroll all but the last two (at most 5) and are probed
+    with those two, alone and fused (and the same for the dogs with 7+ photos alone);
   * registration: each stranger registers with its photos (up to 5; refused = a new dog wrongly refused, flagged
     = sent to a person), each enrolled dog registers again with its last photo (caught = refused as itself,
     flagged = flagged with itself).
@@ -150,22 +150,28 @@ def scale_report(es: EmbeddedSet, probe_dogs: list[str], distractors: list[str],
 
 def several_photos(es: EmbeddedSet, probe_dogs: list[str], full: Gallery, engine: Engine, rule: ScaleRule,
                    distractors: list[str]) -> dict:
-    """DIR dogs with 7+ photos enroll 5 and are probed with photos 6 and 7, one at a time and fused."""
-    dogs = [d for d in probe_dogs if len(es.index[d]) >= 7]
+    """DIR dogs with 4+ photos enroll all but their last two (at most 5) and are probed with the last two, one at
+    a time and fused into one look-up; also for the dogs with 7+ photos alone (enroll 5, probe with 2)."""
+    dogs = [d for d in probe_dogs if len(es.index[d]) >= 4]
     if not dogs:
         return {"dogs": 0}
     others = [i for i in full.photos.tolist() if es.owner[i] not in set(dogs)]
-    g = Gallery(es, others + [i for d in dogs for i in es.index[d][:5]])
-    one, two = [], []
+    g = Gallery(es, others + [i for d in dogs for i in es.index[d][:-2][:ENROLL_MAX]])
+    one, two = {}, {}
     for d in dogs:
-        a, b = es.index[d][5], es.index[d][6]
-        one += [(decide(g.rank(engine, [a], rule), g.dogs, rule), d), (decide(g.rank(engine, [b], rule), g.dogs,
-                                                                            rule), d)]
-        two.append((decide(g.rank(engine, [a, b], rule), g.dogs, rule), d))
+        a, b = es.index[d][-2:]
+        one[d] = [(decide(g.rank(engine, [p], rule), g.dogs, rule), d) for p in (a, b)]
+        two[d] = [(decide(g.rank(engine, [a, b], rule), g.dogs, rule), d)]
     keys = ("right_dog_matched", "right_dog_uncertain", "wrong_dog_matched", "right_dog_in_candidates", "missed")
-    r1, r2 = outcome_rates(one), outcome_rates(two)
-    return {"dogs": len(dogs), "gallery_dogs": g.dogs, "one_photo": {k: r1[k] for k in keys},
-            "two_photos_fused": {k: r2[k] for k in keys}}
+
+    def rates(chosen: list[str]) -> dict:
+        r1 = outcome_rates([v for d in chosen for v in one[d]])
+        r2 = outcome_rates([v for d in chosen for v in two[d]])
+        return {"dogs": len(chosen), "one_photo": {k: r1[k] for k in keys},
+                "two_photos_fused": {k: r2[k] for k in keys}}
+
+    return {"gallery_dogs": g.dogs, **rates(dogs),
+            "dogs_with_7_photos": rates([d for d in dogs if len(es.index[d]) >= 7])}
 
 
 def registration(es: EmbeddedSet, strangers: list[str], enrolled: list[str], g: Gallery, engine: Engine,
