@@ -284,6 +284,11 @@ def test_sure_match_shows_the_card_and_not_registered_offers_the_closest(qtbot, 
     assert page.state == "compare"
     assert [btn.text() for btn in page.compare.choice_buttons] == ["초롱", "초코"]
     assert page.compare.reason.text().endswith("These are the closest registered dogs.")
+    # as many candidates as the core offers (8): past 5 the buttons carry their rank, the name is written below
+    page._show(([], answer(Decision.UNCERTAIN, "weak_match", *[(b, 0.7 - i / 100) for i in range(8)])))
+    assert page.state == "compare" and [btn.text() for btn in page.compare.choice_buttons] == list("12345678")
+    qtbot.mouseClick(page.compare.choice_buttons[6], _left())
+    assert page.compare.candidate_note.text().startswith("초롱 · ") and "0.64" in page.compare.candidate_note.text()
     page._show(([], answer(Decision.NO_MATCH, "empty_registry")))
     assert page.state == "none" and not page.compare_button.isVisibleTo(w)
     assert page.none_hint.text() == "The registry has no dogs yet."

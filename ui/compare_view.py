@@ -26,26 +26,26 @@ from PySide6.QtWidgets import (
 from ui import texts
 from ui.widgets import bgr_to_qimage, pixmap_from_bgr, set_style_property
 
-MAX_CANDIDATES = 5  # the core shows at most a few; more would not fit as buttons
+MAX_CANDIDATES = 8  # as many as the core offers (core.recognition.decision.ScaleRule.show)
+NAMED_BUTTONS = 5  # up to this many candidates the buttons carry names; past it, their rank (the name is below)
 MAX_PHOTOS = 5  # photos of one candidate offered (a registration has five)
 HEAD_H = 64  # the probe's title and the candidates' buttons: as high as each other, so the photos line up
 
 
-def load_photos(controller, candidates) -> dict[str, np.ndarray]:
-    """{sha256: BGR image} of the candidates' photos, read and decoded on the worker thread (no Qt here); a photo
+def load_photos(controller, photos) -> dict[str, np.ndarray]:
+    """{sha256: BGR image} of these photos (PhotoOut), read and decoded on the worker thread (no Qt here); a photo
     that is not on this kiosk (not synced yet) or cannot be decoded is left out."""
     from core.photos import decode_photo
 
     out: dict[str, np.ndarray] = {}
-    for c in candidates:
-        for p in c.dog.photos[:MAX_PHOTOS]:
-            data = controller.photo_bytes(p.sha256)
-            if data is None:
-                continue
-            try:
-                out[p.sha256] = decode_photo(data, label=p.sha256[:8]).image
-            except Exception:  # noqa: BLE001 - one damaged file must not hide the dog's other photos
-                continue
+    for p in photos:
+        data = controller.photo_bytes(p.sha256)
+        if data is None:
+            continue
+        try:
+            out[p.sha256] = decode_photo(data, label=p.sha256[:8]).image
+        except Exception:  # noqa: BLE001 - one damaged file must not hide the dog's other photos
+            continue
     return out
 
 
@@ -349,7 +349,8 @@ class CompareView(QWidget):
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)  # the row shares the pane
             b.ensurePolished()  # the style's font, to shorten a long name to what fits
             room = 440 // max(1, len(self.candidates)) - 22  # best first, left to right
-            b.setText(b.fontMetrics().elidedText(c.dog.name, Qt.TextElideMode.ElideRight, room))
+            b.setText(b.fontMetrics().elidedText(c.dog.name, Qt.TextElideMode.ElideRight, room)
+                      if len(self.candidates) <= NAMED_BUTTONS else str(i + 1))
             b.setToolTip(c.dog.name)
             b.clicked.connect(lambda _=False, i=i: self.select(i))
             self.choice_group.addButton(b)
@@ -373,7 +374,8 @@ class CompareView(QWidget):
         def failed(_exc, token=token):
             done({}, token)
 
-        controller.run(lambda: load_photos(controller, candidates), done, failed, busy=self.tr("Loading photos…"))
+        photos = [p for c in candidates for p in c.dog.photos[:MAX_PHOTOS]]
+        controller.run(lambda: load_photos(controller, photos), done, failed, busy=self.tr("Loading photos…"))
 
     def select(self, i: int) -> None:
         """Show candidate i (0 = the most alike) beside the probe."""

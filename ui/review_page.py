@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import texts
-from ui.compare_view import PhotoPane
+from ui.compare_view import PhotoPane, load_photos
 from ui.controller import error_message
 from ui.widgets import pixmap_from_bgr, set_style_property
 
@@ -30,23 +30,6 @@ PAIR_PHOTOS = 5  # photos of each dog beside the large one (a registration has f
 REVIEWS_SHOWN = 100  # open reviews fetched at once (the count says how many there are in all)
 MAX_KEPT_PHOTOS = 10  # a merged registration's photos shown after the merge (its own five and the newer five)
 KEPT_THUMB = 120
-
-
-def load_images(controller, photos) -> dict:
-    """{sha256: BGR image} of these photos, read and decoded on the worker thread (no Qt here); a photo not on this
-    kiosk (not synced yet) or that cannot be decoded is left out."""
-    from core.photos import decode_photo
-
-    out = {}
-    for p in photos:
-        data = controller.photo_bytes(p.sha256)
-        if data is None:
-            continue
-        try:
-            out[p.sha256] = decode_photo(data, label=p.sha256[:8]).image
-        except Exception:  # noqa: BLE001 - one damaged file must not hide the dog's other photos
-            continue
-    return out
 
 
 def _date(dt) -> str:
@@ -305,7 +288,7 @@ class ReviewPage(QWidget):
                 self.images, self.loading = images, False
                 self._show_photos()
 
-        controller.run(lambda: load_images(controller, photos), done, lambda _exc, token=token: done({}, token),
+        controller.run(lambda: load_photos(controller, photos), done, lambda _exc, token=token: done({}, token),
                        busy=self.tr("Loading photos…"))
 
     def _show_photos(self) -> None:
@@ -378,7 +361,7 @@ class ReviewPage(QWidget):
                                 .replace("%2", str(len(older.photos))))
         self._show_kept_photos({})
         photos = older.photos[:MAX_KEPT_PHOTOS]
-        self.controller.run(lambda: load_images(self.controller, photos), self._show_kept_photos,
+        self.controller.run(lambda: load_photos(self.controller, photos), self._show_kept_photos,
                             lambda _exc: None, busy=self.tr("Loading photos…"))
         self.continue_button.setText(self.tr("Done"))
         self._set_state("merged")
