@@ -143,6 +143,10 @@ def scale_report(es: EmbeddedSet, probe_dogs: list[str], distractors: list[str],
         out["by_gallery_size"].append(row)
     full = g  # the largest gallery
     out.update({k: v for k, v in out["by_gallery_size"][-1].items()})
+    fixed = ScaleRule.fixed(engine.threshold, engine.uncertain_threshold, margin=0.0)
+    out["fixed_threshold_at_full_size"] = {
+        "threshold": round(engine.threshold, 4),
+        **outcome_rates([(decide(g.rank(engine, [p], fixed), g.dogs, fixed), truth) for p, truth in probes])}
     out["several_photos"] = several_photos(es, probe_dogs, full, engine, rule, order)
     out["registration"] = registration(es, strangers, enrolled, full, engine, rule)
     return out
