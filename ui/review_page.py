@@ -51,8 +51,14 @@ class DogPane(PhotoPane):
         self.details = QLabel()
         self.details.setObjectName("paneNote")
         self.details.setWordWrap(True)
-        for w in (self.role, self.name, self.number, self.details):
-            self.head.addWidget(w)
+        title_row = QHBoxLayout()  # name and number on one line: the pane must fit a 1280x800 screen
+        title_row.setSpacing(16)
+        title_row.addWidget(self.name)
+        title_row.addWidget(self.number, 0, Qt.AlignmentFlag.AlignBaseline)
+        title_row.addStretch(1)
+        self.head.addWidget(self.role)
+        self.head.addLayout(title_row)
+        self.head.addWidget(self.details)
 
     def show_dog(self, dog, role: str) -> None:
         self.role.setText(role)
@@ -61,9 +67,10 @@ class DogPane(PhotoPane):
         registered = self.tr("Registered %1").replace("%1", _date(dog.registered_at))
         owner = " · ".join(x for x in (dog.owner.name, texts.phone_words(dog.owner.phone)) if x)
         facts = " · ".join(x for x in (dog.breed, texts.sex_words(dog.sex) if dog.sex.value != "unknown" else "") if x)
-        self.details.setText("\n".join(x for x in (registered, self.tr("Owner: %1").replace("%1", owner), facts) if x))
-        self.details.ensurePolished()  # three lines whatever they hold: the two photos stay level
-        self.details.setMinimumHeight(self.details.fontMetrics().lineSpacing() * 3)
+        first = " · ".join(x for x in (registered, facts) if x)
+        self.details.setText(first + "\n" + self.tr("Owner: %1").replace("%1", owner))
+        self.details.ensurePolished()  # two lines whatever they hold: the two photos stay level
+        self.details.setMinimumHeight(self.details.fontMetrics().lineSpacing() * 2)
         self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
 
