@@ -11,6 +11,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from core.recognition.standin import angle_alike, turned  # noqa: E402, F401 - re-exported for the kiosk tests
+
 NOSE_DATA = Path(__file__).resolve().parent.parent.parent / "shared/data/nose-pbc2022"
 
 
@@ -67,25 +69,6 @@ def kiosk_factory(qtbot, tmp_path):
     yield factory
     for k in made:
         k.stop()
-
-
-def turned(image: np.ndarray, degrees: float) -> np.ndarray:
-    """The same nose taken at another angle."""
-    h, w = image.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REFLECT)
-
-
-def angle_alike(image: np.ndarray, similarity: float) -> float:
-    """How far to turn a picture for the stand-in engine to find it this alike (turned further: less alike)."""
-    from core.recognition.standin import StandInEngine
-
-    engine = StandInEngine()
-    ref = engine.embed([image])[0]
-    for degrees in np.arange(0.25, 30, 0.25):
-        if float(engine.embed([turned(image, degrees)])[0] @ ref) <= similarity:
-            return float(degrees)
-    raise AssertionError("the picture never gets that different")
 
 
 def write_images(images: list[np.ndarray], folder: Path) -> list[Path]:

@@ -35,3 +35,21 @@ class StandInEngine(Engine):
             v -= v.mean()
             out[i] = v / (np.linalg.norm(v) + 1e-6)
         return out
+
+
+def turned(image: np.ndarray, degrees: float) -> np.ndarray:
+    """The same picture taken at another angle."""
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REFLECT)
+
+
+def angle_alike(image: np.ndarray, similarity: float) -> float:
+    """How far to turn a picture for this engine to find it `similarity` alike (turned further: less alike): how
+    tests and screenshots make look-alikes that are 'uncertain' rather than sure."""
+    engine = StandInEngine()
+    ref = engine.embed([image])[0]
+    for degrees in np.arange(0.25, 30, 0.25):
+        if float(engine.embed([turned(image, degrees)])[0] @ ref) <= similarity:
+            return float(degrees)
+    raise ValueError(f"the picture never gets {similarity} alike")

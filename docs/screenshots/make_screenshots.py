@@ -27,6 +27,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from synthetic_nose import noised, synthetic_nose  # noqa: E402
 
+from core.recognition.standin import angle_alike, turned  # noqa: E402
+
 OUT = HERE
 REAL: Path | None = None  # a nose data set: one folder of photos per dog
 
@@ -57,25 +59,6 @@ def nose(seed: int) -> np.ndarray:
     dogs = sorted(d for d in REAL.iterdir() if d.is_dir())
     img = cv2.imread(str(sorted(dogs[seed - 10].glob("*.jpg"))[0]))
     return letterbox(img, (640, 480))
-
-
-def turned(image: np.ndarray, degrees: float) -> np.ndarray:
-    """The same nose taken at another angle."""
-    h, w = image.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REFLECT)
-
-
-def angle_alike(image: np.ndarray, similarity: float) -> float:
-    """How far to turn the picture for the stand-in engine to find it this alike (less, turned further)."""
-    from core.recognition.standin import StandInEngine
-
-    engine = StandInEngine()
-    ref = engine.embed([image])[0]
-    for degrees in np.arange(0.5, 30, 0.25):
-        if float(engine.embed([turned(image, degrees)])[0] @ ref) <= similarity:
-            return float(degrees)
-    return 30.0
 
 
 def shoot(window, name: str) -> None:
