@@ -23,7 +23,7 @@ from core.errors import AlreadyRegistered, InvalidInput, NotFound, PhotosRejecte
 from core.numbers import registration_number
 from core.phone import normalize_phone
 from core.photos import Photo, PhotoStore
-from core.recognition.base import Decision, Engine, StoredPhoto
+from core.recognition.base import SEARCH_DOGS, Decision, Engine, StoredPhoto
 from core.recognition.decision import Verdict, decide, rank_dogs
 from core.recognition.gallery import Gallery
 from core.registry.db import Database
@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 
 REQUIRED_PHOTOS = 5
 MAX_LOOKUP_PHOTOS = 5
-SEARCH_DOGS = 20  # dogs taken from the gallery for each probe photo, before fusion and re-ranking
 
 
 class SavePets:
@@ -160,21 +159,8 @@ class SavePets:
         return made
 
     # ----------------------------------------------------------------- recognition helpers
-    def _rank(self, vectors: np.ndarray, images: Sequence[np.ndarray]) -> tuple[list[tuple[str, float]], int]:
-        """(dogs ranked by fused score, best first; dogs in the gallery): the gallery's nearest dogs for each probe
-        photo, scored as core.recognition.decision.rank_dogs does."""
-        g = self.gallery
-        n_dogs = g.dogs
-        dogs = list(dict.fromkeys(d for v in vectors for d, _, _ in g.search_templates(v, k=SEARCH_DOGS)))
-        if not dogs:
-            return [], n_dogs
-        templates = {d: ([StoredPhoto(sha, partial(self._stored_image, sha)) for sha in shas], vecs)
-                     for d, (shas, vecs) in self._templates_of(dogs).items()}
-        return rank_dogs(self.engine, vectors, list(images), templates, self.engine.scale_rule, n_dogs), n_dogs
-
     def _templates_of(self, dogs: Sequence[str]) -> dict[str, tuple[list[str], np.ndarray]]:
-        """{dog: (photo sha256s, template vectors)} of the current engine, for the dogs given (live photos on disk
-        only: re-ranking reads them)."""
+        """{dog: (photo sha256s, template vectors)} of the current engine's live templates, for the dogs given."""
         e = self.engine
         with self.db.sessions() as s:
             rows = s.execute(select(NoseTemplate.dog_id, NoseTemplate.vector, NosePhoto.sha256)
@@ -190,8 +176,16 @@ class SavePets:
         return {d: (shas, np.stack(vecs)) for d, (shas, vecs) in grouped.items()}
 
     def _identify(self, vectors: np.ndarray, images: Sequence[np.ndarray]) -> Verdict:
-        ranked, n_dogs = self._rank(vectors, images)
-        return decide(ranked, n_dogs, self.engine.scale_rule)
+        """The verdict for photos of one dog: the gallery's nearest dogs for each photo, scored as
+        core.recognition.decision.rank_dogs does and decided by the engine's registry-size rule."""
+        g = self.gallery
+        n_dogs = g.dogs
+        dogs = list(dict.fromkeys(d for v in vectors for d, _, _ in g.search_templates(v, k=SEARCH_DOGS)))
+        templates = {d: ([StoredPhoto(sha, partial(self._stored_image, sha)) if self.store.exists(sha) else None
+                          for sha in shas], vecs)
+                         for d, (shas, vecs) in self._templates_of(dogs).items()} if dogs else {}
+        rule = self.engine.scale_rule
+        return decide(rank_dogs(self.engine, vectors, list(images), templates, rule, n_dogs), n_dogs, rule)
 
     def _stored_image(self, sha256: str) -> np.ndarray:
         return self.store.load(sha256).image

@@ -233,3 +233,26 @@ def test_threshold_rule_keeps_strangers_below_half_a_percent():
     assert (s >= t).mean() < 0.005 and (s >= t - 0.05).mean() >= 0.003
     table = isotonic_table(np.r_[s, s + 3], np.r_[np.zeros(1000), np.ones(1000)])
     assert np.all(np.diff(table["y"]) >= 0) and table["y"][0] < 0.1 and table["y"][-1] > 0.9
+
+
+# ------------------------------------------------------------------------------------------ use case, real engine
+def test_lookup_with_the_real_engine_when_a_registered_photo_is_not_on_this_machine(nose_data, tmp_path):
+    """A dog pulled by sync whose photo files have not arrived yet: its templates still count, re-ranking skips
+    the missing files instead of failing the look-up."""
+    pytest.importorskip("torch")
+    from core.photos import decode_photo
+    from core.recognition.learned import LearnedEngine
+    from core.schemas import DogIn, OwnerIn
+    from core.settings import Settings
+    from core.usecases import SavePets
+
+    dog, photos = next((d, ps) for d, ps in list_dogs(nose_data, "test").items() if len(ps) >= 7)
+    sp = SavePets(Settings(data_dir=tmp_path), engine=LearnedEngine())
+    assert sp.engine.reranks
+    decoded = [decode_photo(p.read_bytes(), label=p.name) for p in photos[:5]]
+    registered = sp.register(OwnerIn(phone="010-1234-5678"), DogIn(name="초코"), decoded).dog
+    for p in registered.photos:
+        sp.store.remove(p.sha256)
+    found = sp.lookup([decode_photo(p.read_bytes(), label=p.name) for p in photos[5:7]])
+    assert found.candidates and found.candidates[0].dog.id == registered.id
+    sp.close()

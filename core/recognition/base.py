@@ -58,7 +58,9 @@ class StoredPhoto:
 # Re-ranking verifies a candidate dog against this many of its photos: those whose templates are the most like
 # the probe's (the others rarely change the verdict and each costs a decode and a RootSIFT extraction).
 VERIFY_PHOTOS = 2
-# Geometric verification re-scores this many of the best dogs of a look-up.
+# A look-up takes this many nearest dogs from the gallery for each probe photo, before centroid scores and
+# geometric verification; the verification re-scores the RERANK_TOP best of them.
+SEARCH_DOGS = 20
 RERANK_TOP = 3
 
 

@@ -104,29 +104,28 @@ def decide(ranked: list[tuple[str, float]], n_dogs: int, rule: ScaleRule) -> Ver
     return Verdict(Decision.UNCERTAIN, reason, shown, n_dogs, thr, review)
 
 
-Templates = dict[str, tuple[list[StoredPhoto], np.ndarray]]  # dog -> (its photos, its templates (n, dim))
-
-
-def centroid_scores(vector: np.ndarray, templates: Templates) -> dict[str, float]:
-    out = {}
-    for dog, (_, vecs) in templates.items():
-        c = vecs.mean(axis=0)
-        out[dog] = float(c @ vector / (np.linalg.norm(c) + 1e-12))
-    return out
+# dog -> (its photos, its templates (n, dim)), row for row; a photo is None when its file is not on this machine
+# (pulled by sync, not downloaded yet): its template still counts, geometric verification skips it.
+Templates = dict[str, tuple[list[StoredPhoto | None], np.ndarray]]
 
 
 def rank_dogs(engine: Engine, vectors: np.ndarray, images: list[np.ndarray], templates: Templates,
               rule: ScaleRule, n_dogs: int) -> list[tuple[str, float]]:
     """Candidate dogs (those of `templates`: the gallery's nearest) ranked by fused score, best first."""
+    dogs = list(templates)
+    if not dogs:
+        return []
+    centroids = np.stack([templates[d][1].mean(axis=0) for d in dogs])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-12
     per_photo = []
     for vector, image in zip(vectors, images, strict=True):
-        scores = centroid_scores(vector, templates)
-        if engine.reranks and scores:
+        scores = dict(zip(dogs, (centroids @ vector).tolist(), strict=True))
+        if engine.reranks:
             top = sorted(scores, key=lambda d: -scores[d])[:RERANK_TOP]
             photos = {}
             for d in top:
                 stored, vecs = templates[d]
-                photos[d] = [stored[j] for j in np.argsort(-(vecs @ vector))[:VERIFY_PHOTOS]]
+                photos[d] = [stored[j] for j in np.argsort(-(vecs @ vector)) if stored[j] is not None][:VERIFY_PHOTOS]
             scores.update(engine.rerank(image, photos, {d: scores[d] for d in top}, margin=rule.margin,
                                         floor=rule.review_threshold(n_dogs)))
         per_photo.append(scores)

@@ -53,21 +53,6 @@ class EmbeddedSet:
         self.emb = np.concatenate(chunks).astype(np.float32)
         self.embed_s_per_photo = (time.perf_counter() - t0) / max(1, len(self.images))
 
-    @classmethod
-    def precomputed(cls, dogs: dict[str, list[Path]], emb: np.ndarray) -> EmbeddedSet:
-        """A set whose templates were computed elsewhere (rows in the order of `dogs`' photos)."""
-        es = cls.__new__(cls)
-        es.dogs = dogs
-        es.paths = [p for ps in dogs.values() for p in ps]
-        es.owner = np.array([d for d, ps in dogs.items() for _ in ps])
-        es.images = [read_bgr(p) for p in es.paths]
-        es.index = {}
-        for i, d in enumerate(es.owner.tolist()):
-            es.index.setdefault(d, []).append(i)
-        es.emb = np.ascontiguousarray(emb, dtype=np.float32)
-        es.embed_s_per_photo = 0.0
-        return es
-
     def restricted(self, dogs: list[str]) -> EmbeddedSet:
         """The same set with only these dogs (templates not recomputed)."""
         rows = [i for d in dogs for i in self.index[d]]

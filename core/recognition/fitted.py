@@ -20,6 +20,7 @@ class FittedEngine(Engine):
     _agreement: float | None
     _calib: dict | None
     fusion: dict | None
+    _scale: ScaleRule | None
 
     def _use_operating_point(self, cfg: dict, default_threshold: float, default_fusion: dict | None = None) -> None:
         self._threshold = float(cfg.get("match_threshold", default_threshold))
@@ -27,7 +28,7 @@ class FittedEngine(Engine):
         self._agreement = cfg.get("agreement_threshold")
         self._calib = cfg.get("calibration")
         self.fusion = cfg.get("fusion", default_fusion)
-        self._scale = cfg.get("scale")
+        self._scale = ScaleRule.from_config(cfg["scale"]) if cfg.get("scale") else None
         self._matcher = None  # RootSiftMatcher, made at the first re-ranking
         self._matcher_lock = threading.Lock()
 
@@ -47,10 +48,9 @@ class FittedEngine(Engine):
     def scale_rule(self) -> ScaleRule:
         if not self._scale:
             return super().scale_rule
-        rule = ScaleRule.from_config(self._scale)
         if self.threshold_override is not None:  # an admin's threshold is the floor of the registry-size rule
-            rule = replace(rule, floor=self.threshold_override, review_floor=self.uncertain_threshold)
-        return rule
+            return replace(self._scale, floor=self.threshold_override, review_floor=self.uncertain_threshold)
+        return self._scale
 
     def probability(self, score: float) -> float:
         if self._calib:

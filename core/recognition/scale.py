@@ -28,12 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.recognition.base import Decision, Engine, StoredPhoto
+from core.recognition.base import SEARCH_DOGS, Decision, Engine, StoredPhoto
 from core.recognition.data import list_dogs
 from core.recognition.decision import ScaleRule, Templates, Verdict, decide, rank_dogs
 from core.recognition.evaluate import EmbeddedSet
 
-SEARCH_DOGS = 20  # as the use cases: dogs taken from the gallery before centroid scoring and verification
 ENROLL_MAX = 5
 STRANGER_RATE = 0.002  # P(a stranger is matched) the fitted rule keeps at every registry size (target: 0.5 %)
 REVIEW_RATE = 0.05  # P(a stranger is shown as 'uncertain')
@@ -141,19 +140,18 @@ def scale_report(es: EmbeddedSet, probe_dogs: list[str], distractors: list[str],
         row = {"gallery_dogs": g.dogs, "distractor_dogs": n, "match_threshold": round(v0.threshold, 4),
                "review_threshold": round(v0.review_threshold, 4), **outcome_rates(verdicts)}
         out["by_gallery_size"].append(row)
-    full = g  # the largest gallery
+    full, full_verdicts = g, verdicts  # the largest gallery
     out.update({k: v for k, v in out["by_gallery_size"][-1].items()})
     fixed = ScaleRule.fixed(engine.threshold, engine.uncertain_threshold, margin=0.0)
     out["fixed_threshold_at_full_size"] = {
         "threshold": round(engine.threshold, 4),
         **outcome_rates([(decide(g.rank(engine, [p], fixed), g.dogs, fixed), truth) for p, truth in probes])}
-    out["several_photos"] = several_photos(es, probe_dogs, full, engine, rule, order)
-    out["registration"] = registration(es, strangers, enrolled, full, engine, rule)
+    out["several_photos"] = several_photos(es, probe_dogs, full, engine, rule)
+    out["registration"] = registration(es, strangers, full_verdicts, full, engine, rule)
     return out
 
 
-def several_photos(es: EmbeddedSet, probe_dogs: list[str], full: Gallery, engine: Engine, rule: ScaleRule,
-                   distractors: list[str]) -> dict:
+def several_photos(es: EmbeddedSet, probe_dogs: list[str], full: Gallery, engine: Engine, rule: ScaleRule) -> dict:
     """DIR dogs with 4+ photos enroll all but their last two (at most 5) and are probed with the last two, one at
     a time and fused into one look-up; also for the dogs with 7+ photos alone (enroll 5, probe with 2)."""
     dogs = [d for d in probe_dogs if len(es.index[d]) >= 4]
@@ -178,10 +176,11 @@ def several_photos(es: EmbeddedSet, probe_dogs: list[str], full: Gallery, engine
             "dogs_with_7_photos": rates([d for d in dogs if len(es.index[d]) >= 7])}
 
 
-def registration(es: EmbeddedSet, strangers: list[str], enrolled: list[str], g: Gallery, engine: Engine,
-                 rule: ScaleRule) -> dict:
+def registration(es: EmbeddedSet, strangers: list[str], lookups: list[tuple[Verdict, str | None]], g: Gallery,
+                 engine: Engine, rule: ScaleRule) -> dict:
     """New dogs registering (each stranger with up to 5 of its photos) and enrolled dogs registering again (with
-    their last photo, never enrolled), against the full gallery, decided as registration decides."""
+    their last photo, never enrolled), against the full gallery, decided as registration decides. A registration
+    from that one photo is decided as its look-up was: `lookups`, the full gallery's verdicts."""
     new = {"refused": 0, "flagged": 0, "registered": 0}
     for d in strangers:
         v = decide(g.rank(engine, es.index[d][:ENROLL_MAX], rule), g.dogs, rule)
@@ -189,8 +188,8 @@ def registration(es: EmbeddedSet, strangers: list[str], enrolled: list[str], g: 
             else "registered"] += 1
     again = {"caught": 0, "refused_as_another_dog": 0, "flagged_with_itself": 0, "flagged_without_itself": 0,
              "missed": 0}
-    for d in enrolled:
-        v = decide(g.rank(engine, [es.index[d][-1]], rule), g.dogs, rule)
+    enrolled = [(v, d) for v, d in lookups if d is not None]
+    for v, d in enrolled:
         flagged = [x for x, _, dec in v.shown if dec == Decision.UNCERTAIN]
         if v.decision == Decision.MATCH:
             again["caught" if v.shown[0][0] == d else "refused_as_another_dog"] += 1
