@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 120
     # wrong API keys tried per client address and key id in a minute before further tries are refused unchecked
     auth_failures_per_minute: int = 20
+    # TLS for `savepets serve` (passed to uvicorn); a non-loopback host needs them, or --insecure
+    ssl_certfile: Path | None = Field(None, description="PEM certificate (chain) the server presents")
+    ssl_keyfile: Path | None = Field(None, description="PEM private key of that certificate")
+
+    # audit trail (core/audit.py): entries older than this are purged (at start, daily, `savepets audit purge`)
+    audit_retention_days: int = Field(730, ge=1, description="Days an audit entry is kept (default 2 years)")
 
     # kiosk
     camera: str = "0"

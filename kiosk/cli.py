@@ -413,20 +413,37 @@ def serve(
     redis: Annotated[str | None, typer.Option("--redis", help="Redis URL: keep several servers' galleries in "
                                               "step and share rate limits (default: no Redis)")] = None,
     task_backend: Annotated[str | None, typer.Option("--task-backend", help="local (threads) or celery")] = None,
+    ssl_certfile: Annotated[Path | None, typer.Option("--ssl-certfile", help="TLS certificate (PEM, with its chain); "
+                                                      "needed to listen on a non-loopback address")] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option("--ssl-keyfile",
+                                                     help="TLS private key (PEM, unencrypted)")] = None,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Listen on a non-loopback address without TLS "
+                                           "(only behind a TLS reverse proxy on a trusted network)")] = False,
     db: DbOption = None, data_dir: DataOption = None,
 ) -> None:
-    """Run the headless REST server (FastAPI): /v1 API, /docs, /openapi.json."""
+    """Run the headless REST server (FastAPI): /v1 API, /docs, /openapi.json. A non-loopback --host needs TLS
+    (--ssl-certfile and --ssl-keyfile) or --insecure."""
     import uvicorn
 
-    from sync.server.app import create_app
+    from sync.server.app import create_app, tls_problem
 
     settings = settings_for(db, data_dir, host=host, port=port, workers=workers, engine=engine, redis_url=redis,
-                            task_backend=task_backend)
+                            task_backend=task_backend, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+    problem = tls_problem(settings.host, settings.ssl_certfile, settings.ssl_keyfile, insecure)
+    if problem:
+        err.print(f"[bold red]Invalid input:[/] {problem}")
+        raise typer.Exit(EXIT_INVALID)
+    tls = settings.ssl_certfile is not None
+    if not tls and insecure:
+        err.print(f"[bold yellow]Warning:[/] listening on {settings.host} without TLS (--insecure).")
     with errors_to_exit():
         application = create_app(settings)
-    err.print(f"SavePets server on http://{settings.host}:{settings.port}  (docs: /docs, schema: /openapi.json)")
+    err.print(f"SavePets server on {'https' if tls else 'http'}://{settings.host}:{settings.port}  "
+              "(docs: /docs, schema: /openapi.json)")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10,
+                ssl_certfile=str(settings.ssl_certfile) if tls else None,
+                ssl_keyfile=str(settings.ssl_keyfile) if tls else None)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -25,6 +26,49 @@ Every route but /v1/health and /v1/ready needs an API key (`Authorization: Beare
 `savepets keys create --role kiosk|vet|mobile|admin --name ...`. Errors are always
 `{"error": {"code": "...", "message": "...", "details": {...}}}`.
 """
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address `host` names is this machine's loopback (127.0.0.0/8, ::1): nothing outside can
+    connect. 0.0.0.0 and :: (every interface) are not."""
+    import ipaddress
+    import socket
+
+    name = host.strip().strip("[]")
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        pass
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, None)}
+    except (socket.gaierror, UnicodeError):
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
+
+
+def tls_problem(host: str, certfile, keyfile, insecure: bool = False) -> str | None:
+    """Why the server must not listen as asked, or None. Owners' data must not cross a network in clear text: a
+    non-loopback address needs TLS (certificate and key) unless `insecure` says otherwise (e.g. a TLS reverse
+    proxy in front on a trusted network). A certificate and key given are checked to load as a pair."""
+    import ssl
+
+    if bool(certfile) != bool(keyfile):
+        return "TLS needs both --ssl-certfile and --ssl-keyfile."
+    if certfile:
+        for what, path in (("certificate", certfile), ("key", keyfile)):
+            if not Path(path).is_file():
+                return f"The TLS {what} file {path} does not exist."
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(str(certfile), str(keyfile))
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            return (f"The TLS certificate {certfile} and key {keyfile} do not load as a PEM pair ({exc}); the key "
+                    "must be unencrypted.")
+        return None
+    if not insecure and not is_loopback(host):
+        return (f"Refusing to listen on {host} without TLS: owners' names and phone numbers would cross the network "
+                "in clear text. Give --ssl-certfile and --ssl-keyfile, listen on 127.0.0.1 behind a TLS reverse "
+                "proxy, or say --insecure (a trusted network only).")
+    return None
 
 
 def redis_enabled(settings: Settings) -> bool:
