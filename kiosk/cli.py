@@ -598,9 +598,14 @@ def train_cmd(
     install: Annotated[bool, typer.Option(help="Also install the result into resources/models (used from the next "
                                                "start)")] = False,
 ) -> None:
-    """Fine-tune the nose embedding on your own photos with the shipped recipe (CPU; resumable: run it again)."""
-    from core.recognition.train import train_command
-
+    """Fine-tune the nose embedding on your own photos with the shipped recipe (CPU; resumable: run it again).
+    Needs the training extra (PyTorch): pip install -e '.[train]'."""
+    try:
+        from core.recognition.training.train import train_command
+    except ModuleNotFoundError as exc:
+        err.print(f"[bold red]Training needs PyTorch[/] (missing: {exc.name}). Install the training extra: "
+                  "pip install -e '.[train]' (see the README's Training section for the CPU-only wheel).")
+        raise typer.Exit(EXIT_INVALID) from None
     with errors_to_exit():
         final = train_command(str(folder), out=str(out_dir), budget_minutes=budget_minutes, max_minutes=max_minutes,
                               install=install)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Create .venv and install SavePets into it (idempotent). Extra pip arguments pass through, e.g. ".[test]".
+# Create .venv and install SavePets into it (idempotent). The argument names extras, e.g. ".[test]"; VENV=.venv-train
+# puts the install elsewhere (scripts/test_train.sh keeps PyTorch out of the product's .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
+VENV=${VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv "$VENV"
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-# torch is pinned in pyproject.toml to the CPU wheel that lies on this machine's disk.
-.venv/bin/python -m pip install --quiet --progress-bar off -e "${1:-.}"
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+# No PyTorch unless the `train` extra is named: the product runs its networks with onnxruntime.
+"$VENV/bin/python" -m pip install --quiet --progress-bar off -e "${1:-.}"

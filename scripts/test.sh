@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install with the test extras, lint, and run the whole test suite (SQLite and the local MariaDB).
+# Install with the test extras (no PyTorch), lint, and run the test suite (SQLite and the local MariaDB); the
+# training tests (marker `train`, they need PyTorch) run in their own venv: scripts/test_train.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh ".[test]"
@@ -15,4 +16,5 @@ if ! .venv/bin/python -c "import pymysql; pymysql.connect(host='127.0.0.1', user
   fi
 fi
 .venv/bin/ruff check .
-.venv/bin/python -m pytest "$@"
+.venv/bin/lint-imports  # the layering contracts in pyproject.toml
+.venv/bin/python -m pytest -m "not train" "$@"

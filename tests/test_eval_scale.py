@@ -24,7 +24,6 @@ def _link(folder, dogs, root):
 
 
 def test_eval_with_distractors_reports_decisions_by_registry_size(nose_data, tmp_path):
-    pytest.importorskip("torch")
     test_dogs = [d for d, ps in list_dogs(nose_data, "test").items() if len(ps) >= 4][:12]
     others = [d for d in list_dogs(nose_data, "train")][:30]
     _link(tmp_path / "probe", test_dogs, nose_data)

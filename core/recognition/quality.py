@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from core.recognition.base import Quality
+from core.recognition.preprocess import to_square
 
 WORK = 128  # measuring resolution (centre square, downscaled)
 
@@ -26,16 +27,9 @@ THRESHOLDS = {
 }
 
 
-def _centre_square(image: np.ndarray) -> np.ndarray:
-    h, w = image.shape[:2]
-    s = min(h, w)
-    y, x = (h - s) // 2, (w - s) // 2
-    return image[y: y + s, x: x + s]
-
-
 def measure(image: np.ndarray) -> dict[str, float]:
     h, w = image.shape[:2]
-    sq = _centre_square(image)
+    sq = to_square(image)
     step = sq.shape[0] // (2 * WORK)
     if step > 1:  # cheap decimation first, then an area filter: keeps a 640x480 frame at about 1 ms
         sq = sq[::step, ::step]

