@@ -51,6 +51,7 @@ from core.registry.models import (
     Base,
     Dog,
     DogStatus,
+    EncryptedJSON,
     Meta,
     NosePhoto,
     NoseTemplate,
@@ -105,7 +106,7 @@ class SyncEntity(Base):
     entity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     entity: Mapped[str] = mapped_column(String(32), nullable=False)
     clocks: Mapped[dict | None] = mapped_column(JSON)
-    shadow: Mapped[dict | None] = mapped_column(JSON)
+    shadow: Mapped[dict | None] = mapped_column(EncryptedJSON)  # holds the owner's name and phone: encrypted
 
 
 class SyncIdMap(Base):
@@ -682,7 +683,7 @@ def _server_owner(s: Session, owner: dict, device_id: str | None, result: ApplyR
         return mapped.to_id
     if s.get(Owner, oid) is not None:
         return oid
-    same_phone = s.scalar(select(Owner).where(Owner.phone == owner["phone"]))
+    same_phone = s.scalar(select(Owner).where(Owner.phone_hash == owner["phone"]))
     if same_phone is not None:
         s.add(SyncIdMap(from_id=oid, entity="owner", to_id=same_phone.id))
         if same_phone.deleted_at is not None:
@@ -852,7 +853,7 @@ def _apply_dog_state(s: Session, state: dict) -> str:
     o = state["owner"]
     owner = s.get(Owner, o["id"])
     if owner is None:
-        same_phone = s.scalar(select(Owner).where(Owner.phone == o["phone"]))
+        same_phone = s.scalar(select(Owner).where(Owner.phone_hash == o["phone"]))
         if same_phone is not None:  # made here offline with the same phone: the server's id wins
             _merge_owner(s, same_phone, o["id"])
             owner = s.get(Owner, o["id"])
@@ -995,7 +996,7 @@ def _insert_new_dogs(s: Session, changes: list[dict]) -> set[str]:
     taken = set(s.scalars(select(Dog.registration_number).where(Dog.registration_number.in_(list(numbers)))))
     owner_ids = {st["owner"]["id"] for st in fresh}
     local_owners = set(s.scalars(select(Owner.id).where(Owner.id.in_(owner_ids))))
-    phones = set(s.scalars(select(Owner.phone).where(Owner.phone.in_({st["owner"]["phone"] for st in fresh}))))
+    phones = set(s.scalars(select(Owner.phone).where(Owner.phone_hash.in_({st["owner"]["phone"] for st in fresh}))))
     phone_of: dict[str, str] = {}
     for st in fresh:
         phone_of.setdefault(st["owner"]["phone"], st["owner"]["id"])
@@ -1008,7 +1009,7 @@ def _insert_new_dogs(s: Session, changes: list[dict]) -> set[str]:
     owners, dogs, photos, templates, shadows = {}, [], [], [], []
     for st in chosen:
         o = st["owner"]
-        owners[o["id"]] = {"id": o["id"], "phone": o["phone"], "name": o["name"],
+        owners[o["id"]] = {"id": o["id"], "phone": o["phone"], "phone_hash": o["phone"] or None, "name": o["name"],
                            "created_at": parse_ts(o["created_at"]), "updated_at": parse_ts(o["updated_at"]),
                            "origin_device": o.get("origin_device"), "deleted_at": None}
         f = {k: _field_python(k, v) for k, v in st["fields"].items() if k in DOG_FIELDS}
@@ -1103,7 +1104,7 @@ def apply_new_dogs_bulk(s: Session, changes: list[dict], *, device_id: str | Non
     mapped = set(s.scalars(select(SyncIdMap.from_id).where(SyncIdMap.from_id.in_(owner_ids))))
     server_owners = set(s.scalars(select(Owner.id).where(Owner.id.in_(owner_ids))))
     phones = {c["state"]["owner"]["phone"] for c in cands}
-    taken_phones = set(s.scalars(select(Owner.phone).where(Owner.phone.in_(phones))))
+    taken_phones = set(s.scalars(select(Owner.phone).where(Owner.phone_hash.in_(phones))))
     numbers = Counter(c["state"]["registration_number"] for c in cands)
     taken_numbers = set(s.scalars(select(Dog.registration_number).where(Dog.registration_number.in_(list(numbers)))))
     first_owner_of_phone: dict[str, str] = {}
@@ -1128,7 +1129,8 @@ def apply_new_dogs_bulk(s: Session, changes: list[dict], *, device_id: str | Non
     for c in ok:
         st, o = c["state"], c["state"]["owner"]
         if o["id"] not in server_owners:
-            owners[o["id"]] = {"id": o["id"], "phone": o["phone"], "name": o.get("name") or "",
+            owners[o["id"]] = {"id": o["id"], "phone": o["phone"], "phone_hash": o["phone"] or None,
+                               "name": o.get("name") or "",
                                "created_at": fix(o["created_at"]), "updated_at": fix(o["updated_at"]),
                                "origin_device": o.get("origin_device") or device_id, "deleted_at": None}
         f = {k: _field_python(k, v) for k, v in st["fields"].items() if k in DOG_FIELDS}

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, description="Registry database, photos and index")
     db_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in data_dir")
     device_id: str | None = Field(None, description="This install's id in sync; generated on first start")
+    key_file: Path | None = Field(None, description="Registry key file (core/crypto.py); default: the system "
+                                  "keyring, else registry.key in the user's config folder, made on first start")
 
     # recognition
     engine: str = Field("auto", description="auto | learned | classical")

@@ -56,7 +56,7 @@ class SavePets:
     def __init__(self, settings: Settings | None = None, engine: Engine | None = None,
                  database: Database | None = None):
         self.settings = settings or Settings()
-        self.db = database or Database(self.settings.database_url)
+        self.db = database or Database(self.settings.database_url, key_file=self.settings.key_file)
         self.store = PhotoStore(self.settings.photo_dir)
         if engine is None:
             from core.recognition.factory import load_engine
@@ -314,7 +314,7 @@ class SavePets:
         written: list[str] = []
         try:
             with self.db.session() as s:
-                owner = s.scalar(select(Owner).where(Owner.phone == owner_in.phone))
+                owner = s.scalar(select(Owner).where(Owner.phone_hash == owner_in.phone))
                 owner_existed = owner is not None
                 if owner is None:
                     owner = Owner(phone=owner_in.phone, name=owner_in.name, origin_device=self.device_id)
@@ -452,29 +452,39 @@ class SavePets:
 
     def list_dogs(self, query: str | None = None, phone: str | None = None, status: DogStatus | None = None,
                   limit: int = 50, offset: int = 0) -> list[DogOut]:
-        """Search by name, registration number or owner phone (any format), newest first."""
+        """Search by dog name, registration number, owner name or owner phone (any format, or 4+ of its digits),
+        newest first."""
         stmt = (select(Dog).join(Owner).options(selectinload(Dog.owner), selectinload(Dog.photos))
                 .where(Dog.deleted_at.is_(None)))
         if phone:
-            stmt = stmt.where(Owner.phone == normalize_phone(phone))
+            stmt = stmt.where(Owner.phone_hash == normalize_phone(phone))
         if status:
             stmt = stmt.where(Dog.status == status)
         if query and query.strip():
             q = query.strip()
             like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            conds = [Dog.name.like(like, escape="\\"), Dog.registration_number.like(like, escape="\\"),
-                     Owner.name.like(like, escape="\\")]
-            digits = "".join(c for c in q if c.isdigit())
-            if len(digits) >= 4:
-                conds.append(Owner.phone.like(f"%{digits[-8:]}%"))
+            conds = [Dog.name.like(like, escape="\\"), Dog.registration_number.like(like, escape="\\")]
+            owners = self._owners_matching(q)
+            if owners:
+                conds.append(Dog.owner_id.in_(owners))
             stmt = stmt.where(or_(*conds))
         stmt = stmt.order_by(Dog.registered_at.desc(), Dog.id).limit(max(1, min(limit, 500))).offset(max(0, offset))
         with self.db.sessions() as s:
             return [self._dog_out(s, d) for d in s.scalars(stmt)]
 
+    def _owners_matching(self, query: str) -> list[str]:
+        """Owners whose name holds `query` (any case) or whose phone holds its digits (4 or more; the last 8
+        count). Names and phones are encrypted, so they are read and matched here, not by the database
+        (a few microseconds an owner)."""
+        needle = query.casefold()
+        digits = "".join(c for c in query if c.isdigit())[-8:]
+        with self.db.sessions() as s:
+            rows = s.execute(select(Owner.id, Owner.name, Owner.phone).where(Owner.deleted_at.is_(None))).all()
+        return [r.id for r in rows if needle in r.name.casefold() or (len(digits) >= 4 and digits in r.phone)]
+
     def find_owner(self, phone: str) -> OwnerOut | None:
         with self.db.sessions() as s:
-            o = s.scalar(select(Owner).where(Owner.phone == normalize_phone(phone), Owner.deleted_at.is_(None)))
+            o = s.scalar(select(Owner).where(Owner.phone_hash == normalize_phone(phone), Owner.deleted_at.is_(None)))
             return OwnerOut(id=o.id, phone=o.phone, name=o.name) if o else None
 
     # ----------------------------------------------------------------- reviews of possible duplicates

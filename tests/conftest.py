@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,10 @@ MARIADB_SERVER = os.environ.get("SAVEPETS_TEST_MYSQL", "mysql+pymysql://root@127
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never read the user's config file or data folder.
 os.environ["SAVEPETS_CONFIG"] = str(REPO / "tests" / "no-such-config.toml")
+# ... nor the user's registry key or system keyring: one throwaway key file for the session (servers started by
+# the tests get it too), and no keyring backend at all.
+os.environ["SAVEPETS_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="savepets-key-")) / "registry.key")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 
 @pytest.fixture

@@ -56,6 +56,8 @@ def base_env(db_url: str, data_dir: Path, **settings) -> dict[str, str]:
     env.update({"SAVEPETS_CONFIG": str(REPO / "tests" / "no-such-config.toml"), "SAVEPETS_DB_URL": db_url,
                 "SAVEPETS_DATA_DIR": str(data_dir), "SAVEPETS_ENGINE": "standin",
                 "SAVEPETS_RATE_LIMIT_PER_MINUTE": "100000", "PYTHONUNBUFFERED": "1"})
+    if os.environ.get("SAVEPETS_KEY_FILE"):  # the tests' registry key (tests/conftest.py), never the user's
+        env["SAVEPETS_KEY_FILE"] = os.environ["SAVEPETS_KEY_FILE"]
     env.update({f"SAVEPETS_{k.upper()}": str(v) for k, v in settings.items()})
     return env
 

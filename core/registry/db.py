@@ -9,11 +9,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import crypto
 from core.registry.models import Meta
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -38,6 +39,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA secure_delete=ON")  # deleted or rewritten values are zeroed, not left in free space
             cur.close()
 
         return engine
@@ -49,18 +51,81 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str, upgrade: bool = True):
+    """A registry database with its registry key (core/crypto.py): given, or found where this install keeps
+    it (`key_file`, $SAVEPETS_KEY_FILE, the system keyring, the default key file) and made on first start. A
+    registry encrypted with a key that is not here is refused (KeyMissing, KeyMismatch), never overwritten."""
+
+    def __init__(self, url: str, upgrade: bool = True, key: crypto.RegistryKey | None = None,
+                 key_file: Path | str | None = None):
         self.url = url
         self.engine = make_engine(url)
-        if upgrade:
-            self.upgrade()
+        try:
+            self.key = key or self._find_key(key_file)
+            self.engine.dialect.savepets_key = self.key  # read by the encrypted column types (models.py)
+            if upgrade:
+                self.upgrade()
+            self._check_key()
+        except BaseException:
+            self.engine.dispose()
+            raise
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    def _stored_key_id(self) -> str | None:
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table(Meta.__tablename__):
+                return None
+            return conn.execute(select(Meta.value).where(Meta.key == crypto.KEY_ID_META)).scalar()
+
+    def _find_key(self, key_file: Path | str | None) -> crypto.RegistryKey:
+        stored = self._stored_key_id()
+        key = crypto.load_key(key_file, create=stored is None)
+        if key is None:
+            raise crypto.KeyMissing(
+                f"This registry's personal data is encrypted with the registry key {stored}, which is not in "
+                f"{crypto.key_locations(key_file)}. Put that key back (the key file, or set SAVEPETS_KEY_FILE); "
+                "nothing was changed.", key_id=stored)
+        return key
+
+    def _check_key(self) -> None:
+        stored = self._stored_key_id()
+        if stored is not None and stored != self.key.key_id:
+            raise crypto.KeyMismatch(
+                f"This registry is encrypted with the registry key {stored}, but the key found "
+                f"({self.key.source}) is {self.key.key_id}. Use the key this registry was made with; nothing was "
+                "changed.", key_id=stored, found=self.key.key_id)
+
     def upgrade(self, revision: str = "head") -> None:
-        with self.engine.begin() as conn:
-            cfg = alembic_config(self.url)
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        sqlite = self.engine.dialect.name == "sqlite"
+        with self.engine.connect() as conn:
+            before = self._revision(conn)
+            conn.commit()
+            if sqlite:  # a migration that rebuilds a table others point to (0005) needs the checks off
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()
+            try:
+                with conn.begin():
+                    cfg = alembic_config(self.url)
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, revision)
+                    if sqlite and (bad := conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                        raise RuntimeError(f"the upgrade would break references between rows: {bad[:5]}")
+                encrypted_now = before is not None and before < "0005" and self._revision(conn) >= "0005"
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
+            if sqlite and encrypted_now:
+                # the plain values an older registry held must not stay in free pages or the write-ahead log
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.exec_driver_sql("VACUUM")
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.commit()
+
+    @staticmethod
+    def _revision(conn) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(conn).get_current_revision()
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext

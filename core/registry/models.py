@@ -4,6 +4,7 @@ was made on and a soft-delete tombstone (deleted_at), so that sync can move it b
 from __future__ import annotations
 
 import enum
+import json
 import uuid
 from datetime import UTC, date, datetime
 
@@ -25,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 
 def utcnow() -> datetime:
@@ -56,6 +57,57 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def registry_key(dialect):
+    """The registry key (core/crypto.py) of the database a statement runs on: core.registry.db.Database puts it
+    on its engine's dialect, so that two databases with different keys can be open in one process."""
+    key = getattr(dialect, "savepets_key", None)
+    if key is None:
+        raise RuntimeError("this connection has no registry key: open the database with core.registry.db.Database")
+    return key
+
+
+class Encrypted(TypeDecorator):
+    """Personal data: a string stored AES-256-GCM-encrypted with the registry key, read back as the string.
+    The database sees only base64 ciphertext (a new random nonce each write), so it can neither search nor
+    compare it: owners are found by `Owner.phone_hash`."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else registry_key(dialect).encrypt(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else registry_key(dialect).decrypt(value)
+
+
+class EncryptedJSON(TypeDecorator):
+    """JSON that may hold personal data (sync shadows, outbox payloads): encrypted as a whole, stored as one
+    JSON string (so a MariaDB JSON column's json_valid check still holds)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return registry_key(dialect).encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else json.loads(registry_key(dialect).decrypt(value))
+
+
+class PhoneHash(TypeDecorator):
+    """The keyed hash (HMAC-SHA256, core/crypto.py) of a normalised phone: bind the plain E.164 phone (in a
+    comparison too: `Owner.phone_hash == "+821012345678"`), the database stores and compares only the hash."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else registry_key(dialect).phone_hash(value)
 
 
 # Large enough for a vector of 1024 float32 on MySQL (BLOB is 64 KB, so no MEDIUMBLOB needed).
@@ -95,12 +147,23 @@ def _enum(cls: type[enum.Enum]) -> Enum:
 
 
 class Owner(SyncedMixin, Base):
-    __tablename__ = "owners"
+    """An owner's phone and name are encrypted; `phone_hash` (set with the phone) finds an owner by phone and
+    keeps one owner per phone. An erased owner (core.usecases.SavePets.erase_owner) keeps an empty phone and
+    name and no hash."""
 
-    phone: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)  # E.164
-    name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    __tablename__ = "owners"
+    __table_args__ = (UniqueConstraint("phone_hash", name="uq_owner_phone_hash"),)
+
+    phone: Mapped[str] = mapped_column(Encrypted, nullable=False)  # E.164
+    phone_hash: Mapped[str | None] = mapped_column(PhoneHash)
+    name: Mapped[str] = mapped_column(Encrypted, nullable=False, default="")
 
     dogs: Mapped[list[Dog]] = relationship(back_populates="owner")
+
+    @validates("phone")
+    def _hash_with_phone(self, _key: str, phone: str) -> str:
+        self.phone_hash = phone or None  # hashed when written (PhoneHash)
+        return phone
 
 
 class Dog(SyncedMixin, Base):
@@ -114,7 +177,7 @@ class Dog(SyncedMixin, Base):
     sex: Mapped[Sex] = mapped_column(_enum(Sex), nullable=False, default=Sex.UNKNOWN)
     birth_date: Mapped[date | None] = mapped_column(Date)
     neutered: Mapped[bool | None] = mapped_column(Boolean)
-    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    notes: Mapped[str] = mapped_column(Encrypted, nullable=False, default="")  # free text: may name people
     status: Mapped[DogStatus] = mapped_column(_enum(DogStatus), nullable=False, default=DogStatus.HOME)
 
     owner: Mapped[Owner] = relationship(back_populates="dogs")
@@ -174,7 +237,7 @@ class Outbox(Base):
     entity: Mapped[str] = mapped_column(String(32), nullable=False)
     entity_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
     op: Mapped[str] = mapped_column(String(16), nullable=False)  # upsert | delete
-    payload: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    payload: Mapped[dict] = mapped_column(EncryptedJSON, nullable=False, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 

@@ -1,0 +1,178 @@
+"""Owners' personal data encrypted at rest: the registry key, field encryption and the keyed phone hash.
+
+One 32-byte secret per install (the *registry key*) gives, through HKDF, an AES-256-GCM key for the encrypted
+columns (owner name and phone, the dog's notes, sync shadows; see core/registry/models.py) and an HMAC-SHA256
+key for `owners.phone_hash`, so that an owner is still found by phone. The secret lives in the operating
+system's keyring (service "SavePets") when a real keyring exists, else in a key file readable only by the
+service user, outside the data folder; never in the database and never in a backup. The database keeps only
+the key's id (a one-way fingerprint) to say which key it needs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import stat
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from core.errors import SavePetsError
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "SavePets"
+KEYRING_USER = "registry-key"
+KEY_FILE_ENV = "SAVEPETS_KEY_FILE"
+KEY_ID_META = "encryption_key_id"  # meta row: the id of the key a registry's data is encrypted with
+_VERSION = b"\x01"  # first byte of every encrypted value: AES-256-GCM, 12-byte nonce
+
+
+class KeyMissing(SavePetsError):
+    code = "key_missing"
+
+
+class KeyMismatch(SavePetsError):
+    code = "key_mismatch"
+
+
+class UnreadableValue(SavePetsError):
+    code = "unreadable_value"
+
+
+def derive(secret: bytes, purpose: bytes, length: int = 32) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=b"savepets/" + purpose).derive(secret)
+
+
+class RegistryKey:
+    """Encrypts and decrypts the registry's personal fields; hashes phone numbers for look-up."""
+
+    def __init__(self, secret: bytes, source: str = "memory"):
+        if len(secret) != 32:
+            raise ValueError("a registry key is 32 bytes")
+        self._aead = AESGCM(derive(secret, b"fields/v1"))
+        self._mac = derive(secret, b"phone-hash/v1")
+        self.key_id = derive(secret, b"key-id/v1", 8).hex()
+        self.source = source  # where it came from, for messages ("keyring", a file path)
+
+    @classmethod
+    def generate(cls, source: str = "memory") -> tuple[RegistryKey, bytes]:
+        secret = os.urandom(32)
+        return cls(secret, source), secret
+
+    def encrypt(self, text: str) -> str:
+        nonce = os.urandom(12)
+        return base64.b64encode(_VERSION + nonce + self._aead.encrypt(nonce, text.encode("utf-8"), None)).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            raw = base64.b64decode(token, validate=True)
+            if raw[:1] != _VERSION or len(raw) < 29:
+                raise ValueError("not an encrypted value")
+            return self._aead.decrypt(raw[1:13], raw[13:], None).decode("utf-8")
+        except (InvalidTag, ValueError) as exc:
+            raise UnreadableValue(f"A value in the registry cannot be decrypted with the registry key "
+                                  f"{self.key_id} ({self.source}).", key_id=self.key_id) from exc
+
+    def phone_hash(self, phone: str) -> str:
+        """HMAC-SHA256 of the normalised (E.164) phone: equal phones, equal hashes; nothing to read back."""
+        return hmac.new(self._mac, phone.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------------ where it lives
+def default_key_file() -> Path:
+    """The key file used when no keyring exists: in the user's config folder, not in the data folder."""
+    import platformdirs
+
+    from core.settings import APP_NAME
+
+    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "registry.key"
+
+
+def _read_key_file(path: Path) -> RegistryKey:
+    try:
+        mode = path.stat().st_mode
+        if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+            try:
+                path.chmod(0o600)
+                log.warning("registry key file %s was readable by others; now 0600", path)
+            except OSError:
+                log.warning("registry key file %s is readable by others: chmod 600 it", path)
+        secret = base64.b64decode(path.read_text().strip(), validate=True)
+        return RegistryKey(secret, str(path))
+    except (OSError, ValueError) as exc:
+        raise KeyMissing(f"The registry key file {path} cannot be read: {exc}.", path=str(path)) from exc
+
+
+def _write_key_file(path: Path) -> RegistryKey:
+    key, secret = RegistryKey.generate(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never widened by the umask
+    with os.fdopen(fd, "w") as f:
+        f.write(base64.b64encode(secret).decode() + "\n")
+    log.info("made the registry key %s in %s", key.key_id, path)
+    return key
+
+
+def _usable_keyring():
+    """The system keyring when a real one exists (Windows, macOS, a desktop Secret Service), else None."""
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError:
+        return None
+    try:
+        kr = keyring.get_keyring()
+    except Exception:  # noqa: BLE001 - a broken keyring setup is the same as none
+        return None
+    if isinstance(kr, fail.Keyring) or getattr(kr, "priority", 0) < 1 \
+            or type(kr).__module__.startswith(("keyrings.alt", "keyring.backends.null")):
+        return None  # keyrings.alt's files are plain text: the key file below is no worse and says so
+    if type(kr).__name__ == "ChainerBackend" and not getattr(kr, "backends", None):
+        return None
+    return kr
+
+
+def load_key(key_file: Path | str | None = None, *, create: bool) -> RegistryKey | None:
+    """The registry key: from `key_file` (or $SAVEPETS_KEY_FILE) when given, else the default key file if one
+    was made before, else the system keyring. With `create`, a key is made where it is missing (the keyring, or
+    the default key file when there is no keyring); without, None when there is none."""
+    key_file = key_file or os.environ.get(KEY_FILE_ENV) or None
+    if key_file:
+        path = Path(key_file).expanduser()
+        if path.is_file():
+            return _read_key_file(path)
+        return _write_key_file(path) if create else None
+    path = default_key_file()
+    if path.is_file():
+        return _read_key_file(path)
+    kr = _usable_keyring()
+    if kr is not None:
+        try:
+            stored = kr.get_password(KEYRING_SERVICE, KEYRING_USER)
+            if stored:
+                return RegistryKey(base64.b64decode(stored, validate=True), "keyring")
+            if create:
+                key, secret = RegistryKey.generate("keyring")
+                kr.set_password(KEYRING_SERVICE, KEYRING_USER, base64.b64encode(secret).decode())
+                if kr.get_password(KEYRING_SERVICE, KEYRING_USER) is None:
+                    raise RuntimeError("the keyring did not keep the key")
+                log.info("made the registry key %s in the system keyring", key.key_id)
+                return key
+        except Exception as exc:  # noqa: BLE001 - locked or broken keyring: fall back to the key file
+            log.warning("the system keyring cannot hold the registry key (%s); using a key file", exc)
+    return _write_key_file(path) if create else None
+
+
+def key_locations(key_file: Path | str | None = None) -> str:
+    """Where load_key looks, in words, for error messages."""
+    key_file = key_file or os.environ.get(KEY_FILE_ENV)
+    if key_file:
+        return f"the key file {key_file}"
+    return f"the system keyring (service {KEYRING_SERVICE!r}) or the key file {default_key_file()}"
