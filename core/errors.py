@@ -47,3 +47,21 @@ class NotFound(SavePetsError):
 
 class Conflict(SavePetsError):
     code = "conflict"
+
+
+class PermissionDenied(SavePetsError):
+    """The signed-in staff member's role may not do this (core/staff.py); the API answers 403."""
+
+    code = "forbidden"
+
+
+class SignInFailed(SavePetsError):
+    """Unknown or disabled account, or a wrong PIN (details: reason, tries_left)."""
+
+    code = "sign_in_failed"
+
+
+class AccountLocked(SignInFailed):
+    """Too many wrong PINs: the account is locked for a while (details: seconds)."""
+
+    code = "account_locked"

@@ -77,6 +77,24 @@ class OwnerOut(BaseModel):
     def masked(self) -> OwnerOut:
         return self.model_copy(update={"phone": mask_phone(self.phone)})
 
+    def concealed(self) -> OwnerOut:
+        """Name and phone masked ('김**', '010-****-5678'): what staff members see until they ask for the contact
+        (SavePets.reveal_contact)."""
+        try:
+            phone = mask_phone(self.phone)
+        except Exception:  # noqa: BLE001 - not a number (e.g. erased): nothing of it is shown
+            phone = "*" * 4 if self.phone else ""
+        return self.model_copy(update={"phone": phone, "name": mask_name(self.name)})
+
+    @property
+    def is_concealed(self) -> bool:
+        return "*" in self.phone or "*" in self.name
+
+
+def mask_name(name: str) -> str:
+    """'김철수' -> '김**', 'Minji Kim' -> 'M**** K**': the first letter of each word."""
+    return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
+
 
 class PhotoOut(BaseModel):
     id: str
@@ -104,6 +122,9 @@ class DogOut(BaseModel):
 
     def masked(self) -> DogOut:
         return self.model_copy(update={"owner": self.owner.masked()})
+
+    def concealed(self) -> DogOut:
+        return self.model_copy(update={"owner": self.owner.concealed()})
 
 
 class PhotoProblem(BaseModel):

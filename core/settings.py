@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     server_url: str | None = None
     api_key: str | None = None
     language: str = "ko"
+    # the kiosk locks itself (signs the member out, hides personal data) after this long without a touch
+    lock_after_minutes: int = Field(5, ge=1, le=240, description="Idle minutes before the kiosk locks itself")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,

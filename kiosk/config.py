@@ -12,7 +12,7 @@ from typing import Any
 
 from core.settings import default_config_file
 
-KIOSK_KEYS = ("camera", "server_url", "api_key", "language", "match_threshold")
+KIOSK_KEYS = ("camera", "server_url", "api_key", "language", "match_threshold", "lock_after_minutes")
 
 
 def read_config(path: Path | None = None) -> dict[str, Any]:

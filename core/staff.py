@@ -1,0 +1,368 @@
+"""Staff accounts of one registry, their sign-in with a PIN, and what members of role `staff` may see and do.
+
+Accounts are local to the registry they live in (a kiosk's SQLite file; never synced): a name, a role (`staff` or
+`admin`), a PIN of 4 to 8 digits hashed with argon2 (as sync/server/keys.py hashes API keys), a disabled flag and
+the count of wrong PINs. Five wrong PINs in a row lock the account for a minute. The first account is an
+administrator, and the last enabled administrator cannot be disabled, so a registry with accounts always has one.
+
+Administrators may do everything. What members of role `staff` may do with owners' contacts, edits, status changes and
+deletion is the administrators' choice (`StaffPermissions`), kept in the registry's `meta` table (not in the config
+file, which anyone at the machine may edit). Look-up and registration are open to every signed-in member. The command
+line and API keys are not staff members: they keep their own rights (core.actors, sync/server/keys.py).
+
+`SavePets` (core/usecases.py) holds one `StaffAccounts` and asks `access_of(actor, permissions)` before each use case.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.actors import Actor
+from core.errors import AccountLocked, Conflict, InvalidInput, NotFound, PermissionDenied, SignInFailed
+from core.registry.db import Database
+from core.registry.models import Base, Meta, UTCDateTime, new_id, utcnow
+
+log = logging.getLogger(__name__)
+
+ROLES = ("staff", "admin")
+PIN_MIN, PIN_MAX = 4, 8
+MAX_TRIES = 5  # wrong PINs in a row before the account is locked
+LOCK_SECONDS = 60
+NAME_MAX = 50
+PERMISSIONS_META = "staff_permissions"
+
+Role = Literal["staff", "admin"]
+
+
+class StaffMember(Base):
+    """Created by migration 0006_staff_users. Local to this registry: never synced."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    pin_hash: Mapped[str] = mapped_column(String(255), nullable=False)  # argon2id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_tries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffOut(BaseModel):
+    """A staff account as the faces show it (never the PIN's hash)."""
+
+    id: str
+    name: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+    last_sign_in_at: datetime | None = None
+    locked_until: datetime | None = None
+
+
+class StaffPermissions(BaseModel):
+    """What members of role `staff` may do (administrators may do everything). Defaults: contacts masked and shown
+    one at a time on request, edits and status changes allowed, deletion not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # owners' name and phone: "none" never shown (masked only), "reveal" masked and shown one at a time on request,
+    # "always" shown with each dog a member opens (each showing still goes through reveal_contact, and the trail)
+    contacts: Literal["none", "reveal", "always"] = "reveal"
+    edit: bool = True  # change a dog's or its owner's details
+    status: bool = True  # mark lost, found, home, deceased
+    delete: bool = False  # remove a registration (also: merge two registrations of one dog)
+
+
+Need = Literal["member", "contacts", "edit", "status", "delete", "manage"]
+
+
+@dataclass(frozen=True)
+class Access:
+    """What an actor may do. `member` is False for the command line, API keys and the system, whose own rights apply
+    (nothing masked); staff members see owners' contacts masked in results and ask `reveal_contact` for one."""
+
+    member: bool
+    role: str | None
+    contacts: str  # none | reveal | always
+    edit: bool
+    status: bool
+    delete: bool
+    manage: bool  # staff accounts and what staff may see
+
+    def may(self, need: Need) -> bool:
+        if need == "member":
+            return True
+        if need == "contacts":
+            return self.contacts != "none"
+        return bool(getattr(self, need))
+
+    @property
+    def conceals(self) -> bool:
+        """Whether owners' contacts come masked in results (shown only through reveal_contact)."""
+        return self.member
+
+
+FULL_ACCESS = Access(member=False, role=None, contacts="always", edit=True, status=True, delete=True, manage=True)
+
+
+def access_of(actor: Actor, permissions: StaffPermissions) -> Access:
+    if actor.kind != "staff":
+        return FULL_ACCESS
+    if actor.role == "admin":
+        return Access(member=True, role="admin", contacts="always", edit=True, status=True, delete=True, manage=True)
+    p = permissions
+    return Access(member=True, role="staff", contacts=p.contacts, edit=p.edit, status=p.status, delete=p.delete,
+                  manage=False)
+
+
+DENIED = {
+    "contacts": "may not see owners' contact details",
+    "edit": "may not change dogs' or owners' details",
+    "status": "may not change a dog's status",
+    "delete": "may not remove registrations",
+    "manage": "may not manage staff accounts or what staff may see",
+}
+
+
+def denied(need: Need, access: Access) -> PermissionDenied:
+    who = "Only an administrator" if need == "manage" else f"A member of role {access.role!r}"
+    what = DENIED[need].removeprefix("may not ") if need == "manage" else DENIED[need]
+    if need == "manage":
+        return PermissionDenied(f"{who} may {what}.", action=need, role=access.role)
+    return PermissionDenied(f"{who} {what}: an administrator decides this in Settings.", action=need,
+                            role=access.role)
+
+
+# ------------------------------------------------------------------------------------------------ validation
+def check_pin(pin: str) -> str:
+    if not isinstance(pin, str) or not pin.isascii() or not pin.isdigit() or not PIN_MIN <= len(pin) <= PIN_MAX:
+        raise InvalidInput(f"A PIN is {PIN_MIN} to {PIN_MAX} digits.", field="pin")
+    return pin
+
+
+def check_name(name: str) -> str:
+    name = unicodedata.normalize("NFC", name or "").strip()
+    if not 1 <= len(name) <= NAME_MAX:
+        raise InvalidInput(f"A staff member's name is 1 to {NAME_MAX} characters.", field="name")
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        raise InvalidInput("A staff member's name cannot hold control characters.", field="name")
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidInput(f"A role is one of: {', '.join(ROLES)} (got {role!r}).", field="role")
+    return role
+
+
+def read_permissions(s: Session) -> StaffPermissions:
+    row = s.get(Meta, PERMISSIONS_META)
+    if row is None:
+        return StaffPermissions()
+    try:
+        return StaffPermissions.model_validate(json.loads(row.value))
+    except (ValueError, ValidationError):  # a damaged value: the defaults, never more than them
+        log.warning("staff permissions in the registry cannot be read; using the defaults")
+        return StaffPermissions()
+
+
+def _out(row: StaffMember) -> StaffOut:
+    return StaffOut(id=row.id, name=row.name, role=row.role, disabled=row.disabled_at is not None,
+                    created_at=row.created_at, last_sign_in_at=row.last_sign_in_at, locked_until=row.locked_until)
+
+
+def actor_of(row: StaffMember | StaffOut) -> Actor:
+    return Actor("staff", row.id, row.name, row.role)
+
+
+def _about(row: StaffMember) -> str:
+    """Which account, for the trail: its name unless it holds a run of digits the trail refuses (a phone number)."""
+    digits = max((len(run) for run in "".join(c if c.isdigit() else " " for c in row.name).split()), default=0)
+    return f"member={row.name} role={row.role}" if digits < 7 else f"role={row.role}"
+
+
+# ------------------------------------------------------------------------------------------------ accounts
+# Called in the transaction of each sign-in and account change: (session, audit action, who acted, detail: codes
+# only). SavePets wires it to the audit trail.
+EventHook = Callable[[Session, str, Actor, str], None]
+
+
+class StaffAccounts:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow):
+        self.db = db
+        self.clock = clock  # tests move it to see a lock expire
+        self._hasher = PasswordHasher()
+        self.on_event: EventHook | None = None
+
+    def _event(self, s: Session, action: str, actor: Actor, detail: str = "") -> None:
+        if self.on_event is not None:
+            self.on_event(s, action, actor, detail)
+
+    def _find(self, s: Session, who: str) -> StaffMember | None:
+        """By id, else by name (Latin letters in any case)."""
+        who = unicodedata.normalize("NFC", (who or "").strip())
+        if not who:
+            return None
+        row = s.get(StaffMember, who) if len(who) == 36 else None
+        return row or s.scalar(select(StaffMember).where(func.lower(StaffMember.name) == who.lower()))
+
+    def _get(self, s: Session, who: str) -> StaffMember:
+        row = self._find(s, who)
+        if row is None:
+            raise NotFound(f"No staff account named {who!r}.", staff=who)
+        return row
+
+    def member(self, s: Session, who: str) -> StaffOut | None:
+        """One account by id or name, or None."""
+        row = self._find(s, who)
+        return _out(row) if row is not None else None
+
+    def note(self, action: str, actor: Actor, detail: str = "") -> None:
+        """An event with no change of its own (the kiosk locked), for the trail."""
+        if self.on_event is not None:
+            with self.db.session() as s:
+                self._event(s, action, actor, detail)
+
+    def exists(self) -> bool:
+        """Whether any account was ever made (the kiosk asks for the first administrator until one is)."""
+        with self.db.sessions() as s:
+            return s.scalar(select(func.count(StaffMember.id))) > 0
+
+    def list(self, include_disabled: bool = True) -> list[StaffOut]:
+        with self.db.sessions() as s:
+            stmt = select(StaffMember).order_by(StaffMember.name)
+            if not include_disabled:
+                stmt = stmt.where(StaffMember.disabled_at.is_(None))
+            return [_out(r) for r in s.scalars(stmt)]
+
+    def add(self, name: str, pin: str, role: str = "staff", by: Actor | None = None,
+            first: bool = False) -> StaffOut:
+        """A new account. The first one must be an administrator; `first=True` refuses when any account exists
+        (the kiosk's first start, where nobody is signed in yet)."""
+        name, role, pin = check_name(name), check_role(role), check_pin(pin)
+        pin_hash = self._hasher.hash(pin)
+        with self.db.session() as s:
+            count = s.scalar(select(func.count(StaffMember.id)))
+            if first and count:
+                raise Conflict("The first administrator exists already: sign in.")
+            if not count and role != "admin":
+                raise InvalidInput("The first staff account must be an administrator (role admin).", field="role")
+            if self._find(s, name) is not None:
+                raise Conflict(f"A staff account named {name!r} exists already.", staff=name)
+            row = StaffMember(name=name, role=role, pin_hash=pin_hash, created_at=self.clock())
+            s.add(row)
+            s.flush()
+            self._event(s, "user_add", by or actor_of(row), _about(row))
+            return _out(row)
+
+    def disable(self, who: str, by: Actor | None = None) -> StaffOut:
+        with self.db.session() as s:
+            row = self._get(s, who)
+            if row.disabled_at is None:
+                if row.role == "admin":
+                    admins = s.scalars(select(StaffMember.id).where(StaffMember.role == "admin",
+                                                                    StaffMember.disabled_at.is_(None))
+                                       .with_for_update()).all()
+                    if admins == [row.id]:
+                        raise Conflict(f"{row.name} is the last enabled administrator: add or enable another "
+                                       "administrator first.", staff=row.name)
+                row.disabled_at = self.clock()
+                self._event(s, "user_disable", by or actor_of(row), _about(row))
+            return _out(row)
+
+    def enable(self, who: str, by: Actor | None = None) -> StaffOut:
+        with self.db.session() as s:
+            row = self._get(s, who)
+            if row.disabled_at is not None:
+                row.disabled_at = None
+                row.failed_tries, row.locked_until = 0, None
+                self._event(s, "user_add", by or actor_of(row), _about(row) + " enabled")
+            return _out(row)
+
+    def reset_pin(self, who: str, pin: str, by: Actor | None = None) -> StaffOut:
+        """A new PIN; it also lifts a lock from wrong PINs."""
+        pin = check_pin(pin)
+        pin_hash = self._hasher.hash(pin)
+        with self.db.session() as s:
+            row = self._get(s, who)
+            row.pin_hash = pin_hash
+            row.failed_tries, row.locked_until = 0, None
+            self._event(s, "user_reset_pin", by or actor_of(row), _about(row))
+            return _out(row)
+
+    def verify(self, who: str, pin: str) -> Actor:
+        """The member behind a name (or id) and PIN. A wrong PIN counts; the fifth in a row locks the account for
+        LOCK_SECONDS, during which even the right PIN is refused (and not checked)."""
+        if not isinstance(pin, str) or not pin:
+            raise InvalidInput("Enter your PIN.", field="pin")
+        if not (who or "").strip():
+            raise InvalidInput("Choose or type your name.", field="name")
+        now = self.clock()
+        failure: SignInFailed | None = None
+        with self.db.session() as s:
+            row = self._find(s, who)
+            if row is None:
+                raise SignInFailed(f"No staff account named {who.strip()!r}.", reason="unknown")
+            member = actor_of(row)
+            if row.disabled_at is not None:
+                self._event(s, "sign_in_failed", member, "disabled")
+                failure = SignInFailed(f"{row.name}'s account is disabled: an administrator can enable it.",
+                                       reason="disabled")
+            elif row.locked_until is not None and row.locked_until > now:
+                seconds = max(1, int((row.locked_until - now).total_seconds() + 0.999))
+                self._event(s, "sign_in_failed", member, "locked")
+                failure = AccountLocked(f"Too many wrong PINs: {row.name}'s account is locked for {seconds} more "
+                                        "seconds.", reason="locked", seconds=seconds)
+            elif self._pin_ok(row, pin):
+                row.failed_tries, row.locked_until, row.last_sign_in_at = 0, None, now
+                self._event(s, "sign_in", member)
+                return member
+            else:
+                row.failed_tries += 1
+                self._event(s, "sign_in_failed", member, "wrong_pin")
+                if row.failed_tries >= MAX_TRIES:
+                    row.failed_tries, row.locked_until = 0, now + timedelta(seconds=LOCK_SECONDS)
+                    self._event(s, "lockout", member, "wrong_pin")
+                    failure = AccountLocked(f"{MAX_TRIES} wrong PINs: {row.name}'s account is locked for "
+                                            f"{LOCK_SECONDS} seconds.", reason="locked", seconds=LOCK_SECONDS)
+                else:
+                    left = MAX_TRIES - row.failed_tries
+                    failure = SignInFailed(f"Wrong PIN: {left} more {'try' if left == 1 else 'tries'} before "
+                                           f"{row.name}'s account is locked for a minute.", reason="wrong_pin",
+                                           tries_left=left)
+        raise failure  # after the commit: the count of wrong PINs is kept
+
+    def _pin_ok(self, row: StaffMember, pin: str) -> bool:
+        try:
+            self._hasher.verify(row.pin_hash, pin)
+        except (VerificationError, InvalidHashError):
+            return False
+        if self._hasher.check_needs_rehash(row.pin_hash):
+            row.pin_hash = self._hasher.hash(pin)
+        return True
+
+    # ---------------------------------------------------------------------------------------- permissions
+    def permissions(self) -> StaffPermissions:
+        with self.db.sessions() as s:
+            return read_permissions(s)
+
+    def set_permissions(self, permissions: StaffPermissions, by: Actor) -> StaffPermissions:
+        with self.db.session() as s:
+            s.merge(Meta(key=PERMISSIONS_META, value=permissions.model_dump_json()))
+            self._event(s, "settings", by, permissions.model_dump_json())
+        return permissions
