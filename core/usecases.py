@@ -18,8 +18,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from core import reviews
-from core.errors import AlreadyRegistered, InvalidInput, NotFound, PhotosRejected
+from core import audit, reviews
+from core.actors import Actor, current_actor
+from core.errors import AlreadyRegistered, InvalidInput, NotFound, PermissionDenied, PhotosRejected
 from core.numbers import registration_number
 from core.phone import normalize_phone
 from core.photos import Photo, PhotoStore
@@ -45,6 +46,7 @@ from core.schemas import (
     ReviewResult,
 )
 from core.settings import Settings
+from core.staff import Access, Need, StaffAccounts, StaffOut, StaffPermissions, access_of, denied, read_permissions
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,13 @@ class SavePets:
         self._gallery_lock = threading.Lock()
         self._write_lock = threading.Lock()  # one local writer at a time: SQLite allows no more anyway
         self.on_change: list[Callable[[str], None]] = []  # called with a dog id after each committed change
+        # staff accounts (core/staff.py): the kiosk signs a member in; its worker thread acts as them
+        self.staff = StaffAccounts(self.db)
+        self.signed_in: Actor | None = None
+        self.sign_in_required = False  # the kiosk: with nobody signed in (locked), use cases refuse
+        self.staff.on_event = self._staff_event  # sign-ins and account changes go on the audit trail
+        self._next_audit_purge = 0.0  # monotonic time of the next retention check (start, then daily)
+        self.purge_audit_if_due()
 
     # ----------------------------------------------------------------- gallery (derived from the registry)
     @property
@@ -197,9 +206,112 @@ class SavePets:
                              probability=round(self.engine.probability(score), 4), decision=decision)
                 for dog_id, score, decision in shown if dog_id in dogs]
 
+    # ----------------------------------------------------------------- who acts, and what they may do (core/staff.py)
+    def actor(self) -> Actor:
+        """Who calls: the context's actor (an API key, the command line), else the kiosk's signed-in member."""
+        return current_actor(self.signed_in)
+
+    def access(self, need: Need = "member") -> Access:
+        """What the caller may do, or PermissionDenied when it may not do `need`. Staff members' role and account
+        are read from the registry each time (a disabled account stops at once); at a kiosk (sign_in_required)
+        nobody signed in may do nothing."""
+        actor = self.actor()
+        if actor.kind == "staff":
+            with self.db.sessions() as s:
+                member = self.staff.member(s, actor.id)
+                if member is None or member.disabled:
+                    raise PermissionDenied("This staff account is disabled: sign in again.", action=need, role=None)
+                acc = access_of(Actor("staff", actor.id, member.name, member.role), read_permissions(s))
+        elif self.sign_in_required and actor.kind == "system":
+            raise PermissionDenied("Sign in first: the kiosk is locked.", action=need, role=None)
+        else:
+            acc = access_of(actor, StaffPermissions())
+        if not acc.may(need):
+            raise denied(need, acc)
+        return acc
+
+    def _conceals(self) -> bool:
+        """Whether owners' contacts come masked in results: for staff members, who ask reveal_contact for one."""
+        return self.actor().kind == "staff"
+
+    def has_staff(self) -> bool:
+        """Whether any staff account exists (the kiosk asks for the first administrator until one does)."""
+        return self.staff.exists()
+
+    def staff_names(self) -> list[str]:
+        """The enabled members' names, for the sign-in page to offer."""
+        return [m.name for m in self.staff.list(include_disabled=False)]
+
+    def create_first_admin(self, name: str, pin: str) -> Actor:
+        """The kiosk's first start: the first account, an administrator, made and signed in. Refused (Conflict)
+        once any account exists."""
+        self.staff.add(name, pin, "admin", first=True)
+        return self.sign_in(name, pin)
+
+    def sign_in(self, who: str, pin: str) -> Actor:
+        """A member by name (or id) and PIN; the kiosk then acts as them. SignInFailed / AccountLocked say why not."""
+        actor = self.staff.verify(who, pin)
+        self.signed_in = actor
+        return actor
+
+    def sign_out(self, reason: str = "on_demand") -> None:
+        """The kiosk locks: nobody is signed in any more (reason: on_demand | idle)."""
+        actor, self.signed_in = self.signed_in, None
+        if actor is not None:
+            self.staff.note("lock", actor, reason)
+
+    def add_staff(self, name: str, pin: str, role: str = "staff") -> StaffOut:
+        by = self.actor()
+        if self.staff.exists():
+            self.access("manage")
+        return self.staff.add(name, pin, role, by=by)
+
+    def list_staff(self, include_disabled: bool = True) -> list[StaffOut]:
+        self.access("manage")
+        return self.staff.list(include_disabled=include_disabled)
+
+    def disable_staff(self, who: str) -> StaffOut:
+        self.access("manage")
+        by = self.actor()
+        with self.db.sessions() as s:
+            target = self.staff.member(s, who)
+        if by.kind == "staff" and target is not None and target.id == by.id:
+            raise InvalidInput("You cannot disable your own account while signed in with it.", field="name")
+        return self.staff.disable(who, by=by)
+
+    def enable_staff(self, who: str) -> StaffOut:
+        self.access("manage")
+        return self.staff.enable(who, by=self.actor())
+
+    def reset_staff_pin(self, who: str, pin: str) -> StaffOut:
+        self.access("manage")
+        return self.staff.reset_pin(who, pin, by=self.actor())
+
+    def staff_permissions(self) -> StaffPermissions:
+        return self.staff.permissions()
+
+    def set_staff_permissions(self, permissions: StaffPermissions) -> StaffPermissions:
+        self.access("manage")
+        return self.staff.set_permissions(StaffPermissions.model_validate(permissions), by=self.actor())
+
+    def reveal_contact(self, key: str) -> OwnerOut:
+        """One owner's name and phone in full, for the dog given by id or registration number (also a registration
+        merged into another or removed, whose owner may still need a call). Staff members may, as the
+        administrators allow; each call is one showing of a contact."""
+        self.access("contacts")
+        with self.db.session() as s:
+            dog = s.scalar(select(Dog).options(selectinload(Dog.owner))
+                           .where(or_(Dog.id == key, Dog.registration_number == key))
+                           .order_by(Dog.deleted_at.is_not(None)))
+            if dog is None:
+                raise NotFound(f"No dog with id or registration number {key!r}.", key=key)
+            self._audit(s, "contact_view", dog=dog, detail="via=reveal")
+            return OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name)
+
     # ----------------------------------------------------------------- look up
     def lookup(self, photos: Photo | Sequence[Photo]) -> LookupResult:
         """Identify a dog from 1 to MAX_LOOKUP_PHOTOS photos of its nose (several photos of one dog are fused)."""
+        self.access()
         t0 = time.perf_counter()
         photos = [photos] if isinstance(photos, Photo) else list(photos)
         if not 1 <= len(photos) <= MAX_LOOKUP_PHOTOS:
@@ -217,6 +329,12 @@ class SavePets:
         with self.db.sessions() as s:
             candidates = self._candidates(s, verdict.shown)
         best = candidates[0] if candidates and verdict.decision != Decision.NO_MATCH else None
+        with self.db.session() as s:
+            self._audit(s, "lookup", dog=(best.dog.id, best.dog.registration_number) if best else None,
+                        decision=verdict.decision.value, reason=verdict.reason,
+                        detail=f"photos={len(photos)} candidates={len(candidates)}")
+            self._audit_contacts(s, [c.dog for c in candidates], "lookup")
+        self.purge_audit_if_due()
         return LookupResult(decision=verdict.decision, match=best, candidates=candidates, reason=verdict.reason,
                             message=LOOKUP_REASONS[verdict.reason], photos_used=len(photos),
                             gallery_dogs=verdict.gallery_dogs, quality=round(min(q.score for q in qualities), 3),
@@ -227,6 +345,7 @@ class SavePets:
 
     def check_photo(self, photo: Photo) -> PhotoCheck:
         """One registration photo, checked on the spot: usable? already registered (a sure match)?"""
+        self.access()
         quality = self.engine.quality(photo.image)
         if not quality.ok:
             return PhotoCheck(ok=False, quality=quality.score, reasons=list(quality.reasons),
@@ -243,6 +362,7 @@ class SavePets:
     # ----------------------------------------------------------------- register
     def register(self, owner: OwnerIn, dog: DogIn, photos: Sequence[Photo],
                  registered_at: datetime | None = None) -> RegisterResult:
+        self.access()
         vectors, qualities = self._check_registration_photos(photos)
         look_alikes = self._screen_registration(photos, vectors)
         registered_at = registered_at or utcnow()
@@ -354,7 +474,10 @@ class SavePets:
                     s.add(flag)
                     s.flush()
                     self._record(s, "review_flag", flag.id, "upsert")
-                out = RegisterResult(dog=self._dog_out(s, dog), owner_existed=owner_existed,
+                self._audit(s, "register", dog=dog, detail=f"photos={len(photos)} owner="
+                            + ("existing" if owner_existed else "new")
+                            + (f" flagged={len(look_alikes)}" if look_alikes else ""))
+                out = RegisterResult(dog=self._dog_out(s, dog, known_phone=owner_in.phone), owner_existed=owner_existed,
                                      possible_duplicates=[c.masked() for c in look_alikes])
         except BaseException:
             for sha in written:  # nothing of a failed registration stays behind, files included
@@ -376,7 +499,61 @@ class SavePets:
         """An outbox entry in the same transaction as the change, so sync never misses one."""
         s.add(Outbox(entity=entity, entity_id=entity_id, op=op))
 
+    # ----------------------------------------------------------------- audit trail (core/audit.py)
+    def _audit(self, s: Session, action: str, **what) -> None:
+        """One audit entry in the caller's transaction (so it commits, or not, with the change it records)."""
+        audit.record(s, action, actor=self.actor(), device_id=self.device_id, **what)
+
+    def _staff_event(self, s: Session, action: str, actor: Actor, detail: str = "") -> None:
+        """core/staff.py's sign-ins and account changes, in their own transaction."""
+        audit.record(s, action, actor=actor, device_id=self.device_id, detail=detail)
+
+    def _audit_contacts(self, s: Session, dogs, via: str) -> None:
+        """A contact view for each dog whose owner's name and phone this caller gets in full (the command line, staff
+        API keys; kiosk staff get them masked and ask reveal_contact; a mobile key's are masked by the server)."""
+        actor = self.actor()
+        if actor.kind == "api_key" and actor.role == "mobile":
+            return
+        for dog in {d.id: d for d in dogs}.values():
+            if dog.owner.phone and "*" not in dog.owner.phone:
+                self._audit(s, "contact_view", dog=(dog.id, dog.registration_number), detail=f"via={via}")
+
+    def audit_trail(self, dog: str | None = None, who: str | None = None, since=None, action: str | None = None,
+                    limit: int = 100, offset: int = 0) -> list[audit.AuditEntry]:
+        """The audit trail, newest first (core/audit.list_events says the filters; bad ones raise InvalidInput).
+        Administrators only, at a kiosk."""
+        try:
+            self.access("manage")
+        except PermissionDenied as exc:
+            raise PermissionDenied("Only an administrator may read the audit trail.", action="audit",
+                                   role=exc.details.get("role")) from None
+        return audit.trail(self.db, dog=dog, who=who, since=since, action=action, limit=limit, offset=offset)
+
+    def purge_audit(self, record_nothing: bool = True) -> int:
+        """Delete the audit entries older than the retention (settings.audit_retention_days); recorded itself."""
+        gone = audit.purge_database(self.db, self.settings.audit_retention_days, actor=self.actor(),
+                                    device_id=self.device_id, record_nothing=record_nothing)
+        self._next_audit_purge = time.monotonic() + audit.PURGE_EVERY.total_seconds()
+        return gone
+
+    def purge_audit_if_due(self) -> int | None:
+        """The retention purge at start and then once a day (a cheap clock check otherwise)."""
+        if time.monotonic() < self._next_audit_purge:
+            return None
+        with self.db.sessions() as s:
+            due = audit.purge_due(s)
+        if not due:
+            self._next_audit_purge = time.monotonic() + 3600.0  # another process may purge meanwhile: look again
+            return None
+        try:
+            return self.purge_audit(record_nothing=False)
+        except Exception:  # noqa: BLE001 - housekeeping never stops the kiosk or the server
+            log.exception("audit retention purge failed")
+            self._next_audit_purge = time.monotonic() + 3600.0
+            return None
+
     def _changed(self, dog_id: str) -> None:
+        self.purge_audit_if_due()
         for callback in list(self.on_change):
             try:
                 callback(dog_id)
@@ -384,19 +561,22 @@ class SavePets:
                 log.exception("change listener failed")
 
     # ----------------------------------------------------------------- dogs and owners
-    def _dog_out(self, s: Session, dog: Dog) -> DogOut:
+    def _dog_out(self, s: Session, dog: Dog, known_phone: str | None = None) -> DogOut:
+        """The dog as the use cases return it; for a staff member with the owner's contact masked, unless the
+        caller gave that phone number itself (a registration)."""
         other = aliased(Dog)  # a pair whose other dog was deleted has nothing left to review
         needs_review = s.scalar(select(func.count(ReviewFlag.id)).join(
             other, or_((ReviewFlag.dog_id == dog.id) & (other.id == ReviewFlag.other_dog_id),
                        (ReviewFlag.other_dog_id == dog.id) & (other.id == ReviewFlag.dog_id))).where(
             ReviewFlag.resolved.is_(False), ReviewFlag.deleted_at.is_(None), other.deleted_at.is_(None))) > 0
-        return DogOut(
+        out = DogOut(
             id=dog.id, registration_number=dog.registration_number, registered_at=dog.registered_at,
             name=dog.name, breed=dog.breed, sex=dog.sex, birth_date=dog.birth_date, neutered=dog.neutered,
             notes=dog.notes, status=dog.status, updated_at=dog.updated_at, needs_review=needs_review,
             owner=OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name),
             photos=[PhotoOut(id=p.id, sha256=p.sha256, position=p.position, quality=p.quality)
                     for p in dog.photos if p.deleted_at is None])
+        return out.concealed() if dog.owner.phone != known_phone and self._conceals() else out
 
     def _find_dog(self, s: Session, key: str) -> Dog:
         """By id or by registration number; deleted dogs are not found."""
@@ -407,15 +587,23 @@ class SavePets:
         return dog
 
     def get_dog(self, key: str) -> DogOut:
-        with self.db.sessions() as s:
-            return self._dog_out(s, self._find_dog(s, key))
+        self.access()
+        with self.db.session() as s:
+            out = self._dog_out(s, self._find_dog(s, key))
+            self._audit_contacts(s, [out], "dog")
+        return out
 
     def update_dog(self, key: str, changes: DogUpdate) -> DogOut:
         fields = changes.model_dump(exclude_unset=True)
         if not fields:
             raise InvalidInput("Nothing to change.")
+        if "status" in fields:
+            self.access("status")
+        if fields.keys() - {"status"}:
+            self.access("edit")
         with self._write_lock, self.db.session() as s:
             dog = self._find_dog(s, key)
+            given, old_status = set(fields), dog.status
             owner_name = fields.pop("owner_name", None)
             if owner_name is not None:
                 dog.owner.name = owner_name
@@ -425,6 +613,10 @@ class SavePets:
                 setattr(dog, name, value)
             dog.updated_at = utcnow()
             self._record(s, "dog", dog.id, "upsert")
+            if given - {"status"}:  # the fields' names, never their values
+                self._audit(s, "edit", dog=dog, detail="fields=" + ",".join(sorted(given - {"status"})))
+            if "status" in given:
+                self._audit(s, "status", dog=dog, detail=f"from={_code(old_status)} to={_code(dog.status)}")
             s.flush()
             out = self._dog_out(s, dog)
         self._changed(out.id)
@@ -435,6 +627,7 @@ class SavePets:
 
     def delete_dog(self, key: str) -> DogOut:
         """Soft delete: the tombstone syncs; photos and templates stay on disk until purged."""
+        self.access("delete")
         with self._write_lock, self.db.session() as s:
             dog = self._find_dog(s, key)
             now = utcnow()
@@ -443,6 +636,7 @@ class SavePets:
             for t in s.scalars(select(NoseTemplate).where(NoseTemplate.dog_id == dog.id)):
                 t.deleted_at = now
             self._record(s, "dog", dog.id, "delete")
+            self._audit(s, "delete", dog=dog)
             out = self._dog_out(s, dog)
         with self._gallery_lock:
             if self._gallery is not None:
@@ -454,6 +648,7 @@ class SavePets:
                   limit: int = 50, offset: int = 0) -> list[DogOut]:
         """Search by dog name, registration number, owner name or owner phone (any format, or 4+ of its digits),
         newest first."""
+        self.access()
         stmt = (select(Dog).join(Owner).options(selectinload(Dog.owner), selectinload(Dog.photos))
                 .where(Dog.deleted_at.is_(None)))
         if phone:
@@ -469,8 +664,10 @@ class SavePets:
                 conds.append(Dog.owner_id.in_(owners))
             stmt = stmt.where(or_(*conds))
         stmt = stmt.order_by(Dog.registered_at.desc(), Dog.id).limit(max(1, min(limit, 500))).offset(max(0, offset))
-        with self.db.sessions() as s:
-            return [self._dog_out(s, d) for d in s.scalars(stmt)]
+        with self.db.session() as s:
+            dogs = [self._dog_out(s, d) for d in s.scalars(stmt)]
+            self._audit_contacts(s, dogs, "list")
+        return dogs
 
     def _owners_matching(self, query: str) -> list[str]:
         """Owners whose name holds `query` (any case) or whose phone holds its digits (4 or more; the last 8
@@ -483,15 +680,24 @@ class SavePets:
         return [r.id for r in rows if needle in r.name.casefold() or (len(digits) >= 4 and digits in r.phone)]
 
     def find_owner(self, phone: str) -> OwnerOut | None:
+        """The owner of a phone number the caller gives (registration); a staff member who may not see contacts
+        gets the name masked."""
+        acc = self.access()
         with self.db.sessions() as s:
             o = s.scalar(select(Owner).where(Owner.phone_hash == normalize_phone(phone), Owner.deleted_at.is_(None)))
-            return OwnerOut(id=o.id, phone=o.phone, name=o.name) if o else None
+            out = OwnerOut(id=o.id, phone=o.phone, name=o.name) if o else None
+        if out is not None and acc.member and not acc.may("contacts"):
+            out = out.model_copy(update={"name": out.concealed().name})
+        return out
 
     # ----------------------------------------------------------------- reviews of possible duplicates
     def list_reviews(self, limit: int = 50) -> ReviewList:
         """Open reviews (two registrations that may be one dog), newest first, with how many are open."""
-        with self.db.sessions() as s:
-            return reviews.open_reviews(s, self._dog_out, limit)
+        self.access()
+        with self.db.session() as s:
+            page = reviews.open_reviews(s, self._dog_out, limit)
+            self._audit_contacts(s, [d for r in page.reviews for d in (r.older, r.newer)], "reviews")
+        return page
 
     def review_count(self) -> int:
         with self.db.sessions() as s:
@@ -499,10 +705,20 @@ class SavePets:
 
     def resolve_review(self, flag_id: str, same_dog: bool) -> ReviewResult:
         """A person's decision on one review: the same dog (the newer registration is merged into the older one)
-        or different dogs. See core/reviews.py."""
+        or different dogs. See core/reviews.py. Staff members need the right to edit, and to remove registrations
+        for a merge."""
+        self.access("edit")
+        if same_dog:
+            self.access("delete")
         with self._write_lock, self.db.session() as s:
             result = reviews.resolve(s, flag_id, same_dog, device_id=self.device_id, dog_out=self._dog_out,
                                      record=self._record)
+            for dog, other in ((result.older, result.newer), (result.newer, result.older)):
+                self._audit(s, "review", dog=(dog.id, dog.registration_number), decision=result.resolution,
+                            detail=f"review={result.flag_id} with={other.registration_number}")
+            self._audit_contacts(s, [result.older, result.newer], "review")
+            if self._conceals():
+                result = result.model_copy(update={"owners": [o.concealed() for o in result.owners]})
         if result.resolution == reviews.SAME_DOG:
             with self._gallery_lock:
                 if self._gallery is not None:
@@ -525,6 +741,10 @@ class SavePets:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def _code(value) -> str:
+    return getattr(value, "value", value)
 
 
 def _problems_message(problems: Sequence[PhotoProblem]) -> str:

@@ -249,3 +249,29 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(LongText, nullable=False)
+
+
+class AuditEvent(Base):
+    """One entry of the audit trail (core/audit.py): who did what, when, on which device, to which dog.
+
+    Append-only: rows are written once and never changed (only `synced_at` is set when a kiosk has pushed the row to
+    the server) and leave only by the retention purge. They never hold personal data (no owner name, phone or
+    note): the dog is named by its id and registration number."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_dog_at", "dog_id", "at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    device_id: Mapped[str] = mapped_column(String(64), nullable=False)  # where it happened
+    actor_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # staff | api_key | cli | sync | system
+    actor_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    actor_name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    dog_id: Mapped[str | None] = mapped_column(String(36))
+    registration_number: Mapped[str | None] = mapped_column(String(64))
+    decision: Mapped[str | None] = mapped_column(String(32))  # a look-up's decision, a sign-in's outcome
+    reason: Mapped[str | None] = mapped_column(String(64))  # a look-up's reason code, why a sign-in failed
+    detail: Mapped[str] = mapped_column(String(255), nullable=False, default="")  # codes and counts only
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # kiosk: pushed; server: received
