@@ -1,5 +1,12 @@
 """Back up and restore an install's registry: the SQLite database (copied with SQLite's online backup, so a
-running kiosk can be backed up), the photo store and a manifest, in one .tar.gz."""
+running kiosk can be backed up), the photo store and a manifest, in one file encrypted with a passphrase.
+
+The archive is a .tar.gz sealed with AES-256-GCM under a key derived from the passphrase (core/crypto.py,
+SealedWriter). Inside, the registry's personal fields are re-encrypted under another key derived from the same
+passphrase: the machine's registry key never leaves the machine, and a backup restores on any machine that is
+given the passphrase (restore re-encrypts the fields with that machine's key). Backups made before encryption
+(plain .tar.gz) still restore; their registry is encrypted on the way in.
+"""
 
 from __future__ import annotations
 
@@ -13,75 +20,118 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from core import __version__
+from core import __version__, crypto
 from core.errors import InvalidInput
 from core.settings import Settings
 
 MANIFEST = "savepets-backup.json"
+REGISTRY = "registry.sqlite3"
 
 
 def _sqlite_path(settings: Settings) -> Path:
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        raise InvalidInput("Backup covers the embedded SQLite registry; back up a MySQL server with mysqldump.")
+        raise InvalidInput("Backup covers the embedded SQLite registry; back up a MySQL server with mysqldump "
+                           "(its personal fields stay encrypted with the server's registry key: keep that key too).")
     return Path(url.database)
 
 
-def backup(settings: Settings, target: Path) -> dict:
+def backup(settings: Settings, target: Path, passphrase: str) -> dict:
+    from core.registry.db import Database
+
     db_path = _sqlite_path(settings)
     if not db_path.is_file():
         raise InvalidInput(f"There is no registry at {db_path} to back up.")
+    keys = crypto.PassphraseKeys.new(passphrase)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        snapshot = Path(tmp) / "registry.sqlite3"
-        with sqlite3.connect(db_path) as src, sqlite3.connect(snapshot) as dst:
-            src.backup(dst)
-        with sqlite3.connect(snapshot) as conn:
-            dogs = conn.execute("SELECT count(*) FROM dogs WHERE deleted_at IS NULL").fetchone()[0]
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-        photos = [p for p in settings.photo_dir.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")] \
-            if settings.photo_dir.exists() else []
-        manifest = {"app": "savepets", "version": __version__, "schema_revision": revision, "dogs": dogs,
-                    "photos": len(photos), "created_at": datetime.now(timezone.utc).isoformat()}
-        (Path(tmp) / MANIFEST).write_text(json.dumps(manifest, indent=2))
-        partial = target.with_name(target.name + ".partial")
-        with tarfile.open(partial, "w:gz") as tar:
-            tar.add(Path(tmp) / MANIFEST, MANIFEST)
-            tar.add(snapshot, "registry.sqlite3")
-            for p in photos:
-                tar.add(p, "photos/" + p.relative_to(settings.photo_dir).as_posix())
-        partial.replace(target)
+    live = Database(settings.database_url, key_file=settings.key_file)  # upgraded, and its key checked
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            snapshot = Path(tmp) / REGISTRY
+            with sqlite3.connect(db_path) as src, sqlite3.connect(snapshot) as dst:
+                src.backup(dst)
+            copy = Database(f"sqlite:///{snapshot}", key=live.key)
+            try:
+                copy.rekey(keys.registry)  # the fields under the passphrase's key, not this machine's
+            finally:
+                copy.dispose()
+            with sqlite3.connect(snapshot) as conn:
+                dogs = conn.execute("SELECT count(*) FROM dogs WHERE deleted_at IS NULL").fetchone()[0]
+                revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+            photos = [p for p in settings.photo_dir.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")] \
+                if settings.photo_dir.exists() else []
+            manifest = {"app": "savepets", "version": __version__, "schema_revision": revision, "dogs": dogs,
+                        "photos": len(photos), "encrypted": True,
+                        "created_at": datetime.now(timezone.utc).isoformat()}
+            (Path(tmp) / MANIFEST).write_text(json.dumps(manifest, indent=2))
+            partial = target.with_name(target.name + ".partial")
+            with open(partial, "wb") as f:
+                sealed = crypto.SealedWriter(f, keys)
+                with tarfile.open(fileobj=sealed, mode="w:gz") as tar:
+                    tar.add(Path(tmp) / MANIFEST, MANIFEST)
+                    tar.add(snapshot, REGISTRY)
+                    for p in photos:
+                        tar.add(p, "photos/" + p.relative_to(settings.photo_dir).as_posix())
+                sealed.close()
+            partial.replace(target)
+    finally:
+        live.dispose()
     return manifest
 
 
-def restore(settings: Settings, source: Path, force: bool = False) -> dict:
+def restore(settings: Settings, source: Path, passphrase: str | None, force: bool = False) -> dict:
     """Restore into the data folder. Refuses to overwrite a registry with dogs unless `force`; the old
-    registry is then kept beside it as registry.sqlite3.before-restore."""
+    registry is then kept beside it as registry.sqlite3.before-restore. An encrypted backup needs its
+    passphrase (WrongPassphrase otherwise); a plain one from before encryption needs none."""
+    from core.registry.db import Database
+
     db_path = _sqlite_path(settings)
     source = Path(source)
     if not source.is_file():
         raise InvalidInput(f"No such backup file: {source}")
-    try:
-        tar = tarfile.open(source, "r:gz")
-    except (tarfile.TarError, OSError) as exc:
-        raise InvalidInput(f"{source} is not a SavePets backup (not a .tar.gz).") from exc
-    with tar, tempfile.TemporaryDirectory(dir=_existing_parent(db_path)) as tmp:
-        names = set(tar.getnames())
-        if MANIFEST not in names or "registry.sqlite3" not in names:
-            raise InvalidInput(f"{source} is not a SavePets backup (no manifest or registry inside).")
-        tar.extractall(tmp, filter="data")
-        manifest = json.loads((Path(tmp) / MANIFEST).read_text())
+    with tempfile.TemporaryDirectory(dir=_existing_parent(db_path)) as tmp:
+        sealed = crypto.is_sealed(source)
+        keys = None
+        archive = source
+        if sealed:
+            if not passphrase:
+                raise crypto.WrongPassphrase(f"{source} is encrypted: give its passphrase.")
+            archive = Path(tmp) / "backup.tar.gz"
+            with open(archive, "wb") as out:
+                keys = crypto.unseal(source, passphrase, out)
+        try:
+            tar = tarfile.open(archive, "r:gz")
+        except (tarfile.TarError, OSError) as exc:
+            raise InvalidInput(f"{source} is not a SavePets backup (not a .tar.gz).") from exc
+        with tar:
+            names = set(tar.getnames())
+            if MANIFEST not in names or REGISTRY not in names:
+                raise InvalidInput(f"{source} is not a SavePets backup (no manifest or registry inside).")
+            tar.extractall(Path(tmp) / "x", filter="data")
+        if sealed:
+            archive.unlink()  # the decrypted archive: its fields are still under the passphrase's key
+        extracted = Path(tmp) / "x"
+        manifest = json.loads((extracted / MANIFEST).read_text())
         if db_path.exists() and not force and _has_dogs(db_path):
             raise InvalidInput(f"{db_path} already holds dogs; restore with --force to replace it "
                                "(the current registry is kept as registry.sqlite3.before-restore).")
+        # the registry, upgraded to this version's schema, its fields under this machine's key
+        machine_key = crypto.load_key(settings.key_file, create=True)
+        url = f"sqlite:///{extracted / REGISTRY}"
+        copy = Database(url, key=keys.registry) if keys is not None else Database(url, key=machine_key)
+        try:
+            if keys is not None:
+                copy.rekey(machine_key)
+        finally:
+            copy.dispose()
         if db_path.exists():
             shutil.copy2(db_path, db_path.with_name(db_path.name + ".before-restore"))
             for suffix in ("-wal", "-shm"):
                 db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        Path(tmp, "registry.sqlite3").replace(db_path)
-        photos_in = Path(tmp) / "photos"
+        (extracted / REGISTRY).replace(db_path)
+        photos_in = extracted / "photos"
         if photos_in.exists():
             for p in photos_in.rglob("*"):
                 if p.is_file():
@@ -90,9 +140,6 @@ def restore(settings: Settings, source: Path, force: bool = False) -> dict:
                     if not dest.exists():
                         p.replace(dest)
     shutil.rmtree(settings.index_dir, ignore_errors=True)  # rebuilt from the restored registry
-    from core.registry.db import Database
-
-    Database(settings.database_url).dispose()  # upgrade an older backup to this version's schema
     return manifest
 
 

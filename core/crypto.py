@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
+import json
 import logging
 import os
 import stat
@@ -176,3 +178,119 @@ def key_locations(key_file: Path | str | None = None) -> str:
     if key_file:
         return f"the key file {key_file}"
     return f"the system keyring (service {KEYRING_SERVICE!r}) or the key file {default_key_file()}"
+
+
+# ------------------------------------------------------------------------------------------------ backups
+class WrongPassphrase(SavePetsError):
+    code = "wrong_passphrase"
+
+
+class DamagedArchive(SavePetsError):
+    code = "damaged_archive"
+
+
+ARCHIVE_MAGIC = b"SAVEPETS-ENCRYPTED-BACKUP\x01\n"
+CHUNK = 1 << 20  # plaintext bytes per sealed chunk
+MIN_PASSPHRASE = 8
+_SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1}  # about 0.1 s and 32 MB to try one passphrase
+
+
+class PassphraseKeys:
+    """The keys of one encrypted backup, from its passphrase and the salt in its header (scrypt, then HKDF):
+    the archive's stream key, a check value that tells a wrong passphrase from a damaged file, and the registry
+    key the archived registry's personal fields are re-encrypted with (never the machine's own key)."""
+
+    def __init__(self, passphrase: str, header: dict):
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+        salt = base64.b64decode(header["salt"])
+        master = Scrypt(salt=salt, length=32, n=int(header["n"]), r=int(header["r"]),
+                        p=int(header["p"])).derive(passphrase.encode("utf-8"))
+        self.header = header
+        self.stream = AESGCM(derive(master, b"backup/stream/v1"))
+        self.check = derive(master, b"backup/check/v1")
+        self.registry = RegistryKey(derive(master, b"backup/registry/v1"), "the backup's passphrase")
+
+    @classmethod
+    def new(cls, passphrase: str) -> PassphraseKeys:
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise WrongPassphrase(f"A backup passphrase has at least {MIN_PASSPHRASE} characters.")
+        header = {"format": 1, "kdf": "scrypt", **_SCRYPT, "salt": base64.b64encode(os.urandom(16)).decode(),
+                  "nonce": base64.b64encode(os.urandom(7)).decode(), "chunk": CHUNK}
+        return cls(passphrase, header)
+
+    def header_bytes(self) -> bytes:
+        return json.dumps(self.header, sort_keys=True).encode()
+
+    def _nonce(self, counter: int, final: bool) -> bytes:
+        return base64.b64decode(self.header["nonce"]) + counter.to_bytes(4, "big") + (b"\x01" if final else b"\x00")
+
+
+class SealedWriter(io.RawIOBase):
+    """A file-like that encrypts what is written to it into `f`: the header, then chunks sealed with AES-256-GCM
+    (the STREAM construction: a counter in each nonce and a last-chunk flag, so chunks can be neither reordered,
+    dropped nor cut off unnoticed). Call close() to write the last chunk; `f` stays open."""
+
+    def __init__(self, f, keys: PassphraseKeys):
+        super().__init__()
+        self._f, self._keys, self._buf, self._n = f, keys, bytearray(), 0
+        header = keys.header_bytes()
+        self._aad = header
+        f.write(ARCHIVE_MAGIC + len(header).to_bytes(4, "big") + header
+                + hmac.new(keys.check, header, hashlib.sha256).digest())
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._buf += data
+        while len(self._buf) > CHUNK:  # the last chunk is sealed by close(), even when empty
+            self._seal(bytes(self._buf[:CHUNK]), final=False)
+            del self._buf[:CHUNK]
+        return len(data)
+
+    def _seal(self, chunk: bytes, final: bool) -> None:
+        self._f.write(self._keys.stream.encrypt(self._keys._nonce(self._n, final), chunk, self._aad))
+        self._n += 1
+
+    def close(self) -> None:
+        if not self.closed:
+            self._seal(bytes(self._buf), final=True)
+            self._buf.clear()
+        super().close()
+
+
+def is_sealed(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(len(ARCHIVE_MAGIC)) == ARCHIVE_MAGIC
+
+
+def unseal(src: Path, passphrase: str, dst) -> PassphraseKeys:
+    """Decrypt a file SealedWriter made into the open binary file `dst`. WrongPassphrase when the passphrase is
+    not this file's; DamagedArchive when the file was changed or cut short."""
+    with open(src, "rb") as f:
+        if f.read(len(ARCHIVE_MAGIC)) != ARCHIVE_MAGIC:
+            raise DamagedArchive(f"{src} is not an encrypted SavePets backup.")
+        try:
+            header_raw = f.read(int.from_bytes(f.read(4), "big"))
+            header = json.loads(header_raw)
+            if header.get("format") != 1 or header.get("kdf") != "scrypt":
+                raise ValueError("unknown format")
+            keys = PassphraseKeys(passphrase, header)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DamagedArchive(f"{src} is damaged: its header cannot be read.") from exc
+        if not hmac.compare_digest(hmac.new(keys.check, header_raw, hashlib.sha256).digest(), f.read(32)):
+            raise WrongPassphrase(f"Wrong passphrase for {src}: it is not the one this backup was made with.")
+        size = int(header["chunk"]) + 16
+        n, block = 0, f.read(size)
+        while True:
+            following = f.read(size)
+            final = not following
+            try:
+                dst.write(keys.stream.decrypt(keys._nonce(n, final), block, header_raw))
+            except InvalidTag as exc:
+                raise DamagedArchive(f"{src} is damaged or cut short (at {n * CHUNK // 2**20} MB): "
+                                     "it cannot be restored.") from exc
+            if final:
+                return keys
+            n, block = n + 1, following

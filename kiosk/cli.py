@@ -70,6 +70,14 @@ def service(db: str | None, data_dir: Path | None, **extra):
             sp.close()
 
 
+def _database(db: str | None, data_dir: Path | None):
+    """The registry database alone (no recognition engine), with this install's registry key."""
+    from core.registry.db import Database
+
+    settings = settings_for(db, data_dir)
+    return Database(settings.database_url, key_file=settings.key_file)
+
+
 @contextmanager
 def errors_to_exit():
     try:
@@ -286,30 +294,64 @@ def db_upgrade(db: DbOption = None, data_dir: DataOption = None) -> None:
 
     settings = settings_for(db, data_dir)
     with errors_to_exit():
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, key_file=settings.key_file)
+        if database.engine.dialect.name == "sqlite":
+            database.compact()  # nothing deleted stays readable in the file or its log
     out.print(f"Database at revision {database.current_revision()}: {_safe_url(settings.database_url)}")
 
 
+PASSPHRASE_ENV = "SAVEPETS_BACKUP_PASSPHRASE"
+PassphraseOption = Annotated[Path | None, typer.Option(
+    "--passphrase-file", help=f"File whose first line is the backup passphrase (for scripts; else ${PASSPHRASE_ENV}, "
+    "else it is asked)")]
+
+
+def _passphrase(file: Path | None, confirm: bool) -> str:
+    """The backup passphrase: from --passphrase-file, else $SAVEPETS_BACKUP_PASSPHRASE, else asked (twice when
+    making a backup). No terminal to ask on: exit code 2 with what to do."""
+    import os
+
+    if file is not None:
+        try:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            err.print(f"[bold red]Error:[/] Cannot read the passphrase file {file}: {exc}")
+            raise typer.Exit(EXIT_INVALID) from None
+        return lines[0] if lines else ""
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    try:
+        return typer.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+    except typer.Abort:
+        err.print(f"[bold red]Error:[/] Backups are encrypted with a passphrase: give --passphrase-file FILE or set "
+                  f"{PASSPHRASE_ENV} (there is no terminal to ask on).")
+        raise typer.Exit(EXIT_INVALID) from None
+
+
 @app.command("backup")
-def backup_cmd(target: Annotated[Path, typer.Argument(help="Backup file to write (.tar.gz)")],
-               data_dir: DataOption = None) -> None:
-    """Back up the embedded registry and its photos into one file (safe while the kiosk runs)."""
+def backup_cmd(target: Annotated[Path, typer.Argument(help="Backup file to write")],
+               passphrase_file: PassphraseOption = None, data_dir: DataOption = None) -> None:
+    """Back up the embedded registry and its photos into one file encrypted with a passphrase (safe while the
+    kiosk runs). Keep the passphrase apart from the file: without it the backup cannot be restored."""
     from core.backup import backup
 
+    passphrase = _passphrase(passphrase_file, confirm=True)
     with errors_to_exit():
-        manifest = backup(settings_for(None, data_dir), target)
-    out.print(f"Backed up {manifest['dogs']} dogs and {manifest['photos']} photos to {target}.")
+        manifest = backup(settings_for(None, data_dir), target, passphrase)
+    out.print(f"Backed up {manifest['dogs']} dogs and {manifest['photos']} photos to {target} (encrypted).")
 
 
 @app.command("restore")
 def restore_cmd(source: Annotated[Path, typer.Argument(help="Backup file made by `savepets backup`")],
                 force: Annotated[bool, typer.Option("--force", help="Replace a registry that holds dogs")] = False,
-                data_dir: DataOption = None) -> None:
-    """Restore a backup into the data folder, upgrading it to this version's schema."""
+                passphrase_file: PassphraseOption = None, data_dir: DataOption = None) -> None:
+    """Restore a backup into the data folder, upgrading it to this version's schema; asks for its passphrase."""
     from core.backup import restore
+    from core.crypto import is_sealed
 
+    passphrase = _passphrase(passphrase_file, confirm=False) if source.is_file() and is_sealed(source) else None
     with errors_to_exit():
-        manifest = restore(settings_for(None, data_dir), source, force=force)
+        manifest = restore(settings_for(None, data_dir), source, passphrase, force=force)
     out.print(f"Restored {manifest['dogs']} dogs and {manifest['photos']} photos "
               f"(backup of {manifest['created_at'][:16]}, version {manifest['version']}).")
 
@@ -463,11 +505,10 @@ def keys_create(
     db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False,
 ) -> None:
     """Make a key. It is printed once: store it on the device now."""
-    from core.registry.db import Database
     from sync.server.keys import KeyStore, Role
 
     with errors_to_exit():
-        info, key = KeyStore(Database(settings_for(db, data_dir).database_url)).create(Role(role), name)
+        info, key = KeyStore(_database(db, data_dir)).create(Role(role), name)
     if as_json:
         print(json.dumps({"id": info.id, "name": info.name, "role": info.role.value, "key": key}))
         return
@@ -478,11 +519,10 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
     """All keys (never the secrets)."""
-    from core.registry.db import Database
     from sync.server.keys import KeyStore
 
     with errors_to_exit():
-        keys = KeyStore(Database(settings_for(db, data_dir).database_url)).list()
+        keys = KeyStore(_database(db, data_dir)).list()
     if as_json:
         print(json.dumps([{"id": k.id, "name": k.name, "role": k.role.value, "created_at": k.created_at.isoformat(),
                            "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in keys]))
@@ -498,11 +538,10 @@ def keys_list(db: DbOption = None, data_dir: DataOption = None, as_json: JsonOpt
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from keys list)")],
                 db: DbOption = None, data_dir: DataOption = None) -> None:
     """Revoke a key: it stops working at once on every server sharing the database."""
-    from core.registry.db import Database
     from sync.server.keys import KeyStore
 
     with errors_to_exit():
-        info = KeyStore(Database(settings_for(db, data_dir).database_url)).revoke(key_id)
+        info = KeyStore(_database(db, data_dir)).revoke(key_id)
     out.print(f"Revoked {info.role.value} key {info.id} ({info.name}).")
 
 

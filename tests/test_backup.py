@@ -1,58 +1,213 @@
+"""Backups: encrypted with a passphrase, restorable on another machine (another registry key), refusing what
+is not a backup, a wrong passphrase or a damaged file with a clear error and nothing changed."""
+
+import base64
+import io
+import os
+import shutil
+import sqlite3
 import tarfile
 
 import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
 
+from core import crypto
 from core.backup import backup, restore
 from core.errors import InvalidInput
 from core.recognition.standin import StandInEngine
+from core.registry.db import Database
 from core.schemas import DogIn, OwnerIn
 from core.settings import Settings
 from core.usecases import SavePets
+from kiosk.cli import EXIT_INVALID, app
 from tests.imaging import dog_photos
+
+PASS = "개구리 연못 7 steps"
 
 
 def make(tmp_path, name):
     return Settings(data_dir=tmp_path / name)
 
 
-def test_backup_and_restore_into_a_new_install(tmp_path):
-    src = make(tmp_path, "a")
-    sp = SavePets(src, engine=StandInEngine())
-    dog = sp.register(OwnerIn(phone="010-1234-5678"), DogIn(name="초코"), dog_photos(1)).dog
-    sp.close()
-    manifest = backup(src, tmp_path / "b.tar.gz")
-    assert manifest["dogs"] == 1 and manifest["photos"] == 5
+@pytest.fixture
+def other_machine(tmp_path, monkeypatch):
+    """From here on, this process is another machine: its own registry key file."""
+    def switch(name="other"):
+        monkeypatch.setenv("SAVEPETS_KEY_FILE", str(tmp_path / f"{name}.key"))
+    return switch
 
+
+def registered(settings, phone="010-1234-5678", owner="김철수", notes=""):
+    sp = SavePets(settings, engine=StandInEngine())
+    try:
+        return sp.register(OwnerIn(phone=phone, name=owner), DogIn(name="초코", notes=notes), dog_photos(1)).dog
+    finally:
+        sp.close()
+
+
+def test_backup_and_restore_on_another_machine(tmp_path, other_machine):
+    src = make(tmp_path, "a")
+    dog = registered(src)
+    manifest = backup(src, tmp_path / "b.spbak", PASS)
+    assert manifest["dogs"] == 1 and manifest["photos"] == 5 and manifest["encrypted"]
+    home_key = crypto.load_key(create=False)
+
+    other_machine()
+    assert crypto.load_key(create=False) is None  # nothing of the first machine's key here
     dst = make(tmp_path, "b")
-    restore(dst, tmp_path / "b.tar.gz")
+    restore(dst, tmp_path / "b.spbak", PASS)
     sp2 = SavePets(dst, engine=StandInEngine())
     try:
-        assert sp2.get_dog(dog.registration_number).name == "초코"
+        assert sp2.db.key.key_id != home_key.key_id  # a new key made here, the data re-encrypted with it
+        got = sp2.get_dog(dog.registration_number)
+        assert (got.name, got.owner.name, got.owner.phone) == ("초코", "김철수", "+821012345678")
+        assert sp2.find_owner("01012345678").id == dog.owner.id  # the phone hash is this machine's too
         assert sp2.lookup(dog_photos(1, n=1, first_shot=6)[0]).match.dog.id == dog.id
     finally:
         sp2.close()
 
     # a registry with dogs is not overwritten by accident
     with pytest.raises(InvalidInput, match="--force"):
-        restore(dst, tmp_path / "b.tar.gz")
-    restore(dst, tmp_path / "b.tar.gz", force=True)
+        restore(dst, tmp_path / "b.spbak", PASS)
+    restore(dst, tmp_path / "b.spbak", PASS, force=True)
     assert (dst.data_dir / "registry.sqlite3.before-restore").is_file()
+
+
+def test_the_backup_never_carries_the_machine_key(tmp_path):
+    src = make(tmp_path, "a")
+    registered(src)
+    backup(src, tmp_path / "b.spbak", PASS)
+    secret = base64.b64decode(open(os.environ["SAVEPETS_KEY_FILE"]).read())
+    key_file_text = base64.b64encode(secret)
+    plain = io.BytesIO()
+    keys = crypto.unseal(tmp_path / "b.spbak", PASS, plain)
+    raw = (tmp_path / "b.spbak").read_bytes()
+    for blob in (raw, plain.getvalue()):
+        assert secret not in blob and key_file_text not in blob
+    with tarfile.open(fileobj=io.BytesIO(plain.getvalue())) as tar:
+        registry = tar.extractfile("registry.sqlite3").read()
+    assert secret not in registry and key_file_text not in registry
+    # inside, the registry's fields are under the passphrase's key and say so
+    snap = tmp_path / "snap.sqlite3"
+    snap.write_bytes(registry)
+    with sqlite3.connect(snap) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'encryption_key_id'").fetchone()[0] \
+            == keys.registry.key_id != crypto.load_key(create=False).key_id
+
+
+def test_wrong_passphrase_or_damaged_backup_changes_nothing(tmp_path):
+    src = make(tmp_path, "a")
+    registered(src)
+    backup(src, tmp_path / "b.spbak", PASS)
+    dst = make(tmp_path, "b")
+    with pytest.raises(crypto.WrongPassphrase, match="Wrong passphrase"):
+        restore(dst, tmp_path / "b.spbak", "not the passphrase")
+    with pytest.raises(crypto.WrongPassphrase, match="give its passphrase"):
+        restore(dst, tmp_path / "b.spbak", None)
+    raw = bytearray((tmp_path / "b.spbak").read_bytes())
+    raw[len(raw) // 2] ^= 1
+    (tmp_path / "damaged.spbak").write_bytes(raw)
+    with pytest.raises(crypto.DamagedArchive, match="damaged"):
+        restore(dst, tmp_path / "damaged.spbak", PASS)
+    cut = (tmp_path / "b.spbak").read_bytes()
+    (tmp_path / "cut.spbak").write_bytes(cut[:len(cut) - 100])
+    with pytest.raises(crypto.DamagedArchive, match="damaged or cut short"):
+        restore(dst, tmp_path / "cut.spbak", PASS)
+    assert not (dst.data_dir / "registry.sqlite3").exists()
+    with pytest.raises(crypto.WrongPassphrase, match="at least 8"):
+        backup(src, tmp_path / "short.spbak", "short")
+    assert not (tmp_path / "short.spbak").exists()
+
+
+def test_a_backup_made_before_encryption_restores_encrypted(tmp_path):
+    """A plain .tar.gz of a registry at revision 0004 (what `savepets backup` made before): restored, its owners'
+    data encrypted on the way in."""
+    old_db = tmp_path / "old" / "registry.sqlite3"
+    old = Database(f"sqlite:///{old_db}", upgrade=False)
+    old.upgrade("0004_review_resolution")
+    with old.engine.begin() as conn:
+        conn.execute(text("INSERT INTO owners (id, phone, name, created_at, updated_at) VALUES "
+                          "('o1', '+821055501234', '박영희', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO dogs (id, owner_id, registration_number, registered_at, name, breed, sex, "
+                          "notes, status, created_at, updated_at) VALUES ('d1', 'o1', '2601010900ㅂㄹ1234', "
+                          "'2026-01-01 00:00:00', '보리', '', 'male', '', 'home', '2026-01-01 00:00:00', "
+                          "'2026-01-01 00:00:00')"))
+    old.dispose()
+    (tmp_path / "m.json").write_text('{"app": "savepets", "version": "0.1.0", "dogs": 1, "photos": 0, '
+                                     '"created_at": "2026-01-02T00:00:00+00:00"}')
+    with tarfile.open(tmp_path / "old.tar.gz", "w:gz") as tar:
+        tar.add(tmp_path / "m.json", "savepets-backup.json")
+        tar.add(old_db, "registry.sqlite3")
+    dst = make(tmp_path, "b")
+    restore(dst, tmp_path / "old.tar.gz", None)
+    db_file = dst.data_dir / "registry.sqlite3"
+    assert "박영희".encode() not in db_file.read_bytes() and b"55501234" not in db_file.read_bytes()
+    sp = SavePets(dst, engine=StandInEngine())
+    try:
+        dog = sp.get_dog("2601010900ㅂㄹ1234")
+        assert (dog.owner.name, dog.owner.phone) == ("박영희", "+821055501234")
+    finally:
+        sp.close()
 
 
 def test_restore_refuses_what_is_not_a_backup(tmp_path):
     junk = tmp_path / "junk.tar.gz"
     junk.write_bytes(b"not a tarball")
     with pytest.raises(InvalidInput, match="not a SavePets backup"):
-        restore(make(tmp_path, "x"), junk)
+        restore(make(tmp_path, "x"), junk, None)
     other = tmp_path / "other.tar.gz"
     (tmp_path / "f.txt").write_text("hi")
     with tarfile.open(other, "w:gz") as tar:
         tar.add(tmp_path / "f.txt", "f.txt")
     with pytest.raises(InvalidInput, match="not a SavePets backup"):
-        restore(make(tmp_path, "x"), other)
+        restore(make(tmp_path, "x"), other, None)
     assert not (tmp_path / "x" / "registry.sqlite3").exists()
 
 
 def test_backup_of_an_empty_install_says_so(tmp_path):
     with pytest.raises(InvalidInput, match="no registry"):
-        backup(make(tmp_path, "none"), tmp_path / "b.tar.gz")
+        backup(make(tmp_path, "none"), tmp_path / "b.spbak", PASS)
+
+
+def test_cli_backup_and_restore_passphrase(tmp_path, monkeypatch, other_machine):
+    monkeypatch.setenv("SAVEPETS_ENGINE", "standin")
+    monkeypatch.delenv("SAVEPETS_BACKUP_PASSPHRASE", raising=False)
+    src, dst = tmp_path / "a", tmp_path / "b"
+    registered(Settings(data_dir=src))
+    runner = CliRunner()
+
+    def run(*args, input=None, **env):
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        r = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+        r.text = " ".join(r.output.split())
+        return r
+
+    # no passphrase and nothing to ask it on (CI): a clear error, exit 2, no file
+    r = run("backup", tmp_path / "1.spbak", "--data-dir", src)
+    assert r.exit_code == EXIT_INVALID and "--passphrase-file" in r.text and not (tmp_path / "1.spbak").exists()
+    # asked twice on the terminal
+    r = run("backup", tmp_path / "1.spbak", "--data-dir", src, input=f"{PASS}\n{PASS}\n")
+    assert r.exit_code == 0 and "encrypted" in r.text, r.output
+    # for scripts: a file, or the environment
+    (tmp_path / "pass.txt").write_text(PASS + "\n")
+    r = run("backup", tmp_path / "2.spbak", "--data-dir", src, "--passphrase-file", tmp_path / "pass.txt")
+    assert r.exit_code == 0, r.output
+    r = run("backup", tmp_path / "3.spbak", "--data-dir", src, SAVEPETS_BACKUP_PASSPHRASE=PASS)
+    assert r.exit_code == 0, r.output
+    r = run("backup", tmp_path / "4.spbak", "--data-dir", src, SAVEPETS_BACKUP_PASSPHRASE="short")
+    assert r.exit_code == EXIT_INVALID and "at least 8" in r.text
+
+    other_machine()
+    monkeypatch.delenv("SAVEPETS_BACKUP_PASSPHRASE")
+    r = run("restore", tmp_path / "1.spbak", "--data-dir", dst, input="wrong passphrase\n")
+    assert r.exit_code == EXIT_INVALID and "Wrong passphrase" in r.text
+    assert not (dst / "registry.sqlite3").exists()
+    r = run("restore", tmp_path / "2.spbak", "--data-dir", dst, input=f"{PASS}\n")
+    assert r.exit_code == 0 and "Restored 1 dogs" in r.text, r.output
+    r = run("dogs", "list", "--data-dir", dst)
+    assert r.exit_code == 0 and "김철수" in r.text
+    shutil.rmtree(dst)
+    r = run("restore", tmp_path / "3.spbak", "--data-dir", dst, "--passphrase-file", tmp_path / "pass.txt")
+    assert r.exit_code == 0, r.output

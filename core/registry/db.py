@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import crypto
 from core.registry.models import Meta
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
 
 
 def alembic_config(url: str) -> Config:
@@ -114,12 +117,61 @@ class Database:
                 if sqlite:
                     conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                     conn.commit()
-            if sqlite and encrypted_now:
-                # the plain values an older registry held must not stay in free pages or the write-ahead log
+        if sqlite and encrypted_now:  # the plain values of an older registry must not stay in free pages or the log
+            self.compact()
+
+    def rekey(self, new_key: crypto.RegistryKey) -> None:
+        """Re-encrypt every encrypted value (and phone hash) with `new_key`, in one transaction; the registry then
+        needs `new_key`. Backups use it to carry the data under the passphrase's key, never the machine's."""
+        import json
+
+        import core.replication  # noqa: F401 - its tables (sync shadows) hold encrypted values too
+        from core.registry.models import Base, Encrypted, EncryptedJSON, PhoneHash
+
+        old = self.key
+
+        def again(value, as_json: bool):
+            if as_json:
+                token = json.loads(value) if isinstance(value, str | bytes) else value
+                return None if token is None else json.dumps(new_key.encrypt(old.decrypt(token)))
+            return None if value is None else new_key.encrypt(old.decrypt(value))
+
+        with self.engine.begin() as conn:
+            present = set(inspect(conn).get_table_names())
+            for table in Base.metadata.sorted_tables:
+                enc = [c for c in table.columns if isinstance(c.type, Encrypted | EncryptedJSON)]
+                hashed = [c for c in table.columns if isinstance(c.type, PhoneHash)]  # of the row's `phone`
+                if not enc or table.name not in present:
+                    continue
+                (pk,) = table.primary_key.columns
+                raw = sa.table(table.name, *[sa.column(c.name) for c in (pk, *enc, *hashed)])  # no type: raw values
+                rows = conn.execute(sa.select(raw)).mappings().all()
+                for i in range(0, len(rows), 500):
+                    params = []
+                    for r in rows[i:i + 500]:
+                        p = {c.name: again(r[c.name], isinstance(c.type, EncryptedJSON)) for c in enc}
+                        for h in hashed:
+                            phone = old.decrypt(r["phone"])
+                            p[h.name] = new_key.phone_hash(phone) if phone else None
+                        params.append({**p, "_pk": r[pk.name]})
+                    conn.execute(sa.update(raw).where(raw.c[pk.name] == sa.bindparam("_pk"))
+                                 .values({k: sa.bindparam(k) for k in params[0] if k != "_pk"}), params)
+            conn.execute(sa.update(Meta).where(Meta.key == crypto.KEY_ID_META).values(value=new_key.key_id))
+        self.key = new_key
+        self.engine.dialect.savepets_key = new_key
+        if self.engine.dialect.name == "sqlite":
+            self.compact()
+
+    def compact(self) -> None:
+        """SQLite: rewrite the file and empty the write-ahead log, so that nothing deleted stays readable in it."""
+        try:
+            with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.exec_driver_sql("VACUUM")
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.commit()
+        except OperationalError as exc:  # another process is using it: zeroed pages (secure_delete) remain
+            log.warning("could not compact %s now (%s); `savepets db upgrade` does it later", self.url, exc)
 
     @staticmethod
     def _revision(conn) -> str | None:
