@@ -25,3 +25,21 @@ def test_first_schema_upgrades_to_head_keeping_data(db_url):
         assert conn.execute(text("SELECT name FROM dogs WHERE id = 'd1'")).scalar() == "초코"
     Database(db_url).dispose()  # a second start is a no-op
     new.dispose()
+
+
+def test_a_registry_at_the_newest_schema_opens_without_alembic(tmp_path):
+    """Every start checks the schema: reading the head from the migration files must agree with Alembic, and an
+    up-to-date registry must not pay for importing it."""
+    import subprocess
+    import sys
+
+    from core.registry.db import head_revision
+
+    url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    Database(url).dispose()  # made and upgraded
+    code = ("import sys; from core.registry.db import Database; Database(sys.argv[1]).dispose(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    out = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"

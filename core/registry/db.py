@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -23,11 +22,25 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger(__name__)
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str):
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+def head_revision() -> str | None:
+    """The newest migration's id, read from the migration files: a registry already there opens without importing
+    Alembic (a fifth of a second of every start). None when the files do not name one head: Alembic decides."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revisions.update(re.findall(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", text, re.M))
+        parents.update(re.findall(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", text, re.M))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def make_engine(url: str) -> Engine:
@@ -97,7 +110,17 @@ class Database:
                 f"({self.key.source}) is {self.key.key_id}. Use the key this registry was made with; nothing was "
                 "changed.", key_id=stored, found=self.key.key_id)
 
+    def _stamped(self) -> list[str]:
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return []
+            return list(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+
     def upgrade(self, revision: str = "head") -> None:
+        if revision == "head" and self._stamped() == [head_revision()]:
+            return  # up to date: the usual start
+        from alembic import command
+
         sqlite = self.engine.dialect.name == "sqlite"
         with self.engine.connect() as conn:
             before = self._revision(conn)
