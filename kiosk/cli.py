@@ -58,10 +58,12 @@ def settings_for(db: str | None, data_dir: Path | None, **extra):
 
 @contextmanager
 def service(db: str | None, data_dir: Path | None, **extra):
-    """The core service, with every core error turned into a message and an exit code."""
+    """The core service, acting as the machine's operator (core.actors.cli_actor: the audit trail's "who"), with
+    every core error turned into a message and an exit code."""
+    from core.actors import acting_as, cli_actor
     from core.usecases import SavePets
 
-    with errors_to_exit():
+    with errors_to_exit(), acting_as(cli_actor()):
         with err.status("Loading the registry and the recognition engine…"):
             sp = SavePets(settings_for(db, data_dir, **extra))
         try:
@@ -439,6 +441,192 @@ def reviews_resolve(
     out.print("Tell the owners:" if result.owners_differ else "Tell the owner (both registrations are theirs):")
     for o in result.owners:
         out.print(f"  {o.name or '-'}  {_phone(o.phone)}")
+
+
+# ------------------------------------------------------------------------------------------ staff accounts
+users_app = typer.Typer(help="Staff accounts of this kiosk's registry: who signs in at the kiosk, with a PIN and a "
+                             "role (staff or admin).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+PinFileOption = Annotated[Path | None, typer.Option(
+    "--pin-file", help="Read the PIN from this file (for scripts; else $SAVEPETS_PIN, else it is asked twice)",
+    exists=True, dir_okay=False)]
+
+
+def _staff_accounts(db: str | None, data_dir: Path | None):
+    from core.registry.db import Database
+    from core.staff import StaffAccounts
+
+    return StaffAccounts(Database(settings_for(db, data_dir).database_url))
+
+
+def _read_pin(pin_file: Path | None) -> str:
+    """The PIN from --pin-file, $SAVEPETS_PIN, or asked twice on the terminal (never on the command line itself,
+    where other users of the machine could read it)."""
+    import os
+
+    if pin_file is not None:
+        return pin_file.read_text(encoding="utf-8").strip()
+    if os.environ.get("SAVEPETS_PIN"):
+        return os.environ["SAVEPETS_PIN"].strip()
+    if not sys.stdin.isatty():
+        err.print("[bold red]Invalid input:[/] no PIN given: use --pin-file FILE or $SAVEPETS_PIN (no terminal to "
+                  "ask on).")
+        raise typer.Exit(EXIT_INVALID)
+    first = typer.prompt("PIN (4 to 8 digits)", hide_input=True)
+    if typer.prompt("The same PIN again", hide_input=True) != first:
+        err.print("[bold red]Invalid input:[/] the two PINs differ; nothing was changed.")
+        raise typer.Exit(EXIT_INVALID)
+    return first
+
+
+@users_app.command("add")
+def users_add(name: Annotated[str, typer.Argument(help="The member's name, as they pick it at the kiosk")],
+              role: Annotated[str, typer.Option(help="staff or admin (the first account must be admin)")] = "staff",
+              pin_file: PinFileOption = None, db: DbOption = None, data_dir: DataOption = None) -> None:
+    """Add a staff account. The PIN is asked twice (or read from --pin-file / $SAVEPETS_PIN)."""
+    from core.actors import cli_actor
+    from core.staff import check_name, check_pin, check_role
+
+    with errors_to_exit():
+        check_name(name), check_role(role)
+        pin = check_pin(_read_pin(pin_file))
+        member = _staff_accounts(db, data_dir).add(name, pin, role, by=cli_actor())
+    out.print(f"Added {member.role} [bold]{member.name}[/]: they sign in at the kiosk with their PIN.")
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
+    """All staff accounts (never their PINs)."""
+    with errors_to_exit():
+        staff = _staff_accounts(db, data_dir)
+        members = staff.list()
+        now = staff.clock()
+    if as_json:
+        print(json.dumps([m.model_dump(mode="json") for m in members], ensure_ascii=False, indent=2))
+        return
+    if not members:
+        out.print("No staff accounts yet: savepets users add NAME --role admin (or start the kiosk).")
+        return
+    t = Table("Name", "Role", "State", "Last sign-in", "Created")
+    for m in members:
+        state = ("disabled" if m.disabled else
+                 "locked (wrong PINs)" if m.locked_until and m.locked_until > now else "enabled")
+        t.add_row(m.name, m.role, state,
+                  m.last_sign_in_at.astimezone().strftime("%Y-%m-%d %H:%M") if m.last_sign_in_at else "-",
+                  m.created_at.astimezone().strftime("%Y-%m-%d %H:%M"))
+    out.print(t)
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument(help="The member's name")],
+                  db: DbOption = None, data_dir: DataOption = None) -> None:
+    """Disable an account: it can no longer sign in (the last enabled administrator cannot be disabled)."""
+    from core.actors import cli_actor
+
+    with errors_to_exit():
+        member = _staff_accounts(db, data_dir).disable(name, by=cli_actor())
+    out.print(f"Disabled {member.role} {member.name}.")
+
+
+@users_app.command("enable")
+def users_enable(name: Annotated[str, typer.Argument(help="The member's name")],
+                 db: DbOption = None, data_dir: DataOption = None) -> None:
+    """Enable a disabled account again."""
+    from core.actors import cli_actor
+
+    with errors_to_exit():
+        member = _staff_accounts(db, data_dir).enable(name, by=cli_actor())
+    out.print(f"Enabled {member.role} {member.name}.")
+
+
+@users_app.command("reset-pin")
+def users_reset_pin(name: Annotated[str, typer.Argument(help="The member's name")],
+                    pin_file: PinFileOption = None, db: DbOption = None, data_dir: DataOption = None) -> None:
+    """Give an account a new PIN (asked twice, or --pin-file / $SAVEPETS_PIN); it also lifts a lock from wrong
+    PINs."""
+    from core.actors import cli_actor
+    from core.staff import check_pin
+
+    with errors_to_exit():
+        staff = _staff_accounts(db, data_dir)
+        with staff.db.sessions() as s:
+            if staff.member(s, name) is None:
+                raise NotFound(f"No staff account named {name!r}.", staff=name)
+        pin = check_pin(_read_pin(pin_file))
+        member = staff.reset_pin(name, pin, by=cli_actor())
+    out.print(f"New PIN set for {member.name}.")
+
+
+# ------------------------------------------------------------------------------------------ audit trail
+audit_app = typer.Typer(help="The audit trail: who looked up, saw or changed what, when, from which device.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.callback(invoke_without_command=True)
+def audit_list(
+    ctx: typer.Context,
+    dog: Annotated[str | None, typer.Option("--dog", help="A dog's registration number or id")] = None,
+    who: Annotated[str | None, typer.Option("--who", help="Who: a staff name, an API key id or name, a CLI user, "
+                                            "or kind:name as listed (staff:kim)")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="From this date (YYYY-MM-DD, local time) or ISO date "
+                                              "and time on")] = None,
+    action: Annotated[str | None, typer.Option("--action", help="Only this action (lookup, contact_view, register, "
+                                               "edit, status, delete, …)")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many entries")] = 100,
+    db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False,
+) -> None:
+    """List the audit trail, newest first (`savepets audit purge` applies the retention)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from core import audit
+
+    with errors_to_exit():
+        audit.check_action(action)
+        audit.parse_since(since)  # bad filters fail before the registry is opened
+        database = _database(db, data_dir)
+        try:
+            entries = audit.trail(database, dog=dog, who=who, since=since, action=action, limit=limit)
+        finally:
+            database.dispose()
+    if as_json:
+        print(json.dumps([e.model_dump(mode="json") for e in entries], ensure_ascii=False, indent=2))
+        return
+    if not entries:
+        out.print("No audit entries" + (" match." if any((dog, who, since, action)) else " yet."))
+        return
+    t = Table()
+    for column in ("When", "Who", "Action", "Dog", "Details", "Device"):
+        t.add_column(column, overflow="fold")  # nothing cut off on a narrow terminal
+    for e in entries:
+        decision = " ".join(x for x in (e.decision, e.reason and f"({e.reason})") if x)
+        who_ = e.who + (f" ({e.actor_role})" if e.actor_role else "")
+        t.add_row(e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), who_, e.action, e.registration_number or "-",
+                  "; ".join(x for x in (decision, e.detail) if x) or "-", e.device_id[:8])
+    out.print(t)
+    out.print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, newest first"
+              + (f" (the newest {limit}: --limit for more)" if len(entries) == limit else "") + ".")
+
+
+@audit_app.command("purge")
+def audit_purge(db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
+    """Delete the entries older than the retention (setting audit_retention_days, default 730); the purge is itself
+    recorded. Also done at every start and once a day."""
+    from core import audit
+    from core.actors import cli_actor
+
+    with errors_to_exit():
+        settings = settings_for(db, data_dir)
+        database = _database(db, data_dir)
+        try:
+            gone = audit.purge_database(database, settings.audit_retention_days, actor=cli_actor(),
+                                        device_id=settings.device_id or database.device_id())
+        finally:
+            database.dispose()
+    if as_json:
+        print(json.dumps({"deleted": gone, "retention_days": settings.audit_retention_days}))
+        return
+    out.print(f"Deleted {gone} audit entr{'y' if gone == 1 else 'ies'} older than {settings.audit_retention_days} "
+              "days.")
 
 
 # ------------------------------------------------------------------------------------------ server
