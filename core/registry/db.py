@@ -121,6 +121,14 @@ class Database:
             return  # up to date: the usual start
         from alembic import command
 
+        self._migrate(command.upgrade, revision)
+
+    def downgrade(self, revision: str) -> None:
+        from alembic import command
+
+        self._migrate(command.downgrade, revision)
+
+    def _migrate(self, step, revision: str) -> None:
         sqlite = self.engine.dialect.name == "sqlite"
         with self.engine.connect() as conn:
             before = self._revision(conn)
@@ -132,10 +140,11 @@ class Database:
                 with conn.begin():
                     cfg = alembic_config(self.url)
                     cfg.attributes["connection"] = conn
-                    command.upgrade(cfg, revision)
+                    step(cfg, revision)
                     if sqlite and (bad := conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
                         raise RuntimeError(f"the upgrade would break references between rows: {bad[:5]}")
-                encrypted_now = before is not None and before < "0005" and self._revision(conn) >= "0005"
+                # revision ids start with their 4-digit number: did this step encrypt an existing registry?
+                encrypted_now = before is not None and before < "0005" <= (self._revision(conn) or "")
             finally:
                 if sqlite:
                     conn.exec_driver_sql("PRAGMA foreign_keys=ON")
