@@ -3,7 +3,9 @@
     python bench/bench_recognition.py [--engine auto] [--data ../shared/data/nose-pbc2022] [--gallery-photos 600]
                                       [--sizes 10000,100000,1000000] [--probes 40]
 
-Prints JSON: lookup latency p50/p95 (quality gate + embedding + gallery search + re-ranking when the engine
+Prints JSON: the embedding time of one photo under each runtime side by side (onnxruntime, what the product runs,
+and PyTorch when the train extra is installed, on the same photos in turn, with the templates' agreement), lookup
+latency p50/p95 (quality gate + embedding + gallery search + re-ranking when the engine
 fuses RootSIFT), and for synthetic galleries (clustered unit vectors, 4 templates per dog) build time, search
 time p50/p95, recall of the right dog at rank 1 against exact search, bytes per template. Wall-clock times are
 given with the CPU time of this process beside them, because a shared machine inflates wall time.
@@ -88,6 +90,43 @@ def lookup_latency(engine_kind: str, data: Path, gallery_photos: int, probes: in
             "parts_wall_p50_ms": {k: round(float(np.median(v)) * 1000, 2) for k, v in parts.items()}}
 
 
+def embed_runtimes(data: Path, photos: int = 40, threads: int = 2) -> dict:
+    """One photo at a time (the look-up case), with the engine's input size and flip, under both runtimes."""
+    from core.recognition.data import list_dogs, read_bgr
+    from core.recognition.learned import TORCH_WEIGHTS, LearnedEngine
+
+    engine = LearnedEngine(threads=threads)
+    images = [read_bgr(ps[0]) for ps in list(list_dogs(data, "test").values())[:photos]]
+    runtimes = {"onnxruntime": engine.embed}
+    try:
+        from core.recognition.training.export import TorchEmbedder
+
+        runtimes["torch"] = TorchEmbedder(engine.folder / TORCH_WEIGHTS, engine, threads=threads).embed
+    except ModuleNotFoundError as exc:  # the product's install: no torch to compare with
+        torch_missing = f"not installed ({exc.name}; pip install -e '.[train]')"
+    else:
+        torch_missing = None
+    times: dict[str, list[float]] = {k: [] for k in runtimes}
+    templates: dict[str, list[np.ndarray]] = {k: [] for k in runtimes}
+    for i, img in enumerate(images):
+        for name, embed in runtimes.items():
+            t = time.perf_counter()
+            v = embed([img])
+            if i:  # the first call of each runtime warms it up
+                times[name].append(time.perf_counter() - t)
+            templates[name].append(v[0])
+    out = {"engine": f"{engine.name} {engine.version}", "input_size": engine.input_size, "tta_flip": engine.tta_flip,
+           "threads": threads, "photos": len(images) - 1}
+    for name in runtimes:
+        out[name] = _pct(times[name])
+    if torch_missing:
+        out["torch"] = torch_missing
+    else:
+        cos = np.sum(np.array(templates["onnxruntime"]) * np.array(templates["torch"]), axis=1)
+        out["template_cosine_min"] = round(float(cos.min()), 7)
+    return out
+
+
 def synthetic(n: int, dim: int, seed: int = 0, per_dog: int = 4, spread: float = 0.06):
     rng = np.random.default_rng(seed)
     dogs = n // per_dog
@@ -147,10 +186,14 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--dim", type=int, default=0, help="template size for the synthetic galleries (0: engine's)")
     ap.add_argument("--skip-lookup", action="store_true")
+    ap.add_argument("--threads", type=int, default=2, help="threads of the embedding runtimes (the kiosk has 2 cores)")
     ap.add_argument("--no-rerank", action="store_true", help="look-ups without RootSIFT re-ranking")
     a = ap.parse_args()
     out: dict = {}
     dim = a.dim
+    if Path(a.data).is_dir():
+        out["embed"] = embed_runtimes(Path(a.data), threads=a.threads)
+        print(json.dumps(out["embed"]), flush=True)
     if not a.skip_lookup and Path(a.data).is_dir():
         out["lookup"] = lookup_latency(a.engine, Path(a.data), a.gallery_photos, a.probes,
                                        rerank=not a.no_rerank)

@@ -12,6 +12,12 @@ step() { printf '\n== %s\n' "$*"; }
 step "version"
 "$EXE" --version
 
+step "no PyTorch inside: the networks run as ONNX files"
+if find "$(dirname "$EXE")" -ipath '*torch*' | grep -q .; then
+  find "$(dirname "$EXE")" -ipath '*torch*' | head; echo "the bundle carries PyTorch"; exit 1
+fi
+ls "$(dirname "$EXE")"/_internal/resources/models/*.onnx
+
 step "register and look up real nose photos"
 NOSE=../shared/data/nose-pbc2022/1772
 if [ -d "$NOSE" ]; then
