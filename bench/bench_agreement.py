@@ -17,8 +17,8 @@ import numpy as np
 
 from core.recognition.calibration import agreement_scores
 from core.recognition.data import list_dogs
-from core.recognition.evaluate import EmbeddedSet
 from core.recognition.factory import load_engine
+from core.recognition.protocols import EmbeddedSet
 
 
 def main() -> None:

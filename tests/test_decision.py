@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from core.recognition.base import Decision
-from core.recognition.decision import ScaleRule, decide
+from core.recognition.decision import decide
 from core.recognition.scale import fit_tail, outcome_rates
+from core.recognition.scale_rule import ScaleRule
 
 RULE = ScaleRule(tail_start=0.6, tail_share=1e-3, shape=-0.1, scale=0.04, stranger_rate=0.002, review_rate=0.05,
                  margin=0.03, floor=0.6, review_floor=0.53)

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from core.recognition.data import list_dogs
-from core.recognition.decision import ScaleRule
 from core.recognition.scale import is_stranger
+from core.recognition.scale_rule import ScaleRule
 from kiosk.cli import app
 
 SHARES = ("stranger_matched", "stranger_uncertain", "wrong_dog_matched", "wrong_dog_uncertain", "right_dog_matched",

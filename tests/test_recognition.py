@@ -77,7 +77,7 @@ def test_quality_gate_is_fast():
 
 # ------------------------------------------------------------------------------------------ classical matcher
 def test_rootsift_matches_a_rotated_cropped_copy(nose_data):
-    from core.recognition.classical import RootSiftMatcher
+    from core.recognition.matcher import RootSiftMatcher
 
     photos = _real_photos(nose_data, 2, 1, "test")
     a, b = (imgs[0] for imgs in photos.values())

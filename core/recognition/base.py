@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.recognition.scale_rule import ScaleRule
+
 
 class Decision(str, enum.Enum):
     MATCH = "match"
@@ -119,10 +121,8 @@ class Engine(ABC):
 
     @property
     def scale_rule(self):
-        """The registry-size decision rule (core.recognition.decision.ScaleRule). Without a fitted one: the fixed
+        """The registry-size decision rule (core.recognition.scale_rule.ScaleRule). Without a fitted one: the fixed
         thresholds above, whatever the registry size, and no margin."""
-        from core.recognition.decision import ScaleRule
-
         return ScaleRule.fixed(self.threshold, self.uncertain_threshold)
 
     @property

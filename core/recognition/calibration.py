@@ -8,7 +8,7 @@
     shuffles): the lowest score at which fewer than 0.5 % of the strangers' photos are matched to an enrolled dog
     in every shuffle (with the fusion rule, re-fitted on the fused scores the same way);
   * uncertain_gap: threshold minus the score at which 5 % of strangers would reach it (the review band);
-  * fusion (RootSIFT inliers, see classical.fuse): grid-searched; kept only if it raises closed-set rank-1 AND
+  * fusion (RootSIFT inliers, see matcher.fuse): grid-searched; kept only if it raises closed-set rank-1 AND
     does not raise the open-set false-reject rate at its own (re-fitted) 0.5 % threshold;
   * agreement_threshold: the similarity a registration photo must reach with another photo of its set; the
     value that AGREEMENT_PASS of the tune dogs' own photos reach (agreement_scores; bench/bench_agreement.py
@@ -22,25 +22,31 @@
 from __future__ import annotations
 
 import itertools
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from core.recognition.base import Engine
+from core.recognition.base import RERANK_TOP, Engine
+from core.recognition.classical import CONFIG as CLASSICAL_CONFIG
+from core.recognition.classical import ClassicalEngine
 from core.recognition.data import list_dogs
-from core.recognition.evaluate import (
-    RERANK_TOP,
+from core.recognition.learned import CONFIG, LearnedEngine
+from core.recognition.matcher import RootSiftMatcher, fuse
+from core.recognition.protocols import (
     EmbeddedSet,
-    _dog_scores,
     closed_set,
+    dog_scores,
     open_set_rates,
     open_set_scores,
     open_set_split,
     pair_scores,
     verification,
 )
+from core.recognition.runtime import MODEL_DIR
+from core.recognition.scale import fit_scale_rule
 from core.recognition.whitening import SHRINKAGES, Whitening
 
 STRANGER_FAR = 0.005
@@ -99,7 +105,7 @@ def _candidate_table(es: EmbeddedSet, matcher, feats: list, probes: list[int], g
 
         it = tqdm(it, total=len(probes), desc=desc, file=sys.stderr, mininterval=5)
     for k, p in it:
-        scores = _dog_scores(sims[k], es.owner[g])
+        scores = dog_scores(sims[k], es.owner[g])
         top = sorted(scores, key=lambda d: -scores[d])[:RERANK_TOP]
         row = []
         for d in top:
@@ -111,8 +117,6 @@ def _candidate_table(es: EmbeddedSet, matcher, feats: list, probes: list[int], g
 
 
 def _fused_best(rows, rule) -> tuple[np.ndarray, np.ndarray]:
-    from core.recognition.classical import fuse
-
     best, right = [], []
     for row in rows:
         fused = [(fuse(s, n, rule) if rule else s, truth) for truth, s, n in row]
@@ -218,8 +222,6 @@ def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Pat
     cfg["fusion"] = None
 
     if try_fusion:
-        from core.recognition.classical import RootSiftMatcher
-
         matcher = RootSiftMatcher()
         it = es.images
         if progress:
@@ -267,18 +269,50 @@ def fit_engine_config(make_engine: Callable[[dict], Engine], data_dir: str | Pat
             cfg["fusion"] = best_rule
             cfg["match_threshold"] = round(best_t, 4)
             # calibration on the re-ranked candidates (is this candidate the probe's dog?)
-            from core.recognition.classical import fuse
-
             xs = np.array([fuse(s, n, best_rule) for row in cs_rows for _, s, n in row])
             ys = np.array([t for row in cs_rows for t, _, _ in row])
             cfg["calibration"] = isotonic_table(xs, ys)
             cfg["calibration"]["on"] = "top candidates after re-ranking"
     # the registry-size rule (thresholds by number of dogs, margin), on the final engine
-    from core.recognition.scale import fit_scale_rule
-
     rule, report["scale"] = fit_scale_rule(make_engine(cfg), data_dir, progress=progress)
     if rule is not None:
         cfg["scale"] = rule.to_config()
     cfg["tuning_report"] = report
     cfg["fitted_on"] = "tune dogs (id % 10 == 5)"
+    return cfg
+
+
+# ------------------------------------------------------------------------------------------ per engine
+def calibrate_learned(data_dir: str | Path, folder: Path | str = MODEL_DIR, try_fusion: bool = True,
+                      progress: bool = True) -> dict:
+    """Fit and write nose_embed_v1.json on the 'tune' dogs (fit_engine_config above)."""
+    folder = Path(folder)
+    old = json.loads((folder / CONFIG).read_text()) if (folder / CONFIG).exists() else {}
+    cfg = fit_engine_config(lambda c: LearnedEngine(folder, config=c), data_dir, try_fusion=try_fusion,
+                            try_flip=True, progress=progress, try_sizes=(160, 192))
+    if old.get("template_version"):  # still valid only if the same templates come out (checked at load)
+        cfg["template_version"] = old["template_version"]
+    (folder / CONFIG).write_text(json.dumps(cfg, indent=1))
+    return cfg
+
+
+def calibrate_classical(data_dir: str | Path, folder: Path | str = MODEL_DIR, progress: bool = True) -> dict:
+    """Fit classical.json (threshold, review band, calibration, fusion rule) on the 'tune' dogs of data_dir.
+    Without that file the engine uses its defaults; it needs no training data either way."""
+    folder = Path(folder)
+    shared = {"descriptor": None}
+
+    def make(cfg: dict) -> ClassicalEngine:
+        e = ClassicalEngine(config=cfg)
+        if shared["descriptor"] is not None:
+            e._descriptor = shared["descriptor"]
+        else:
+            e.embed([np.zeros((64, 64, 3), np.uint8)])
+            shared["descriptor"] = e._descriptor
+        return e
+
+    cfg = fit_engine_config(make, data_dir, try_fusion=True, try_flip=False, progress=progress,
+                            base={"fusion": None})
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / CLASSICAL_CONFIG).write_text(json.dumps(cfg, indent=1))
     return cfg

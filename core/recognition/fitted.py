@@ -10,8 +10,9 @@ from dataclasses import replace
 import numpy as np
 
 from core.recognition.base import Engine, Quality, StoredPhoto
-from core.recognition.decision import ScaleRule
+from core.recognition.matcher import RootSiftMatcher, fused_rerank
 from core.recognition.quality import assess
+from core.recognition.scale_rule import ScaleRule
 
 
 class FittedEngine(Engine):
@@ -68,8 +69,6 @@ class FittedEngine(Engine):
                margin: float = 0.0, floor: float = float("-inf")) -> dict[str, float]:
         if not self.fusion:
             return scores
-        from core.recognition.classical import RootSiftMatcher, fused_rerank
-
         with self._matcher_lock:
             if self._matcher is None:
                 self._matcher = RootSiftMatcher()

@@ -1,8 +1,9 @@
 """The learned engine: the fine-tuned nose embedding (resources/models/nose_embed_v1.onnx, exported from the
 torch weights nose_embed_v1.pt by core.recognition.training.export; see the model card resources/models/README.md)
 with the operating threshold, calibration and optional RootSIFT fusion rule of resources/models/nose_embed_v1.json,
-fitted on the 'tune' dogs by calibrate(); the JSON may name a within-dog whitening (core.recognition.whitening,
-fitted on the training dogs) that is applied to every template. Runs on onnxruntime: no torch."""
+fitted on the 'tune' dogs by core.recognition.calibration.calibrate_learned; the JSON may name a within-dog
+whitening (core.recognition.whitening, fitted on the training dogs) that is applied to every template. Runs on
+onnxruntime: no torch."""
 
 from __future__ import annotations
 
@@ -88,18 +89,3 @@ class LearnedEngine(FittedEngine):
             return np.zeros((0, self.dim), np.float32)
         emb = np.concatenate(out)
         return self.whitening(emb) if self.whitening else np.ascontiguousarray(emb, dtype=np.float32)
-
-
-def calibrate(data_dir: str | Path, folder: Path | str = MODEL_DIR, try_fusion: bool = True,
-              progress: bool = True) -> dict:
-    """Fit and write nose_embed_v1.json on the 'tune' dogs. See core.recognition.calibration.fit_engine_config."""
-    from core.recognition.calibration import fit_engine_config
-
-    folder = Path(folder)
-    old = json.loads((folder / CONFIG).read_text()) if (folder / CONFIG).exists() else {}
-    cfg = fit_engine_config(lambda c: LearnedEngine(folder, config=c), data_dir, try_fusion=try_fusion,
-                            try_flip=True, progress=progress, try_sizes=(160, 192))
-    if old.get("template_version"):  # still valid only if the same templates come out (checked at load)
-        cfg["template_version"] = old["template_version"]
-    (folder / CONFIG).write_text(json.dumps(cfg, indent=1))
-    return cfg

@@ -3,7 +3,7 @@
 Fast enough for every preview frame (about 1 ms for 640x480 on one core): the frame is cropped to its centre
 square (where the nose guide is) and downscaled to WORK px before anything is measured. Reasons are the codes
 of base.QUALITY_REASONS. The thresholds were chosen on the nose-pbc2022 photos so that nearly all of them pass
-(see THRESHOLDS and the pass rate measured by `python -m core.recognition.quality DIR`), while frames that are
+(see THRESHOLDS and the pass rate measured by `python -m core.recognition.protocols DIR`), while frames that are
 black, white, flat, blurred or tiny fail.
 """
 
@@ -75,28 +75,3 @@ def assess(image: np.ndarray, thresholds: dict[str, float] | None = None) -> Qua
     if reasons:
         score = min(score, 0.3)
     return Quality(score=score, reasons=tuple(reasons), measures=m)
-
-
-def pass_rate(root: str, split: str = "all") -> dict:
-    """Share of the photos of a folder-per-dog set that pass the gate, and why the others fail."""
-    from collections import Counter
-
-    from core.recognition.data import list_dogs, read_bgr
-
-    dogs = list_dogs(root, split)
-    counts: Counter[str] = Counter()
-    n = ok = 0
-    for paths in dogs.values():
-        for p in paths:
-            q = assess(read_bgr(p))
-            n += 1
-            ok += q.ok
-            counts.update(q.reasons)
-    return {"photos": n, "passed": ok, "pass_rate": ok / max(1, n), "reasons": dict(counts)}
-
-
-if __name__ == "__main__":
-    import json
-    import sys
-
-    print(json.dumps(pass_rate(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "all"), indent=1))

@@ -30,8 +30,9 @@ import numpy as np
 
 from core.recognition.base import SEARCH_DOGS, Decision, Engine, StoredPhoto
 from core.recognition.data import list_dogs
-from core.recognition.decision import ScaleRule, Templates, Verdict, decide, rank_dogs
-from core.recognition.evaluate import EmbeddedSet
+from core.recognition.decision import Templates, Verdict, decide, rank_dogs
+from core.recognition.protocols import EmbeddedSet
+from core.recognition.scale_rule import ScaleRule
 
 ENROLL_MAX = 5
 STRANGER_RATE = 0.002  # P(a stranger is matched) the fitted rule keeps at every registry size (target: 0.5 %)

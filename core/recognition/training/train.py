@@ -9,7 +9,7 @@ of the fraction of --budget-minutes of training time spent, so a run can be stop
 resumed (same command) and still ends annealed. A checkpoint is written after every epoch; at the end the
 embedding network is saved (fp16 state dict, a few MB) to OUT/nose_embed_v1.pt and exported to ONNX (what the
 product runs, checked against torch); `--install` fits the operating threshold / calibration on the tune dogs (see
-learned.calibrate) and copies both to resources/models/.
+calibration.calibrate_learned) and copies both to resources/models/.
 """
 
 from __future__ import annotations
@@ -332,14 +332,15 @@ def finish(data_dir: str | Path, folder: Path, install: bool = False, progress: 
     operating point on the tune dogs (nose_embed_v1.json beside them), print the evaluation report on the held-out
     test dogs (also written to folder/eval_test.json), and with install copy the ONNX file, the torch weights, the
     JSON and the whitening into resources/models. Returns the report (None without test dogs)."""
+    from core.recognition.calibration import calibrate_learned
     from core.recognition.evaluate import evaluate
-    from core.recognition.learned import CONFIG, MODEL_DIR, TORCH_WEIGHTS, WEIGHTS, LearnedEngine, calibrate
+    from core.recognition.learned import CONFIG, MODEL_DIR, TORCH_WEIGHTS, WEIGHTS, LearnedEngine
     from core.recognition.training.export import export_checked, sample_photos
 
     folder = Path(folder)
     export_checked(folder, sample_photos(data_dir))
     print("fitting the operating point on the tune dogs ...", flush=True)
-    calibrate(data_dir, folder=folder, progress=progress)
+    calibrate_learned(data_dir, folder=folder, progress=progress)
     report = None
     if list_dogs(data_dir, "test"):
         report = evaluate(data_dir, LearnedEngine(folder), enroll=5, split="test", progress=progress)
