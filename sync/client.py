@@ -24,6 +24,7 @@ import requests
 from sqlalchemy import select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from core import audit
 from core.registry.models import Dog, Meta, NosePhoto, utcnow
 from core.replication import (
     CURSOR_KEY,
@@ -68,6 +69,7 @@ class SyncReport:
     rejected: int = 0
     remapped: int = 0  # owners merged or registration numbers changed by the server
     photos_up: int = 0
+    audit_up: int = 0  # audit entries the server stored
     pulled: int = 0  # changes applied from the server
     photos_down: int = 0
     seconds: float = 0.0
@@ -75,7 +77,8 @@ class SyncReport:
 
     def summary(self) -> str:
         return (f"pushed {self.pushed} (+{self.duplicates} already there, {self.rejected} rejected, "
-                f"{self.remapped} renumbered/merged), {self.photos_up} photos up; pulled {self.pulled}, "
+                f"{self.remapped} renumbered/merged), {self.photos_up} photos up, {self.audit_up} audit entries up; "
+                f"pulled {self.pulled}, "
                 f"{self.photos_down} photos down; {self.seconds:.1f} s")
 
 
@@ -94,6 +97,7 @@ class _Transient(Exception):
 class SyncClient:
     def __init__(self, sp: SavePets, server_url: str | None = None, api_key: str | None = None, *,
                  timeout: tuple[float, float] = (3.05, 30.0), push_batch: int = 100, pull_limit: int = 500,
+                 audit_batch: int = 500,
                  fetch_photos: bool = True, retries: int = 4, max_wait_s: float = 8.0,
                  clock: Callable[[], datetime] = utcnow, session: requests.Session | None = None):
         self.sp = sp
@@ -103,6 +107,7 @@ class SyncClient:
         self.timeout = timeout
         self.push_batch = push_batch
         self.pull_limit = pull_limit
+        self.audit_batch = audit_batch
         self.fetch_photos = fetch_photos
         self.retries = retries
         self.max_wait_s = max_wait_s
@@ -266,6 +271,28 @@ class SyncClient:
             sent += len(batch)
         return sent
 
+    # ------------------------------------------------------------------------------------ audit trail
+    def push_audit(self, report: SyncReport | None = None) -> SyncReport:
+        """This kiosk's audit entries the server does not have yet, oldest first, in batches. An entry is marked
+        sent only after the server's answer, and the server skips entries it has: a crash or a lost answer
+        anywhere sends them again, never loses or doubles one."""
+        report = report or SyncReport()
+        while True:
+            with self.sp.db.sessions() as s:
+                entries = audit.pending_events(s, self.audit_batch)
+            if not entries:
+                return report
+            try:
+                answer = self._json("POST", "/audit", json={"device_id": self.sp.device_id, "entries": entries})
+            except SyncError as exc:
+                if str(exc).startswith("HTTP 404 "):  # a server older than the audit trail: keep them for later
+                    log.warning("sync: the server takes no audit entries yet (%s); they stay here", exc)
+                    return report
+                raise
+            with self.sp._write_lock, self.sp.db.session() as s:
+                audit.mark_synced(s, [e["id"] for e in entries])
+            report.audit_up += answer["stored"]
+
     # ------------------------------------------------------------------------------------ pull
     def pull(self, report: SyncReport | None = None) -> SyncReport:
         report = report or SyncReport()
@@ -291,6 +318,7 @@ class SyncClient:
             self.sp.ensure_templates()  # templates of this kiosk's engine for pulled photos that lack one
         if touched_any or report.photos_down:
             self.sp.refresh_gallery()
+        self.sp.after_erasures()  # photo files of dogs removed by an owner's erasure (core/owner_rights.py)
         return report
 
     def _download_photos(self) -> int:
@@ -324,6 +352,7 @@ class SyncClient:
             self._set_status(state="syncing", pending=self._pending())
             try:
                 self.push(report)
+                self.push_audit(report)
                 self.pull(report)
             except Offline as exc:
                 report.errors.append(str(exc))

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from core.audit import AuditEntry
+
 PREFIX = "/v1/sync"
 PROTOCOL_VERSION = 1
 MAX_PUSH_CHANGES = 200
@@ -19,6 +21,7 @@ MAX_PHOTO_BYTES = 2 * 1024 * 1024  # one nose photo; kiosk photos are a few hund
 MAX_PHOTO_BATCH_BYTES = 8 * 1024 * 1024  # raw bytes per batch upload or download (base64 adds a third)
 
 MAX_PHOTOS_PER_BATCH = 500
+MAX_AUDIT_ENTRIES = 1000  # audit entries in one push
 
 SHA256 = Field(..., pattern=r"^[0-9a-f]{64}$")
 
@@ -91,6 +94,19 @@ class ShaList(BaseModel):
 
 class MissingPhotos(BaseModel):
     missing: list[str]
+
+
+class AuditPush(BaseModel):
+    """A kiosk's audit entries not yet on the server (oldest first). Idempotent by entry id: a resend after a lost
+    answer stores nothing twice. The server keeps them under the pushing device's id."""
+
+    device_id: str = Field(..., min_length=1, max_length=64)
+    entries: list[AuditEntry] = Field(..., max_length=MAX_AUDIT_ENTRIES)
+
+
+class AuditPushResult(BaseModel):
+    received: int
+    stored: int  # new on the server (entries it had already are skipped)
 
 
 class SyncInfo(BaseModel):

@@ -95,6 +95,10 @@ def test_celery_backend_gives_the_same_results(shared_mysql, tmp_path):
             several = c.post("/v1/lookup", files=photo_files(dog, range(5, 8))).json()  # a list crosses the queue
             assert several["photos_used"] == 3 and several["reason"] == "sure_match"
             assert several["match"]["dog"]["photos"][0]["url"].startswith("/v1/photos/")
+            with srv.client(srv.key("admin")) as admin:  # the workers act as the key that asked (the audit's who)
+                trail = admin.get("/v1/audit", params={"dog": number}).json()["entries"]
+            assert {(e["actor_kind"], e["actor_id"]) for e in trail} == {("api_key", key.split("_")[1])}
+            assert [e["action"] for e in trail if e["action"] != "contact_view"] == ["lookup", "lookup", "register"]
             bad = photo_files(dog, range(5, 8))
             bad[2] = ("photos", ("notes.txt", b"not a photo" * 10, "text/plain"))
             err = error_of(c.post("/v1/lookup", files=bad), 422)

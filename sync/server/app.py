@@ -13,8 +13,10 @@ from core import __version__
 from core.recognition.base import Engine
 from core.settings import Settings
 from sync.server import errors
+from sync.server.audit_routes import router as audit_router
 from sync.server.keys import KeyStore
 from sync.server.limits import BodySizeLimit, RedisWindow, TokenBucket
+from sync.server.owner_routes import router as owner_router
 from sync.server.review_routes import router as review_router
 from sync.server.routes import public, router
 
@@ -128,6 +130,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(public)
     app.include_router(router)
     app.include_router(review_router)
+    app.include_router(owner_router)
+    app.include_router(audit_router)
     try:
         from sync.server.sync_routes import router as sync_router
     except ImportError as exc:

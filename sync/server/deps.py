@@ -8,7 +8,9 @@ Stable names, for use in other routers (e.g. sync/server/sync_routes.py):
   Celery, per settings.task_backend).
 - ``get_settings(request) -> Settings``.
 - ``require_role(*roles) -> dependency`` giving the calling ``Principal`` (key_id, name, role). No key or a
-  wrong or revoked key: 401; a role not listed: 403; past the key's rate limit: 429 with Retry-After.
+  wrong or revoked key: 401; a role not listed: 403; past the key's rate limit: 429 with Retry-After. The rest of
+  the request acts as that key (``core.actors.acting_as(key_actor(principal))``: the audit trail's "who"); the
+  context travels into ``runner.call`` and FastAPI's thread pool, and the Celery runner passes it explicitly.
   ``require_role()`` with no roles admits any valid key. Roles: ``Role.KIOSK``, ``VET``, ``MOBILE``, ``ADMIN``
   (or their strings). Use as ``principal: Principal = Depends(require_role("admin", "kiosk"))`` or in
   ``dependencies=[Depends(require_role(...))]``.
@@ -22,11 +24,12 @@ Keys travel as ``Authorization: Bearer sp_<keyid>_<secret>`` (``X-API-Key: ...``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from core.actors import Actor, acting_as
 from core.errors import InvalidPhone
 from core.phone import normalize_phone
 from core.schemas import CandidateOut, DogOut
@@ -36,8 +39,8 @@ from sync.server.keys import KeyStore, Principal, Role, key_id_of
 from sync.server.limits import TokenBucket, retry_after
 from sync.server.runner import LocalRunner
 
-__all__ = ["FULL_VIEW", "Principal", "Role", "get_runner", "get_service", "get_settings", "photo_url", "present",
-           "present_candidate", "require_role", "with_photo_urls"]
+__all__ = ["FULL_VIEW", "Principal", "Role", "get_runner", "get_service", "get_settings", "key_actor", "photo_url",
+           "present", "present_candidate", "require_role", "with_photo_urls"]
 
 # Roles that see owners' phone numbers in full: staff at a shelter or clinic, and the operator.
 FULL_VIEW = frozenset({Role.ADMIN, Role.KIOSK, Role.VET})
@@ -85,14 +88,22 @@ def _authenticate(request: Request, bearer: HTTPAuthorizationCredentials | None 
     return principal
 
 
-def require_role(*roles: Role | str) -> Callable[..., Principal]:
+def key_actor(principal: Principal) -> Actor:
+    """An API key as the use cases' actor (core.actors): the audit trail names the key's id, label and role."""
+    return Actor("api_key", principal.key_id, principal.name, principal.role.value)
+
+
+def require_role(*roles: Role | str) -> Callable[..., AsyncIterator[Principal]]:
     allowed = frozenset(Role(r) for r in roles)
 
-    def dependency(principal: Principal = Depends(_authenticate)) -> Principal:
+    async def dependency(principal: Principal = Depends(_authenticate)) -> AsyncIterator[Principal]:
+        # async, so that the actor is set in the request's own context (a plain def would run in a worker thread,
+        # whose context ends with it); the endpoint, runner.call and the thread pool all run in copies of it
         if allowed and principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise HTTPException(403, f"A {principal.role.value} key may not do this (allowed: {names}).")
-        return principal
+        with acting_as(key_actor(principal)):
+            yield principal
 
     return dependency
 

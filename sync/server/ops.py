@@ -11,6 +11,7 @@ import base64
 from collections.abc import Sequence
 
 from core import errors
+from core.actors import Actor
 from core.photos import Photo, decode_photo
 from core.schemas import DogIn, LookupResult, OwnerIn, RegisterResult
 from core.usecases import SavePets
@@ -41,6 +42,17 @@ def lookup(sp: SavePets, photos: Sequence[Upload]) -> LookupResult:
 
 
 # ---------------------------------------------------------------------- transport for Celery (JSON only)
+def encode_actor(actor: Actor) -> dict:
+    """Who asked (core.actors), for a task that runs in another process: its context does not travel."""
+    return {"kind": actor.kind, "id": actor.id, "name": actor.name, "role": actor.role}
+
+
+def decode_actor(data: dict | None) -> Actor | None:
+    if not isinstance(data, dict) or data.get("kind") not in ("staff", "api_key", "cli", "sync", "system"):
+        return None
+    return Actor(data["kind"], str(data.get("id") or ""), str(data.get("name") or ""), data.get("role"))
+
+
 def encode_uploads(photos: Sequence[Upload]) -> list[list[str]]:
     return [[label, base64.b64encode(data).decode("ascii")] for label, data in photos]
 

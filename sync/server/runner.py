@@ -5,6 +5,9 @@
   lookups never delays ``GET /v1/dogs/{key}``.
 - ``CeleryRunner`` (task_backend=celery): register and lookup go to Celery workers over Redis
   (sync/server/tasks.py runs the same ``ops`` functions); quick calls stay in this process.
+
+Who acts (``core.actors``, set per request by sync/server/deps.require_role) travels with the work: the thread
+pools run each call in a copy of the request's context; a Celery task gets the actor in its message.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import anyio
 import anyio.to_thread
 from starlette.exceptions import HTTPException
 
+from core.actors import current_actor
 from core.schemas import DogIn, LookupResult, OwnerIn, RegisterResult
 from core.settings import Settings
 from core.usecases import SavePets
@@ -82,10 +86,11 @@ class CeleryRunner(LocalRunner):
     async def register(self, owner: OwnerIn, dog: DogIn, photos: Sequence[ops.Upload]) -> RegisterResult:
         return RegisterResult.model_validate(await self._run(
             self.tasks.register, owner.model_dump(mode="json"), dog.model_dump(mode="json"),
-            ops.encode_uploads(photos)))
+            ops.encode_uploads(photos), ops.encode_actor(current_actor())))
 
     async def lookup(self, photos: Sequence[ops.Upload]) -> LookupResult:
-        return LookupResult.model_validate(await self._run(self.tasks.lookup, ops.encode_uploads(photos)))
+        return LookupResult.model_validate(await self._run(self.tasks.lookup, ops.encode_uploads(photos),
+                                                           ops.encode_actor(current_actor())))
 
     def describe(self) -> str:
         return f"celery on {self.tasks.app.conf.broker_url}, queue {self.tasks.app.conf.task_default_queue}"

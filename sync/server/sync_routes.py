@@ -13,7 +13,9 @@ import anyio.to_thread
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from core import audit
 from core.errors import InvalidPhoto
 from core.photos import decode_photo
 from core.registry.models import Dog, Outbox, utcnow
@@ -37,6 +39,8 @@ from sync.protocol import (
     MAX_PHOTOS_PER_BATCH,
     MAX_PULL_LIMIT,
     PREFIX,
+    AuditPush,
+    AuditPushResult,
     ChangeResult,
     MissingPhotos,
     PhotoBatch,
@@ -182,6 +186,7 @@ def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> Pus
             cursor = head_seq(s)
         applied = [c for c, r in zip(req.changes, results, strict=True) if r.status == "applied" and c.entity == "dog"]
         _update_gallery(sp, applied)
+        sp.after_erasures()  # an owner erased at a kiosk: the photo files and gallery entries it removed here
     for c in applied:  # other server processes refresh their galleries (sync/server/events.py)
         for listener in list(sp.on_change):
             try:
@@ -213,6 +218,21 @@ def _update_gallery(sp: SavePets, applied: list) -> None:
                 vecs.append(np.frombuffer(decode_vector(t["vector"]), np.float32))
     if keys:
         sp.gallery.add(keys, owners, np.stack(vecs))
+
+
+@router.post("/audit", response_model=AuditPushResult)
+def push_audit(req: AuditPush, sp: SavePets = Depends(get_service), _p=KIOSK) -> AuditPushResult:
+    """A kiosk's audit entries (core/audit.py), stored under the pushing device's id; entries already here (a resend)
+    are skipped, so the kiosk may resend whatever it is not sure arrived."""
+    for attempt in range(3):
+        try:
+            with sp.db.session() as s:
+                stored = audit.store_pushed(s, req.entries, device_id=req.device_id)
+            break
+        except IntegrityError:  # the same entries pushed twice at once (a resend racing the first): look again
+            if attempt == 2:
+                raise
+    return AuditPushResult(received=len(req.entries), stored=stored)
 
 
 @router.get("/pull", response_model=PullResponse)

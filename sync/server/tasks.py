@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from contextlib import nullcontext
 
 from celery import Celery
 from celery.signals import worker_process_shutdown
 
+from core.actors import acting_as
 from core.errors import SavePetsError
 from core.schemas import DogIn, OwnerIn
 from core.settings import Settings
@@ -63,24 +65,27 @@ def service():
         return _state["sp"]
 
 
-def _run(fn):
+def _run(fn, actor: dict | None = None):
+    """The task as the API key that asked (the audit trail's "who"; a message of an older server has none)."""
+    who = ops.decode_actor(actor)
     try:
-        return fn().model_dump(mode="json")
+        with acting_as(who) if who is not None else nullcontext():
+            return fn().model_dump(mode="json")
     except SavePetsError as exc:
         return ops.error_payload(exc)
 
 
 @app.task(name="savepets.register")
-def register(owner: dict, dog: dict, photos: list) -> dict:
+def register(owner: dict, dog: dict, photos: list, actor: dict | None = None) -> dict:
     return _run(lambda: ops.register(service(), OwnerIn.model_validate(owner), DogIn.model_validate(dog),
-                                     ops.decode_uploads(photos)))
+                                     ops.decode_uploads(photos)), actor)
 
 
 @app.task(name="savepets.lookup")
-def lookup(photos: list) -> dict:
+def lookup(photos: list, actor: dict | None = None) -> dict:
     if photos and isinstance(photos[0], str):  # one [label, data] pair, queued by a server of the previous version
         photos = [photos]
-    return _run(lambda: ops.lookup(service(), ops.decode_uploads(photos)))
+    return _run(lambda: ops.lookup(service(), ops.decode_uploads(photos)), actor)
 
 
 @worker_process_shutdown.connect
