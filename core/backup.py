@@ -75,6 +75,7 @@ def backup(settings: Settings, target: Path, passphrase: str) -> dict:
                         tar.add(p, "photos/" + p.relative_to(settings.photo_dir).as_posix())
                 sealed.close()
             partial.replace(target)
+        _audit(live, settings, "backup", f"dogs={dogs} photos={len(photos)}")
     finally:
         live.dispose()
     return manifest
@@ -140,7 +141,22 @@ def restore(settings: Settings, source: Path, passphrase: str | None, force: boo
                     if not dest.exists():
                         p.replace(dest)
     shutil.rmtree(settings.index_dir, ignore_errors=True)  # rebuilt from the restored registry
+    restored = Database(settings.database_url, key_file=settings.key_file)
+    try:
+        _audit(restored, settings, "restore", f"dogs={manifest.get('dogs')} "
+               f"from={str(manifest.get('created_at', '?'))[:10]}")
+    finally:
+        restored.dispose()
     return manifest
+
+
+def _audit(db, settings: Settings, action: str, detail: str) -> None:
+    """The backup or restore on the registry's audit trail, as whoever runs it (core.actors: the CLI's user)."""
+    from core import audit
+    from core.actors import current_actor
+
+    with db.session() as s:
+        audit.record(s, action, actor=current_actor(), device_id=settings.device_id or db.device_id(), detail=detail)
 
 
 def _has_dogs(db_path: Path) -> bool:

@@ -65,3 +65,18 @@ def test_purge_applies_the_retention(run, monkeypatch):  # noqa: F811
     monkeypatch.setenv("SAVEPETS_AUDIT_RETENTION_DAYS", "0")
     r = run("audit", "purge")
     assert r.exit_code == EXIT_INVALID and "audit_retention_days" in r.text
+
+
+def test_backup_and_restore_are_recorded(run, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("SAVEPETS_BACKUP_PASSPHRASE", "개구리 연못 7 steps")
+    r = run("register", "--name", "초코", "--phone", "010-1234-5678", *write_photos(tmp_path / "in", dog=1))
+    assert r.exit_code == 0, r.output
+    assert run("backup", tmp_path / "b.spbak").exit_code == 0
+    backups = json.loads(run("audit", "--action", "backup", "--json").output)
+    assert [(e["actor_kind"], e["detail"]) for e in backups] == [("cli", "dogs=1 photos=5")]
+
+    monkeypatch.setenv("SAVEPETS_DATA_DIR", str(tmp_path / "elsewhere"))  # restored into another install
+    assert run("restore", tmp_path / "b.spbak").exit_code == 0
+    trail = json.loads(run("audit", "--json").output)
+    assert [e["action"] for e in trail] == ["restore", "register"]  # the backup's own entry came after it
+    assert trail[0]["actor_kind"] == "cli" and trail[0]["detail"].startswith("dogs=1 from=")
