@@ -75,6 +75,8 @@ class OwnerOut(BaseModel):
     name: str
 
     def masked(self) -> OwnerOut:
+        if "*" in self.phone:  # masked already (concealed for a staff member)
+            return self
         return self.model_copy(update={"phone": mask_phone(self.phone)})
 
     def concealed(self) -> OwnerOut:

@@ -263,7 +263,7 @@ class StaffAccounts:
             if not count and role != "admin":
                 raise InvalidInput("The first staff account must be an administrator (role admin).", field="role")
             if self._find(s, name) is not None:
-                raise Conflict(f"A staff account named {name!r} exists already.", staff=name)
+                raise Conflict(f"A staff account named {name!r} exists already.", staff=name, reason="name_taken")
             row = StaffMember(name=name, role=role, pin_hash=pin_hash, created_at=self.clock())
             s.add(row)
             s.flush()
@@ -280,7 +280,7 @@ class StaffAccounts:
                                        .with_for_update()).all()
                     if admins == [row.id]:
                         raise Conflict(f"{row.name} is the last enabled administrator: add or enable another "
-                                       "administrator first.", staff=row.name)
+                                       "administrator first.", staff=row.name, reason="last_admin")
                 row.disabled_at = self.clock()
                 self._event(s, "user_disable", by or actor_of(row), _about(row))
             return _out(row)

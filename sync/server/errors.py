@@ -1,7 +1,8 @@
 """One error format for every failure: ``{"error": {"code": ..., "message": ..., "details"?: ...}}``.
 
 Core errors map to status codes by class (InvalidInput and its subclasses 422, AlreadyRegistered and
-Conflict 409, NotFound 404); request validation gives 422 with one entry per field in ``details.errors``;
+Conflict 409, NotFound 404, PermissionDenied 403); request validation gives 422 with one entry per field in
+``details.errors``;
 HTTP errors (401, 403, 404, 405, 413, 429) keep their status and headers; anything unexpected is logged and
 answered 500 without internals.
 """
@@ -22,7 +23,7 @@ from core import errors
 log = logging.getLogger(__name__)
 
 STATUS_OF = [(errors.AlreadyRegistered, 409), (errors.Conflict, 409), (errors.NotFound, 404),
-             (errors.InvalidInput, 422)]
+             (errors.InvalidInput, 422), (errors.PermissionDenied, 403)]
 CODE_OF_STATUS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                   405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "payload_too_large",
                   415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited",
