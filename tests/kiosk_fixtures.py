@@ -37,8 +37,18 @@ def noised_copies(src: Path, folder: Path, n: int = 5, amplitude: int = 3) -> li
     return out
 
 
-def make_kiosk(qtbot, tmp_path: Path, camera, language: str = "en", engine="standin"):
-    """A shown kiosk window on a fresh registry; waits until the core service is loaded."""
+ADMIN_NAME, ADMIN_PIN = "관리자", "2468"  # the first administrator every kiosk test starts with
+
+
+def left():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+def make_kiosk(qtbot, tmp_path: Path, camera, language: str = "en", engine="standin", signed_in: bool = True):
+    """A shown kiosk window on a fresh registry; waits until the core service is loaded, then (signed_in) makes the
+    first administrator on the first-start page, which signs them in."""
     from core.recognition.standin import StandInEngine
     from core.settings import Settings
     from kiosk.app import Kiosk, application
@@ -50,7 +60,22 @@ def make_kiosk(qtbot, tmp_path: Path, camera, language: str = "en", engine="stan
     window = k.start()
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: k.controller.service is not None, timeout=120_000)
+    if signed_in:
+        create_first_admin(qtbot, k)
     return k
+
+
+def create_first_admin(qtbot, k, name: str = ADMIN_NAME, pin: str = ADMIN_PIN) -> None:
+    """What a shelter does on the kiosk's first start: the first administrator's name and PIN (twice)."""
+    w = k.window
+    qtbot.waitUntil(lambda: w.screen.currentWidget() is w.first_admin, timeout=20_000)
+    page = w.first_admin
+    page.name.setText(name)
+    page.pin.setText(pin)
+    page.pin_again.setText(pin)
+    qtbot.mouseClick(page.submit_button, left())
+    qtbot.waitUntil(lambda: not w.locked, timeout=20_000)
+    wait_idle(qtbot, k)  # what signing in asked for (the administrator's settings) has come
 
 
 def wait_idle(qtbot, kiosk, timeout: int = 20_000) -> None:

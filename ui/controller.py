@@ -25,12 +25,15 @@ class Controller(QObject):
     ready = Signal()  # the service is loaded
     load_failed = Signal(str)
     changed = Signal()  # the registry changed (registration, edit, status)
+    member_changed = Signal()  # a member signed in (member, access set) or the kiosk locked (both None)
 
     def __init__(self, factory: Callable[[], Any] | None = None, service: Any = None,
                  parent: QObject | None = None):
         super().__init__(parent)
         self.factory = factory
         self.service = service
+        self.member = None  # the signed-in staff member (core.actors.Actor), None while locked
+        self.access = None  # what they may do (core.staff.Access): pages show buttons and contacts by it
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="savepets-job")
         self._jobs: list[tuple[Future, Callable, Callable, str]] = []
         self._busy_labels: list[str] = []
@@ -77,6 +80,14 @@ class Controller(QObject):
         """The live quality gate; safe from the camera thread (engines keep no per-call state)."""
         engine = self.engine
         return engine.quality(image) if engine is not None else None
+
+    def set_member(self, member, access) -> None:
+        self.member, self.access = member, access
+        self.member_changed.emit()
+
+    def may(self, need: str) -> bool:
+        """Whether the signed-in member may do this (buttons follow it; the core refuses anyway)."""
+        return self.access is not None and self.access.may(need)
 
     # ------------------------------------------------------------ jobs
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
@@ -145,7 +156,12 @@ class Controller(QObject):
 
 
 def error_message(exc: BaseException) -> str:
-    """A core error's message for people; pydantic validation errors condensed; anything else named."""
+    """A core error's message for people (a role's refusal in the UI's language); pydantic validation errors
+    condensed; anything else named."""
+    if getattr(exc, "code", None) == "forbidden":
+        from ui import texts
+
+        return texts.denied_words(exc)
     msg = getattr(exc, "message", None)
     if msg:
         return msg

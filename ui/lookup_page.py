@@ -59,6 +59,7 @@ class LookupPage(QWidget):
         waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         waiting.setWordWrap(True)
         self.card = DogCard(vertical=True)
+        self.card.attach(controller)  # the owner's contact only as the member may see it (core reveal_contact)
         self.again = QPushButton(self.tr("Look up another dog"))
         self.again.clicked.connect(self.reset)
         result = QWidget()
@@ -137,6 +138,7 @@ class LookupPage(QWidget):
 
     def reset(self) -> None:
         self.clear_frames()
+        self.card.contact.forget()
         self._show_side("waiting")
         self.capture.view.paused = False
         self.capture.view.hold_off(1.0)

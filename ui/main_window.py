@@ -1,13 +1,16 @@
-"""The kiosk's main window: navigation, the pages, the camera, the busy indicator and the sync area."""
+"""The kiosk's main window: navigation, the pages, the camera, the busy indicator and the sync area; while nobody is
+signed in (at start, after the Lock button or the idle time), the sign-in page covers everything but the sync line."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QHBoxLayout,
     QLabel,
@@ -19,15 +22,63 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import texts
 from ui.camera import Camera, SourceError, open_source
 from ui.lookup_page import LookupPage
 from ui.register_page import RegisterPage
 from ui.registry_page import RegistryPage
 from ui.review_page import ReviewPage
 from ui.settings_page import SettingsPage
+from ui.signin_page import FirstAdminPage, SignInPage
 from ui.widgets import SyncStatus, SyncStatusWidget, set_style_property
 
 log = logging.getLogger(__name__)
+
+# a touch, a click, a key or a moving mouse anywhere in the application
+ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.TouchBegin,
+            QEvent.Type.TouchUpdate, QEvent.Type.Wheel}
+
+
+class IdleWatch(QObject):
+    """Emits `idle` once nobody has touched the kiosk for `minutes` while it is armed. `clock` is replaceable (tests
+    move a fake one instead of waiting)."""
+
+    idle = Signal()
+
+    def __init__(self, minutes: float, clock: Callable[[], float] = time.monotonic, parent: QObject | None = None):
+        super().__init__(parent)
+        self.minutes = minutes
+        self.clock = clock
+        self.last = clock()
+        self.armed = False
+        self.timer = QTimer(self, interval=1000)
+        self.timer.timeout.connect(self.check)
+        QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() in ACTIVITY:
+            self.last = self.clock()
+        return False
+
+    def arm(self) -> None:
+        self.armed = True
+        self.last = self.clock()
+        self.timer.start()
+
+    def disarm(self) -> None:
+        self.armed = False
+        self.timer.stop()
+
+    def check(self) -> None:
+        if self.armed and self.clock() - self.last >= self.minutes * 60:
+            self.disarm()
+            self.idle.emit()
+
+    def close(self) -> None:
+        self.disarm()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
 
 
 class MainWindow(QMainWindow):
@@ -53,7 +104,8 @@ class MainWindow(QMainWindow):
         self._last_sync = None
         engine = controller.engine
         self.settings_page = SettingsPage(settings, save_settings,
-                                          engine_threshold=engine.match_threshold if engine else None)
+                                          engine_threshold=engine.match_threshold if engine else None,
+                                          controller=controller)
         self.settings_page.saved.connect(self._settings_saved)
         self.lookup.register_requested.connect(self._register_from_lookup)
 
@@ -80,6 +132,17 @@ class MainWindow(QMainWindow):
             self.nav_buttons[key] = b
             nav.addWidget(b)
         nav.addStretch(1)
+        # who is signed in, and the Lock button, always in reach
+        self.member_label = QLabel()
+        self.member_label.setObjectName("memberLabel")
+        self.member_label.setWordWrap(True)
+        self.lock_button = QPushButton(self.tr("Lock"))
+        self.lock_button.setObjectName("lockButton")
+        self.lock_button.setMinimumHeight(64)
+        self.lock_button.setToolTip(self.tr("Sign out and hide personal data until someone signs in"))
+        self.lock_button.clicked.connect(lambda: self.lock("on_demand"))
+        nav.addWidget(self.member_label)
+        nav.addWidget(self.lock_button)
         self.pages = {"lookup": self.lookup, "register": self.register, "registry": self.registry,
                       "review": self.review_page, "settings": self.settings_page}
         side = QWidget()
@@ -112,10 +175,22 @@ class MainWindow(QMainWindow):
         body.setSpacing(0)
         body.addWidget(side)
         body.addWidget(self.stack, 1)
+        self.app_area = QWidget()
+        self.app_area.setLayout(body)
+        # the gate: the first administrator's setup, or the sign-in page, over everything while locked
+        self.signin = SignInPage(controller)
+        self.first_admin = FirstAdminPage(controller)
+        self.signin.signed_in.connect(self._signed_in)
+        self.first_admin.signed_in.connect(self._signed_in)
+        self.screen = QStackedWidget()
+        for w in (self.signin, self.first_admin, self.app_area):
+            self.screen.addWidget(w)
+        self.idle = IdleWatch(getattr(settings, "lock_after_minutes", 5), parent=self)
+        self.idle.idle.connect(lambda: self.lock("idle"))
         outer = QVBoxLayout()
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addLayout(body, 1)
+        outer.addWidget(self.screen, 1)
         outer.addWidget(status)
         central = QWidget()
         central.setLayout(outer)
@@ -130,10 +205,72 @@ class MainWindow(QMainWindow):
         self._sync_timer.timeout.connect(self.refresh_sync)
         self._sync_timer.start()
         self.refresh_sync()
-        self.refresh_reviews()
         self.show_page("lookup")
+        if controller.member is not None:  # the window rebuilt in another language: the member stays signed in
+            self._enter()
+        else:
+            self._open_gate()
         self.start_camera(camera_source if camera_source is not None else settings.camera)
         self._busy(controller.busy, "")
+
+    # ------------------------------------------------------------ who is signed in
+    @property
+    def locked(self) -> bool:
+        return self.screen.currentWidget() is not self.app_area
+
+    def _open_gate(self) -> None:
+        """The sign-in page, or the first administrator's setup when the registry has no staff account yet."""
+        self.signin.reset()
+        self.screen.setCurrentWidget(self.signin)
+        if self.controller.service is None:
+            self.signin.set_ready(False)  # until the service is loaded (_ready)
+            return
+        self.controller.call("has_staff", on_done=self._gate_for)
+
+    def _gate_for(self, has_staff: bool) -> None:
+        if not self.locked:
+            return
+        if has_staff:
+            self.screen.setCurrentWidget(self.signin)
+            self.signin.refresh()
+        else:
+            self.screen.setCurrentWidget(self.first_admin)
+            self.first_admin.name.setFocus()
+
+    def _signed_in(self, member, access) -> None:
+        self.controller.set_member(member, access)
+        self._reset_pages()
+        self.show_page("lookup")
+        self._enter()
+
+    def _enter(self) -> None:
+        """Show the kiosk to the signed-in member, as their role allows."""
+        member = self.controller.member
+        self.member_label.setText(f"{member.name}\n{texts.role_words(member.role or 'staff')}")
+        self.settings_page.apply_access()
+        self.registry.apply_access()
+        self.review_page.apply_access()
+        self.screen.setCurrentWidget(self.app_area)
+        self.idle.arm()
+        self.refresh_reviews()
+
+    def lock(self, reason: str = "on_demand") -> None:
+        """Sign the member out and hide every page's personal data until someone signs in (reason: on_demand, idle)."""
+        self.idle.disarm()
+        if self.controller.member is not None:
+            self.controller.set_member(None, None)
+            if self.controller.service is not None:
+                self.controller.call("sign_out", reason)
+        self._reset_pages()
+        self._open_gate()
+
+    def _reset_pages(self) -> None:
+        """Nothing of the last member's work stays on screen: results, forms, searches, the review pair."""
+        self.lookup.reset()
+        self.register.reset()
+        self.registry.clear()
+        self.review_page.clear()
+        self.settings_page.apply_access()
 
     # ------------------------------------------------------------ pages
     def show_page(self, key: str) -> None:
@@ -181,6 +318,9 @@ class MainWindow(QMainWindow):
         engine = self.controller.engine
         if engine is not None and self.settings.match_threshold is None:
             self.settings_page.threshold.setValue(engine.match_threshold)
+        if self.locked:
+            self._open_gate()
+            return
         if self.current_page == "registry":
             self.registry.refresh()
         self.refresh_reviews()
@@ -203,7 +343,7 @@ class MainWindow(QMainWindow):
     def refresh_reviews(self) -> None:
         """The number of open reviews, on the navigation (one quick count)."""
         service = self.controller.service
-        if service is None:
+        if service is None or self.controller.member is None:
             return
         try:
             count = service.review_count()
@@ -230,6 +370,8 @@ class MainWindow(QMainWindow):
         if "match_threshold" in values and self.controller.engine is not None:
             self.controller.engine.threshold_override = values["match_threshold"]
             self.settings.match_threshold = values["match_threshold"]
+        if "lock_after_minutes" in values:
+            self.settings.lock_after_minutes = self.idle.minutes = values["lock_after_minutes"]
         self.settings.server_url = values.get("server_url")
         self.settings.api_key = values.get("api_key")
         self.refresh_sync()
@@ -239,4 +381,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.camera.stop()
+        self.idle.close()
         super().closeEvent(event)

@@ -100,6 +100,7 @@ class RegisterPage(QWidget):
         hint = QLabel(self.tr("A dog cannot be registered twice. This is the registration found:"))
         hint.setWordWrap(True)
         self.already_card = DogCard()
+        self.already_card.attach(self.controller)  # the owner's contact only as the member may see it
         again = QPushButton(self.tr("Start over"))
         again.setObjectName("primary")
         again.clicked.connect(self.reset)
@@ -270,6 +271,7 @@ class RegisterPage(QWidget):
             self.dog_name.setFocus() if self.phone.text() else self.phone.setFocus()
 
     def reset(self) -> None:
+        self.already_card.contact.forget()
         self.photos = [None] * PHOTOS
         self.result = self.already = None
         for i in range(PHOTOS):
@@ -401,7 +403,7 @@ class RegisterPage(QWidget):
             if owner is None:
                 self.owner_note.setText(self.tr("New owner"))
                 return
-            if owner.name and not self.owner_name.text().strip():
+            if owner.name and not self.owner_name.text().strip() and "*" not in owner.name:  # not a masked name
                 self.owner_name.setText(owner.name)
             self.owner_note.setText(self.tr("Existing owner: %1").replace("%1", owner.name or owner.phone))
 

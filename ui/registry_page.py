@@ -1,4 +1,6 @@
-"""Registry browser: search by name, phone or number; edit a dog; mark it lost, found or home."""
+"""Registry browser: search by name, phone or number; edit a dog; mark it lost, found or home; remove it. Owners'
+contacts come masked for staff members and are shown through the core's reveal_contact (ContactReveal); what a member
+may change follows their role (controller.access), and the core refuses the rest anyway."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ui import texts
 from ui.controller import error_message
-from ui.widgets import pixmap_from_bytes, set_style_property
+from ui.widgets import ContactReveal, pixmap_from_bytes, set_style_property
 
 
 class RegistryPage(QWidget):
@@ -83,9 +85,13 @@ class RegistryPage(QWidget):
         self.status_label.setObjectName("statusBadge")
         self.contact = QLabel()
         self.contact.setObjectName("hint")
+        self.reveal_button = QPushButton(self.tr("Show contact"))
+        self.reveal_button.setObjectName("revealContact")
+        self.contact_reveal = ContactReveal(controller, self.reveal_button, self._show_contact,
+                                            lambda exc: self.message.setText(error_message(exc)))
         facts = QVBoxLayout()
         facts.setSpacing(2)
-        for wdg in (self.title, self.number, self.status_label, self.contact):
+        for wdg in (self.title, self.number, self.status_label, self.contact, self.reveal_button):
             facts.addWidget(wdg, 0, Qt.AlignmentFlag.AlignLeft)
         header = QHBoxLayout()
         header.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
@@ -118,6 +124,27 @@ class RegistryPage(QWidget):
         self.message = QLabel()
         self.message.setObjectName("hint")
         self.message.setWordWrap(True)
+        # removing a registration (roles that may): asked once more, in place
+        self.delete_button = QPushButton(self.tr("Remove registration…"))
+        self.delete_button.setObjectName("status_lost")
+        self.delete_button.clicked.connect(self.ask_delete)
+        self.delete_text = QLabel()
+        self.delete_text.setObjectName("warnBox")
+        self.delete_text.setWordWrap(True)
+        keep = QPushButton(self.tr("Keep it"))
+        keep.clicked.connect(lambda: self.delete_confirm.hide())
+        self.delete_yes = QPushButton(self.tr("Yes, remove"))
+        self.delete_yes.setObjectName("primary")
+        self.delete_yes.clicked.connect(self.delete)
+        self.delete_confirm = QWidget()
+        cl = QVBoxLayout(self.delete_confirm)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.delete_text)
+        row = QHBoxLayout()
+        row.addWidget(keep)
+        row.addWidget(self.delete_yes)
+        cl.addLayout(row)
+        self.delete_confirm.hide()
         self.detail = QWidget()
         dl = QVBoxLayout(self.detail)
         dl.setContentsMargins(0, 0, 0, 0)
@@ -126,6 +153,8 @@ class RegistryPage(QWidget):
         dl.addLayout(form)
         dl.addWidget(self.save_button)
         dl.addWidget(self.message)
+        dl.addWidget(self.delete_button)
+        dl.addWidget(self.delete_confirm)
         dl.addStretch(1)
         self.detail.setEnabled(False)
 
@@ -148,6 +177,37 @@ class RegistryPage(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         self.refresh()
+
+    def apply_access(self) -> None:
+        """Buttons as the signed-in member's role allows (the core refuses the rest anyway)."""
+        may = self.controller.may
+        for w in (self.name_edit, self.breed_edit, self.notes_edit, self.save_button):
+            w.setEnabled(may("edit"))
+        self.owner_edit.setEnabled(may("edit") and self.current is not None and not self.current.owner.is_concealed)
+        for s, b in self.status_buttons.items():
+            b.setEnabled(may("status") and (self.current is None or self.current.status.value != s))
+        self.delete_button.setVisible(may("delete"))
+        if not may("delete"):
+            self.delete_confirm.hide()
+
+    def clear(self) -> None:
+        """The kiosk locked: no search, no dog, no contact left on the page."""
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self._debounce.stop()
+        self.status_filter.blockSignals(True)
+        self.status_filter.setCurrentIndex(0)
+        self.status_filter.blockSignals(False)
+        self.dogs = []
+        self.table.setRowCount(0)
+        self.contact_reveal.forget()
+        self.show_dog(None)
+        for label in (self.title, self.number, self.status_label, self.contact, self.message):
+            label.clear()
+        for ed in (self.name_edit, self.breed_edit, self.owner_edit, self.notes_edit):
+            ed.clear()
+        self.photo.clear()
 
     def refresh(self) -> None:
         if self.controller.service is None:
@@ -185,6 +245,8 @@ class RegistryPage(QWidget):
     def show_dog(self, dog) -> None:
         self.current = dog
         self.detail.setEnabled(dog is not None)
+        self.delete_confirm.hide()
+        self.contact_reveal.set_dog(dog)
         if dog is None:
             return
         self.photo.setPixmap(pixmap_from_bytes(self.controller.first_photo(dog) or b"", 120))
@@ -198,8 +260,16 @@ class RegistryPage(QWidget):
         self.breed_edit.setText(dog.breed)
         self.owner_edit.setText(dog.owner.name)
         self.notes_edit.setText(dog.notes)
-        for s, b in self.status_buttons.items():
-            b.setEnabled(dog.status.value != s)
+        self.apply_access()
+
+    def _show_contact(self, dog, owner) -> None:
+        """The owner's contact in full, from the core's reveal_contact."""
+        if self.current is None or self.current.id != dog.id:
+            return
+        self.current = self.current.model_copy(update={"owner": owner})
+        self.contact.setText(" · ".join(x for x in (owner.name, texts.phone_words(owner.phone), dog.breed) if x))
+        self.owner_edit.setText(owner.name)
+        self.apply_access()
 
     def save(self) -> None:
         from pydantic import ValidationError
@@ -232,6 +302,28 @@ class RegistryPage(QWidget):
             self.controller.call("set_status", self.current.id, status, on_done=self._updated,
                                  on_error=lambda exc: self.message.setText(error_message(exc)), changes=True,
                                  busy=self.tr("Saving…"))
+
+    def ask_delete(self) -> None:
+        if self.current is None:
+            return
+        self.delete_text.setText(self.tr("Remove %1 (%2) from the registry? Every kiosk forgets it at its next sync.")
+                                 .replace("%1", self.current.name).replace("%2", self.current.registration_number))
+        self.delete_confirm.show()
+
+    def delete(self) -> None:
+        if self.current is None:
+            return
+        dog = self.current
+        self.delete_confirm.hide()
+        self.controller.call("delete_dog", dog.id, on_done=lambda _d: self._deleted(dog),
+                             on_error=lambda exc: self.message.setText(error_message(exc)), changes=True,
+                             busy=self.tr("Saving…"))
+
+    def _deleted(self, dog) -> None:
+        self.message.setText(self.tr("Removed: %1 (%2).").replace("%1", dog.name)
+                             .replace("%2", dog.registration_number))
+        self.current = None
+        self.refresh()
 
     def _updated(self, dog) -> None:
         self.message.setText(self.tr("Saved: %1 is now “%2”.").replace("%1", dog.name)

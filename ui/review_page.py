@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ui import texts
 from ui.compare_view import PhotoPane, load_photos
 from ui.controller import error_message
-from ui.widgets import pixmap_from_bgr, set_style_property
+from ui.widgets import ContactReveal, pixmap_from_bgr, set_style_property
 
 PAIR_PHOTOS = 5  # photos of each dog beside the large one (a registration has five; a merged one more)
 REVIEWS_SHOWN = 100  # open reviews fetched at once (the count says how many there are in all)
@@ -39,8 +39,9 @@ def _date(dt) -> str:
 class DogPane(PhotoPane):
     """One registration of the pair: what it is (kept or merged), its details, its photos large."""
 
-    def __init__(self, thumbs_left: bool, parent: QWidget | None = None):
+    def __init__(self, thumbs_left: bool, controller=None, parent: QWidget | None = None):
         super().__init__(thumbs_left=thumbs_left, parent=parent)
+        self.dog = None
         self.role = QLabel()
         self.role.setObjectName("reviewRole")
         self.name = QLabel()
@@ -56,12 +57,26 @@ class DogPane(PhotoPane):
         title_row.addWidget(self.name)
         title_row.addWidget(self.number, 0, Qt.AlignmentFlag.AlignBaseline)
         title_row.addStretch(1)
+        self.reveal_button = QPushButton(self.tr("Show contact"))
+        self.reveal_button.setObjectName("revealContact")
+        title_row.addWidget(self.reveal_button)
+        self.contact = ContactReveal(controller, self.reveal_button, self._show_contact) if controller else None
         self.head.addWidget(self.role)
         self.head.addLayout(title_row)
         self.head.addWidget(self.details)
 
     def show_dog(self, dog, role: str) -> None:
+        self.dog = dog
+        self._details(dog)
         self.role.setText(role)
+        if self.contact is not None:
+            self.contact.set_dog(dog)
+
+    def _show_contact(self, dog, owner) -> None:
+        if self.dog is not None and self.dog.id == dog.id:
+            self._details(dog.model_copy(update={"owner": owner}))
+
+    def _details(self, dog) -> None:
         self.name.setText(dog.name)
         self.number.setText(dog.registration_number)
         registered = self.tr("Registered %1").replace("%1", _date(dog.registered_at))
@@ -88,6 +103,7 @@ class ReviewPage(QWidget):
         self.loading = False
         self.last_result = None
         self._token = 0
+        self.owner_reveals: list[ContactReveal] = []
 
         title = QLabel(self.tr("Review possible duplicates"))
         title.setObjectName("pageTitle")
@@ -114,8 +130,8 @@ class ReviewPage(QWidget):
         self.reason.setObjectName("compareReason")
         self.reason.setWordWrap(True)
         set_style_property(self.reason, "level", "warn")
-        self.older = DogPane(thumbs_left=True)
-        self.newer = DogPane(thumbs_left=False)
+        self.older = DogPane(thumbs_left=True, controller=controller)
+        self.newer = DogPane(thumbs_left=False, controller=controller)
         panes = QHBoxLayout()
         panes.setSpacing(16)
         for pane in (self.older, self.newer):  # the two photos exactly as large as each other
@@ -224,6 +240,26 @@ class ReviewPage(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.message)
         lay.addWidget(self.stack, 1)
+        self._set_message("")
+        self._set_state("empty")
+
+    def apply_access(self) -> None:
+        """Decisions as the signed-in member's role allows: "different dogs" is an edit, a merge also removes a
+        registration (the core refuses anyway)."""
+        may = self.controller.may
+        self.different_button.setEnabled(may("edit"))
+        self.same_button.setEnabled(may("edit") and may("delete"))
+        self.merge_button.setEnabled(may("edit") and may("delete"))
+
+    def clear(self) -> None:
+        """The kiosk locked: no pair, no owners left on the page."""
+        self._token += 1
+        self.reviews, self.count, self.current, self.images, self.last_result = [], 0, 0, {}, None
+        self.loading = False
+        for pane in (self.older, self.newer):
+            pane.dog = None
+            pane.contact.forget()
+        self._show_owners(None)
         self._set_message("")
         self._set_state("empty")
 
@@ -336,8 +372,7 @@ class ReviewPage(QWidget):
                              changes=True, busy=self.tr("Merging…") if same_dog else self.tr("Saving…"))
 
     def _enable(self) -> None:
-        for b in (self.same_button, self.different_button, self.merge_button):
-            b.setEnabled(True)
+        self.apply_access()
 
     def _failed(self, exc) -> None:
         self._enable()
@@ -380,10 +415,14 @@ class ReviewPage(QWidget):
         self.count_changed.emit(count)
 
     def _show_owners(self, result) -> None:
+        """The owners to tell after a merge; their contacts through reveal_contact, as the member may see them."""
         while self.owner_rows.count():
             item = self.owner_rows.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
+        self.owner_reveals = []
+        if result is None:
+            return
         older, newer = result.older, result.newer
         if result.owners_differ:
             self.tell_title.setText(self.tr("Tell both owners:"))
@@ -400,13 +439,26 @@ class ReviewPage(QWidget):
             self.tell_note.setText(self.tr("%1's registration is now part of %2's: one registration number from "
                                            "now on, %3.").replace("%1", newer.name).replace("%2", older.name)
                                    .replace("%3", older.registration_number))
-        for row, (owner, role) in enumerate(zip(result.owners, roles, strict=False)):
+        for row, (owner, role, dog) in enumerate(zip(result.owners, roles, (older, newer), strict=False)):
+            labels = []
             for col, (text, name) in enumerate(((owner.name or "–", "fieldValue"),
                                                 (texts.phone_words(owner.phone), "fieldValue"), (role, "hint"))):
                 label = QLabel(text)
                 label.setObjectName(name)
                 label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 self.owner_rows.addWidget(label, row, col)
+                labels.append(label)
+            button = QPushButton(self.tr("Show contact"))
+            button.setObjectName("revealContact")
+            self.owner_rows.addWidget(button, row, 3)
+
+            def show(_dog, full, name=labels[0], phone=labels[1]):
+                name.setText(full.name or "–")
+                phone.setText(texts.phone_words(full.phone))
+
+            reveal = ContactReveal(self.controller, button, show)
+            reveal.set_dog(dog.model_copy(update={"owner": owner}))  # the owner's contact, by that registration
+            self.owner_reveals.append(reveal)
 
     def _show_kept_photos(self, images: dict) -> None:
         for label in self.kept_labels:

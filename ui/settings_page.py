@@ -1,4 +1,7 @@
-"""Settings: camera, server, API key, language, and the operating threshold for administrators."""
+"""Settings: camera, server, API key, language; for administrators also the operating threshold, the idle time
+before the kiosk locks itself, what members of role staff may see and do, and the staff accounts (add, disable,
+enable, reset a PIN). The staff part is kept in the registry by the core (SavePets.set_staff_permissions, add_staff,
+...), the rest in the config file."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -14,22 +18,33 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+
+from ui import texts
+from ui.controller import error_message
+from ui.signin_page import PIN_MAX, PIN_MIN, pin_field
 
 
 class SettingsPage(QWidget):
     saved = Signal(dict)  # the changed values
 
     def __init__(self, settings, save: Callable[[dict[str, Any]], Any], engine_threshold: float | None = None,
-                 parent: QWidget | None = None):
+                 controller=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings
         self._save = save
+        self.controller = controller
         title = QLabel(self.tr("Settings"))
         title.setObjectName("pageTitle")
         self.camera = QLineEdit(str(settings.camera))
@@ -78,6 +93,13 @@ class SettingsPage(QWidget):
         warn.setObjectName("hint")
         warn.setWordWrap(True)
         af.addRow(warn)
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setRange(1, 240)
+        self.lock_minutes.setValue(getattr(settings, "lock_after_minutes", 5))
+        self.lock_minutes.setSuffix(self.tr(" min"))
+        af.addRow(self.tr("Lock when idle for"), self.lock_minutes)
+        self.admin_group = admin
+        self.staff_part = self._staff_part()
 
         self.message = QLabel()
         self.message.setObjectName("hint")
@@ -85,13 +107,274 @@ class SettingsPage(QWidget):
         save = QPushButton(self.tr("Save settings"))
         save.setObjectName("primary")
         save.clicked.connect(self.save)
+        left = QVBoxLayout()
+        left.addWidget(general)
+        left.addWidget(admin)
+        left.addWidget(self.message)
+        left.addStretch(1)
+        left.addWidget(save)
+        columns = QHBoxLayout()
+        columns.setSpacing(16)
+        columns.addLayout(left, 1)
+        columns.addWidget(self.staff_part, 1)
+        body = QWidget()
+        bl = QVBoxLayout(body)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(title)
+        bl.addLayout(columns, 1)
+        scroll = QScrollArea()  # everything stays reachable on a short screen
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
         lay = QVBoxLayout(self)
-        lay.addWidget(title)
-        lay.addWidget(general)
-        lay.addWidget(admin)
-        lay.addWidget(self.message)
-        lay.addStretch(1)
-        lay.addWidget(save)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(scroll)
+        self.apply_access()
+
+    # ------------------------------------------------------------ administrators: staff
+    def _staff_part(self) -> QWidget:
+        perms = QGroupBox(self.tr("What staff may see and do"))
+        pf = QFormLayout(perms)
+        pf.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.perm_contacts = QComboBox()
+        self.perm_contacts.addItem(self.tr("Masked, shown one at a time on request"), "reveal")
+        self.perm_contacts.addItem(self.tr("Shown with each dog opened"), "always")
+        self.perm_contacts.addItem(self.tr("Never (masked only)"), "none")
+        self.perm_edit = QCheckBox(self.tr("Change dogs' and owners' details"))
+        self.perm_status = QCheckBox(self.tr("Mark dogs lost, found or home"))
+        self.perm_delete = QCheckBox(self.tr("Remove registrations (and merge duplicates)"))
+        pf.addRow(self.tr("Owners' contacts"), self.perm_contacts)
+        for box in (self.perm_edit, self.perm_status, self.perm_delete):
+            pf.addRow(box)
+        note = QLabel(self.tr("Administrators may do everything. Every contact shown is recorded."))
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        pf.addRow(note)
+        self.perm_save = QPushButton(self.tr("Save what staff may do"))
+        self.perm_save.clicked.connect(self.save_permissions)
+        pf.addRow(self.perm_save)
+
+        team = QGroupBox(self.tr("Staff accounts"))
+        tl = QVBoxLayout(team)
+        self.staff_table = QTableWidget(0, 3)
+        self.staff_table.setHorizontalHeaderLabels([self.tr("Name"), self.tr("Role"), self.tr("State")])
+        self.staff_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.staff_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.staff_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.staff_table.verticalHeader().setVisible(False)
+        self.staff_table.verticalHeader().setDefaultSectionSize(48)
+        self.staff_table.setMinimumHeight(200)
+        header = self.staff_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.staff_table.itemSelectionChanged.connect(self._staff_selected)
+        self.add_button = QPushButton(self.tr("Add…"))
+        self.add_button.clicked.connect(lambda: self.open_staff_form("add"))
+        self.toggle_button = QPushButton(self.tr("Disable"))
+        self.toggle_button.clicked.connect(self.toggle_member)
+        self.pin_button = QPushButton(self.tr("New PIN…"))
+        self.pin_button.clicked.connect(lambda: self.open_staff_form("pin"))
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.toggle_button, self.pin_button):
+            buttons.addWidget(b)
+        listing = QWidget()
+        ll = QVBoxLayout(listing)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.staff_table, 1)
+        ll.addLayout(buttons)
+
+        # the form for a new member or a new PIN, in place of the list
+        self.form_title = QLabel()
+        self.form_title.setObjectName("sectionTitle")
+        self.member_name = QLineEdit()
+        self.member_name.setMaxLength(50)
+        self.member_role = QComboBox()
+        for role in ("staff", "admin"):
+            self.member_role.addItem(texts.role_words(role), role)
+        hint = self.tr("%1 to %2 digits").replace("%1", str(PIN_MIN)).replace("%2", str(PIN_MAX))
+        self.member_pin = pin_field(hint)
+        self.member_pin_again = pin_field(self.tr("The same PIN again"))
+        self.staff_form = QFormLayout()
+        self.staff_form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.staff_form.addRow(self.tr("Name"), self.member_name)
+        self.staff_form.addRow(self.tr("Role"), self.member_role)
+        self.staff_form.addRow(self.tr("PIN"), self.member_pin)
+        self.staff_form.addRow(self.tr("PIN again"), self.member_pin_again)
+        cancel = QPushButton(self.tr("Cancel"))
+        cancel.clicked.connect(self.close_staff_form)
+        self.form_save = QPushButton(self.tr("Save"))
+        self.form_save.setObjectName("primary")
+        self.form_save.clicked.connect(self.submit_staff_form)
+        row = QHBoxLayout()
+        row.addWidget(cancel)
+        row.addWidget(self.form_save)
+        form = QWidget()
+        fl = QVBoxLayout(form)
+        fl.setContentsMargins(0, 0, 0, 0)
+        fl.addWidget(self.form_title)
+        fl.addLayout(self.staff_form)
+        fl.addStretch(1)
+        fl.addLayout(row)
+        self.staff_pages = QStackedWidget()
+        self.staff_pages.addWidget(listing)
+        self.staff_pages.addWidget(form)
+        self.form_mode = ""
+        self.staff_message = QLabel()
+        self.staff_message.setObjectName("hint")
+        self.staff_message.setWordWrap(True)
+        tl.addWidget(self.staff_pages, 1)
+        tl.addWidget(self.staff_message)
+
+        part = QWidget()
+        pl = QVBoxLayout(part)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(perms)
+        pl.addWidget(team, 1)
+        self.members: list = []
+        return part
+
+    def apply_access(self) -> None:
+        """The administrators' part only for administrators; it is read afresh each time one signs in."""
+        admin = self.controller is not None and self.controller.may("manage")
+        self.admin_group.setVisible(admin)
+        self.staff_part.setVisible(admin)
+        self.close_staff_form()
+        self.staff_message.clear()
+        if not admin:
+            self.members = []
+            self.staff_table.setRowCount(0)
+            self.unlock.setChecked(False)
+            return
+        self.controller.call("staff_permissions", on_done=self._show_permissions, on_error=self._staff_error)
+        self.refresh_staff()
+
+    def _show_permissions(self, p) -> None:
+        self.perm_contacts.setCurrentIndex(max(0, self.perm_contacts.findData(p.contacts)))
+        self.perm_edit.setChecked(p.edit)
+        self.perm_status.setChecked(p.status)
+        self.perm_delete.setChecked(p.delete)
+
+    def permissions(self):
+        from core.staff import StaffPermissions
+
+        return StaffPermissions(contacts=self.perm_contacts.currentData(), edit=self.perm_edit.isChecked(),
+                                status=self.perm_status.isChecked(), delete=self.perm_delete.isChecked())
+
+    def save_permissions(self) -> None:
+        self.controller.call("set_staff_permissions", self.permissions(), on_error=self._staff_error,
+                             on_done=lambda p: (self._show_permissions(p), self.staff_message.setText(
+                                 self.tr("Saved: staff now see and do what is ticked."))))
+
+    def refresh_staff(self) -> None:
+        self.controller.call("list_staff", on_done=self._fill_staff, on_error=self._staff_error)
+
+    def _fill_staff(self, members) -> None:
+        keep = self.selected_member()
+        self.members = list(members)
+        self.staff_table.setRowCount(len(self.members))
+        for r, m in enumerate(self.members):
+            state = self.tr("Disabled") if m.disabled else self.tr("Active")
+            for c, text in enumerate((m.name, texts.role_words(m.role), state)):
+                self.staff_table.setItem(r, c, QTableWidgetItem(text))
+        row = next((i for i, m in enumerate(self.members) if keep and m.id == keep.id), 0 if self.members else None)
+        if row is not None:
+            self.staff_table.selectRow(row)
+        self._staff_selected()
+
+    def selected_member(self):
+        rows = self.staff_table.selectionModel().selectedRows() if self.staff_table.selectionModel() else []
+        return self.members[rows[0].row()] if rows and rows[0].row() < len(self.members) else None
+
+    def _staff_selected(self) -> None:
+        m = self.selected_member()
+        self.toggle_button.setEnabled(m is not None)
+        self.pin_button.setEnabled(m is not None)
+        self.toggle_button.setText(self.tr("Enable") if m is not None and m.disabled else self.tr("Disable"))
+
+    def toggle_member(self) -> None:
+        m = self.selected_member()
+        if m is None:
+            return
+        use_case = "enable_staff" if m.disabled else "disable_staff"
+        self.controller.call(use_case, m.id, on_error=self._staff_error,
+                             on_done=lambda done: (self.staff_message.setText(
+                                 (self.tr("%1 can sign in again.") if not done.disabled
+                                  else self.tr("%1 can no longer sign in.")).replace("%1", done.name)),
+                                 self.refresh_staff()))
+
+    def open_staff_form(self, mode: str) -> None:
+        """mode: add (a new member) or pin (a new PIN for the selected one)."""
+        member = self.selected_member()
+        if mode == "pin" and member is None:
+            return
+        self.form_mode = mode
+        for field in (self.member_name, self.member_pin, self.member_pin_again):
+            field.clear()
+        adding = mode == "add"
+        self.form_title.setText(self.tr("New staff member") if adding
+                                else self.tr("New PIN for %1").replace("%1", member.name))
+        for w in (self.member_name, self.member_role):
+            w.setVisible(adding)
+            self.staff_form.labelForField(w).setVisible(adding)
+        self.member_role.setCurrentIndex(0)
+        self.staff_message.clear()
+        self.staff_pages.setCurrentIndex(1)
+        (self.member_name if adding else self.member_pin).setFocus()
+
+    def close_staff_form(self) -> None:
+        self.form_mode = ""
+        for field in (self.member_name, self.member_pin, self.member_pin_again):
+            field.clear()
+        self.staff_pages.setCurrentIndex(0)
+
+    def submit_staff_form(self) -> None:
+        pin, again = self.member_pin.text(), self.member_pin_again.text()
+        name = self.member_name.text().strip()
+        if self.form_mode == "add" and not name:
+            self.staff_message.setText(self.tr("Enter the member's name."))
+            return
+        if not PIN_MIN <= len(pin) <= PIN_MAX:
+            self.staff_message.setText(self.tr("A PIN is %1 to %2 digits.").replace("%1", str(PIN_MIN))
+                                       .replace("%2", str(PIN_MAX)))
+            return
+        if pin != again:
+            self.member_pin_again.clear()
+            self.staff_message.setText(self.tr("The two PINs differ. Enter the same PIN again."))
+            return
+        if self.form_mode == "add":
+            role = self.member_role.currentData()
+            self.controller.call("add_staff", name, pin, role, on_error=self._staff_error,
+                                 on_done=lambda m: self._staff_saved(self.tr("%1 can now sign in with their PIN.")
+                                                                     .replace("%1", m.name)))
+        elif self.form_mode == "pin":
+            member = self.selected_member()
+            self.controller.call("reset_staff_pin", member.id, pin, on_error=self._staff_error,
+                                 on_done=lambda m: self._staff_saved(self.tr("New PIN set for %1.")
+                                                                     .replace("%1", m.name)))
+
+    def _staff_saved(self, text: str) -> None:
+        self.close_staff_form()
+        self.staff_message.setText(text)
+        self.refresh_staff()
+
+    def _staff_error(self, exc) -> None:
+        details = getattr(exc, "details", None) or {}
+        reason, field = details.get("reason"), details.get("field")
+        if reason == "name_taken":
+            text = self.tr("A staff member of this name exists already.")
+        elif reason == "last_admin":
+            text = self.tr("This is the last active administrator: add or enable another administrator first.")
+        elif reason == "self":
+            text = self.tr("You cannot disable your own account while signed in with it.")
+        elif field == "name":
+            text = self.tr("A name is 1 to 50 characters.")
+        elif field == "pin":
+            text = self.tr("A PIN is %1 to %2 digits.").replace("%1", str(PIN_MIN)).replace("%2", str(PIN_MAX))
+        else:
+            text = error_message(exc)
+        self.staff_message.setText(text)
 
     def _unlock(self, on: bool) -> None:
         self.use_default.setEnabled(on)
@@ -111,6 +394,8 @@ class SettingsPage(QWidget):
         }
         if self.unlock.isChecked():
             out["match_threshold"] = None if self.use_default.isChecked() else round(self.threshold.value(), 3)
+        if self.admin_group.isVisibleTo(self) and self.lock_minutes.value() != self.settings.lock_after_minutes:
+            out["lock_after_minutes"] = self.lock_minutes.value()
         return out
 
     def save(self) -> None:

@@ -40,6 +40,20 @@ _WORDS = {
     "female": QT_TRANSLATE_NOOP("Texts", "Female"),
     "unknown": QT_TRANSLATE_NOOP("Texts", "Unknown"),
     "invalid_photo": QT_TRANSLATE_NOOP("Texts", "Not a usable photo file (JPEG or PNG expected)."),
+    # what a staff member's role may not do (core.errors.PermissionDenied, details.action; core/staff.py)
+    "denied_contacts": QT_TRANSLATE_NOOP("Texts", "Your role may not see owners' contact details. An administrator "
+                                                  "decides this in Settings."),
+    "denied_edit": QT_TRANSLATE_NOOP("Texts", "Your role may not change dogs' or owners' details. An administrator "
+                                              "decides this in Settings."),
+    "denied_status": QT_TRANSLATE_NOOP("Texts", "Your role may not change a dog's status. An administrator decides "
+                                                "this in Settings."),
+    "denied_delete": QT_TRANSLATE_NOOP("Texts", "Your role may not remove registrations. An administrator decides "
+                                                "this in Settings."),
+    "denied_manage": QT_TRANSLATE_NOOP("Texts", "Only an administrator may do this."),
+    "denied_member": QT_TRANSLATE_NOOP("Texts", "Sign in first: the kiosk is locked."),
+    # staff roles
+    "staff": QT_TRANSLATE_NOOP("Texts", "Staff"),
+    "admin": QT_TRANSLATE_NOOP("Texts", "Administrator"),
 }
 
 
@@ -84,6 +98,19 @@ def photo_error_words(exc) -> str:
     if code == "invalid_photo":
         return words("invalid_photo") + f"\n({exc.message})"
     return getattr(exc, "message", None) or str(exc)
+
+
+def denied_words(exc) -> str:
+    """A core PermissionDenied in the UI's language: what the member's role may not do, and who decides."""
+    details = getattr(exc, "details", None) or {}
+    action = details.get("action")
+    if details.get("role") is None and action != "manage":
+        return words("denied_member")
+    return words(f"denied_{action}") if f"denied_{action}" in _WORDS else getattr(exc, "message", str(exc))
+
+
+def role_words(role: str) -> str:
+    return words(role)
 
 
 def phone_words(phone: str) -> str:

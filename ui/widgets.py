@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -360,8 +361,65 @@ class PhotoSlots(QWidget):
             set_style_property(b, "current", i == self.current)
 
 
+class ContactReveal:
+    """Shows an owner's contact only through the core's `reveal_contact` (one audited showing): at once for a member
+    who may always see contacts (administrators), on a tap of `button` for one who may reveal them one at a time, never
+    for one who may not. Dogs in results come with the contact masked (core.schemas.OwnerOut.concealed)."""
+
+    def __init__(self, controller, button: QPushButton, show: Callable[[object, object], None],
+                 failed: Callable[[BaseException], None] | None = None):
+        self.controller = controller
+        self.button = button
+        self.show = show  # (dog, owner in full)
+        self.failed = failed
+        self.dog = None
+        self.revealed: dict[str, object] = {}  # dog id -> owner, shown again without asking until forget()
+        button.clicked.connect(self.reveal)
+        button.hide()
+
+    def forget(self) -> None:
+        """The kiosk locked, or the page was reset: contacts shown so far are asked for again."""
+        self.revealed.clear()
+        self.dog = None
+        self.button.hide()
+
+    def set_dog(self, dog) -> None:
+        self.dog = dog
+        if dog is not None and dog.id in self.revealed:
+            self.button.hide()
+            self.show(dog, self.revealed[dog.id])
+            return
+        concealed = dog is not None and dog.owner.is_concealed
+        mode = getattr(self.controller.access, "contacts", "none") if concealed else "none"
+        self.button.setVisible(mode == "reveal")
+        self.button.setEnabled(True)
+        if mode == "always":
+            self.reveal()
+
+    def reveal(self) -> None:
+        dog = self.dog
+        if dog is None or self.controller.service is None:
+            return
+        self.button.setEnabled(False)
+
+        def done(owner, dog=dog):
+            if self.dog is dog:  # another dog shown meanwhile: this contact is not for it
+                self.revealed[dog.id] = owner
+                self.button.hide()
+                self.show(dog, owner)
+
+        def error(exc, dog=dog):
+            if self.dog is dog:
+                self.button.setEnabled(True)
+                if self.failed is not None:
+                    self.failed(exc)
+
+        self.controller.call("reveal_contact", dog.id, on_done=done, on_error=error)
+
+
 class DogCard(QFrame):
-    """A dog's photo, name, number, status and owner contact, with the confidence in words."""
+    """A dog's photo, name, number, status and owner contact, with the confidence in words. The contact comes masked
+    for staff members; `attach(controller)` shows it through ContactReveal (a "Show contact" button or at once)."""
 
     def __init__(self, parent: QWidget | None = None, vertical: bool = False, photo_side: int = 200):
         super().__init__(parent)
@@ -390,8 +448,14 @@ class DogCard(QFrame):
             self.rows.addWidget(k, r, 0)
             self.rows.addWidget(v, r, 1)
             self._values[key] = v
+        self.reveal_button = QPushButton(self.tr("Show contact"))
+        self.reveal_button.setObjectName("revealContact")
+        self.reveal_button.hide()
+        self.rows.addWidget(self.reveal_button, len(labels), 1, Qt.AlignmentFlag.AlignLeft)
         self.rows.setColumnStretch(1, 1)
         self.rows.setHorizontalSpacing(16)
+        self.contact: ContactReveal | None = None
+        self.dog = None
         text = QVBoxLayout()
         text.addWidget(self.name)
         text.addLayout(self.rows)
@@ -411,8 +475,19 @@ class DogCard(QFrame):
     def value(self, key: str) -> str:
         return self._values[key].text()
 
+    def attach(self, controller) -> None:
+        """Show owners' contacts through the core's reveal_contact, as the signed-in member may."""
+        self.contact = ContactReveal(controller, self.reveal_button, self.show_contact)
+
+    def show_contact(self, dog, owner) -> None:
+        """The owner's contact in full (from reveal_contact)."""
+        self.dog = dog.model_copy(update={"owner": owner})
+        self._values["owner"].setText(owner.name or "–")
+        self._values["phone"].setText(texts.phone_words(owner.phone))
+
     def show_dog(self, dog, photo: bytes | None = None, decision: str | None = None,
                  probability: float | None = None) -> None:
+        self.dog = dog
         self.name.setText(dog.name)
         self._values["number"].setText(dog.registration_number)
         self._values["breed"].setText(dog.breed or "–")
@@ -431,6 +506,8 @@ class DogCard(QFrame):
             level = {"match": "good", "uncertain": "warn"}.get(getattr(decision, "value", decision), "bad")
             self.set_verdict(texts.decision_words(decision), level,
                              f"{probability:.0%}" if probability is not None else "")
+        if self.contact is not None:
+            self.contact.set_dog(dog)
 
     def set_verdict(self, text: str, level: str, tooltip: str = "") -> None:
         """The band above the dog: its words and colour (level: good, warn or bad)."""

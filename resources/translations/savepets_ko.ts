@@ -2,44 +2,314 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>AuditPage</name>
+    <message>
+        <location filename="../../ui/audit_page.py" line="33"/>
+        <source>Look-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="34"/>
+        <source>Contact shown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="35"/>
+        <source>Registration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="36"/>
+        <source>Details changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="37"/>
+        <source>Status changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="38"/>
+        <source>Registration removed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="39"/>
+        <source>Review decided</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="40"/>
+        <source>Owner&apos;s data exported</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="41"/>
+        <source>Owner&apos;s data erased</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="42"/>
+        <source>Backup</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="43"/>
+        <source>Restore</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="44"/>
+        <source>Signed in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="45"/>
+        <source>Sign-in refused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="46"/>
+        <source>Account locked (wrong PINs)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="47"/>
+        <source>Kiosk locked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="48"/>
+        <source>Signed out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="49"/>
+        <source>Staff account made</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="50"/>
+        <source>Staff account disabled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="51"/>
+        <source>PIN reset</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="52"/>
+        <source>Staff permissions changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="53"/>
+        <source>Old entries deleted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="56"/>
+        <source>API key: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="57"/>
+        <source>Command line: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="58"/>
+        <source>Sync: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="59"/>
+        <source>System</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="62"/>
+        <source>wrong PIN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="63"/>
+        <source>account locked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="64"/>
+        <source>account disabled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="65"/>
+        <source>idle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="66"/>
+        <source>on demand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="67"/>
+        <source>same dog</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="68"/>
+        <source>different dogs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="71"/>
+        <source>Today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="72"/>
+        <source>Last 7 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="73"/>
+        <source>Last 30 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="74"/>
+        <source>Last year</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="75"/>
+        <source>Everything kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="119"/>
+        <source>Audit trail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="122"/>
+        <source>Dog: registration number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="125"/>
+        <source>Who: staff name or key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="132"/>
+        <source>All actions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="135"/>
+        <source>Search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="153"/>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="153"/>
+        <source>Who</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="153"/>
+        <source>Action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="153"/>
+        <source>Dog</source>
+        <translation type="unfinished">강아지</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="154"/>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="154"/>
+        <source>Device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="192"/>
+        <source>Loading the audit trail…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="203"/>
+        <source>This kiosk</source>
+        <translation type="unfinished">이 키오스크</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="213"/>
+        <source>No entries match.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="215"/>
+        <source>The newest %1 entries; narrow the search to see older ones.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/audit_page.py" line="218"/>
+        <source>%n entries, newest first.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../ui/widgets.py" line="226"/>
+        <location filename="../../ui/widgets.py" line="232"/>
         <source>Take photo</source>
         <translation>사진 찍기</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="229"/>
+        <location filename="../../ui/widgets.py" line="235"/>
         <source>Photo from file…</source>
         <translation>파일에서 사진…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="231"/>
+        <location filename="../../ui/widgets.py" line="237"/>
         <source>Auto-capture</source>
         <translation>자동 촬영</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="262"/>
+        <location filename="../../ui/widgets.py" line="268"/>
         <source>The camera was disconnected. Reconnect it, or use “Photo from file…”.</source>
         <translation>카메라 연결이 끊겼습니다. 다시 연결하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="264"/>
+        <location filename="../../ui/widgets.py" line="270"/>
         <source>No camera. Check the camera in Settings, or use “Photo from file…”.</source>
         <translation>카메라가 없습니다. 설정에서 카메라를 확인하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="271"/>
+        <location filename="../../ui/widgets.py" line="277"/>
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="287"/>
+        <location filename="../../ui/widgets.py" line="293"/>
         <source>Choose a nose photo</source>
         <translation>코 사진 선택</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="288"/>
+        <location filename="../../ui/widgets.py" line="294"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)</source>
         <translation>이미지 (*.jpg *.jpeg *.png *.bmp *.webp);;모든 파일 (*)</translation>
     </message>
@@ -47,17 +317,17 @@
 <context>
     <name>CaptureView</name>
     <message>
-        <location filename="../../ui/widgets.py" line="83"/>
+        <location filename="../../ui/widgets.py" line="84"/>
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="154"/>
+        <location filename="../../ui/widgets.py" line="157"/>
         <source>Photo taken</source>
         <translation>사진을 찍었습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="156"/>
+        <location filename="../../ui/widgets.py" line="159"/>
         <source>Put the nose inside the guide</source>
         <translation>코를 안내선 안에 맞춰 주세요</translation>
     </message>
@@ -108,44 +378,55 @@
 <context>
     <name>CompareView</name>
     <message>
+        <location filename="../../ui/compare_view.py" line="276"/>
         <source>This dog</source>
         <translation>이 강아지</translation>
     </message>
     <message>
+        <location filename="../../ui/compare_view.py" line="306"/>
         <source>None of these</source>
         <translation>이 중에 없음</translation>
     </message>
     <message>
+        <location filename="../../ui/compare_view.py" line="309"/>
         <source>This is the dog</source>
         <translation>이 강아지가 맞습니다</translation>
     </message>
     <message>
+        <location filename="../../ui/compare_view.py" line="333"/>
         <source>These are the closest registered dogs.</source>
         <translation>가장 닮은 등록 강아지들입니다.</translation>
     </message>
     <message>
+        <location filename="../../ui/compare_view.py" line="337"/>
         <source>No photo</source>
         <translation>사진 없음</translation>
     </message>
     <message numerus="yes">
+        <location filename="../../ui/compare_view.py" line="338"/>
         <source>Photos taken: %n</source>
         <translation>
             <numerusform>찍은 사진: %n장</numerusform>
         </translation>
     </message>
     <message>
+        <location filename="../../ui/compare_view.py" line="339"/>
         <source>Tap a photo to zoom in, tap again to see all of it.</source>
         <translation>사진을 누르면 확대되고, 다시 누르면 전체가 보입니다.</translation>
     </message>
     <message>
+        <location filename="../../ui/compare_view.py" line="378"/>
+        <location filename="../../ui/compare_view.py" line="393"/>
         <source>Loading photos…</source>
         <translation>사진을 불러오는 중…</translation>
     </message>
     <message>
+        <location filename="../../ui/compare_view.py" line="389"/>
         <source>match probability %1 · score %2</source>
         <translation>일치 가능성 %1 · 점수 %2</translation>
     </message>
     <message>
+        <location filename="../../ui/compare_view.py" line="393"/>
         <source>No photo of this dog on this kiosk</source>
         <translation>이 키오스크에는 이 강아지의 사진이 없습니다</translation>
     </message>
@@ -153,7 +434,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../../ui/controller.py" line="61"/>
+        <location filename="../../ui/controller.py" line="64"/>
         <source>Loading…</source>
         <translation>불러오는 중…</translation>
     </message>
@@ -161,37 +442,42 @@
 <context>
     <name>DogCard</name>
     <message>
-        <location filename="../../ui/widgets.py" line="372"/>
+        <location filename="../../ui/widgets.py" line="439"/>
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="372"/>
+        <location filename="../../ui/widgets.py" line="439"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="373"/>
+        <location filename="../../ui/widgets.py" line="440"/>
         <source>Sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="373"/>
+        <location filename="../../ui/widgets.py" line="440"/>
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="373"/>
+        <location filename="../../ui/widgets.py" line="440"/>
         <source>Owner</source>
         <translation>보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="374"/>
+        <location filename="../../ui/widgets.py" line="441"/>
         <source>Contact</source>
         <translation>연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="418"/>
+        <location filename="../../ui/widgets.py" line="451"/>
+        <source>Show contact</source>
+        <translation>연락처 보기</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets.py" line="502"/>
         <source>No photo</source>
         <translation>사진 없음</translation>
     </message>
@@ -199,59 +485,134 @@
 <context>
     <name>DogPane</name>
     <message>
-        <location filename="../../ui/review_page.py" line="78"/>
+        <location filename="../../ui/review_page.py" line="60"/>
+        <source>Show contact</source>
+        <translation>연락처 보기</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="82"/>
         <source>Registered %1</source>
         <translation>등록일 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="81"/>
+        <location filename="../../ui/review_page.py" line="86"/>
         <source>Owner: %1</source>
         <translation>보호자: %1</translation>
     </message>
 </context>
 <context>
+    <name>FirstAdminPage</name>
+    <message>
+        <location filename="../../ui/signin_page.py" line="283"/>
+        <source>Welcome</source>
+        <translation>환영합니다</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="284"/>
+        <source>Nobody can use this kiosk yet. Create its first administrator: they sign in with a PIN, add the other staff members and decide what staff may see, in Settings.</source>
+        <translation>아직 아무도 이 키오스크를 쓸 수 없습니다. 첫 관리자를 만드세요. 관리자는 PIN으로 로그인하고, 설정에서 다른 직원을 추가하고 직원이 볼 수 있는 것을 정합니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="289"/>
+        <source>e.g. Kim Minji</source>
+        <translation>예: 김민지</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="291"/>
+        <source>%1 to %2 digits</source>
+        <translation>숫자 %1~%2자리</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="292"/>
+        <source>The same PIN again</source>
+        <translation>같은 PIN을 한 번 더</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="299"/>
+        <source>Create the administrator and sign in</source>
+        <translation>관리자를 만들고 로그인</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="311"/>
+        <source>Administrator&apos;s name</source>
+        <translation>관리자 이름</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="311"/>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="312"/>
+        <source>PIN again</source>
+        <translation>PIN 확인</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="346"/>
+        <source>Enter the administrator&apos;s name.</source>
+        <translation>관리자 이름을 입력하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="349"/>
+        <source>A PIN is %1 to %2 digits.</source>
+        <translation>PIN은 숫자 %1~%2자리입니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="354"/>
+        <source>The two PINs differ. Enter the same PIN again.</source>
+        <translation>두 PIN이 다릅니다. 같은 PIN을 다시 입력하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="358"/>
+        <source>Creating the administrator…</source>
+        <translation>관리자를 만드는 중…</translation>
+    </message>
+</context>
+<context>
     <name>LookupPage</name>
     <message>
-        <location filename="../../ui/lookup_page.py" line="23"/>
+        <location filename="../../ui/lookup_page.py" line="41"/>
         <source>Who is this dog?</source>
         <translation>이 강아지는 누구일까요?</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="40"/>
+        <location filename="../../ui/lookup_page.py" line="63"/>
         <source>Look up another dog</source>
         <translation>다른 강아지 조회</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="55"/>
+        <location filename="../../ui/lookup_page.py" line="70"/>
         <source>Not registered</source>
         <translation>등록되지 않음</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="59"/>
+        <location filename="../../ui/lookup_page.py" line="74"/>
         <source>Register this dog</source>
         <translation>이 강아지 등록하기</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="62"/>
-        <location filename="../../ui/lookup_page.py" line="74"/>
+        <location filename="../../ui/lookup_page.py" line="80"/>
+        <location filename="../../ui/lookup_page.py" line="93"/>
         <source>Try again</source>
         <translation>다시 시도</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="130"/>
+        <location filename="../../ui/lookup_page.py" line="206"/>
         <source>Looking up…</source>
         <translation>조회 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="173"/>
+        <location filename="../../ui/lookup_page.py" line="251"/>
         <source>This photo cannot be used: %1</source>
         <translation>이 사진은 사용할 수 없습니다: %1</translation>
     </message>
     <message>
+        <location filename="../../ui/lookup_page.py" line="43"/>
         <source>Hold the nose inside the guide. Three photos are taken by themselves when the picture is good.</source>
         <translation>코를 안내선 안에 맞춰 주세요. 사진이 좋으면 자동으로 3장을 찍습니다.</translation>
     </message>
     <message>
+        <location filename="../../ui/lookup_page.py" line="56"/>
         <source>The result appears here.
 
 You can also drop photo files of one dog here (up to 5).</source>
@@ -260,18 +621,23 @@ You can also drop photo files of one dog here (up to 5).</source>
 한 강아지의 사진 파일(최대 5장)을 여기로 끌어 놓아도 됩니다.</translation>
     </message>
     <message>
+        <location filename="../../ui/lookup_page.py" line="78"/>
         <source>Compare with the closest dogs</source>
         <translation>가장 닮은 강아지와 비교</translation>
     </message>
     <message>
+        <location filename="../../ui/lookup_page.py" line="156"/>
+        <location filename="../../ui/lookup_page.py" line="169"/>
         <source>Photo %1/%2</source>
         <translation>사진 %1/%2</translation>
     </message>
     <message>
+        <location filename="../../ui/lookup_page.py" line="238"/>
         <source>Confirmed by staff</source>
         <translation>직원이 확인함</translation>
     </message>
     <message>
+        <location filename="../../ui/lookup_page.py" line="243"/>
         <source>None of the look-alike dogs is this dog.</source>
         <translation>닮은 강아지 중에 이 강아지는 없습니다.</translation>
     </message>
@@ -279,58 +645,68 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="38"/>
+        <location filename="../../ui/main_window.py" line="93"/>
         <source>SavePets — nose print registry</source>
         <translation>SavePets — 비문 등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="61"/>
+        <location filename="../../ui/main_window.py" line="120"/>
         <source>Look up</source>
         <translation>조회</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="62"/>
+        <location filename="../../ui/main_window.py" line="121"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="63"/>
+        <location filename="../../ui/main_window.py" line="122"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="64"/>
+        <location filename="../../ui/main_window.py" line="124"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="156"/>
+        <location filename="../../ui/main_window.py" line="139"/>
+        <source>Lock</source>
+        <translation>잠금</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="142"/>
+        <source>Sign out and hide personal data until someone signs in</source>
+        <translation>로그아웃하고 누군가 로그인할 때까지 개인정보를 가립니다</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="304"/>
         <source>Camera: %1</source>
         <translation>카메라: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="161"/>
+        <location filename="../../ui/main_window.py" line="309"/>
         <source>No camera</source>
         <translation>카메라 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="161"/>
+        <location filename="../../ui/main_window.py" line="309"/>
         <source>Camera disconnected</source>
         <translation>카메라 연결 끊김</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="177"/>
+        <location filename="../../ui/main_window.py" line="329"/>
         <source>Could not start: %1</source>
         <translation>시작할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="71"/>
-        <location filename="../../ui/main_window.py" line="218"/>
+        <location filename="../../ui/main_window.py" line="123"/>
+        <location filename="../../ui/main_window.py" line="358"/>
         <source>Review</source>
         <translation>검토</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="219"/>
+        <location filename="../../ui/main_window.py" line="359"/>
         <source>%n pair(s) of registrations to review</source>
         <translation>
             <numerusform>검토할 등록 %n쌍</numerusform>
@@ -340,24 +716,32 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>PhotoSlots</name>
     <message>
-        <location filename="../../ui/widgets.py" line="346"/>
+        <location filename="../../ui/widgets.py" line="356"/>
         <source>Empty</source>
         <translation>비어 있음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="346"/>
+        <location filename="../../ui/widgets.py" line="356"/>
         <source>Checking…</source>
         <translation>확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="346"/>
+        <location filename="../../ui/widgets.py" line="356"/>
         <source>Good</source>
         <translation>좋음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="347"/>
+        <location filename="../../ui/widgets.py" line="357"/>
         <source>Retake</source>
         <translation>다시 찍기</translation>
+    </message>
+</context>
+<context>
+    <name>PinPad</name>
+    <message>
+        <location filename="../../ui/signin_page.py" line="52"/>
+        <source>Clear</source>
+        <translation>지우기</translation>
     </message>
 </context>
 <context>
@@ -374,7 +758,7 @@ You can also drop photo files of one dog here (up to 5).</source>
     </message>
     <message>
         <location filename="../../ui/register_page.py" line="83"/>
-        <location filename="../../ui/register_page.py" line="103"/>
+        <location filename="../../ui/register_page.py" line="104"/>
         <source>Start over</source>
         <translation>처음부터 다시</translation>
     </message>
@@ -389,238 +773,239 @@ You can also drop photo files of one dog here (up to 5).</source>
         <translation>같은 강아지를 두 번 등록할 수 없습니다. 찾은 등록 정보:</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="129"/>
+        <location filename="../../ui/register_page.py" line="130"/>
         <source>YYYY-MM-DD (optional)</source>
         <translation>YYYY-MM-DD (선택)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="131"/>
+        <location filename="../../ui/register_page.py" line="132"/>
         <source>Unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="132"/>
+        <location filename="../../ui/register_page.py" line="133"/>
         <source>Yes</source>
         <translation>예</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="133"/>
+        <location filename="../../ui/register_page.py" line="134"/>
         <source>No</source>
         <translation>아니요</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="153"/>
+        <location filename="../../ui/register_page.py" line="154"/>
         <source>Owner&apos;s phone *</source>
         <translation>보호자 전화번호 *</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="155"/>
+        <location filename="../../ui/register_page.py" line="156"/>
         <source>Owner&apos;s name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="162"/>
+        <location filename="../../ui/register_page.py" line="163"/>
         <source>Dog&apos;s name *</source>
         <translation>강아지 이름 *</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="164"/>
+        <location filename="../../ui/register_page.py" line="165"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="168"/>
+        <location filename="../../ui/register_page.py" line="169"/>
         <source>Sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="165"/>
+        <location filename="../../ui/register_page.py" line="166"/>
         <source>Birth date</source>
         <translation>생년월일</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="150"/>
+        <location filename="../../ui/register_page.py" line="151"/>
         <source>Owner</source>
         <translation>보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="159"/>
+        <location filename="../../ui/register_page.py" line="160"/>
         <source>Dog</source>
         <translation>강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="169"/>
+        <location filename="../../ui/register_page.py" line="170"/>
         <source>Neutered</source>
         <translation>중성화</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="171"/>
+        <location filename="../../ui/register_page.py" line="172"/>
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="181"/>
+        <location filename="../../ui/register_page.py" line="182"/>
         <source>Back to photos</source>
         <translation>사진으로 돌아가기</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="183"/>
+        <location filename="../../ui/register_page.py" line="184"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="211"/>
+        <location filename="../../ui/register_page.py" line="212"/>
         <source>Registered</source>
         <translation>등록 완료</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="221"/>
+        <location filename="../../ui/register_page.py" line="227"/>
         <source>Print card…</source>
         <translation>등록증 인쇄…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="223"/>
+        <location filename="../../ui/register_page.py" line="229"/>
         <source>Save card as image…</source>
         <translation>등록증 이미지로 저장…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="225"/>
+        <location filename="../../ui/register_page.py" line="231"/>
         <source>Save card as PDF…</source>
         <translation>등록증 PDF로 저장…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="227"/>
+        <location filename="../../ui/register_page.py" line="233"/>
         <source>Register another dog</source>
         <translation>다른 강아지 등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="254"/>
+        <location filename="../../ui/register_page.py" line="261"/>
         <source>Register a dog — 1. Nose photos</source>
         <translation>강아지 등록 — 1. 코 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="255"/>
+        <location filename="../../ui/register_page.py" line="262"/>
         <source>Register a dog — already registered</source>
         <translation>강아지 등록 — 이미 등록됨</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="256"/>
+        <location filename="../../ui/register_page.py" line="263"/>
         <source>Register a dog — 2. Owner and dog</source>
         <translation>강아지 등록 — 2. 보호자와 강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="257"/>
+        <location filename="../../ui/register_page.py" line="264"/>
         <source>Register a dog — 3. Done</source>
         <translation>강아지 등록 — 3. 완료</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="293"/>
+        <location filename="../../ui/register_page.py" line="302"/>
         <source>Take photo %1 again.</source>
         <translation>%1번 사진을 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="329"/>
+        <location filename="../../ui/register_page.py" line="338"/>
         <source>Checking the photo…</source>
         <translation>사진 확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="334"/>
+        <location filename="../../ui/register_page.py" line="343"/>
         <source>Same photo as photo %1</source>
         <translation>%1번 사진과 같은 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="336"/>
+        <location filename="../../ui/register_page.py" line="345"/>
         <source>Photo %1 is the same as photo %2: move a little and take it again.</source>
         <translation>%1번 사진이 %2번 사진과 같습니다. 조금 움직여서 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="345"/>
-        <location filename="../../ui/register_page.py" line="463"/>
+        <location filename="../../ui/register_page.py" line="354"/>
+        <location filename="../../ui/register_page.py" line="472"/>
         <source>Photo %1: %2. Take it again.</source>
         <translation>%1번 사진: %2. 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="350"/>
+        <location filename="../../ui/register_page.py" line="359"/>
         <source>Photo %1 is good.</source>
         <translation>%1번 사진이 좋습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="355"/>
+        <location filename="../../ui/register_page.py" line="364"/>
         <source>Photo %1 cannot be used: %2</source>
         <translation>%1번 사진은 사용할 수 없습니다: %2</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="365"/>
+        <location filename="../../ui/register_page.py" line="374"/>
         <source>All 5 photos are good. Tap Next.</source>
         <translation>사진 5장이 모두 좋습니다. 다음을 누르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="388"/>
-        <location filename="../../ui/register_page.py" line="417"/>
+        <location filename="../../ui/register_page.py" line="397"/>
+        <location filename="../../ui/register_page.py" line="426"/>
         <source>Enter a valid phone number, e.g. 010-1234-5678.</source>
         <translation>올바른 전화번호를 입력하세요 (예: 010-1234-5678).</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="395"/>
+        <location filename="../../ui/register_page.py" line="404"/>
         <source>New owner</source>
         <translation>새 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="399"/>
+        <location filename="../../ui/register_page.py" line="408"/>
         <source>Existing owner: %1</source>
         <translation>기존 보호자: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="429"/>
+        <location filename="../../ui/register_page.py" line="438"/>
         <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="431"/>
+        <location filename="../../ui/register_page.py" line="440"/>
         <source>Use a past date written as YYYY-MM-DD.</source>
         <translation>지난 날짜를 YYYY-MM-DD 형식으로 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="447"/>
+        <location filename="../../ui/register_page.py" line="456"/>
         <source>Registering…</source>
         <translation>등록 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="476"/>
+        <location filename="../../ui/register_page.py" line="485"/>
         <source>Registration number: %1</source>
         <translation>등록번호: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="482"/>
+        <location filename="../../ui/register_page.py" line="491"/>
         <source>Existing owner: the dog was added to their dogs.</source>
         <translation>기존 보호자: 보호자의 반려견 목록에 추가되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="495"/>
+        <location filename="../../ui/register_page.py" line="508"/>
         <source>PDF (*.pdf)</source>
         <translation>PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="495"/>
+        <location filename="../../ui/register_page.py" line="508"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 이미지 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="496"/>
+        <location filename="../../ui/register_page.py" line="509"/>
         <source>Save card</source>
         <translation>등록증 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="500"/>
+        <location filename="../../ui/register_page.py" line="513"/>
         <source>Saved: %1</source>
         <translation>저장됨: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="508"/>
+        <location filename="../../ui/register_page.py" line="521"/>
         <source>Sent to the printer.</source>
         <translation>프린터로 보냈습니다.</translation>
     </message>
     <message>
+        <location filename="../../ui/register_page.py" line="494"/>
         <source>The dog was registered and flagged for an administrator&apos;s review because it looks like %1.</source>
         <translation>등록되었습니다. 다음 강아지와 닮아서 관리자가 검토하도록 표시했습니다: %1</translation>
     </message>
@@ -628,99 +1013,130 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>RegistryPage</name>
     <message>
-        <location filename="../../ui/registry_page.py" line="36"/>
+        <location filename="../../ui/registry_page.py" line="38"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="39"/>
+        <location filename="../../ui/registry_page.py" line="41"/>
         <source>Search by name, phone or registration number</source>
         <translation>이름, 전화번호 또는 등록번호로 검색</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="42"/>
+        <location filename="../../ui/registry_page.py" line="44"/>
         <source>All</source>
         <translation>전체</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="55"/>
+        <location filename="../../ui/registry_page.py" line="57"/>
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="55"/>
-        <location filename="../../ui/registry_page.py" line="102"/>
+        <location filename="../../ui/registry_page.py" line="57"/>
+        <location filename="../../ui/registry_page.py" line="108"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="103"/>
+        <location filename="../../ui/registry_page.py" line="109"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="55"/>
+        <location filename="../../ui/registry_page.py" line="57"/>
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="56"/>
+        <location filename="../../ui/registry_page.py" line="58"/>
         <source>Phone</source>
         <translation>전화번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="67"/>
+        <location filename="../../ui/registry_page.py" line="69"/>
         <source>No dogs found.</source>
         <translation>찾은 강아지가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="104"/>
+        <location filename="../../ui/registry_page.py" line="88"/>
+        <source>Show contact</source>
+        <translation>연락처 보기</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="110"/>
         <source>Owner&apos;s name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="105"/>
+        <location filename="../../ui/registry_page.py" line="111"/>
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="106"/>
+        <location filename="../../ui/registry_page.py" line="112"/>
         <source>Save changes</source>
         <translation>변경 내용 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="111"/>
+        <location filename="../../ui/registry_page.py" line="117"/>
         <source>Mark lost</source>
         <translation>실종 신고</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="111"/>
+        <location filename="../../ui/registry_page.py" line="117"/>
         <source>Mark found</source>
         <translation>발견(보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="112"/>
+        <location filename="../../ui/registry_page.py" line="118"/>
         <source>Back home</source>
         <translation>귀가</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="217"/>
+        <location filename="../../ui/registry_page.py" line="128"/>
+        <source>Remove registration…</source>
+        <translation>등록 삭제…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="134"/>
+        <source>Keep it</source>
+        <translation>그대로 두기</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="136"/>
+        <source>Yes, remove</source>
+        <translation>예, 삭제</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="287"/>
         <source>Nothing changed.</source>
         <translation>바뀐 내용이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="222"/>
+        <location filename="../../ui/registry_page.py" line="292"/>
         <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="228"/>
-        <location filename="../../ui/registry_page.py" line="234"/>
+        <location filename="../../ui/registry_page.py" line="298"/>
+        <location filename="../../ui/registry_page.py" line="304"/>
+        <location filename="../../ui/registry_page.py" line="320"/>
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="237"/>
+        <location filename="../../ui/registry_page.py" line="309"/>
+        <source>Remove %1 (%2) from the registry? Every kiosk forgets it at its next sync.</source>
+        <translation>%1(%2)을(를) 등록부에서 삭제할까요? 다음 동기화 때 모든 키오스크에서도 지워집니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="323"/>
+        <source>Removed: %1 (%2).</source>
+        <translation>삭제됨: %1 (%2).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="329"/>
         <source>Saved: %1 is now “%2”.</source>
         <translation>저장됨: %1 — 현재 “%2”.</translation>
     </message>
@@ -728,42 +1144,42 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../ui/review_page.py" line="99"/>
+        <location filename="../../ui/review_page.py" line="108"/>
         <source>Review possible duplicates</source>
         <translation>중복 의심 등록 검토</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="105"/>
+        <location filename="../../ui/review_page.py" line="114"/>
         <source>Previous pair</source>
         <translation>이전 쌍</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="106"/>
+        <location filename="../../ui/review_page.py" line="115"/>
         <source>Next pair</source>
         <translation>다음 쌍</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="131"/>
+        <location filename="../../ui/review_page.py" line="140"/>
         <source>Different dogs</source>
         <translation>다른 강아지입니다</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="134"/>
+        <location filename="../../ui/review_page.py" line="143"/>
         <source>Same dog (merge into the older)</source>
         <translation>같은 강아지 (이전 등록으로 합치기)</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="148"/>
+        <location filename="../../ui/review_page.py" line="157"/>
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="151"/>
+        <location filename="../../ui/review_page.py" line="160"/>
         <source>Yes, merge</source>
         <translation>네, 합치기</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="175"/>
+        <location filename="../../ui/review_page.py" line="184"/>
         <source>Nothing to review.
 
 When a new registration looks like a registered dog without being a sure match, the two appear here side by side.</source>
@@ -772,126 +1188,132 @@ When a new registration looks like a registered dog without being a sure match, 
 새로 등록한 강아지가 등록된 강아지와 닮았지만 확실히 같다고 할 수 없으면, 두 등록이 여기에 나란히 나옵니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="281"/>
+        <location filename="../../ui/review_page.py" line="310"/>
         <source>Pair %1 of %2</source>
         <translation>%2쌍 중 %1번째</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="283"/>
+        <location filename="../../ui/review_page.py" line="312"/>
         <source>Registered on two kiosks; the server found them alike.</source>
         <translation>두 키오스크에서 따로 등록되었고, 서버가 닮은 것을 찾았습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="284"/>
+        <location filename="../../ui/review_page.py" line="313"/>
         <source>Flagged when the newer dog was registered.</source>
         <translation>나중 등록 때 표시되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="285"/>
+        <location filename="../../ui/review_page.py" line="314"/>
         <source>These two registrations look alike (similarity %1). %2 Compare the noses: tap a photo to zoom in.</source>
         <translation>두 등록이 닮았습니다 (유사도 %1). %2 코를 비교하세요: 사진을 누르면 확대됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="287"/>
+        <location filename="../../ui/review_page.py" line="316"/>
         <source>Older registration · kept</source>
         <translation>이전 등록 · 유지</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="288"/>
+        <location filename="../../ui/review_page.py" line="317"/>
         <source>Newer registration</source>
         <translation>나중 등록</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="306"/>
-        <location filename="../../ui/review_page.py" line="312"/>
-        <location filename="../../ui/review_page.py" line="379"/>
+        <location filename="../../ui/review_page.py" line="335"/>
+        <location filename="../../ui/review_page.py" line="341"/>
+        <location filename="../../ui/review_page.py" line="407"/>
         <source>Loading photos…</source>
         <translation>사진을 불러오는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="312"/>
+        <location filename="../../ui/review_page.py" line="341"/>
         <source>No photo of this dog on this kiosk</source>
         <translation>이 키오스크에는 이 강아지의 사진이 없습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="326"/>
+        <location filename="../../ui/review_page.py" line="355"/>
         <source>Merge %1 (%2) into %3 (%4)? The newer registration is removed and its photos join the older one. This cannot be undone.</source>
         <translation>%1 (%2) 등록을 %3 (%4) 등록에 합칠까요? 나중 등록은 삭제되고 그 사진은 이전 등록에 더해집니다. 되돌릴 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="343"/>
+        <location filename="../../ui/review_page.py" line="372"/>
         <source>Merging…</source>
         <translation>합치는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="343"/>
+        <location filename="../../ui/review_page.py" line="372"/>
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="360"/>
+        <location filename="../../ui/review_page.py" line="388"/>
         <source>Kept as different dogs: %1 (%2) and %3 (%4).</source>
         <translation>다른 강아지로 두었습니다: %1 (%2), %3 (%4).</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="366"/>
+        <location filename="../../ui/review_page.py" line="394"/>
         <source>Merged into %1 (%2)</source>
         <translation>%1 (%2) 등록에 합쳤습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="369"/>
+        <location filename="../../ui/review_page.py" line="397"/>
         <source>%1 (%2) is removed. %3 keeps its registration number and owner, and has the newer registration&apos;s nose photos too (added: %4).</source>
         <translation>%1 (%2) 등록은 삭제되었습니다. %3 등록은 등록번호와 보호자가 그대로이고, 나중 등록의 코 사진 %4장이 더해졌습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="374"/>
+        <location filename="../../ui/review_page.py" line="402"/>
         <source>Nose photos of %1 (%2)</source>
         <translation>%1의 코 사진 (%2장)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/review_page.py" line="381"/>
+        <location filename="../../ui/review_page.py" line="414"/>
         <source>Next review (%n left)</source>
         <translation>
             <numerusform>다음 검토 (%n건 남음)</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="381"/>
+        <location filename="../../ui/review_page.py" line="451"/>
+        <source>Show contact</source>
+        <translation>연락처 보기</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review_page.py" line="408"/>
+        <location filename="../../ui/review_page.py" line="414"/>
         <source>Done</source>
         <translation>완료</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="392"/>
+        <location filename="../../ui/review_page.py" line="428"/>
         <source>Tell both owners:</source>
         <translation>두 보호자에게 알려 주세요:</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="393"/>
+        <location filename="../../ui/review_page.py" line="429"/>
         <source>owner of %1 (%2), kept</source>
         <translation>%1 (%2)의 보호자 · 유지</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="395"/>
+        <location filename="../../ui/review_page.py" line="431"/>
         <source>owner of %1 (%2), merged</source>
         <translation>%1 (%2)의 보호자 · 합쳐짐</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="397"/>
+        <location filename="../../ui/review_page.py" line="433"/>
         <source>%1&apos;s registration is now part of %2&apos;s, which stays registered to %3.</source>
         <translation>%1의 등록은 이제 %2의 등록에 합쳐졌고, 보호자는 그대로 %3입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="401"/>
+        <location filename="../../ui/review_page.py" line="437"/>
         <source>Tell the owner:</source>
         <translation>보호자에게 알려 주세요:</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="402"/>
+        <location filename="../../ui/review_page.py" line="438"/>
         <source>owner of both registrations</source>
         <translation>두 등록 모두의 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="403"/>
+        <location filename="../../ui/review_page.py" line="439"/>
         <source>%1&apos;s registration is now part of %2&apos;s: one registration number from now on, %3.</source>
         <translation>%1의 등록은 이제 %2의 등록에 합쳐졌습니다: 앞으로 등록번호는 %3 하나입니다.</translation>
     </message>
@@ -899,132 +1321,427 @@ When a new registration looks like a registered dog without being a sure match, 
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/settings_page.py" line="33"/>
+        <location filename="../../ui/settings_page.py" line="48"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="36"/>
+        <location filename="../../ui/settings_page.py" line="51"/>
         <source>A camera number (0, 1, …), a video file or a folder of photos</source>
         <translation>카메라 번호 (0, 1, …), 동영상 파일 또는 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="37"/>
+        <location filename="../../ui/settings_page.py" line="52"/>
         <source>Folder…</source>
         <translation>폴더…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="43"/>
+        <location filename="../../ui/settings_page.py" line="58"/>
         <source>empty: offline registry only</source>
         <translation>비워 두면: 오프라인 등록부만 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="50"/>
+        <location filename="../../ui/settings_page.py" line="65"/>
         <source>This kiosk</source>
         <translation>이 키오스크</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="53"/>
+        <location filename="../../ui/settings_page.py" line="68"/>
         <source>Camera</source>
         <translation>카메라</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="54"/>
+        <location filename="../../ui/settings_page.py" line="69"/>
         <source>Server address</source>
         <translation>서버 주소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="55"/>
+        <location filename="../../ui/settings_page.py" line="70"/>
         <source>API key</source>
         <translation>API 키</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="56"/>
+        <location filename="../../ui/settings_page.py" line="71"/>
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="58"/>
+        <location filename="../../ui/settings_page.py" line="73"/>
         <source>Administrator</source>
         <translation>관리자</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="59"/>
+        <location filename="../../ui/settings_page.py" line="74"/>
         <source>Change recognition settings (administrators only)</source>
         <translation>인식 설정 변경 (관리자 전용)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="64"/>
+        <location filename="../../ui/settings_page.py" line="79"/>
         <source>Use the engine&apos;s default</source>
         <translation>엔진 기본값 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="75"/>
+        <location filename="../../ui/settings_page.py" line="90"/>
         <source>Match threshold</source>
         <translation>일치 기준값</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="77"/>
+        <location filename="../../ui/settings_page.py" line="92"/>
         <source>A lower threshold finds more dogs but confuses more of them.</source>
         <translation>기준값을 낮추면 더 많이 찾지만 다른 강아지와 혼동도 늘어납니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="85"/>
+        <location filename="../../ui/settings_page.py" line="99"/>
+        <source> min</source>
+        <translation>분</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="100"/>
+        <source>Lock when idle for</source>
+        <translation>사용하지 않으면 잠금</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="107"/>
         <source>Save settings</source>
         <translation>설정 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="101"/>
+        <location filename="../../ui/settings_page.py" line="137"/>
+        <source>What staff may see and do</source>
+        <translation>직원이 볼 수 있는 것과 할 수 있는 일</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="141"/>
+        <source>Masked, shown one at a time on request</source>
+        <translation>가려서 표시, 요청할 때 한 건씩 보기</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="142"/>
+        <source>Shown with each dog opened</source>
+        <translation>강아지를 열 때마다 표시</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="143"/>
+        <source>Never (masked only)</source>
+        <translation>보이지 않음 (가린 채로만)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="144"/>
+        <source>Change dogs&apos; and owners&apos; details</source>
+        <translation>강아지와 보호자 정보 수정</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="145"/>
+        <source>Mark dogs lost, found or home</source>
+        <translation>실종 · 발견 · 귀가 표시</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="146"/>
+        <source>Remove registrations (and merge duplicates)</source>
+        <translation>등록 삭제 (중복 등록 합치기 포함)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="147"/>
+        <source>Owners&apos; contacts</source>
+        <translation>보호자 연락처</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="150"/>
+        <source>Administrators may do everything. Every contact shown is recorded.</source>
+        <translation>관리자는 모든 일을 할 수 있습니다. 연락처를 볼 때마다 기록됩니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="154"/>
+        <source>Save what staff may do</source>
+        <translation>직원 권한 저장</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="158"/>
+        <source>Staff accounts</source>
+        <translation>직원 계정</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="161"/>
+        <location filename="../../ui/settings_page.py" line="201"/>
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="161"/>
+        <location filename="../../ui/settings_page.py" line="202"/>
+        <source>Role</source>
+        <translation>역할</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="161"/>
+        <source>State</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="173"/>
+        <source>Add…</source>
+        <translation>추가…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="175"/>
+        <location filename="../../ui/settings_page.py" line="294"/>
+        <source>Disable</source>
+        <translation>사용 중지</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="177"/>
+        <source>New PIN…</source>
+        <translation>새 PIN…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="196"/>
+        <source>%1 to %2 digits</source>
+        <translation>숫자 %1~%2자리</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="198"/>
+        <source>The same PIN again</source>
+        <translation>같은 PIN을 한 번 더</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="203"/>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="204"/>
+        <source>PIN again</source>
+        <translation>PIN 확인</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="205"/>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="207"/>
+        <source>Save</source>
+        <translation>저장</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="268"/>
+        <source>Saved: staff now see and do what is ticked.</source>
+        <translation>저장했습니다. 이제 직원은 체크한 것만 보고 할 수 있습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="278"/>
+        <source>Disabled</source>
+        <translation>사용 중지됨</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="278"/>
+        <source>Active</source>
+        <translation>사용 중</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="294"/>
+        <source>Enable</source>
+        <translation>다시 사용</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="303"/>
+        <source>%1 can sign in again.</source>
+        <translation>%1 님이 다시 로그인할 수 있습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="304"/>
+        <source>%1 can no longer sign in.</source>
+        <translation>%1 님은 이제 로그인할 수 없습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="316"/>
+        <source>New staff member</source>
+        <translation>새 직원</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="317"/>
+        <source>New PIN for %1</source>
+        <translation>%1 님의 새 PIN</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="336"/>
+        <source>Enter the member&apos;s name.</source>
+        <translation>직원 이름을 입력하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="339"/>
+        <location filename="../../ui/settings_page.py" line="374"/>
+        <source>A PIN is %1 to %2 digits.</source>
+        <translation>PIN은 숫자 %1~%2자리입니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="344"/>
+        <source>The two PINs differ. Enter the same PIN again.</source>
+        <translation>두 PIN이 다릅니다. 같은 PIN을 다시 입력하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="349"/>
+        <source>%1 can now sign in with their PIN.</source>
+        <translation>%1 님이 이제 PIN으로 로그인할 수 있습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="354"/>
+        <source>New PIN set for %1.</source>
+        <translation>%1 님의 새 PIN을 설정했습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="366"/>
+        <source>A staff member of this name exists already.</source>
+        <translation>같은 이름의 직원이 이미 있습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="368"/>
+        <source>This is the last active administrator: add or enable another administrator first.</source>
+        <translation>마지막 관리자입니다. 다른 관리자를 먼저 추가하거나 다시 사용하게 하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="370"/>
+        <source>You cannot disable your own account while signed in with it.</source>
+        <translation>로그인한 자신의 계정은 사용 중지할 수 없습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="372"/>
+        <source>A name is 1 to 50 characters.</source>
+        <translation>이름은 1~50자입니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="384"/>
         <source>Folder of photos to use as the camera</source>
         <translation>카메라 대신 사용할 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="121"/>
+        <location filename="../../ui/settings_page.py" line="406"/>
         <source>Could not save: %1</source>
         <translation>저장할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="123"/>
+        <location filename="../../ui/settings_page.py" line="408"/>
         <source>Saved to %1.</source>
         <translation>%1에 저장했습니다.</translation>
     </message>
 </context>
 <context>
+    <name>SignInPage</name>
+    <message>
+        <location filename="../../ui/signin_page.py" line="105"/>
+        <location filename="../../ui/signin_page.py" line="136"/>
+        <source>Sign in</source>
+        <translation>로그인</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="106"/>
+        <source>Owners&apos; names and phone numbers are kept here: only the shelter&apos;s staff may use this kiosk. Choose your name and enter your PIN.</source>
+        <translation>이 키오스크에는 보호자의 이름과 전화번호가 있어 보호소 직원만 쓸 수 있습니다. 이름을 고르고 PIN을 입력하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="124"/>
+        <source>Your name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="127"/>
+        <source>Choose above, or type your name</source>
+        <translation>위에서 고르거나 이름을 입력하세요</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="130"/>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="132"/>
+        <source>%1 to %2 digits</source>
+        <translation>숫자 %1~%2자리</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="176"/>
+        <source>Starting…</source>
+        <translation>시작하는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="228"/>
+        <source>Choose or type your name.</source>
+        <translation>이름을 고르거나 입력하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="231"/>
+        <source>Enter your PIN (%1 to %2 digits).</source>
+        <translation>PIN을 입력하세요 (숫자 %1~%2자리).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="236"/>
+        <source>Signing in…</source>
+        <translation>로그인하는 중…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/signin_page.py" line="254"/>
+        <source>Wrong PIN. Tries left before this account is locked for a minute: %n.</source>
+        <translation>
+            <numerusform>PIN이 틀렸습니다. 계정이 1분 동안 잠기기 전까지 남은 시도: %n번.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="257"/>
+        <source>Too many wrong PINs: this account is locked. Try again in %1 seconds.</source>
+        <translation>PIN이 여러 번 틀려 이 계정이 잠겼습니다. %1초 후에 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="260"/>
+        <source>No staff member has this name. Choose your name from the list.</source>
+        <translation>이 이름의 직원이 없습니다. 목록에서 이름을 고르세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="262"/>
+        <source>This account is disabled. An administrator can enable it in Settings.</source>
+        <translation>사용 중지된 계정입니다. 관리자가 설정에서 다시 사용하게 할 수 있습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/signin_page.py" line="264"/>
+        <source>A PIN is %1 to %2 digits.</source>
+        <translation>PIN은 숫자 %1~%2자리입니다.</translation>
+    </message>
+</context>
+<context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../ui/widgets.py" line="459"/>
+        <location filename="../../ui/widgets.py" line="550"/>
         <source>Offline registry only (no server configured)</source>
         <translation>오프라인 등록부만 사용 (서버 미설정)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="461"/>
+        <location filename="../../ui/widgets.py" line="552"/>
         <source>Online</source>
         <translation>온라인</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="463"/>
+        <location filename="../../ui/widgets.py" line="554"/>
         <source>Syncing…</source>
         <translation>동기화 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="465"/>
+        <location filename="../../ui/widgets.py" line="556"/>
         <source>Sync error</source>
         <translation>동기화 오류</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="467"/>
+        <location filename="../../ui/widgets.py" line="558"/>
         <source>Offline</source>
         <translation>오프라인</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/widgets.py" line="470"/>
+        <location filename="../../ui/widgets.py" line="561"/>
         <source>%n change(s) waiting</source>
         <translation>
             <numerusform>보내지 않은 변경 %n건</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="472"/>
+        <location filename="../../ui/widgets.py" line="563"/>
         <source>last sync %1</source>
         <translation>마지막 동기화 %1</translation>
     </message>
@@ -1102,62 +1819,107 @@ When a new registration looks like a registered dog without being a sure match, 
         <translation>등록되지 않음</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="29"/>
+        <location filename="../../ui/texts.py" line="35"/>
         <source>At home</source>
         <translation>집에 있음</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="30"/>
+        <location filename="../../ui/texts.py" line="36"/>
         <source>Lost</source>
         <translation>실종</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="31"/>
+        <location filename="../../ui/texts.py" line="37"/>
         <source>Found (in care)</source>
         <translation>발견 (보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="32"/>
+        <location filename="../../ui/texts.py" line="38"/>
         <source>Deceased</source>
         <translation>사망</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="33"/>
+        <location filename="../../ui/texts.py" line="39"/>
         <source>Male</source>
         <translation>수컷</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="34"/>
+        <location filename="../../ui/texts.py" line="40"/>
         <source>Female</source>
         <translation>암컷</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="35"/>
+        <location filename="../../ui/texts.py" line="41"/>
         <source>Unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="36"/>
+        <location filename="../../ui/texts.py" line="42"/>
         <source>Not a usable photo file (JPEG or PNG expected).</source>
         <translation>사용할 수 없는 사진 파일입니다 (JPEG 또는 PNG).</translation>
     </message>
     <message>
+        <location filename="../../ui/texts.py" line="44"/>
+        <source>Your role may not see owners&apos; contact details. An administrator decides this in Settings.</source>
+        <translation>내 역할로는 보호자 연락처를 볼 수 없습니다. 관리자가 설정에서 정합니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="46"/>
+        <source>Your role may not change dogs&apos; or owners&apos; details. An administrator decides this in Settings.</source>
+        <translation>내 역할로는 강아지나 보호자 정보를 바꿀 수 없습니다. 관리자가 설정에서 정합니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="48"/>
+        <source>Your role may not change a dog&apos;s status. An administrator decides this in Settings.</source>
+        <translation>내 역할로는 강아지 상태를 바꿀 수 없습니다. 관리자가 설정에서 정합니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="50"/>
+        <source>Your role may not remove registrations. An administrator decides this in Settings.</source>
+        <translation>내 역할로는 등록을 삭제할 수 없습니다. 관리자가 설정에서 정합니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="52"/>
+        <source>Only an administrator may do this.</source>
+        <translation>관리자만 할 수 있습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="53"/>
+        <source>Sign in first: the kiosk is locked.</source>
+        <translation>먼저 로그인하세요. 키오스크가 잠겨 있습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="55"/>
+        <source>Staff</source>
+        <translation>직원</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="56"/>
+        <source>Administrator</source>
+        <translation>관리자</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="29"/>
         <source>One registered dog clearly matches.</source>
         <translation>등록된 강아지 한 마리와 확실히 일치합니다.</translation>
     </message>
     <message>
+        <location filename="../../ui/texts.py" line="30"/>
         <source>Several registered dogs look alike. Compare the noses and choose.</source>
         <translation>닮은 등록 강아지가 여러 마리입니다. 코를 비교해서 골라 주세요.</translation>
     </message>
     <message>
+        <location filename="../../ui/texts.py" line="31"/>
         <source>A registered dog looks alike, but not enough to be sure: compare.</source>
         <translation>닮은 등록 강아지가 있지만 확실하지 않습니다. 코를 비교해 주세요.</translation>
     </message>
     <message>
+        <location filename="../../ui/texts.py" line="32"/>
         <source>No registered dog is alike enough to be this dog.</source>
         <translation>이 강아지라고 할 만큼 닮은 등록 강아지가 없습니다.</translation>
     </message>
     <message>
+        <location filename="../../ui/texts.py" line="33"/>
         <source>The registry has no dogs yet.</source>
         <translation>아직 등록된 강아지가 없습니다.</translation>
     </message>
