@@ -33,7 +33,9 @@ def display_phone(e164: str) -> str:
 
 
 def mask_phone(e164: str) -> str:
-    """For roles that must not see owners' numbers: '010-****-5678'."""
+    """For roles that must not see owners' numbers: '010-****-5678'. An erased owner's empty phone stays empty."""
+    if not e164:
+        return ""
     shown = display_phone(e164)
     digits_seen = 0
     out = []

@@ -201,7 +201,9 @@ def dog_states(s: Session, dog_ids: list[str]) -> dict[str, dict]:
             "fields": {f: _field_value(f, dog[f]) for f in DOG_FIELDS},
             "owner": {"id": owner["id"], "phone": owner["phone"], "name": owner["name"],
                       "created_at": iso(owner["created_at"]), "updated_at": iso(owner["updated_at"]),
-                      "origin_device": owner["origin_device"]},
+                      "origin_device": owner["origin_device"],
+                      # an owner erased on request (core/owner_rights.py): every copy erases it too
+                      **({"erased_at": iso(owner["deleted_at"])} if owner["deleted_at"] is not None else {})},
             "photos": [{"id": p["id"], "sha256": p["sha256"], "width": p["width"], "height": p["height"],
                         "quality": p["quality"], "position": p["position"], "created_at": iso(p["created_at"]),
                         "deleted_at": iso(p["deleted_at"]), "origin_device": p["origin_device"]}
@@ -358,6 +360,47 @@ def _set_shadow(s: Session, entity: str, entity_id: str, state: dict) -> None:
         s.add(SyncEntity(entity_id=entity_id, entity=entity, shadow=slim))
     else:
         ent.shadow = slim
+
+
+def forget_owner_in_shadows(s: Session, dog_ids: list[str], notes_of: set[str] = frozenset()) -> None:
+    """An erased owner's name and phone (and the notes of the dogs in `notes_of`) out of the sync shadows kept
+    for these dogs: the kiosk's last agreed states and the server's remembered fields."""
+    for ent in s.scalars(select(SyncEntity).where(SyncEntity.entity_id.in_(dog_ids))) if dog_ids else []:
+        shadow = dict(ent.shadow or {})
+        if not shadow:
+            continue
+        if isinstance(shadow.get("owner"), dict):
+            shadow["owner"] = {**shadow["owner"], "phone": "", "name": ""}
+        if "owner_name" in shadow:
+            shadow["owner_name"] = ""
+        if ent.entity_id in notes_of and isinstance(shadow.get("fields"), dict):
+            shadow["fields"] = {**shadow["fields"], "notes": ""}
+        ent.shadow = shadow  # a new dict: JSON columns track assignment only
+
+
+def _follow_erasure(s: Session, dog: Dog | None, state: dict, erased_at: datetime | None,
+                    everything: bool) -> set[str]:
+    """A change whose owner was erased elsewhere (core/owner_rights.py): the owner's data is blanked here and a
+    removed dog loses its photos and templates. `everything` (the server, which holds every dog): the first time
+    it learns of the erasure it erases the owner's other dogs by the same rule. Returns the dogs changed."""
+    from core import owner_rights
+
+    if dog is None or erased_at is None:
+        return set()
+    owner = s.get(Owner, dog.owner_id)
+    changed: set[str] = set()
+    if everything and not owner_rights.is_erased(owner):
+        result, files = owner_rights.erase(s, owner, erased_at, record=None)
+        changed = set(s.scalars(select(Dog.id).where(Dog.owner_id == owner.id)))
+        owner_rights.queue_cleanup(s, files, sorted(changed))
+    elif not owner_rights.is_erased(owner) or owner.phone or owner.name:
+        owner_rights.blank_owner(s, owner, erased_at)
+    if dog.deleted_at is not None and (dog.notes or s.scalar(select(NosePhoto.id).where(NosePhoto.dog_id == dog.id)
+                                                             .limit(1)) is not None):
+        owner_rights.queue_cleanup(s, owner_rights.purge_dog(s, dog, dog.deleted_at), [dog.id])
+        forget_owner_in_shadows(s, [dog.id], notes_of={dog.id})
+        changed.add(dog.id)
+    return changed
 
 
 def adopt_remap(s: Session, remap: dict) -> None:
@@ -620,7 +663,12 @@ def apply_push(s: Session, *, change_id: str, entity: str, entity_id: str, op: s
             _merge_fields(s, dog, ent, state, payload.get("clocks") or {}, fix, device_id, result)
             _add_photos_and_templates(s, entity_id, state, fix)
     s.flush()
+    erased_at = state["owner"].get("erased_at")
+    erased = _follow_erasure(s, dog or s.get(Dog, entity_id), state, (fix(erased_at) or now) if erased_at else None,
+                             everything=True)
     result.seq = log_change(s, DOG, entity_id, device_id)
+    for other in erased - {entity_id}:  # the owner's other dogs the erasure changed here: kiosks learn them too
+        log_change(s, DOG, other, None)
     for flag_id in result.flags:
         log_change(s, FLAG, flag_id, None)
     _remember(s, change_id, device_id, result)
@@ -712,6 +760,8 @@ def _merge_fields(s: Session, dog: Dog, ent: SyncEntity | None, state: dict, clo
             continue
         if name == OWNER_NAME:
             owner = s.get(Owner, dog.owner_id)
+            if owner.deleted_at is not None:
+                continue  # erased: no copy ever brings the name back
             oent = s.get(SyncEntity, owner.id)
             ostored = ((oent.clocks if oent is not None else None) or {}).get("name") or iso(owner.updated_at)
             if when >= parse_ts(ostored) and owner.name != state["owner"]["name"]:
@@ -897,6 +947,7 @@ def _apply_dog_state(s: Session, state: dict) -> str:
         when = parse_ts(state["deleted_at"])
         s.execute(update(NoseTemplate).where(NoseTemplate.dog_id == dog_id, NoseTemplate.deleted_at.is_(None))
                   .values(deleted_at=when))
+    _follow_erasure(s, s.get(Dog, dog_id), state, parse_ts(o.get("erased_at")), everything=False)
     _set_shadow(s, DOG, dog_id, state)
     s.flush()
     return dog_id
@@ -1011,7 +1062,7 @@ def _insert_new_dogs(s: Session, changes: list[dict]) -> set[str]:
         o = st["owner"]
         owners[o["id"]] = {"id": o["id"], "phone": o["phone"], "phone_hash": o["phone"] or None, "name": o["name"],
                            "created_at": parse_ts(o["created_at"]), "updated_at": parse_ts(o["updated_at"]),
-                           "origin_device": o.get("origin_device"), "deleted_at": None}
+                           "origin_device": o.get("origin_device"), "deleted_at": parse_ts(o.get("erased_at"))}
         f = {k: _field_python(k, v) for k, v in st["fields"].items() if k in DOG_FIELDS}
         dogs.append({"id": st["id"], "owner_id": o["id"], "registration_number": st["registration_number"],
                      "registered_at": parse_ts(st["registered_at"]), "created_at": parse_ts(st["created_at"]),
@@ -1088,7 +1139,8 @@ def apply_new_dogs_bulk(s: Session, changes: list[dict], *, device_id: str | Non
 
     seen_ids: Counter = Counter(c["change_id"] for c in changes)
     cands = [c for c in changes if c["entity"] == DOG and c["op"] == "upsert" and seen_ids[c["change_id"]] == 1
-             and c["state"].get("id") == c["entity_id"] and c["state"].get("deleted_at") is None]
+             and c["state"].get("id") == c["entity_id"] and c["state"].get("deleted_at") is None
+             and not c["state"]["owner"].get("erased_at")]  # an erasure takes the careful path
     if not cands:
         return {}
     cids = [c["change_id"] for c in cands]

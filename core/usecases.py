@@ -18,10 +18,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from core import audit, reviews
+from core import audit, owner_rights, reviews
 from core.actors import Actor, current_actor
 from core.errors import AlreadyRegistered, InvalidInput, NotFound, PermissionDenied, PhotosRejected
 from core.numbers import registration_number
+from core.owner_rights import ErasureResult, OwnerExport
 from core.phone import normalize_phone
 from core.photos import Photo, PhotoStore
 from core.recognition.base import SEARCH_DOGS, Decision, Engine, StoredPhoto
@@ -276,7 +277,8 @@ class SavePets:
         with self.db.sessions() as s:
             target = self.staff.member(s, who)
         if by.kind == "staff" and target is not None and target.id == by.id:
-            raise InvalidInput("You cannot disable your own account while signed in with it.", field="name")
+            raise InvalidInput("You cannot disable your own account while signed in with it.", field="name",
+                               reason="self")
         return self.staff.disable(who, by=by)
 
     def enable_staff(self, who: str) -> StaffOut:
@@ -689,6 +691,49 @@ class SavePets:
         if out is not None and acc.member and not acc.may("contacts"):
             out = out.model_copy(update={"name": out.concealed().name})
         return out
+
+    # ----------------------------------------------------------------- owners' rights (core/owner_rights.py)
+    def _owner_by_phone(self, s: Session, phone: str) -> Owner:
+        owner = s.scalar(select(Owner).where(Owner.phone_hash == normalize_phone(phone)))
+        if owner is None:  # an erased owner has no phone left to be found by
+            raise NotFound("No owner with this phone number in the registry.")
+        return owner
+
+    def export_owner(self, phone: str) -> OwnerExport:
+        """Everything this registry holds about the owner of `phone` (the right of access): the owner, their dogs
+        with registration numbers and the dogs' photos. For administrators (and the command line, admin keys)."""
+        self.access("manage")
+        with self.db.sessions() as s:
+            return owner_rights.export(s, self._owner_by_phone(s, phone), utcnow(), self.device_id)
+
+    def erase_owner(self, phone: str, dry_run: bool = False) -> ErasureResult:
+        """Erase the owner of `phone` on request: name and phone gone everywhere (sync carries it), their dogs
+        removed with photos and templates unless in the shelter's care (status found). See core/owner_rights.py.
+        `dry_run`: what it would do, changing nothing (to confirm first)."""
+        self.access("manage")
+        if dry_run:
+            with self.db.sessions() as s:
+                return owner_rights.plan(s, self._owner_by_phone(s, phone), utcnow())
+        with self._write_lock, self.db.session() as s:
+            owner = self._owner_by_phone(s, phone)
+            result, files = owner_rights.erase(s, owner, utcnow(), self._record)
+            owner_rights.queue_cleanup(s, files, [d for (d,) in s.execute(select(Dog.id).where(
+                Dog.owner_id == owner.id))])
+        self.after_erasures()
+        return result
+
+    def after_erasures(self) -> list[str]:
+        """Finish erasures once committed, made here or learned through sync: their photo files removed, their
+        dogs out of the gallery. Returns the dogs changed."""
+        with self._write_lock, self.db.session() as s:
+            photos, dogs = owner_rights.take_cleanup(s)
+        for sha in photos:
+            self.store.remove(sha)
+        if dogs:
+            self.refresh_gallery()
+            for dog_id in dogs:
+                self._changed(dog_id)
+        return dogs
 
     # ----------------------------------------------------------------- reviews of possible duplicates
     def list_reviews(self, limit: int = 50) -> ReviewList:
