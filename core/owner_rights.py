@@ -85,7 +85,8 @@ class ErasureResult(BaseModel):
 
 def queue_cleanup(s: Session, photos: list[str], dogs: list[str]) -> None:
     """Photo files to remove and dogs to take out of the gallery once this transaction commits (a file removed
-    before a rollback would be lost; one left after a crash is removed at the next start)."""
+    before a rollback would be lost; one left by a crash is removed by the next SavePets.after_erasures, which
+    every erasure and every sync runs)."""
     if not photos and not dogs:
         return
     row = s.get(Meta, CLEANUP_META)

@@ -512,10 +512,9 @@ PinFileOption = Annotated[Path | None, typer.Option(
 
 
 def _staff_accounts(db: str | None, data_dir: Path | None):
-    from core.registry.db import Database
     from core.staff import StaffAccounts
 
-    return StaffAccounts(Database(settings_for(db, data_dir).database_url))
+    return StaffAccounts(_database(db, data_dir))  # with the install's registry key (key_file)
 
 
 def _read_pin(pin_file: Path | None) -> str:
