@@ -113,11 +113,23 @@ def _read_key_file(path: Path) -> RegistryKey:
 
 
 def _write_key_file(path: Path) -> RegistryKey:
+    """A new key in `path`, written whole (to a private temporary file, then linked into place, which fails if the
+    file exists): two first starts at once both end up with the one key that won."""
     key, secret = RegistryKey.generate(str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never widened by the umask
-    with os.fdopen(fd, "w") as f:
-        f.write(base64.b64encode(secret).decode() + "\n")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never widened by the umask
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(base64.b64encode(secret).decode() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:  # another process made it first: use theirs
+            return _read_key_file(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     log.info("made the registry key %s in %s", key.key_id, path)
     return key
 
@@ -161,10 +173,12 @@ def load_key(key_file: Path | str | None = None, *, create: bool) -> RegistryKey
             if stored:
                 return RegistryKey(base64.b64decode(stored, validate=True), "keyring")
             if create:
-                key, secret = RegistryKey.generate("keyring")
+                _, secret = RegistryKey.generate("keyring")
                 kr.set_password(KEYRING_SERVICE, KEYRING_USER, base64.b64encode(secret).decode())
-                if kr.get_password(KEYRING_SERVICE, KEYRING_USER) is None:
+                kept = kr.get_password(KEYRING_SERVICE, KEYRING_USER)  # what the keyring holds is the key
+                if not kept:
                     raise RuntimeError("the keyring did not keep the key")
+                key = RegistryKey(base64.b64decode(kept, validate=True), "keyring")
                 log.info("made the registry key %s in the system keyring", key.key_id)
                 return key
         except Exception as exc:  # noqa: BLE001 - locked or broken keyring: fall back to the key file

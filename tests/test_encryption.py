@@ -306,3 +306,17 @@ def test_backup_archive_members_hold_no_plain_personal_data(tmp_path):
         for member in tar.getmembers():
             if member.isfile():
                 assert secrets_in(tar.extractfile(member).read()) == [], member.name
+
+
+def test_two_first_starts_at_once_share_one_key(tmp_path):
+    """Two processes making the key file at the same moment (two servers starting on a fresh machine): one key."""
+    import subprocess
+    import sys
+
+    key_file = tmp_path / "race" / "registry.key"
+    code = ("import sys; from core import crypto; print(crypto.load_key(sys.argv[1], create=True).key_id)")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(key_file)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parent.parent) for _ in range(4)]
+    ids = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert len(ids) == 1 and ids == {crypto.load_key(key_file, create=False).key_id}
+    assert [p.name for p in key_file.parent.iterdir()] == ["registry.key"]  # no temporary file left
