@@ -703,8 +703,12 @@ class SavePets:
         """Everything this registry holds about the owner of `phone` (the right of access): the owner, their dogs
         with registration numbers and the dogs' photos. For administrators (and the command line, admin keys)."""
         self.access("manage")
-        with self.db.sessions() as s:
-            return owner_rights.export(s, self._owner_by_phone(s, phone), utcnow(), self.device_id)
+        with self.db.session() as s:
+            out = owner_rights.export(s, self._owner_by_phone(s, phone), utcnow(), self.device_id)
+            for dog in out.dogs or [None]:  # the owner's contact goes out with each dog: one entry a dog
+                self._audit(s, "owner_export", dog=(dog.id, dog.registration_number) if dog else None,
+                            detail=f"dogs={len(out.dogs)}")
+        return out
 
     def erase_owner(self, phone: str, dry_run: bool = False) -> ErasureResult:
         """Erase the owner of `phone` on request: name and phone gone everywhere (sync carries it), their dogs
@@ -716,7 +720,12 @@ class SavePets:
                 return owner_rights.plan(s, self._owner_by_phone(s, phone), utcnow())
         with self._write_lock, self.db.session() as s:
             owner = self._owner_by_phone(s, phone)
+            dogs = s.execute(select(Dog.id, Dog.registration_number).where(Dog.owner_id == owner.id)).all()
             result, files = owner_rights.erase(s, owner, utcnow(), self._record)
+            for dog_id, number in dogs or [(None, None)]:
+                fate = "kept" if number in result.kept else "removed" if number in result.removed else None
+                self._audit(s, "owner_erase", dog=(dog_id, number) if dog_id else None,
+                            detail=f"dog={fate}" if fate else f"dogs={len(dogs)}")
             owner_rights.queue_cleanup(s, files, [d for (d,) in s.execute(select(Dog.id).where(
                 Dog.owner_id == owner.id))])
         self.after_erasures()

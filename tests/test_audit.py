@@ -215,3 +215,23 @@ def test_entries_are_append_only(standin_service):
             with sp.db.engine.begin() as conn:
                 conn.execute(text("UPDATE audit_events SET actor_name = 'someone else' WHERE id = :i"), {"i": row_id})
     assert sp.audit_trail()[0].actor_name == "system"
+
+
+def test_owner_export_and_erasure_are_recorded_for_each_dog(standin_service):
+    from core.registry.models import DogStatus
+
+    sp = standin_service
+    home = register(sp).dog
+    cared = register(sp, dog=3, name="보리").dog
+    sp.set_status(cared.id, DogStatus.FOUND)  # in the shelter's care: kept without an owner
+    with acting_as(CLI):
+        sp.export_owner(PHONE)
+        sp.erase_owner(PHONE, dry_run=True)  # only a plan: nothing happened, nothing recorded
+        assert sp.audit_trail(action="owner_erase") == []
+        sp.erase_owner(PHONE)
+        exports = sp.audit_trail(action="owner_export")
+        erasures = sp.audit_trail(action="owner_erase")
+    assert {(e.dog_id, e.registration_number, e.detail) for e in exports} == \
+        {(home.id, home.registration_number, "dogs=2"), (cared.id, cared.registration_number, "dogs=2")}
+    assert {(e.dog_id, e.detail) for e in erasures} == {(home.id, "dog=removed"), (cared.id, "dog=kept")}
+    assert all(e.who == "cli:ops" for e in exports + erasures)
