@@ -96,7 +96,7 @@ def test_first_start_asks_for_the_first_administrator(qtbot, tmp_path, kiosk_fac
     assert [m.role for m in sp.list_staff()] == ["admin"]
     # the administrators' part of Settings is theirs
     w.show_page("settings")
-    assert w.settings_page.staff_part.isVisibleTo(w) and w.settings_page.admin_group.isVisibleTo(w)
+    assert w.settings_page.tabs.isTabVisible(1) and w.settings_page.admin_group.isVisibleTo(w)
     qtbot.waitUntil(lambda: w.settings_page.staff_table.rowCount() == 1, timeout=5_000)
     # the next start asks for a sign-in, not for another administrator
     w.lock()
@@ -155,7 +155,8 @@ def test_wrong_pins_lock_the_account_and_the_lock_button_hides_everything(qtbot,
     assert w.current_page == "lookup" and w.lookup.state == "waiting"
     # a member of role staff has no administrators' part in Settings
     w.show_page("settings")
-    assert not w.settings_page.staff_part.isVisibleTo(w) and not w.settings_page.admin_group.isVisibleTo(w)
+    assert not w.settings_page.tabs.isTabVisible(1) and not w.settings_page.admin_group.isVisibleTo(w)
+    assert not w.settings_page.tabs.tabBar().isVisibleTo(w)
 
     # the audit trail (core/audit.py) has every try, and the lock
     actions = [e.action for e in audit_of(sp, who=STAFF_NAME, limit=50)]
@@ -194,9 +195,10 @@ def test_idle_lock_after_the_set_minutes(qtbot, tmp_path, kiosk_factory, monkeyp
     sign_in(qtbot, k, ADMIN_NAME, ADMIN_PIN)
     qtbot.waitUntil(lambda: not w.locked, timeout=5_000)
     s = w.settings_page
+    s.tabs.setCurrentIndex(1)
     s.lock_minutes.setValue(2)
-    s.save()
-    assert w.idle.minutes == 2 and w.settings.lock_after_minutes == 2
+    qtbot.waitUntil(lambda: w.idle.minutes == 2, timeout=5_000)  # saved a moment after the change
+    assert w.settings.lock_after_minutes == 2 and "2" in s.staff_message.text()
     from kiosk.config import read_config
 
     assert read_config(cfg)["lock_after_minutes"] == 2
@@ -253,12 +255,14 @@ def test_staff_see_contacts_masked_and_show_one(qtbot, tmp_path, kiosk_factory):
     qtbot.waitUntil(lambda: not w.locked, timeout=5_000)
     s = w.settings_page
     w.show_page("settings")
+    s.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: s.perm_contacts.currentData() == "reveal", timeout=5_000)
     assert s.perm_edit.isChecked() and s.perm_status.isChecked() and not s.perm_delete.isChecked()
     s.perm_contacts.setCurrentIndex(s.perm_contacts.findData("none"))
-    s.perm_status.setChecked(False)
-    qtbot.mouseClick(s.perm_save, left())
+    s.perm_contacts.activated.emit(s.perm_contacts.currentIndex())  # what choosing in the list does
+    qtbot.mouseClick(s.perm_status, left())  # saved as soon as changed
     wait_idle(qtbot, k)
+    assert not s.perm_status.isChecked() and "Saved" in s.staff_message.text()
     assert sp.staff_permissions().contacts == "none" and not sp.staff_permissions().status
     w.lock()
     sign_in(qtbot, k, STAFF_NAME, STAFF_PIN)
@@ -278,6 +282,7 @@ def test_administrators_manage_staff_in_settings(qtbot, tmp_path, kiosk_factory)
     w, sp = k.window, k.controller.service
     w.show_page("settings")
     s = w.settings_page
+    s.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: s.staff_table.rowCount() == 1, timeout=5_000)
     assert s.staff_table.item(0, 0).text() == ADMIN_NAME
 

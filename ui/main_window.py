@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
                                           engine_threshold=engine.match_threshold if engine else None,
                                           controller=controller)
         self.settings_page.saved.connect(self._settings_saved)
+        self.settings_page.lock_changed.connect(self._lock_minutes)
         self.lookup.register_requested.connect(self._register_from_lookup)
 
         self.stack = QStackedWidget()
@@ -370,14 +371,15 @@ class MainWindow(QMainWindow):
         if "match_threshold" in values and self.controller.engine is not None:
             self.controller.engine.threshold_override = values["match_threshold"]
             self.settings.match_threshold = values["match_threshold"]
-        if "lock_after_minutes" in values:
-            self.settings.lock_after_minutes = self.idle.minutes = values["lock_after_minutes"]
         self.settings.server_url = values.get("server_url")
         self.settings.api_key = values.get("api_key")
         self.refresh_sync()
         if values.get("language") and values["language"] != self.settings.language:
             self.settings.language = values["language"]
             self.language_changed.emit(values["language"])
+
+    def _lock_minutes(self, minutes: int) -> None:
+        self.settings.lock_after_minutes = self.idle.minutes = minutes
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.camera.stop()

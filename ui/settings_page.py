@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +38,7 @@ from ui.signin_page import PIN_MAX, PIN_MIN, pin_field
 
 class SettingsPage(QWidget):
     saved = Signal(dict)  # the changed values
+    lock_changed = Signal(int)  # an administrator set another idle time (minutes), saved already
 
     def __init__(self, settings, save: Callable[[dict[str, Any]], Any], engine_threshold: float | None = None,
                  controller=None, parent: QWidget | None = None):
@@ -87,17 +88,14 @@ class SettingsPage(QWidget):
         af = QFormLayout(admin)
         af.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         af.addRow(self.unlock)
-        af.addRow(self.tr("Match threshold"), self.threshold)
-        af.addRow("", self.use_default)
+        threshold_row = QHBoxLayout()  # one row: the page fits a 1280x800 screen with the staff part beside it
+        threshold_row.addWidget(self.threshold, 1)
+        threshold_row.addWidget(self.use_default)
+        af.addRow(self.tr("Match threshold"), threshold_row)
         warn = QLabel(self.tr("A lower threshold finds more dogs but confuses more of them."))
         warn.setObjectName("hint")
         warn.setWordWrap(True)
         af.addRow(warn)
-        self.lock_minutes = QSpinBox()
-        self.lock_minutes.setRange(1, 240)
-        self.lock_minutes.setValue(getattr(settings, "lock_after_minutes", 5))
-        self.lock_minutes.setSuffix(self.tr(" min"))
-        af.addRow(self.tr("Lock when idle for"), self.lock_minutes)
         self.admin_group = admin
         self.staff_part = self._staff_part()
 
@@ -107,36 +105,48 @@ class SettingsPage(QWidget):
         save = QPushButton(self.tr("Save settings"))
         save.setObjectName("primary")
         save.clicked.connect(self.save)
-        left = QVBoxLayout()
-        left.addWidget(general)
-        left.addWidget(admin)
-        left.addWidget(self.message)
-        left.addStretch(1)
-        left.addWidget(save)
-        columns = QHBoxLayout()
-        columns.setSpacing(16)
-        columns.addLayout(left, 1)
-        columns.addWidget(self.staff_part, 1)
-        body = QWidget()
-        bl = QVBoxLayout(body)
-        bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(title)
-        bl.addLayout(columns, 1)
-        scroll = QScrollArea()  # everything stays reachable on a short screen
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
+        kiosk_tab = QWidget()
+        kl = QVBoxLayout(kiosk_tab)
+        kl.setContentsMargins(0, 0, 0, 0)
+        kl.addWidget(general)
+        kl.addWidget(admin)
+        kl.addWidget(self.message)
+        kl.addStretch(1)
+        kl.addWidget(save)
+        # administrators get a second tab: the staff (the first holds this kiosk's settings, for everyone)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.addTab(kiosk_tab, self.tr("This kiosk"))
+        self.tabs.addTab(self.staff_part, self.tr("Staff"))
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(scroll)
+        lay.addWidget(title)
+        lay.addWidget(self.tabs, 1)
         self.apply_access()
 
     # ------------------------------------------------------------ administrators: staff
     def _staff_part(self) -> QWidget:
+        session = QGroupBox(self.tr("Sign-in"))
+        sf = QFormLayout(session)
+        sf.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        sf.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setRange(1, 240)
+        self.lock_minutes.setValue(getattr(self.settings, "lock_after_minutes", 5))
+        self.lock_minutes.setSuffix(self.tr(" min"))
+        sf.addRow(self.tr("Lock when idle for"), self.lock_minutes)
+        lock_note = QLabel(self.tr("The kiosk also locks with the Lock button. Locking signs the member out and "
+                                   "clears the pages."))
+        lock_note.setObjectName("hint")
+        lock_note.setWordWrap(True)
+        sf.addRow(lock_note)
+        # saved a moment after the last change (to the config file, like the first tab's settings)
+        self._lock_debounce = QTimer(self, singleShot=True, interval=800)
+        self._lock_debounce.timeout.connect(self.save_lock_minutes)
+        self.lock_minutes.valueChanged.connect(lambda _v: self._lock_debounce.start())
         perms = QGroupBox(self.tr("What staff may see and do"))
         pf = QFormLayout(perms)
         pf.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        pf.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # two columns of it fit 1280 px in any language
         self.perm_contacts = QComboBox()
         self.perm_contacts.addItem(self.tr("Masked, shown one at a time on request"), "reveal")
         self.perm_contacts.addItem(self.tr("Shown with each dog opened"), "always")
@@ -151,9 +161,10 @@ class SettingsPage(QWidget):
         note.setObjectName("hint")
         note.setWordWrap(True)
         pf.addRow(note)
-        self.perm_save = QPushButton(self.tr("Save what staff may do"))
-        self.perm_save.clicked.connect(self.save_permissions)
-        pf.addRow(self.perm_save)
+        # saved as soon as changed (by an administrator; each change is on the audit trail)
+        self.perm_contacts.activated.connect(lambda _i: self.save_permissions())
+        for box in (self.perm_edit, self.perm_status, self.perm_delete):
+            box.clicked.connect(lambda _on=False: self.save_permissions())
 
         team = QGroupBox(self.tr("Staff accounts"))
         tl = QVBoxLayout(team)
@@ -164,7 +175,7 @@ class SettingsPage(QWidget):
         self.staff_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.staff_table.verticalHeader().setVisible(False)
         self.staff_table.verticalHeader().setDefaultSectionSize(48)
-        self.staff_table.setMinimumHeight(200)
+        self.staff_table.setMinimumHeight(150)
         header = self.staff_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2):
@@ -227,19 +238,40 @@ class SettingsPage(QWidget):
         tl.addWidget(self.staff_pages, 1)
         tl.addWidget(self.staff_message)
 
+        left = QVBoxLayout()
+        left.addWidget(perms)
+        left.addWidget(session)
+        left.addStretch(1)
         part = QWidget()
-        pl = QVBoxLayout(part)
+        pl = QHBoxLayout(part)
         pl.setContentsMargins(0, 0, 0, 0)
-        pl.addWidget(perms)
+        pl.setSpacing(16)
+        pl.addLayout(left, 1)
         pl.addWidget(team, 1)
         self.members: list = []
         return part
+
+    def save_lock_minutes(self) -> None:
+        minutes = self.lock_minutes.value()
+        if minutes == self.settings.lock_after_minutes:
+            return
+        try:
+            self._save({"lock_after_minutes": minutes})
+        except (OSError, ValueError, TypeError) as exc:
+            self.staff_message.setText(self.tr("Could not save: %1").replace("%1", str(exc)))
+            return
+        self.lock_changed.emit(minutes)
+        self.staff_message.setText(self.tr("The kiosk now locks after %1 minutes without a touch.")
+                                   .replace("%1", str(minutes)))
 
     def apply_access(self) -> None:
         """The administrators' part only for administrators; it is read afresh each time one signs in."""
         admin = self.controller is not None and self.controller.may("manage")
         self.admin_group.setVisible(admin)
-        self.staff_part.setVisible(admin)
+        self.tabs.setTabVisible(1, admin)
+        self.tabs.tabBar().setVisible(admin)
+        if not admin:
+            self.tabs.setCurrentIndex(0)
         self.close_staff_form()
         self.staff_message.clear()
         if not admin:
@@ -394,8 +426,6 @@ class SettingsPage(QWidget):
         }
         if self.unlock.isChecked():
             out["match_threshold"] = None if self.use_default.isChecked() else round(self.threshold.value(), 3)
-        if self.admin_group.isVisibleTo(self) and self.lock_minutes.value() != self.settings.lock_after_minutes:
-            out["lock_after_minutes"] = self.lock_minutes.value()
         return out
 
     def save(self) -> None:

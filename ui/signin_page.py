@@ -55,7 +55,7 @@ class PinPad(QWidget):
             b.setObjectName("pinKey")
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            b.setMinimumSize(96, 68)
+            b.setMinimumSize(96, 58)
             b.clicked.connect(lambda _=False, k=key: self.press(k))
             grid.addWidget(b, i // 3, i % 3)
             self.keys[key] = b
@@ -141,6 +141,8 @@ class SignInPage(QWidget):
         self.message.setObjectName("errorBox")
         self.message.setWordWrap(True)
         self.message.hide()
+        self.message.ensurePolished()  # two lines and the box's padding, whatever the words
+        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 2 + 32)
         form = QWidget()
         form.setObjectName("signinForm")
         form.setMaximumWidth(560)
@@ -304,6 +306,8 @@ class FirstAdminPage(QWidget):
         self.message.setObjectName("errorBox")
         self.message.setWordWrap(True)
         self.message.hide()
+        self.message.ensurePolished()
+        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 2 + 32)
         form = QWidget()
         form.setMaximumWidth(560)
         fl = QVBoxLayout(form)

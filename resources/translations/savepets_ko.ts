@@ -4,270 +4,405 @@
 <context>
     <name>AuditPage</name>
     <message>
-        <location filename="../../ui/audit_page.py" line="33"/>
-        <source>Look-up</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../../ui/audit_page.py" line="34"/>
-        <source>Contact shown</source>
-        <translation type="unfinished"></translation>
+        <source>Look-up</source>
+        <translation>조회</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="35"/>
-        <source>Registration</source>
-        <translation type="unfinished"></translation>
+        <source>Contact shown</source>
+        <translation>연락처 열람</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="36"/>
-        <source>Details changed</source>
-        <translation type="unfinished"></translation>
+        <source>Registration</source>
+        <translation>등록</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="37"/>
-        <source>Status changed</source>
-        <translation type="unfinished"></translation>
+        <source>Details changed</source>
+        <translation>정보 수정</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="38"/>
-        <source>Registration removed</source>
-        <translation type="unfinished"></translation>
+        <source>Status changed</source>
+        <translation>상태 변경</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="39"/>
-        <source>Review decided</source>
-        <translation type="unfinished"></translation>
+        <source>Registration removed</source>
+        <translation>등록 삭제</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="40"/>
-        <source>Owner&apos;s data exported</source>
-        <translation type="unfinished"></translation>
+        <source>Review decided</source>
+        <translation>검토 결정</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="41"/>
-        <source>Owner&apos;s data erased</source>
-        <translation type="unfinished"></translation>
+        <source>Owner&apos;s data exported</source>
+        <translation>보호자 정보 내보내기</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="42"/>
-        <source>Backup</source>
-        <translation type="unfinished"></translation>
+        <source>Owner&apos;s data erased</source>
+        <translation>보호자 정보 삭제</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="43"/>
-        <source>Restore</source>
-        <translation type="unfinished"></translation>
+        <source>Backup</source>
+        <translation>백업</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="44"/>
-        <source>Signed in</source>
-        <translation type="unfinished"></translation>
+        <source>Restore</source>
+        <translation>복원</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="45"/>
-        <source>Sign-in refused</source>
-        <translation type="unfinished"></translation>
+        <source>Signed in</source>
+        <translation>로그인</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="46"/>
-        <source>Account locked (wrong PINs)</source>
-        <translation type="unfinished"></translation>
+        <source>Sign-in refused</source>
+        <translation>로그인 거부</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="47"/>
-        <source>Kiosk locked</source>
-        <translation type="unfinished"></translation>
+        <source>Account locked (wrong PINs)</source>
+        <translation>계정 잠금 (PIN 오류)</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="48"/>
-        <source>Signed out</source>
-        <translation type="unfinished"></translation>
+        <source>Kiosk locked</source>
+        <translation>키오스크 잠금</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="49"/>
-        <source>Staff account made</source>
-        <translation type="unfinished"></translation>
+        <source>Signed out</source>
+        <translation>로그아웃</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="50"/>
-        <source>Staff account disabled</source>
-        <translation type="unfinished"></translation>
+        <source>Staff account made</source>
+        <translation>직원 계정 생성</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="51"/>
-        <source>PIN reset</source>
-        <translation type="unfinished"></translation>
+        <source>Staff account disabled</source>
+        <translation>직원 계정 비활성화</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="52"/>
-        <source>Staff permissions changed</source>
-        <translation type="unfinished"></translation>
+        <source>PIN reset</source>
+        <translation>PIN 재설정</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="53"/>
-        <source>Old entries deleted</source>
-        <translation type="unfinished"></translation>
+        <source>Staff permissions changed</source>
+        <translation>직원 권한 변경</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="56"/>
-        <source>API key: %1</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../ui/audit_page.py" line="54"/>
+        <source>Old entries deleted</source>
+        <translation>오래된 기록 삭제</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="57"/>
-        <source>Command line: %1</source>
-        <translation type="unfinished"></translation>
+        <source>API key: %1</source>
+        <translation>API 키: %1</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="58"/>
-        <source>Sync: %1</source>
-        <translation type="unfinished"></translation>
+        <source>Command line: %1</source>
+        <translation>명령줄: %1</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="59"/>
-        <source>System</source>
-        <translation type="unfinished"></translation>
+        <source>Sync: %1</source>
+        <translation>동기화: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="62"/>
-        <source>wrong PIN</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../ui/audit_page.py" line="60"/>
+        <source>System</source>
+        <translation>시스템</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="63"/>
-        <source>account locked</source>
-        <translation type="unfinished"></translation>
+        <source>wrong PIN</source>
+        <translation>PIN 오류</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="64"/>
-        <source>account disabled</source>
-        <translation type="unfinished"></translation>
+        <source>account locked</source>
+        <translation>계정 잠김</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="65"/>
-        <source>idle</source>
-        <translation type="unfinished"></translation>
+        <source>account disabled</source>
+        <translation>계정 비활성</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="66"/>
-        <source>on demand</source>
-        <translation type="unfinished"></translation>
+        <source>idle</source>
+        <translation>자리 비움</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="67"/>
-        <source>same dog</source>
-        <translation type="unfinished"></translation>
+        <source>on demand</source>
+        <translation>직접 잠금</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="68"/>
+        <source>same dog</source>
+        <translation>같은 강아지</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="69"/>
         <source>different dogs</source>
-        <translation type="unfinished"></translation>
+        <translation>다른 강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="71"/>
-        <source>Today</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/audit_page.py" line="72"/>
-        <source>Last 7 days</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../ui/audit_page.py" line="70"/>
+        <source>enabled again</source>
+        <translation>다시 사용</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="73"/>
-        <source>Last 30 days</source>
-        <translation type="unfinished"></translation>
+        <source>shown on request</source>
+        <translation>요청하여 열람</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="74"/>
-        <source>Last year</source>
-        <translation type="unfinished"></translation>
+        <source>in a look-up&apos;s answer</source>
+        <translation>조회 결과에서</translation>
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="75"/>
+        <source>in a list of dogs</source>
+        <translation>강아지 목록에서</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="76"/>
+        <source>with the dog&apos;s details</source>
+        <translation>강아지 정보와 함께</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="77"/>
+        <source>in the reviews</source>
+        <translation>검토 목록에서</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="78"/>
+        <source>with a review&apos;s decision</source>
+        <translation>검토 결정과 함께</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="79"/>
+        <source>in an export</source>
+        <translation>내보내기에서</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="82"/>
+        <source>name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="83"/>
+        <source>breed</source>
+        <translation>품종</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="84"/>
+        <source>sex</source>
+        <translation>성별</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="85"/>
+        <source>birth date</source>
+        <translation>생년월일</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="86"/>
+        <source>neutered</source>
+        <translation>중성화</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="87"/>
+        <source>notes</source>
+        <translation>메모</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="88"/>
+        <source>owner&apos;s name</source>
+        <translation>보호자 이름</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="91"/>
+        <source>photos: %1</source>
+        <translation>사진 %1장</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="92"/>
+        <source>candidates: %1</source>
+        <translation>후보 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="93"/>
+        <source>look-alikes flagged for review: %1</source>
+        <translation>검토 요청된 닮은 강아지 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="94"/>
+        <source>with %1</source>
+        <translation>상대: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="95"/>
+        <source>dogs: %1</source>
+        <translation>강아지 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="96"/>
+        <source>deleted: %1</source>
+        <translation>%1건 삭제</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="97"/>
+        <source>kept %1 days</source>
+        <translation>%1일 보관</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="98"/>
+        <source>backup of %1</source>
+        <translation>%1 백업</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="99"/>
+        <source>new owner</source>
+        <translation>새 보호자</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="100"/>
+        <source>existing owner</source>
+        <translation>기존 보호자</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="101"/>
+        <source>dog kept (in the shelter&apos;s care)</source>
+        <translation>강아지 유지 (보호소 보호 중)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="102"/>
+        <source>dog removed</source>
+        <translation>강아지 삭제</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="105"/>
+        <source>Today</source>
+        <translation>오늘</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="106"/>
+        <source>Last 7 days</source>
+        <translation>최근 7일</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="107"/>
+        <source>Last 30 days</source>
+        <translation>최근 30일</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="108"/>
+        <source>Last year</source>
+        <translation>최근 1년</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="109"/>
         <source>Everything kept</source>
-        <translation type="unfinished"></translation>
+        <translation>보관 중인 전체</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="119"/>
+        <location filename="../../ui/audit_page.py" line="180"/>
         <source>Audit trail</source>
-        <translation type="unfinished"></translation>
+        <translation>감사 기록</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="122"/>
-        <source>Dog: registration number</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../ui/audit_page.py" line="183"/>
+        <source>Registration number</source>
+        <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="125"/>
-        <source>Who: staff name or key</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../ui/audit_page.py" line="186"/>
+        <source>Who: name or key</source>
+        <translation>누가: 이름 또는 키</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="132"/>
+        <location filename="../../ui/audit_page.py" line="193"/>
         <source>All actions</source>
-        <translation type="unfinished"></translation>
+        <translation>모든 작업</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="135"/>
+        <location filename="../../ui/audit_page.py" line="196"/>
         <source>Search</source>
-        <translation type="unfinished"></translation>
+        <translation>검색</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="153"/>
+        <location filename="../../ui/audit_page.py" line="217"/>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>일시</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="153"/>
+        <location filename="../../ui/audit_page.py" line="217"/>
         <source>Who</source>
-        <translation type="unfinished"></translation>
+        <translation>누가</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="153"/>
+        <location filename="../../ui/audit_page.py" line="217"/>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>작업</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="153"/>
+        <location filename="../../ui/audit_page.py" line="217"/>
         <source>Dog</source>
-        <translation type="unfinished">강아지</translation>
+        <translation>강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="154"/>
+        <location filename="../../ui/audit_page.py" line="218"/>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>내용</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="154"/>
+        <location filename="../../ui/audit_page.py" line="218"/>
         <source>Device</source>
-        <translation type="unfinished"></translation>
+        <translation>기기</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="192"/>
+        <location filename="../../ui/audit_page.py" line="256"/>
         <source>Loading the audit trail…</source>
-        <translation type="unfinished"></translation>
+        <translation>감사 기록을 불러오는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="203"/>
+        <location filename="../../ui/audit_page.py" line="267"/>
         <source>This kiosk</source>
-        <translation type="unfinished">이 키오스크</translation>
+        <translation>이 키오스크</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="213"/>
+        <location filename="../../ui/audit_page.py" line="282"/>
         <source>No entries match.</source>
-        <translation type="unfinished"></translation>
+        <translation>맞는 기록이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="215"/>
+        <location filename="../../ui/audit_page.py" line="284"/>
         <source>The newest %1 entries; narrow the search to see older ones.</source>
-        <translation type="unfinished"></translation>
+        <translation>최근 %1건입니다. 더 오래된 기록은 검색 조건을 좁혀 보세요.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/audit_page.py" line="218"/>
+        <location filename="../../ui/audit_page.py" line="287"/>
         <source>%n entries, newest first.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>최근 순으로 %n건.</numerusform>
         </translation>
     </message>
 </context>
@@ -503,67 +638,67 @@
 <context>
     <name>FirstAdminPage</name>
     <message>
-        <location filename="../../ui/signin_page.py" line="283"/>
+        <location filename="../../ui/signin_page.py" line="285"/>
         <source>Welcome</source>
         <translation>환영합니다</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="284"/>
+        <location filename="../../ui/signin_page.py" line="286"/>
         <source>Nobody can use this kiosk yet. Create its first administrator: they sign in with a PIN, add the other staff members and decide what staff may see, in Settings.</source>
         <translation>아직 아무도 이 키오스크를 쓸 수 없습니다. 첫 관리자를 만드세요. 관리자는 PIN으로 로그인하고, 설정에서 다른 직원을 추가하고 직원이 볼 수 있는 것을 정합니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="289"/>
+        <location filename="../../ui/signin_page.py" line="291"/>
         <source>e.g. Kim Minji</source>
         <translation>예: 김민지</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="291"/>
+        <location filename="../../ui/signin_page.py" line="293"/>
         <source>%1 to %2 digits</source>
         <translation>숫자 %1~%2자리</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="292"/>
+        <location filename="../../ui/signin_page.py" line="294"/>
         <source>The same PIN again</source>
         <translation>같은 PIN을 한 번 더</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="299"/>
+        <location filename="../../ui/signin_page.py" line="301"/>
         <source>Create the administrator and sign in</source>
         <translation>관리자를 만들고 로그인</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="311"/>
+        <location filename="../../ui/signin_page.py" line="315"/>
         <source>Administrator&apos;s name</source>
         <translation>관리자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="311"/>
+        <location filename="../../ui/signin_page.py" line="315"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="312"/>
+        <location filename="../../ui/signin_page.py" line="316"/>
         <source>PIN again</source>
         <translation>PIN 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="346"/>
+        <location filename="../../ui/signin_page.py" line="350"/>
         <source>Enter the administrator&apos;s name.</source>
         <translation>관리자 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="349"/>
+        <location filename="../../ui/signin_page.py" line="353"/>
         <source>A PIN is %1 to %2 digits.</source>
         <translation>PIN은 숫자 %1~%2자리입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="354"/>
+        <location filename="../../ui/signin_page.py" line="358"/>
         <source>The two PINs differ. Enter the same PIN again.</source>
         <translation>두 PIN이 다릅니다. 같은 PIN을 다시 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="358"/>
+        <location filename="../../ui/signin_page.py" line="362"/>
         <source>Creating the administrator…</source>
         <translation>관리자를 만드는 중…</translation>
     </message>
@@ -645,68 +780,73 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="93"/>
+        <location filename="../../ui/main_window.py" line="94"/>
         <source>SavePets — nose print registry</source>
         <translation>SavePets — 비문 등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="120"/>
+        <location filename="../../ui/main_window.py" line="123"/>
         <source>Look up</source>
         <translation>조회</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="121"/>
+        <location filename="../../ui/main_window.py" line="124"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="122"/>
+        <location filename="../../ui/main_window.py" line="125"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="124"/>
+        <location filename="../../ui/main_window.py" line="127"/>
+        <source>Audit trail</source>
+        <translation>감사 기록</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="128"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="139"/>
+        <location filename="../../ui/main_window.py" line="143"/>
         <source>Lock</source>
         <translation>잠금</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="142"/>
+        <location filename="../../ui/main_window.py" line="146"/>
         <source>Sign out and hide personal data until someone signs in</source>
         <translation>로그아웃하고 누군가 로그인할 때까지 개인정보를 가립니다</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="304"/>
+        <location filename="../../ui/main_window.py" line="312"/>
         <source>Camera: %1</source>
         <translation>카메라: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="309"/>
+        <location filename="../../ui/main_window.py" line="317"/>
         <source>No camera</source>
         <translation>카메라 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="309"/>
+        <location filename="../../ui/main_window.py" line="317"/>
         <source>Camera disconnected</source>
         <translation>카메라 연결 끊김</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="329"/>
+        <location filename="../../ui/main_window.py" line="337"/>
         <source>Could not start: %1</source>
         <translation>시작할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="123"/>
-        <location filename="../../ui/main_window.py" line="358"/>
+        <location filename="../../ui/main_window.py" line="126"/>
+        <location filename="../../ui/main_window.py" line="366"/>
         <source>Review</source>
         <translation>검토</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="359"/>
+        <location filename="../../ui/main_window.py" line="367"/>
         <source>%n pair(s) of registrations to review</source>
         <translation>
             <numerusform>검토할 등록 %n쌍</numerusform>
@@ -1321,306 +1461,323 @@ When a new registration looks like a registered dog without being a sure match, 
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/settings_page.py" line="48"/>
+        <location filename="../../ui/settings_page.py" line="49"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="51"/>
+        <location filename="../../ui/settings_page.py" line="52"/>
         <source>A camera number (0, 1, …), a video file or a folder of photos</source>
         <translation>카메라 번호 (0, 1, …), 동영상 파일 또는 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="52"/>
+        <location filename="../../ui/settings_page.py" line="53"/>
         <source>Folder…</source>
         <translation>폴더…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="58"/>
+        <location filename="../../ui/settings_page.py" line="59"/>
         <source>empty: offline registry only</source>
         <translation>비워 두면: 오프라인 등록부만 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="65"/>
+        <location filename="../../ui/settings_page.py" line="66"/>
+        <location filename="../../ui/settings_page.py" line="119"/>
         <source>This kiosk</source>
         <translation>이 키오스크</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="68"/>
+        <location filename="../../ui/settings_page.py" line="69"/>
         <source>Camera</source>
         <translation>카메라</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="69"/>
+        <location filename="../../ui/settings_page.py" line="70"/>
         <source>Server address</source>
         <translation>서버 주소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="70"/>
+        <location filename="../../ui/settings_page.py" line="71"/>
         <source>API key</source>
         <translation>API 키</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="71"/>
+        <location filename="../../ui/settings_page.py" line="72"/>
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="73"/>
+        <location filename="../../ui/settings_page.py" line="74"/>
         <source>Administrator</source>
         <translation>관리자</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="74"/>
+        <location filename="../../ui/settings_page.py" line="75"/>
         <source>Change recognition settings (administrators only)</source>
         <translation>인식 설정 변경 (관리자 전용)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="79"/>
+        <location filename="../../ui/settings_page.py" line="80"/>
         <source>Use the engine&apos;s default</source>
         <translation>엔진 기본값 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="90"/>
+        <location filename="../../ui/settings_page.py" line="94"/>
         <source>Match threshold</source>
         <translation>일치 기준값</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="92"/>
+        <location filename="../../ui/settings_page.py" line="95"/>
         <source>A lower threshold finds more dogs but confuses more of them.</source>
         <translation>기준값을 낮추면 더 많이 찾지만 다른 강아지와 혼동도 늘어납니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="99"/>
+        <location filename="../../ui/settings_page.py" line="135"/>
         <source> min</source>
         <translation>분</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="100"/>
+        <location filename="../../ui/settings_page.py" line="136"/>
         <source>Lock when idle for</source>
         <translation>사용하지 않으면 잠금</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="107"/>
+        <location filename="../../ui/settings_page.py" line="105"/>
         <source>Save settings</source>
         <translation>설정 저장</translation>
     </message>
     <message>
+        <location filename="../../ui/settings_page.py" line="120"/>
+        <source>Staff</source>
+        <translation>직원</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="128"/>
+        <source>Sign-in</source>
+        <translation>로그인</translation>
+    </message>
+    <message>
         <location filename="../../ui/settings_page.py" line="137"/>
+        <source>The kiosk also locks with the Lock button. Locking signs the member out and clears the pages.</source>
+        <translation>잠금 버튼으로도 잠글 수 있습니다. 잠그면 로그인한 직원이 로그아웃되고 화면의 내용이 지워집니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="146"/>
         <source>What staff may see and do</source>
         <translation>직원이 볼 수 있는 것과 할 수 있는 일</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="141"/>
+        <location filename="../../ui/settings_page.py" line="151"/>
         <source>Masked, shown one at a time on request</source>
         <translation>가려서 표시, 요청할 때 한 건씩 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="142"/>
+        <location filename="../../ui/settings_page.py" line="152"/>
         <source>Shown with each dog opened</source>
         <translation>강아지를 열 때마다 표시</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="143"/>
+        <location filename="../../ui/settings_page.py" line="153"/>
         <source>Never (masked only)</source>
         <translation>보이지 않음 (가린 채로만)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="144"/>
+        <location filename="../../ui/settings_page.py" line="154"/>
         <source>Change dogs&apos; and owners&apos; details</source>
         <translation>강아지와 보호자 정보 수정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="145"/>
+        <location filename="../../ui/settings_page.py" line="155"/>
         <source>Mark dogs lost, found or home</source>
         <translation>실종 · 발견 · 귀가 표시</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="146"/>
+        <location filename="../../ui/settings_page.py" line="156"/>
         <source>Remove registrations (and merge duplicates)</source>
         <translation>등록 삭제 (중복 등록 합치기 포함)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="147"/>
+        <location filename="../../ui/settings_page.py" line="157"/>
         <source>Owners&apos; contacts</source>
         <translation>보호자 연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="150"/>
+        <location filename="../../ui/settings_page.py" line="160"/>
         <source>Administrators may do everything. Every contact shown is recorded.</source>
         <translation>관리자는 모든 일을 할 수 있습니다. 연락처를 볼 때마다 기록됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="154"/>
-        <source>Save what staff may do</source>
-        <translation>직원 권한 저장</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settings_page.py" line="158"/>
+        <location filename="../../ui/settings_page.py" line="169"/>
         <source>Staff accounts</source>
         <translation>직원 계정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="161"/>
-        <location filename="../../ui/settings_page.py" line="201"/>
+        <location filename="../../ui/settings_page.py" line="172"/>
+        <location filename="../../ui/settings_page.py" line="212"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="161"/>
-        <location filename="../../ui/settings_page.py" line="202"/>
+        <location filename="../../ui/settings_page.py" line="172"/>
+        <location filename="../../ui/settings_page.py" line="213"/>
         <source>Role</source>
         <translation>역할</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="161"/>
+        <location filename="../../ui/settings_page.py" line="172"/>
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="173"/>
+        <location filename="../../ui/settings_page.py" line="184"/>
         <source>Add…</source>
         <translation>추가…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="175"/>
-        <location filename="../../ui/settings_page.py" line="294"/>
+        <location filename="../../ui/settings_page.py" line="186"/>
+        <location filename="../../ui/settings_page.py" line="326"/>
         <source>Disable</source>
         <translation>사용 중지</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="177"/>
+        <location filename="../../ui/settings_page.py" line="188"/>
         <source>New PIN…</source>
         <translation>새 PIN…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="196"/>
+        <location filename="../../ui/settings_page.py" line="207"/>
         <source>%1 to %2 digits</source>
         <translation>숫자 %1~%2자리</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="198"/>
+        <location filename="../../ui/settings_page.py" line="209"/>
         <source>The same PIN again</source>
         <translation>같은 PIN을 한 번 더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="203"/>
+        <location filename="../../ui/settings_page.py" line="214"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="204"/>
+        <location filename="../../ui/settings_page.py" line="215"/>
         <source>PIN again</source>
         <translation>PIN 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="205"/>
+        <location filename="../../ui/settings_page.py" line="216"/>
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="207"/>
+        <location filename="../../ui/settings_page.py" line="218"/>
         <source>Save</source>
         <translation>저장</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="268"/>
+        <location filename="../../ui/settings_page.py" line="264"/>
+        <source>The kiosk now locks after %1 minutes without a touch.</source>
+        <translation>이제 %1분 동안 사용하지 않으면 키오스크가 잠깁니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="300"/>
         <source>Saved: staff now see and do what is ticked.</source>
         <translation>저장했습니다. 이제 직원은 체크한 것만 보고 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="278"/>
+        <location filename="../../ui/settings_page.py" line="310"/>
         <source>Disabled</source>
         <translation>사용 중지됨</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="278"/>
+        <location filename="../../ui/settings_page.py" line="310"/>
         <source>Active</source>
         <translation>사용 중</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="294"/>
+        <location filename="../../ui/settings_page.py" line="326"/>
         <source>Enable</source>
         <translation>다시 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="303"/>
+        <location filename="../../ui/settings_page.py" line="335"/>
         <source>%1 can sign in again.</source>
         <translation>%1 님이 다시 로그인할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="304"/>
+        <location filename="../../ui/settings_page.py" line="336"/>
         <source>%1 can no longer sign in.</source>
         <translation>%1 님은 이제 로그인할 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="316"/>
+        <location filename="../../ui/settings_page.py" line="348"/>
         <source>New staff member</source>
         <translation>새 직원</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="317"/>
+        <location filename="../../ui/settings_page.py" line="349"/>
         <source>New PIN for %1</source>
         <translation>%1 님의 새 PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="336"/>
+        <location filename="../../ui/settings_page.py" line="368"/>
         <source>Enter the member&apos;s name.</source>
         <translation>직원 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="339"/>
-        <location filename="../../ui/settings_page.py" line="374"/>
+        <location filename="../../ui/settings_page.py" line="371"/>
+        <location filename="../../ui/settings_page.py" line="406"/>
         <source>A PIN is %1 to %2 digits.</source>
         <translation>PIN은 숫자 %1~%2자리입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="344"/>
+        <location filename="../../ui/settings_page.py" line="376"/>
         <source>The two PINs differ. Enter the same PIN again.</source>
         <translation>두 PIN이 다릅니다. 같은 PIN을 다시 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="349"/>
+        <location filename="../../ui/settings_page.py" line="381"/>
         <source>%1 can now sign in with their PIN.</source>
         <translation>%1 님이 이제 PIN으로 로그인할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="354"/>
+        <location filename="../../ui/settings_page.py" line="386"/>
         <source>New PIN set for %1.</source>
         <translation>%1 님의 새 PIN을 설정했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="366"/>
+        <location filename="../../ui/settings_page.py" line="398"/>
         <source>A staff member of this name exists already.</source>
         <translation>같은 이름의 직원이 이미 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="368"/>
+        <location filename="../../ui/settings_page.py" line="400"/>
         <source>This is the last active administrator: add or enable another administrator first.</source>
         <translation>마지막 관리자입니다. 다른 관리자를 먼저 추가하거나 다시 사용하게 하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="370"/>
+        <location filename="../../ui/settings_page.py" line="402"/>
         <source>You cannot disable your own account while signed in with it.</source>
         <translation>로그인한 자신의 계정은 사용 중지할 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="372"/>
+        <location filename="../../ui/settings_page.py" line="404"/>
         <source>A name is 1 to 50 characters.</source>
         <translation>이름은 1~50자입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="384"/>
+        <location filename="../../ui/settings_page.py" line="416"/>
         <source>Folder of photos to use as the camera</source>
         <translation>카메라 대신 사용할 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="406"/>
+        <location filename="../../ui/settings_page.py" line="261"/>
+        <location filename="../../ui/settings_page.py" line="436"/>
         <source>Could not save: %1</source>
         <translation>저장할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="408"/>
+        <location filename="../../ui/settings_page.py" line="438"/>
         <source>Saved to %1.</source>
         <translation>%1에 저장했습니다.</translation>
     </message>
@@ -1659,49 +1816,49 @@ When a new registration looks like a registered dog without being a sure match, 
         <translation>숫자 %1~%2자리</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="176"/>
+        <location filename="../../ui/signin_page.py" line="178"/>
         <source>Starting…</source>
         <translation>시작하는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="228"/>
+        <location filename="../../ui/signin_page.py" line="230"/>
         <source>Choose or type your name.</source>
         <translation>이름을 고르거나 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="231"/>
+        <location filename="../../ui/signin_page.py" line="233"/>
         <source>Enter your PIN (%1 to %2 digits).</source>
         <translation>PIN을 입력하세요 (숫자 %1~%2자리).</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="236"/>
+        <location filename="../../ui/signin_page.py" line="238"/>
         <source>Signing in…</source>
         <translation>로그인하는 중…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/signin_page.py" line="254"/>
+        <location filename="../../ui/signin_page.py" line="256"/>
         <source>Wrong PIN. Tries left before this account is locked for a minute: %n.</source>
         <translation>
             <numerusform>PIN이 틀렸습니다. 계정이 1분 동안 잠기기 전까지 남은 시도: %n번.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="257"/>
+        <location filename="../../ui/signin_page.py" line="259"/>
         <source>Too many wrong PINs: this account is locked. Try again in %1 seconds.</source>
         <translation>PIN이 여러 번 틀려 이 계정이 잠겼습니다. %1초 후에 다시 시도하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="260"/>
+        <location filename="../../ui/signin_page.py" line="262"/>
         <source>No staff member has this name. Choose your name from the list.</source>
         <translation>이 이름의 직원이 없습니다. 목록에서 이름을 고르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="262"/>
+        <location filename="../../ui/signin_page.py" line="264"/>
         <source>This account is disabled. An administrator can enable it in Settings.</source>
         <translation>사용 중지된 계정입니다. 관리자가 설정에서 다시 사용하게 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="264"/>
+        <location filename="../../ui/signin_page.py" line="266"/>
         <source>A PIN is %1 to %2 digits.</source>
         <translation>PIN은 숫자 %1~%2자리입니다.</translation>
     </message>
