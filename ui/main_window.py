@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import texts
+from ui.audit_page import AuditPage
 from ui.camera import Camera, SourceError, open_source
 from ui.lookup_page import LookupPage
 from ui.register_page import RegisterPage
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.register = RegisterPage(controller, self.camera)
         self.registry = RegistryPage(controller)
         self.review_page = ReviewPage(controller)
+        self.audit_page = AuditPage(controller)
         self.review_count = 0
         self._last_sync = None
         engine = controller.engine
@@ -122,6 +124,7 @@ class MainWindow(QMainWindow):
                                  ("register", self.tr("Register"), self.register),
                                  ("registry", self.tr("Registry"), self.registry),
                                  ("review", self.tr("Review"), self.review_page),
+                                 ("audit", self.tr("Audit trail"), self.audit_page),
                                  ("settings", self.tr("Settings"), self.settings_page)):
             self.stack.addWidget(page)
             b = QPushButton(label)
@@ -145,7 +148,7 @@ class MainWindow(QMainWindow):
         nav.addWidget(self.member_label)
         nav.addWidget(self.lock_button)
         self.pages = {"lookup": self.lookup, "register": self.register, "registry": self.registry,
-                      "review": self.review_page, "settings": self.settings_page}
+                      "review": self.review_page, "audit": self.audit_page, "settings": self.settings_page}
         side = QWidget()
         side.setObjectName("sidebar")
         side.setLayout(nav)
@@ -251,6 +254,9 @@ class MainWindow(QMainWindow):
         self.settings_page.apply_access()
         self.registry.apply_access()
         self.review_page.apply_access()
+        self.nav_buttons["audit"].setVisible(self.controller.may("manage"))  # administrators only
+        if self.current_page == "audit" and not self.controller.may("manage"):
+            self.show_page("lookup")
         self.screen.setCurrentWidget(self.app_area)
         self.idle.arm()
         self.refresh_reviews()
@@ -271,6 +277,7 @@ class MainWindow(QMainWindow):
         self.register.reset()
         self.registry.clear()
         self.review_page.clear()
+        self.audit_page.clear()
         self.settings_page.apply_access()
 
     # ------------------------------------------------------------ pages

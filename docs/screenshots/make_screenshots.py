@@ -32,6 +32,7 @@ from core.recognition.standin import angle_alike, turned  # noqa: E402
 OUT = HERE
 REAL: Path | None = None  # a nose data set: one folder of photos per dog
 
+STAFF = [("한지민", "Jimin Han", "admin"), ("정하늘", "Haneul Jung", "staff"), ("최도윤", "Doyun Choi", "staff")]
 DOGS = [("초코", "Choco", "진돗개", "Jindo", "010-2345-6789", "김민지", "Minji Kim"),
         ("보리", "Bori", "푸들", "Poodle", "010-8765-4321", "이서준", "Seojun Lee"),
         ("콩이", "Kongi", "시바견", "Shiba Inu", "010-5555-1234", "박지우", "Jiwoo Park")]
@@ -97,6 +98,40 @@ def main(lang: str) -> None:
     w.resize(1280, 800)
     pump(until=lambda: kiosk.controller.service is not None)
     sp = kiosk.controller.service
+    staff = [(n_ko if ko else n_en, role) for n_ko, n_en, role in STAFF]
+    admin_name, staff_name = staff[0][0], staff[1][0]
+
+    # 16. the first start: the first administrator's name and PIN
+    pump(until=lambda: w.screen.currentWidget() is w.first_admin)
+    first = w.first_admin
+    first.name.setText(admin_name)
+    for digit in "2468":
+        first.pad.press(digit)
+    first.pad.target = first.pin_again
+    first.pad.press("2")
+    shoot(w, f"{lang}-16-first-admin")
+    first.pin_again.setText("2468")
+    first.submit()
+    pump(until=lambda: not w.locked and not kiosk.controller.busy)
+    for name, role in staff[1:]:
+        sp.add_staff(name, "1357", role)
+    # 17. sign-in: pick the name, the PIN on the pad (here after a wrong PIN)
+    w.lock()
+    pump(until=lambda: len(w.signin.name_buttons) == len(staff) and not kiosk.controller.busy)
+    w.signin.choose(staff_name)
+    for digit in "1111":
+        w.signin.pad.press(digit)
+    w.signin.submit()
+    pump(until=lambda: not kiosk.controller.busy and w.signin.message.isVisible())
+    for digit in "13":
+        w.signin.pad.press(digit)
+    shoot(w, f"{lang}-17-sign-in")
+    w.signin.reset()
+    w.signin.choose(admin_name)
+    for digit in "2468":
+        w.signin.pad.press(digit)
+    w.signin.submit()
+    pump(until=lambda: not w.locked and not kiosk.controller.busy)
     for i, (n_ko, n_en, b_ko, b_en, phone, o_ko, o_en) in enumerate(DOGS):
         base = nose(10 + i)
         photos = [photo_from_array(noised(base, s)) for s in range(5)]
@@ -110,9 +145,9 @@ def main(lang: str) -> None:
     w.lookup.add_frame(registered)  # the first of the three frames of a look-up is taken
     shoot(w, f"{lang}-1-lookup-live")
     w.lookup.clear_frames()
-    # 2. look up: found
+    # 2. look up: found (an administrator sees the owner's contact, through reveal_contact)
     w.lookup.lookup_frames([noised(registered, 99)])
-    pump(until=lambda: w.lookup.state != "waiting")
+    pump(until=lambda: w.lookup.state != "waiting" and not kiosk.controller.busy)
     shoot(w, f"{lang}-2-lookup-found")
     # 3. look up: not registered
     w.lookup.reset()
@@ -170,9 +205,12 @@ def main(lang: str) -> None:
     w.registry.table.selectRow(1)
     pump(0.3)
     shoot(w, f"{lang}-8-registry")
-    # 9. settings
+    # 9. settings; 19. an administrator's second tab: what staff may see and do, the staff accounts
     w.show_page("settings")
     shoot(w, f"{lang}-9-settings")
+    w.settings_page.tabs.setCurrentIndex(1)
+    shoot(w, f"{lang}-19-settings-staff")
+    w.settings_page.tabs.setCurrentIndex(0)
     # 10. no camera
     w.show_page("lookup")
     w.start_camera(str(tmp / "no-such-camera"))
@@ -218,8 +256,34 @@ def main(lang: str) -> None:
     shoot(w, f"{lang}-14-review")
     review.ask_merge()
     review.merge()
-    pump(until=lambda: review.state == "merged" and len(review.kept_labels) == len(review.last_result.older.photos))
+    pump(until=lambda: review.state == "merged" and len(review.kept_labels) == len(review.last_result.older.photos)
+         and not kiosk.controller.busy)
     shoot(w, f"{lang}-15-review-merged")
+    # 18. a member of role staff: the owner's contact masked, shown on a tap
+    w.lock()
+    pump(until=lambda: not kiosk.controller.busy and len(w.signin.name_buttons) == len(staff))
+    w.signin.choose(staff_name)
+    for digit in "1357":
+        w.signin.pad.press(digit)
+    w.signin.submit()
+    pump(until=lambda: not w.locked and not kiosk.controller.busy)
+    w.lookup.lookup_frames([noised(registered, 98)])
+    pump(until=lambda: w.lookup.state != "waiting" and not kiosk.controller.busy)
+    shoot(w, f"{lang}-18-lookup-staff-masked")
+    # 20. the audit trail (administrators): the member shows the owner's contact and locks; an administrator reads
+    # who did what, newest first
+    w.lookup.card.reveal_button.click()
+    pump(until=lambda: not kiosk.controller.busy and not w.lookup.card.reveal_button.isVisible())
+    w.lock()
+    pump(until=lambda: not kiosk.controller.busy and len(w.signin.name_buttons) == len(staff))
+    w.signin.choose(admin_name)
+    for digit in "2468":
+        w.signin.pad.press(digit)
+    w.signin.submit()
+    pump(until=lambda: not w.locked and not kiosk.controller.busy)
+    w.show_page("audit")
+    pump(until=lambda: w.audit_page.table.rowCount() > 0 and not kiosk.controller.busy)
+    shoot(w, f"{lang}-20-audit")
     kiosk.stop()
     w.close()
 
