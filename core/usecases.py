@@ -364,7 +364,7 @@ class SavePets:
     # ----------------------------------------------------------------- register
     def register(self, owner: OwnerIn, dog: DogIn, photos: Sequence[Photo],
                  registered_at: datetime | None = None) -> RegisterResult:
-        self.access()
+        acc = self.access()
         vectors, qualities = self._check_registration_photos(photos)
         look_alikes = self._screen_registration(photos, vectors)
         registered_at = registered_at or utcnow()
@@ -380,6 +380,9 @@ class SavePets:
                 log.info("registration raced with another writer; retrying")
         self._gallery_add(result.dog.id)
         self._changed(result.dog.id)
+        if acc.member and not acc.may("contacts") and result.owner_existed:  # the phone was theirs, not the name
+            owner = result.dog.owner.model_copy(update={"name": result.dog.owner.concealed().name})
+            result = result.model_copy(update={"dog": result.dog.model_copy(update={"owner": owner})})
         return result
 
     def _check_registration_photos(self, photos: Sequence[Photo]) -> tuple[np.ndarray, list[float]]:

@@ -238,6 +238,9 @@ def test_what_staff_may_do_is_the_administrators_choice_kept_in_the_registry(sta
     with pytest.raises(PermissionDenied, match="may not see owners' contact details"):
         sp.reveal_contact(dog.id)
     assert sp.find_owner("010-1234-5678").name == "김**"
+    # registering another dog of that owner: the phone typed in comes back, the stored name stays masked
+    again = register(sp, dog=4, phone="010-1234-5678", owner="", name="둘째")
+    assert (again.owner.phone, again.owner.name) == ("+821012345678", "김**")
     with pytest.raises(PermissionDenied, match="may not change dogs' or owners' details"):
         sp.update_dog(dog.id, DogUpdate(name="초코2"))
     with pytest.raises(PermissionDenied, match="may not change dogs' or owners' details"):
