@@ -335,10 +335,11 @@ def backup_cmd(target: Annotated[Path, typer.Argument(help="Backup file to write
                passphrase_file: PassphraseOption = None, data_dir: DataOption = None) -> None:
     """Back up the embedded registry and its photos into one file encrypted with a passphrase (safe while the
     kiosk runs). Keep the passphrase apart from the file: without it the backup cannot be restored."""
+    from core.actors import acting_as, cli_actor
     from core.backup import backup
 
     passphrase = _passphrase(passphrase_file, confirm=True)
-    with errors_to_exit():
+    with errors_to_exit(), acting_as(cli_actor()):  # recorded on the audit trail as this machine's user
         manifest = backup(settings_for(None, data_dir), target, passphrase)
     out.print(f"Backed up {manifest['dogs']} dogs and {manifest['photos']} photos to {target} (encrypted).")
 
@@ -348,11 +349,12 @@ def restore_cmd(source: Annotated[Path, typer.Argument(help="Backup file made by
                 force: Annotated[bool, typer.Option("--force", help="Replace a registry that holds dogs")] = False,
                 passphrase_file: PassphraseOption = None, data_dir: DataOption = None) -> None:
     """Restore a backup into the data folder, upgrading it to this version's schema; asks for its passphrase."""
+    from core.actors import acting_as, cli_actor
     from core.backup import restore
     from core.crypto import is_sealed
 
     passphrase = _passphrase(passphrase_file, confirm=False) if source.is_file() and is_sealed(source) else None
-    with errors_to_exit():
+    with errors_to_exit(), acting_as(cli_actor()):  # recorded on the restored registry's audit trail
         manifest = restore(settings_for(None, data_dir), source, passphrase, force=force)
     out.print(f"Restored {manifest['dogs']} dogs and {manifest['photos']} photos "
               f"(backup of {manifest['created_at'][:16]}, version {manifest['version']}).")
@@ -836,7 +838,8 @@ def sync_cmd(
     if as_json:
         print(json.dumps({"state": status.state, "pending": status.pending, "cursor": status.cursor,
                           "pushed": report.pushed, "duplicates": report.duplicates, "rejected": report.rejected,
-                          "remapped": report.remapped, "photos_up": report.photos_up, "pulled": report.pulled,
+                          "remapped": report.remapped, "photos_up": report.photos_up, "audit_up": report.audit_up,
+                          "pulled": report.pulled,
                           "photos_down": report.photos_down, "seconds": round(report.seconds, 3),
                           "errors": report.errors}))
     else:
@@ -866,6 +869,13 @@ def eval_cmd(
 ) -> None:
     """Measure the recognition engine on a photo set: rank-1/5, ROC AUC, EER, TAR@FAR, open set, latency, and with
     --distractors the decisions at registry scale."""
+    import importlib.util
+
+    missing = [m for m in ("sklearn", "scipy") if importlib.util.find_spec(m) is None]
+    if missing:  # the desktop bundle leaves the fitting and evaluation libraries out
+        err.print(f"[bold red]savepets eval needs {', '.join(missing)}[/], which this install leaves out (the desktop "
+                  "bundle does): run it from the Python install (bash scripts/setup.sh; .venv/bin/savepets eval ...).")
+        raise typer.Exit(EXIT_INVALID)
     from core.recognition.evaluate import eval_command
 
     eval_command(str(folder), engine=engine, enroll=enroll, split=split, out=str(output) if output else None,
@@ -889,7 +899,7 @@ def train_cmd(
         from core.recognition.training.train import train_command
     except ModuleNotFoundError as exc:
         err.print(f"[bold red]Training needs PyTorch[/] (missing: {exc.name}). Install the training extra: "
-                  "pip install -e '.[train]' (see the README's Training section for the CPU-only wheel).")
+                  "pip install -e '.\\[train]' (see the README's Training section for the CPU-only wheel).")
         raise typer.Exit(EXIT_INVALID) from None
     with errors_to_exit():
         final = train_command(str(folder), out=str(out_dir), budget_minutes=budget_minutes, max_minutes=max_minutes,

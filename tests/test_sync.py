@@ -202,6 +202,7 @@ def test_sync_cli_prints_what_moved(server, kiosks, tmp_path):
     out = json.loads(run.stdout)
     assert out["state"] == "online" and out["pushed"] == 1 and out["photos_up"] == 5 and out["pending"] == 0
     assert out["pulled"] >= 1 and out["photos_down"] == 0
+    assert out["audit_up"] == 1  # the registration's audit entry went with it
 
 
 def test_changes_made_through_the_rest_api_reach_the_kiosks(server, kiosks):
