@@ -148,9 +148,13 @@ def parse_since(text: str | date | datetime | None) -> datetime | None:
         except ValueError:
             raise InvalidInput(f"since: {raw!r} is not a date; give YYYY-MM-DD or an ISO date and time "
                                "(2026-11-26T09:00).", field="since") from None
-    if value.tzinfo is None:
-        value = value.astimezone()  # the machine's local time
-    return value.astimezone(UTC)
+    try:
+        if value.tzinfo is None:
+            value = value.astimezone()  # the machine's local time
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):  # year 1 or 9999 moved across a time zone
+        raise InvalidInput(f"since: {text!s} is out of range; give a date between the years 1900 and 9000.",
+                           field="since") from None
 
 
 def check_action(action: str | None) -> str | None:

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     ssl_keyfile: Path | None = Field(None, description="PEM private key of that certificate")
 
     # audit trail (core/audit.py): entries older than this are purged (at start, daily, `savepets audit purge`)
-    audit_retention_days: int = Field(730, ge=1, description="Days an audit entry is kept (default 2 years)")
+    audit_retention_days: int = Field(730, ge=1, le=36500, description="Days an audit entry is kept (default 2 years)")
 
     # kiosk
     camera: str = "0"

@@ -155,7 +155,8 @@ def test_filters(standin_service):
     assert len(sp.audit_trail(since=(datetime.now(UTC) - timedelta(hours=1)).isoformat())) == 8
     assert sp.audit_trail(since=(datetime.now(UTC) + timedelta(hours=1)).isoformat()) == []
     assert len(sp.audit_trail(limit=1)) == 1 and sp.audit_trail(limit=1, offset=2)[0].action == "register"
-    for bad, field in ((dict(since="yesterday"), "since"), (dict(action="peek"), "action"),
+    for bad, field in ((dict(since="yesterday"), "since"), (dict(since="0001-01-01"), "since"),
+                       (dict(since="9999-12-31T23:59:59-14:00"), "since"), (dict(action="peek"), "action"),
                        (dict(limit=0), "limit"), (dict(limit=5000), "limit")):
         with pytest.raises(InvalidInput) as exc:
             sp.audit_trail(**bad)
@@ -191,8 +192,9 @@ def test_retention_setting_is_checked():
 
     from core.settings import Settings
 
-    with pytest.raises(ValidationError):
-        Settings(audit_retention_days=0)
+    for bad in (0, -5, 10**9):
+        with pytest.raises(ValidationError):
+            Settings(audit_retention_days=bad)
     assert Settings().audit_retention_days == 730
 
 
