@@ -451,7 +451,7 @@ class DogCard(QFrame):
         self.reveal_button = QPushButton(self.tr("Show contact"))
         self.reveal_button.setObjectName("revealContact")
         self.reveal_button.hide()
-        self.rows.addWidget(self.reveal_button, len(labels) - 1, 2)  # beside the (masked) contact
+        self.rows.addWidget(self.reveal_button, len(labels), 0, 1, 2)  # under the (masked) contact
         self.rows.setColumnStretch(1, 1)
         self.rows.setHorizontalSpacing(16)
         self.contact: ContactReveal | None = None
