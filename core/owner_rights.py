@@ -8,7 +8,7 @@ included so that it can still be identified, with no owner. Dogs removed keep a 
 emptied: free text may name people) so that the removal syncs. Sync shadows of the owner's dogs forget the
 owner's data as well.
 
-Every database applies an erasure it learns through sync (core/replication.py): the owner's data is blanked and
+Every database applies an erasure it learns through sync (core/replication/): the owner's data is blanked and
 the photos and templates of the removed dogs go; the server, which holds every dog, also applies the rule above
 to the owner's dogs the erasing kiosk did not know.
 """
@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.registry.models import Dog, DogStatus, Meta, NosePhoto, NoseTemplate, Owner
+from core.replication.shadows import forget_owner_in_shadows
 
 KEPT_STATUSES = frozenset({DogStatus.FOUND})  # the shelter still cares for the dog: it stays identifiable
 CLEANUP_META = "erasure_cleanup"  # meta row: photo files and gallery entries to remove after a commit
@@ -129,8 +130,6 @@ def export(s: Session, owner: Owner, now: datetime, device_id: str) -> OwnerExpo
 def blank_owner(s: Session, owner: Owner, when: datetime, purged: set[str] = frozenset()) -> None:
     """The owner's name and phone gone; the row stays as the erasure's tombstone. Sync shadows forget them too
     (and the notes of the `purged` dogs)."""
-    from core.replication import forget_owner_in_shadows
-
     owner.phone = ""  # and so no phone hash (models.Owner)
     owner.name = ""
     if owner.deleted_at is None:

@@ -1,17 +1,18 @@
 """The sync wire format (JSON over HTTP, under /v1/sync). Shared by sync/client.py and sync/server/sync_routes.py.
 
-Entity states are plain JSON objects built by core/replication.py (`dog_state`, `flag_state`); they are kept
-as dicts here so that the protocol does not duplicate the registry's columns.
+The changes, their answers and the pulled pages are the core's typed models (core/replication/messages.py, with the
+dog bundle of core/replication/bundle.py): a push is validated where it enters, and a malformed one is answered 422
+with the field named (`details.errors[].field`, e.g. `changes.0.dog.state.owner.phone`), nothing written.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from core.audit import AuditEntry
+from core.replication.messages import Change, PullPage, PushAnswer
 
 PREFIX = "/v1/sync"
 PROTOCOL_VERSION = 1
@@ -26,51 +27,16 @@ MAX_AUDIT_ENTRIES = 1000  # audit entries in one push
 SHA256 = Field(..., pattern=r"^[0-9a-f]{64}$")
 
 
-class Change(BaseModel):
-    """One local change, coalesced per entity. `change_id` is the idempotency key: the server applies a
-    change_id at most once and answers a resend with the first answer. A review flag is applied after the dogs of
-    the same push; until its dogs are on the server it is answered `missing_photos` with no photo named."""
-
-    change_id: str = Field(..., min_length=1, max_length=36)
-    entity: Literal["dog", "review_flag"]
-    entity_id: str = Field(..., min_length=1, max_length=36)
-    op: Literal["upsert", "delete"]
-    state: dict[str, Any]
-    clocks: dict[str, str] = {}  # field -> ISO time of the local edit (kiosk clock; corrected by the server)
-
-
 class PushRequest(BaseModel):
     device_id: str = Field(..., min_length=1, max_length=64)
     sent_at: datetime  # the kiosk's clock when sending: the server measures the kiosk's clock offset from it
     changes: list[Change] = Field(..., max_length=MAX_PUSH_CHANGES)
 
 
-class ChangeResult(BaseModel):
-    change_id: str
-    status: Literal["applied", "duplicate", "missing_photos", "rejected"]
-    remap: dict[str, dict[str, str]] = {}  # {"owners": {kiosk id: server id}, "numbers": {dog id: number}}
-    missing: list[str] = []  # photo sha256s to upload before pushing the change again
-    message: str = ""
-    seq: int | None = None
+PushResponse = PushAnswer  # results (one per change), clock_offset_s, cursor
 
 
-class PushResponse(BaseModel):
-    results: list[ChangeResult]
-    clock_offset_s: float  # server minus kiosk, as measured
-    cursor: int  # the server's newest seq after the push
-
-
-class PulledChange(BaseModel):
-    seq: int
-    entity: Literal["dog", "review_flag"]
-    entity_id: str
-    state: dict[str, Any]
-
-
-class PullResponse(BaseModel):
-    changes: list[PulledChange]
-    cursor: int  # pass as `since` next time; only ever the server's seq, never a clock
-    has_more: bool
+class PullResponse(PullPage):
     server_time: datetime
 
 

@@ -121,8 +121,7 @@ def test_a_plain_registry_is_encrypted_in_place_losing_nothing(db_url, tmp_path)
         assert sp.find_owner("010-9999-8888").id == "o2"
         assert [d.id for d in sp.list_dogs(phone="01012345678")] == ["d1"]
         assert [d.id for d in sp.list_dogs(query="김철")] == ["d1"]
-        from core.registry.models import Outbox
-        from core.replication import SyncEntity
+        from core.registry.models import Outbox, SyncEntity
 
         with sp.db.sessions() as s:
             assert [o.payload for o in s.query(Outbox).order_by(Outbox.seq)] == [{}, {"note": "김철수"}]

@@ -10,8 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from core.registry.db import Database
-from core.registry.models import Dog, DogStatus, NosePhoto, NoseTemplate, Owner
-from core.replication import SyncEntity
+from core.registry.models import Dog, DogStatus, NosePhoto, NoseTemplate, Owner, SyncEntity
 from core.schemas import DogUpdate
 from sync.client import SyncClient
 from tests.imaging import dog_photos

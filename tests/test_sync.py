@@ -152,7 +152,7 @@ def test_photos_are_verified_and_a_dog_waits_for_its_photos(server, kiosks):
 
     import requests
 
-    from core.replication import outgoing_changes
+    from core.replication.push import outgoing_changes
     from tests.imaging import dog_photo_bytes
 
     srv, key = server
@@ -175,8 +175,7 @@ def test_photos_are_verified_and_a_dog_waits_for_its_photos(server, kiosks):
     with a.db.sessions() as s:
         (c,) = outgoing_changes(s)
     body = {"device_id": a.device_id, "sent_at": datetime.now(UTC).isoformat(),
-            "changes": [{"change_id": c.change_id, "entity": c.entity, "entity_id": c.entity_id, "op": c.op,
-                         **c.payload}]}
+            "changes": [c.change.model_dump(mode="json")]}
     answer = requests.post(f"{srv.url}/v1/sync/push", json=body, headers=auth, timeout=10).json()
     assert answer["results"][0]["status"] == "missing_photos" and len(answer["results"][0]["missing"]) == 5
     assert dog.id not in server_dogs(srv.db_url)

@@ -78,7 +78,7 @@ def test_a_lost_answer_neither_loses_nor_doubles_an_entry(server, kiosks):
         register(kiosk, fresh_dog(), fresh_phone())
         made = unsent(kiosk)
         client = SyncClient(kiosk, retries=1)
-        client.http.headers["Connection"] = "close"  # one request per connection: the proxy cuts that one
+        client.link.http.headers["Connection"] = "close"  # one request per connection: the proxy cuts that one
         proxy.match = b"POST /v1/sync/audit"
         proxy.cut_after = 20  # the server stores the entries; its answer is cut off
         report = client.sync_once()

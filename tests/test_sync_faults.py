@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from core.replication import outgoing_changes
+from core.replication.push import outgoing_changes
 from core.schemas import DogUpdate
 from sync.client import SyncClient
 from tests.sync_checks import assert_converged, fresh_dog, fresh_phone, register, server_dogs, sync_all
@@ -65,14 +65,14 @@ def test_server_killed_mid_push(backend, request, kiosks, tmp_path):
         a, b = kiosks(srv.url, key), kiosks(srv.url, key)
         dogs = [register(a, fresh_dog(), fresh_phone()) for _ in range(8)]
         ca = fast_client(a, push_batch=1)  # one dog per request: many chances to die in the middle
-        real_call = ca._call
+        real_call = ca.link._call
 
         def slow_call(method, path, **kw):  # a slow link: the kill lands between and inside pushes
             if path == "/push":
                 time.sleep(0.15)
             return real_call(method, path, **kw)
 
-        ca._call = slow_call
+        ca.link._call = slow_call
 
         done = threading.Event()
         worker = threading.Thread(target=lambda: (ca.sync_once(), done.set()), daemon=True)
@@ -120,7 +120,7 @@ def test_connection_cut(match, direction, at, server, kiosks):
         dogs.append(register(b, fresh_dog(), fresh_phone()))
         ca, cb = fast_client(a, proxy.url), fast_client(b, proxy.url)
         for c in (ca, cb):
-            c.http.headers["Connection"] = "close"  # one request per connection: the proxy cuts that one
+            c.link.http.headers["Connection"] = "close"  # one request per connection: the proxy cuts that one
         reports = sync_until_online(ca) + sync_until_online(cb) + sync_until_online(ca)
         assert proxy.cuts >= 1
         if match == b"POST /v1/sync/push" and direction == "response":
@@ -142,10 +142,10 @@ def _push(srv, key, device, changes, sent_at=None):
 
 
 def _change(c, **state_changes):
-    state = {**c.payload["state"], **state_changes.pop("state", {})}
-    return {"change_id": state_changes.pop("change_id", c.change_id), "entity": c.entity, "entity_id": c.entity_id,
-            "op": state_changes.pop("op", c.op), "state": state,
-            "clocks": state_changes.pop("clocks", c.payload["clocks"])}
+    wire = c.change.model_dump(mode="json")
+    return {**wire, "change_id": state_changes.pop("change_id", c.change_id), "op": state_changes.pop("op", c.op),
+            "state": {**wire["state"], **state_changes.pop("state", {})},
+            "clocks": state_changes.pop("clocks", wire["clocks"])}
 
 
 def test_duplicated_and_reordered_requests(server, kiosks):
@@ -154,7 +154,7 @@ def test_duplicated_and_reordered_requests(server, kiosks):
     ca = fast_client(a)
     dog = register(a, fresh_dog(), fresh_phone())
     gone = register(a, fresh_dog(), fresh_phone())
-    ca._upload_photos({p.sha256 for d in (dog, gone) for p in d.photos})
+    ca.sync._upload({p.sha256 for d in (dog, gone) for p in d.photos})
     with a.db.sessions() as s:
         first, second = outgoing_changes(s)
     before = len(server_dogs(srv.db_url))
@@ -168,8 +168,8 @@ def test_duplicated_and_reordered_requests(server, kiosks):
     assert len(server_dogs(srv.db_url)) == before + 1
 
     # two edits of one field arriving in the wrong order: the later edit wins all the same
-    t0 = datetime.fromisoformat(first.payload["state"]["updated_at"])  # after the registration, before now
-    fields = first.payload["state"]["fields"]
+    t0 = first.change.state.updated_at  # after the registration, before now
+    fields = first.change.state.fields.model_dump(mode="json")
     late = _change(first, change_id="e2-" + first.change_id[:30], state={"fields": {**fields, "notes": "second"}},
                    clocks={"notes": (t0 + timedelta(milliseconds=2)).isoformat()})
     early = _change(first, change_id="e1-" + first.change_id[:30], state={"fields": {**fields, "notes": "first"}},
@@ -219,7 +219,7 @@ def test_kiosk_killed_mid_sync_then_restarted(server, kiosks, tmp_path):
 
 
 def test_kiosk_crash_between_push_answer_and_commit_and_mid_pull(server, kiosks, tmp_path, monkeypatch):
-    import sync.client
+    import core.replication.kiosk
 
     srv, key = server
     folder = tmp_path / "crashing-kiosk"
@@ -230,7 +230,7 @@ def test_kiosk_crash_between_push_answer_and_commit_and_mid_pull(server, kiosks,
         raise RuntimeError("power cut")
 
     # the server applied the push, the kiosk dies before recording it
-    monkeypatch.setattr(sync.client, "mark_pushed_many", crash)
+    monkeypatch.setattr(core.replication.kiosk, "mark_pushed_many", crash)
     client = fast_client(a)
     client.sync_once()
     assert client.status.state == "error" and client.status.pending == 3
@@ -243,7 +243,7 @@ def test_kiosk_crash_between_push_answer_and_commit_and_mid_pull(server, kiosks,
     b_folder = tmp_path / "b"
     b = kiosks(srv.url, key, folder=b_folder)
     pages = {"n": 0}
-    real_apply = sync.client.apply_pulled_page
+    real_apply = core.replication.kiosk.apply_page
 
     def apply_then_crash(s, changes):
         pages["n"] += 1
@@ -251,7 +251,7 @@ def test_kiosk_crash_between_push_answer_and_commit_and_mid_pull(server, kiosks,
             raise RuntimeError("power cut")
         return real_apply(s, changes)
 
-    monkeypatch.setattr(sync.client, "apply_pulled_page", apply_then_crash)
+    monkeypatch.setattr(core.replication.kiosk, "apply_page", apply_then_crash)
     cb = fast_client(b, pull_limit=2)
     cb.sync_once()
     assert cb.status.state == "error" and 0 < cb.status.cursor

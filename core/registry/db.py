@@ -157,7 +157,6 @@ class Database:
         needs `new_key`. Backups use it to carry the data under the passphrase's key, never the machine's."""
         import json
 
-        import core.replication  # noqa: F401 - its tables (sync shadows) hold encrypted values too
         from core.registry.models import Base, Encrypted, EncryptedJSON, PhoneHash
 
         old = self.key

@@ -275,3 +275,64 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(String(64))  # a look-up's reason code, why a sign-in failed
     detail: Mapped[str] = mapped_column(String(255), nullable=False, default="")  # codes and counts only
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # kiosk: pushed; server: received
+
+
+# ---------------------------------------------------------------------------------------------- sync (core/replication)
+class SyncLog(Base):
+    """Server: the change sequence kiosks pull from (cursor = seq); one row per changed entity, the newest only."""
+
+    __tablename__ = "sync_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    origin_device: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class SyncReceived(Base):
+    """Server: every change_id applied, with the answer given (a resent change gets the same answer)."""
+
+    __tablename__ = "sync_received"
+
+    change_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    result: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class SyncEntity(Base):
+    """Per entity: server-side field clocks (last writer wins) and tombstone memory; kiosk-side shadow (the last
+    state the kiosk and the server agreed on)."""
+
+    __tablename__ = "sync_entity"
+
+    entity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32), nullable=False)
+    clocks: Mapped[dict | None] = mapped_column(JSON)
+    shadow: Mapped[dict | None] = mapped_column(EncryptedJSON)  # holds the owner's name and phone: encrypted
+
+
+class SyncIdMap(Base):
+    """Server: an id that was merged into another (an owner created twice offline with one phone)."""
+
+    __tablename__ = "sync_id_map"
+
+    from_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32), nullable=False)
+    to_id: Mapped[str] = mapped_column(String(36), nullable=False)
+
+
+# ------------------------------------------------------------------------------------------------ server (sync/server)
+class ApiKey(Base):
+    """A REST API key (sync/server/keys.py), stored hashed. Server-local: never synced."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # the key id, shown in `keys list`
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(255), nullable=False)  # argon2id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

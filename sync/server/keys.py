@@ -21,12 +21,11 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound
 from core.registry.db import Database
-from core.registry.models import Base, UTCDateTime, utcnow
+from core.registry.models import ApiKey, utcnow
 
 PREFIX = "sp"
 VERIFY_CACHE_SECONDS = 60.0
@@ -37,19 +36,6 @@ class Role(str, enum.Enum):
     VET = "vet"
     MOBILE = "mobile"
     ADMIN = "admin"
-
-
-class ApiKey(Base):
-    """Created by migration 0002_api_keys. Server-local: never synced."""
-
-    __tablename__ = "api_keys"
-
-    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # the key id, shown in `keys list`
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
-    role: Mapped[str] = mapped_column(String(16), nullable=False)
-    secret_hash: Mapped[str] = mapped_column(String(255), nullable=False)  # argon2id
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,103 @@
+"""What the kiosk and the server say to each other in a sync step, typed: a pushed change and its answer, a pulled
+change and the pages they come in. sync/protocol.py carries these over HTTP as they are; the core's entry points
+(core/replication/server.py, core/replication/kiosk.py) take and give them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from core.replication.bundle import ClockName, DogBundle, FlagState, Id, Stamp
+
+
+class DogChange(BaseModel):
+    """A dog changed on the kiosk, coalesced: its current bundle, and the fields edited here since the last agreed
+    state with the kiosk-clock time of the edit (the server corrects them by the kiosk's measured clock offset).
+
+    `change_id` is the idempotency key: the server applies a change_id at most once and answers a resend with the
+    first answer."""
+
+    change_id: Id
+    entity: Literal["dog"] = "dog"
+    entity_id: Id
+    op: Literal["upsert", "delete"]
+    state: DogBundle
+    clocks: dict[ClockName, Stamp] = {}
+
+    @model_validator(mode="after")
+    def _same_dog(self) -> DogChange:
+        if self.state.id != self.entity_id:
+            raise ValueError(f"state.id {self.state.id!r} is not the entity_id {self.entity_id!r}")
+        return self
+
+
+class FlagChange(BaseModel):
+    """A review flag made or decided on the kiosk. Applied after the dogs of the same push; until its dogs are on
+    the server it is answered `missing_photos` with no photo named."""
+
+    change_id: Id
+    entity: Literal["review_flag"] = "review_flag"
+    entity_id: Id
+    op: Literal["upsert", "delete"]
+    state: FlagState
+    clocks: dict[ClockName, Stamp] = {}
+
+    @model_validator(mode="after")
+    def _same_flag(self) -> FlagChange:
+        if self.state.id != self.entity_id:
+            raise ValueError(f"state.id {self.state.id!r} is not the entity_id {self.entity_id!r}")
+        return self
+
+
+Change = Annotated[DogChange | FlagChange, Field(discriminator="entity")]
+Status = Literal["applied", "duplicate", "missing_photos", "rejected"]
+
+
+class Remap(BaseModel):
+    """What the server changed of a pushed change: owners merged into another id (same phone), registration
+    numbers moved to a free suffix."""
+
+    owners: dict[str, str] = {}  # kiosk owner id -> server owner id
+    numbers: dict[str, str] = {}  # dog id -> registration number
+
+    def __len__(self) -> int:
+        return len(self.owners) + len(self.numbers)
+
+
+class ChangeResult(BaseModel):
+    change_id: str
+    status: Status
+    remap: Remap = Field(default_factory=Remap)
+    missing: list[str] = Field(default_factory=list)  # photo sha256s to upload before pushing the change again
+    message: str = ""
+    seq: int | None = None
+
+
+class PushAnswer(BaseModel):
+    results: list[ChangeResult]  # one per change, in the order pushed
+    clock_offset_s: float  # server minus kiosk, as measured
+    cursor: int  # the server's newest seq after the push
+
+
+class PulledDog(BaseModel):
+    seq: int
+    entity: Literal["dog"] = "dog"
+    entity_id: Id
+    state: DogBundle
+
+
+class PulledFlag(BaseModel):
+    seq: int
+    entity: Literal["review_flag"] = "review_flag"
+    entity_id: Id
+    state: FlagState
+
+
+Pulled = Annotated[PulledDog | PulledFlag, Field(discriminator="entity")]
+
+
+class PullPage(BaseModel):
+    changes: list[Pulled]  # oldest first, each entity once, in its current state
+    cursor: int  # pass as `since` next time; only ever the server's seq, never a clock
+    has_more: bool

@@ -1,0 +1,47 @@
+"""Kiosk: the sync shadows, the last state of each dog that this kiosk and the server agreed on
+(`sync_entity.shadow`). A field that differs from its shadow is a local change still to be pushed, and a pull never
+overwrites it. An owner's erasure blanks their data in the shadows too (on the server: in the fields it remembers)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.registry.models import SyncEntity
+from core.replication.bundle import DOG, DogBundle
+
+
+def shadow_of(s: Session, dog_id: str) -> dict | None:
+    ent = s.get(SyncEntity, dog_id)
+    return ent.shadow if ent is not None else None
+
+
+def set_shadows(s: Session, agreed: dict[str, DogBundle]) -> None:
+    """These dogs' states are now the agreed ones."""
+    ids = list(agreed)
+    for k in range(0, len(ids), 500):
+        chunk = ids[k:k + 500]
+        have = {e.entity_id: e for e in s.scalars(select(SyncEntity).where(SyncEntity.entity_id.in_(chunk)))}
+        for dog_id in chunk:
+            slim = agreed[dog_id].slim()
+            if dog_id in have:
+                have[dog_id].shadow = slim
+            else:
+                s.add(SyncEntity(entity_id=dog_id, entity=DOG, clocks=None, shadow=slim))
+    s.flush()
+
+
+def forget_owner_in_shadows(s: Session, dog_ids: list[str], notes_of: set[str] = frozenset()) -> None:
+    """An erased owner's name and phone (and the notes of the dogs in `notes_of`) out of the sync shadows kept
+    for these dogs: the kiosk's last agreed states and the server's remembered fields."""
+    for ent in s.scalars(select(SyncEntity).where(SyncEntity.entity_id.in_(dog_ids))) if dog_ids else []:
+        shadow = dict(ent.shadow or {})
+        if not shadow:
+            continue
+        if isinstance(shadow.get("owner"), dict):
+            shadow["owner"] = {**shadow["owner"], "phone": "", "name": ""}
+        if "owner_name" in shadow:
+            shadow["owner_name"] = ""
+        if ent.entity_id in notes_of and isinstance(shadow.get("fields"), dict):
+            shadow["fields"] = {**shadow["fields"], "notes": ""}
+        ent.shadow = shadow  # a new dict: JSON columns track assignment only
