@@ -1,0 +1,189 @@
+"""What every part of the `SavePets` service shares: its state (settings, registry, photo store, engine, locks,
+change listeners), its clock, who calls and what they may do (core/staff.py), the outbox and audit entries written
+in the same transaction as each change (core/audit.py), and the dog as the use cases return it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from core import audit
+from core.actors import Actor, current_actor
+from core.errors import NotFound, PermissionDenied
+from core.photos import PhotoStore
+from core.recognition.base import Engine
+from core.recognition.gallery import Gallery
+from core.registry.db import Database
+from core.registry.models import Dog, Outbox, ReviewFlag, utcnow
+from core.schemas import DogOut, OwnerOut, PhotoOut, PhotoProblem
+from core.settings import Settings
+from core.staff import Access, Need, StaffAccounts, StaffPermissions, access_of, denied, read_permissions
+
+log = logging.getLogger(__name__)
+
+
+class ServiceBase:
+    """The state and helpers the use cases share. `core.usecases.SavePets` is this plus one part a job."""
+
+    def __init__(self, settings: Settings | None = None, engine: Engine | None = None,
+                 database: Database | None = None):
+        self.settings = settings or Settings()
+        self.db = database or Database(self.settings.database_url, key_file=self.settings.key_file)
+        self.store = PhotoStore(self.settings.photo_dir)
+        if engine is None:
+            from core.recognition.factory import load_engine
+
+            engine = load_engine(self.settings.engine)
+        self.engine = engine
+        if self.settings.match_threshold is not None:
+            self.engine.threshold_override = self.settings.match_threshold
+        self.device_id = self.settings.device_id or self.db.device_id()
+        self._gallery: Gallery | None = None
+        self._gallery_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one local writer at a time: SQLite allows no more anyway
+        self.on_change: list[Callable[[str], None]] = []  # called with a dog id after each committed change
+        # staff accounts (core/staff.py): the kiosk signs a member in; its worker thread acts as them
+        self.staff = StaffAccounts(self.db)
+        self.signed_in: Actor | None = None
+        self.sign_in_required = False  # the kiosk: with nobody signed in (locked), use cases refuse
+        self.staff.on_event = self._staff_event  # sign-ins and account changes go on the audit trail
+        self._next_audit_purge = 0.0  # monotonic time of the next retention check (start, then daily)
+        self.purge_audit_if_due()
+
+    def now(self) -> datetime:
+        """The time changes are stamped with (tests move it to play a kiosk whose clock is wrong)."""
+        return utcnow()
+
+    # ----------------------------------------------------------------- who acts, and what they may do (core/staff.py)
+    def actor(self) -> Actor:
+        """Who calls: the context's actor (an API key, the command line), else the kiosk's signed-in member."""
+        return current_actor(self.signed_in)
+
+    def access(self, need: Need = "member") -> Access:
+        """What the caller may do, or PermissionDenied when it may not do `need`. Staff members' role and account
+        are read from the registry each time (a disabled account stops at once); at a kiosk (sign_in_required)
+        nobody signed in may do nothing."""
+        actor = self.actor()
+        if actor.kind == "staff":
+            with self.db.sessions() as s:
+                member = self.staff.member(s, actor.id)
+                if member is None or member.disabled:
+                    raise PermissionDenied("This staff account is disabled: sign in again.", action=need, role=None)
+                acc = access_of(Actor("staff", actor.id, member.name, member.role), read_permissions(s))
+        elif self.sign_in_required and actor.kind == "system":
+            raise PermissionDenied("Sign in first: the kiosk is locked.", action=need, role=None)
+        else:
+            acc = access_of(actor, StaffPermissions())
+        if not acc.may(need):
+            raise denied(need, acc)
+        return acc
+
+    def _conceals(self) -> bool:
+        """Whether owners' contacts come masked in results: for staff members, who ask reveal_contact for one."""
+        return self.actor().kind == "staff"
+
+    # ----------------------------------------------------------------- the outbox (sync) and the audit trail
+    def _record(self, s: Session, entity: str, entity_id: str, op: str) -> None:
+        """An outbox entry in the same transaction as the change, so sync never misses one."""
+        s.add(Outbox(entity=entity, entity_id=entity_id, op=op))
+
+    def _audit(self, s: Session, action: str, **what) -> None:
+        """One audit entry in the caller's transaction (so it commits, or not, with the change it records)."""
+        audit.record(s, action, actor=self.actor(), device_id=self.device_id, **what)
+
+    def _staff_event(self, s: Session, action: str, actor: Actor, detail: str = "") -> None:
+        """core/staff.py's sign-ins and account changes, in their own transaction."""
+        audit.record(s, action, actor=actor, device_id=self.device_id, detail=detail)
+
+    def _audit_contacts(self, s: Session, dogs, via: str) -> None:
+        """A contact view for each dog whose owner's name and phone this caller gets in full (the command line, staff
+        API keys; kiosk staff get them masked and ask reveal_contact; a mobile key's are masked by the server)."""
+        actor = self.actor()
+        if actor.kind == "api_key" and actor.role == "mobile":
+            return
+        for dog in {d.id: d for d in dogs}.values():
+            if dog.owner.phone and "*" not in dog.owner.phone:
+                self._audit(s, "contact_view", dog=(dog.id, dog.registration_number), detail=f"via={via}")
+
+    def audit_trail(self, dog: str | None = None, who: str | None = None, since=None, action: str | None = None,
+                    limit: int = 100, offset: int = 0) -> list[audit.AuditEntry]:
+        """The audit trail, newest first (core/audit.list_events says the filters; bad ones raise InvalidInput).
+        Administrators only, at a kiosk."""
+        try:
+            self.access("manage")
+        except PermissionDenied as exc:
+            raise PermissionDenied("Only an administrator may read the audit trail.", action="audit",
+                                   role=exc.details.get("role")) from None
+        return audit.trail(self.db, dog=dog, who=who, since=since, action=action, limit=limit, offset=offset)
+
+    def purge_audit(self, record_nothing: bool = True) -> int:
+        """Delete the audit entries older than the retention (settings.audit_retention_days); recorded itself."""
+        gone = audit.purge_database(self.db, self.settings.audit_retention_days, actor=self.actor(),
+                                    device_id=self.device_id, record_nothing=record_nothing)
+        self._next_audit_purge = time.monotonic() + audit.PURGE_EVERY.total_seconds()
+        return gone
+
+    def purge_audit_if_due(self) -> int | None:
+        """The retention purge at start and then once a day (a cheap clock check otherwise)."""
+        if time.monotonic() < self._next_audit_purge:
+            return None
+        with self.db.sessions() as s:
+            due = audit.purge_due(s)
+        if not due:
+            self._next_audit_purge = time.monotonic() + 3600.0  # another process may purge meanwhile: look again
+            return None
+        try:
+            return self.purge_audit(record_nothing=False)
+        except Exception:  # noqa: BLE001 - housekeeping never stops the kiosk or the server
+            log.exception("audit retention purge failed")
+            self._next_audit_purge = time.monotonic() + 3600.0
+            return None
+
+    def _changed(self, dog_id: str) -> None:
+        self.purge_audit_if_due()
+        for callback in list(self.on_change):
+            try:
+                callback(dog_id)
+            except Exception:  # a listener must never undo a committed change
+                log.exception("change listener failed")
+
+    # ----------------------------------------------------------------- the dog as the use cases return it
+    def _dog_out(self, s: Session, dog: Dog, known_phone: str | None = None) -> DogOut:
+        """The dog as the use cases return it; for a staff member with the owner's contact masked, unless the
+        caller gave that phone number itself (a registration)."""
+        other = aliased(Dog)  # a pair whose other dog was deleted has nothing left to review
+        needs_review = s.scalar(select(func.count(ReviewFlag.id)).join(
+            other, or_((ReviewFlag.dog_id == dog.id) & (other.id == ReviewFlag.other_dog_id),
+                       (ReviewFlag.other_dog_id == dog.id) & (other.id == ReviewFlag.dog_id))).where(
+            ReviewFlag.resolved.is_(False), ReviewFlag.deleted_at.is_(None), other.deleted_at.is_(None))) > 0
+        out = DogOut(
+            id=dog.id, registration_number=dog.registration_number, registered_at=dog.registered_at,
+            name=dog.name, breed=dog.breed, sex=dog.sex, birth_date=dog.birth_date, neutered=dog.neutered,
+            notes=dog.notes, status=dog.status, updated_at=dog.updated_at, needs_review=needs_review,
+            owner=OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name),
+            photos=[PhotoOut(id=p.id, sha256=p.sha256, position=p.position, quality=p.quality)
+                    for p in dog.photos if p.deleted_at is None])
+        return out.concealed() if dog.owner.phone != known_phone and self._conceals() else out
+
+    def _find_dog(self, s: Session, key: str) -> Dog:
+        """By id or by registration number; deleted dogs are not found."""
+        dog = s.scalar(select(Dog).options(selectinload(Dog.owner), selectinload(Dog.photos))
+                       .where(or_(Dog.id == key, Dog.registration_number == key), Dog.deleted_at.is_(None)))
+        if dog is None:
+            raise NotFound(f"No dog with id or registration number {key!r}.", key=key)
+        return dog
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def problems_message(problems: Sequence[PhotoProblem]) -> str:
+    """Photos refused, each named with why, in one sentence."""
+    return "Some photos cannot be used: " + "; ".join(f"photo {p.index + 1} ({p.label}): {p.message}"
+                                                       for p in problems)

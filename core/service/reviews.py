@@ -1,0 +1,45 @@
+"""Reviews of possible duplicates: two registrations that may be one dog, for a person to decide (the rules are
+core/reviews.py)."""
+
+from __future__ import annotations
+
+from core import reviews
+from core.schemas import ReviewList, ReviewResult
+from core.service.gallery import GalleryIndex
+
+
+class Reviews(GalleryIndex):
+    def list_reviews(self, limit: int = 50) -> ReviewList:
+        """Open reviews (two registrations that may be one dog), newest first, with how many are open."""
+        self.access()
+        with self.db.session() as s:
+            page = reviews.open_reviews(s, self._dog_out, limit)
+            self._audit_contacts(s, [d for r in page.reviews for d in (r.older, r.newer)], "reviews")
+        return page
+
+    def review_count(self) -> int:
+        with self.db.sessions() as s:
+            return reviews.open_count(s)
+
+    def resolve_review(self, flag_id: str, same_dog: bool) -> ReviewResult:
+        """A person's decision on one review: the same dog (the newer registration is merged into the older one)
+        or different dogs. See core/reviews.py. Staff members need the right to edit, and to remove registrations
+        for a merge."""
+        self.access("edit")
+        if same_dog:
+            self.access("delete")
+        with self._write_lock, self.db.session() as s:
+            result = reviews.resolve(s, flag_id, same_dog, device_id=self.device_id, dog_out=self._dog_out,
+                                     record=self._record)
+            for dog, other in ((result.older, result.newer), (result.newer, result.older)):
+                self._audit(s, "review", dog=(dog.id, dog.registration_number), decision=result.resolution,
+                            detail=f"review={result.flag_id} with={other.registration_number}")
+            self._audit_contacts(s, [result.older, result.newer], "review")
+            if self._conceals():
+                result = result.model_copy(update={"owners": [o.concealed() for o in result.owners]})
+        if result.resolution == reviews.SAME_DOG:
+            self._gallery_remove(result.newer.id)
+            self._gallery_add(result.older.id)
+        self._changed(result.older.id)
+        self._changed(result.newer.id)
+        return result
