@@ -114,21 +114,21 @@ def test_edits_last_writer_wins_per_field_and_deletion_wins(server, kiosks):
 def test_kiosk_clock_skew_neither_wins_nor_loses_edits(skew_hours, server, kiosks, monkeypatch):
     """Kiosk a's clock is off by hours. Its edit made *earlier* in real time must lose to b's later edit when
     a is fast, and its edit made *later* must win when a is slow; cursors never use a clock at all."""
-    import core.usecases
+    from core.registry.models import utcnow as real
 
     srv, key = server
     a, b = kiosks(srv.url, key), kiosks(srv.url, key)
     skew = timedelta(hours=skew_hours)
-    real = core.usecases.utcnow
     ca = SyncClient(a, clock=lambda: real() + skew)
     cb = SyncClient(b)
+    before = len(server_dogs(srv.db_url))
     d = register(b, fresh_dog(), fresh_phone(), "초코")
     sync_all([cb, ca])
 
     def edit_on_a():
-        monkeypatch.setattr(core.usecases, "utcnow", lambda: real() + skew)
+        monkeypatch.setattr(a, "now", lambda: real() + skew)  # the time a's changes are stamped with
         a.update_dog(d.id, DogUpdate(notes="a"))
-        monkeypatch.setattr(core.usecases, "utcnow", real)
+        monkeypatch.undo()
 
     if skew_hours > 0:  # a (fast clock) edits first, b later: b must win
         edit_on_a()
@@ -144,7 +144,7 @@ def test_kiosk_clock_skew_neither_wins_nor_loses_edits(skew_hours, server, kiosk
     new = register(a, fresh_dog(), fresh_phone(), "보리", at=real() + skew)
     sync_all([ca, cb])
     assert b.get_dog(new.id).name == "보리"
-    assert_converged(srv.db_url, [a, b], len(server_dogs(srv.db_url)), [d.id, new.id])
+    assert_converged(srv.db_url, [a, b], before + 2, [d.id, new.id])
 
 
 def test_photos_are_verified_and_a_dog_waits_for_its_photos(server, kiosks):
@@ -170,6 +170,7 @@ def test_photos_are_verified_and_a_dog_waits_for_its_photos(server, kiosks):
     assert requests.get(f"{srv.url}/v1/sync/pull", timeout=10).status_code == 401  # a key is needed
 
     # a dog pushed before its photos: refused as missing_photos, nothing written
+    before = len(server_dogs(srv.db_url))
     a = kiosks(srv.url, key)
     dog = register(a, fresh_dog(), fresh_phone())
     with a.db.sessions() as s:
@@ -180,7 +181,7 @@ def test_photos_are_verified_and_a_dog_waits_for_its_photos(server, kiosks):
     assert answer["results"][0]["status"] == "missing_photos" and len(answer["results"][0]["missing"]) == 5
     assert dog.id not in server_dogs(srv.db_url)
     sync_all([SyncClient(a)])
-    assert_converged(srv.db_url, [a], len(server_dogs(srv.db_url)), [dog.id])
+    assert_converged(srv.db_url, [a], before + 1, [dog.id])
 
 
 def test_sync_cli_prints_what_moved(server, kiosks, tmp_path):
@@ -216,6 +217,7 @@ def test_changes_made_through_the_rest_api_reach_the_kiosks(server, kiosks):
     a = kiosks(srv.url, key)
     ca = SyncClient(a)
     sync_all([ca])
+    before = len(server_dogs(srv.db_url))
     seed, phone = fresh_dog(), fresh_phone()
     files = [("photos", (f"{i}.jpg", dog_photo_bytes(seed, i), "image/jpeg")) for i in range(5)]
     r = requests.post(f"{srv.url}/v1/dogs", data={"phone": phone, "owner_name": "수의사 등록", "name": "별이"},
@@ -234,7 +236,7 @@ def test_changes_made_through_the_rest_api_reach_the_kiosks(server, kiosks):
     assert (dog.breed, dog.notes) == ("믹스", "vet note")
     got = requests.get(f"{srv.url}/v1/dogs/{dog_id}", headers=auth, timeout=30).json()
     assert (got["breed"], got["notes"]) == ("믹스", "vet note")
-    assert_converged(srv.db_url, [a], len(server_dogs(srv.db_url)), [dog_id])
+    assert_converged(srv.db_url, [a], before + 1, [dog_id])
 
 
 def test_background_sync_reports_status_and_follows_local_changes(server, kiosks):

@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
@@ -134,19 +135,15 @@ class TemplateState(Wire):
 
     @field_validator("vector")
     @classmethod
-    def _base64(cls, v: str) -> str:
+    def _float32s(cls, v: str, info: ValidationInfo) -> str:
         try:
-            base64.b64decode(v, validate=True)
+            n = len(base64.b64decode(v, validate=True))
         except (binascii.Error, ValueError):
             raise ValueError("not base64") from None
+        dim = info.data.get("dim")
+        if dim is not None and n != 4 * dim:
+            raise ValueError(f"{n} bytes, but dim {dim} needs {4 * dim} (float32)")
         return v
-
-    @model_validator(mode="after")
-    def _dim(self) -> TemplateState:
-        n = len(self.data)
-        if n != 4 * self.dim:
-            raise ValueError(f"vector: {n} bytes, but dim {self.dim} needs {4 * self.dim} (float32)")
-        return self
 
     @property
     def data(self) -> bytes:
@@ -205,8 +202,13 @@ class FlagState(Wire):
 Invalid = Callable[[str, ValidationError], None]
 
 
+def problems(exc: ValidationError) -> str:
+    """What is wrong, field by field, without the values (they may be personal data)."""
+    return "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False))
+
+
 def _skip(entity_id: str, exc: ValidationError) -> None:
-    log.error("sync: %s cannot travel and is left out: %s", entity_id, exc)
+    log.error("sync: %s cannot travel and is left out: %s", entity_id, problems(exc))
 
 
 def dog_bundles(s: Session, dog_ids: list[str], on_invalid: Invalid = _skip) -> dict[str, DogBundle]:
@@ -235,9 +237,7 @@ def dog_bundles(s: Session, dog_ids: list[str], on_invalid: Invalid = _skip) -> 
                 id=dog["id"], registration_number=dog["registration_number"], registered_at=dog["registered_at"],
                 created_at=dog["created_at"], updated_at=dog["updated_at"], deleted_at=dog["deleted_at"],
                 origin_device=dog["origin_device"], fields={f: dog[f] for f in DOG_FIELDS},
-                owner=OwnerState(id=o["id"], phone=o["phone"], name=o["name"], created_at=o["created_at"],
-                                 updated_at=o["updated_at"], origin_device=o["origin_device"],
-                                 erased_at=o["deleted_at"]),
+                owner={**{k: o[k] for k in OwnerState.model_fields if k != "erased_at"}, "erased_at": o["deleted_at"]},
                 photos=[{k: p[k] for k in PhotoState.model_fields} for p in photos.get(dog["id"], [])],
                 templates=[{**{k: t[k] for k in TemplateState.model_fields if k != "vector"},
                             "vector": base64.b64encode(t["vector"]).decode("ascii")}

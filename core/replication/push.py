@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.registry.models import Dog, Outbox, Owner
 from core.replication.bundle import DOG, DOG_FIELDS, OWNER_NAME, DogBundle, FlagState, states
+from core.replication.bundle import problems as describe
 from core.replication.messages import DogChange, FlagChange, Remap
 from core.replication.rules import free_number_locally, merge_owner
 from core.replication.shadows import set_shadows, shadow_of
@@ -61,7 +62,7 @@ def outgoing_changes(s: Session, limit: int = 100) -> list[OutgoingChange]:
     problems: dict[str, str] = {}
 
     def cannot_travel(entity_id: str, exc: ValidationError) -> None:
-        problems[entity_id] = f"cannot be sent: {exc}"[:500]
+        problems[entity_id] = f"cannot be sent: {describe(exc)}"[:500]
 
     found = states(s, [(r.entity, r.entity_id) for r in order], on_invalid=cannot_travel)
     out = []
