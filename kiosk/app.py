@@ -105,6 +105,7 @@ class Kiosk:
             self.controller = Controller(service=service)
         self.window = None
         self.sync_client = None
+        self.sync_failure: str | None = None  # why the sync client could not start, shown on the sync line
         self.controller.ready.connect(self._start_sync)
 
     def sync_status(self):
@@ -114,24 +115,27 @@ class Kiosk:
         if not self.settings.server_url:
             return SyncStatus(state="disabled")
         if self.sync_client is None:
+            if self.sync_failure:
+                return SyncStatus(state="error", message=self.sync_failure)
             return SyncStatus(state="offline", message="sync not started")
         return self.sync_client.status
 
     def _start_sync(self) -> None:
-        """Sync in the background when a server is configured (sync/client.py, issue 7)."""
+        """Sync in the background when a server is configured (sync/client.py). A sync client that cannot start
+        (a module that fails to import included) is a fault the sync line shows as an error, never a quiet offline
+        kiosk; the kiosk keeps working on its own registry."""
         if self.sync_client is not None or not self.settings.server_url:
             return
+        self.sync_failure = None
         try:
-            from sync.client import SyncClient
-        except ImportError:
-            log.warning("sync client not installed; the kiosk runs offline")
-            return
-        try:
+            from sync.client import SyncClient  # here, not at the top: the window shows before the sync stack loads
+
             self.sync_client = SyncClient(self.controller.service)
             self.sync_client.start(interval=60.0)
-        except Exception:  # noqa: BLE001 - sync must never stop the kiosk from working offline
+        except Exception as exc:  # noqa: BLE001 - sync must never stop the kiosk from working offline
             log.exception("could not start sync")
             self.sync_client = None
+            self.sync_failure = f"{type(exc).__name__}: {exc}"
 
     def stop(self) -> None:
         if self.window is not None:

@@ -494,7 +494,13 @@ def test_default_engine_look_up(qtbot, tmp_path, kiosk_factory):  # noqa: F811
     k = kiosk_factory(str(tmp_path / "none"), engine="default")
     k.window.lookup.lookup_file(str(src))
     qtbot.waitUntil(lambda: k.window.lookup.state != "waiting", timeout=120_000)
-    assert k.window.lookup.state in ("none", "error")  # an empty registry: never a match
+    assert k.window.lookup.state == "none", k.window.lookup.error_label.text()  # an empty registry: never a match
+    from core.recognition.base import Decision
+    from core.recognition.standin import StandInEngine
+
+    assert k.controller.engine.name != StandInEngine().name and k.settings.engine == "auto"
+    result = k.window.lookup.last_result
+    assert (result.decision, result.reason, result.gallery_dogs) == (Decision.NO_MATCH, "empty_registry", 0)
 
 
 def _left():
@@ -536,20 +542,44 @@ def test_register_from_five_photo_files_with_no_camera(qtbot, tmp_path, kiosk_fa
 
 def test_sync_line_follows_the_sync_client(qtbot, tmp_path, kiosk_factory):  # noqa: F811
     """With a server configured but unreachable, the line says offline and counts the waiting changes."""
-    pytest.importorskip("sync.client")
     from core.schemas import DogIn, OwnerIn
     from tests.imaging import dog_photos
 
     k = kiosk_factory(str(tmp_path / "none"))
     k.settings.server_url = "http://127.0.0.1:9"  # nothing listens there
     k._start_sync()
-    assert k.sync_client is not None
+    assert k.sync_client is not None and k.sync_failure is None
     k.controller.service.register(OwnerIn(phone="010-4444-1234"), DogIn(name="별"), dog_photos(3))
     w = k.window
-    qtbot.waitUntil(lambda: (w.refresh_sync(), w.sync_widget.state)[1] in ("offline", "error"), timeout=30_000)
-    assert "Offline" in w.sync_widget.label.text() or "error" in w.sync_widget.label.text()
+
+    def refused_and_shown() -> bool:  # a sync tried and refused: offline, not an error (the loop may be retrying)
+        w.refresh_sync()
+        return w.sync_widget.state == "offline" and k.sync_client.status.last_error is not None
+
+    qtbot.waitUntil(refused_and_shown, timeout=30_000)
+    line = w.sync_widget.label.text()
+    assert line.startswith("Offline") and "1 change(s) waiting" in line, line  # the one registration
+    assert "Connection refused" in w.sync_widget.toolTip()
     k.sync_client.close()
     k.sync_client = None
+
+
+def test_a_sync_client_that_cannot_load_is_an_error_not_offline(qtbot, tmp_path, kiosk_factory, monkeypatch):  # noqa: F811
+    """A broken sync module (here: one that fails to import) shows as a sync error on the line, with why; the kiosk
+    keeps working on its own registry."""
+    import sys
+
+    k = kiosk_factory(str(tmp_path / "none"))
+    k.settings.server_url = "http://127.0.0.1:9"
+    monkeypatch.setitem(sys.modules, "sync.client", None)  # `from sync.client import ...` now raises ImportError
+    k._start_sync()
+    assert k.sync_client is None
+    assert k.sync_failure.startswith("ModuleNotFoundError")
+    k.window.refresh_sync()
+    assert k.window.sync_widget.state == "error"
+    assert k.window.sync_widget.label.text() == "Sync error"
+    assert "sync.client" in k.window.sync_widget.toolTip()
+    assert k.controller.service.list_dogs() == []  # the registry still answers
 
 
 def test_kiosk_without_a_screen_says_so(monkeypatch):

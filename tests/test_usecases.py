@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import AlreadyRegistered, InvalidInput, NotFound, PhotosRejected
+from core.recognition.base import Decision
 from core.registry.models import Dog, DogStatus, NosePhoto, NoseTemplate, Outbox, Owner
 from core.schemas import DogIn, DogUpdate, OwnerIn
 from tests.imaging import black_photo, dog_photos
@@ -31,15 +32,14 @@ def test_register_then_lookup(standin_service):
     assert not result.owner_existed
     assert dog.registration_number.endswith("ㅊㅋ5678")
     assert dog.owner.phone == "+821012345678" and len(dog.photos) == 5
-    assert counts(sp) | {"files": 5} == {"owners": 1, "dogs": 1, "nose_photos": 5, "nose_templates": 5,
-                                        "outbox": 1, "files": 5}
+    assert counts(sp) == {"owners": 1, "dogs": 1, "nose_photos": 5, "nose_templates": 5, "outbox": 1, "files": 5}
 
     found = sp.lookup(dog_photos(1, n=1, first_shot=7)[0])
-    assert found.decision == "match" and found.match.dog.id == dog.id
+    assert found.decision == Decision.MATCH and found.match.dog.id == dog.id
     assert found.match.probability > 0.5
 
     stranger = sp.lookup(dog_photos(2, n=1)[0])
-    assert stranger.decision == "no_match" and stranger.match is None
+    assert stranger.decision == Decision.NO_MATCH and stranger.match is None
 
 
 def test_same_dog_twice_is_refused_with_the_match(standin_service):
@@ -123,7 +123,7 @@ def test_failure_mid_transaction_leaves_nothing_behind(standin_service, monkeypa
         register(sp, dog=2, phone="010-5555-6666", name="Max")
     assert counts(sp) == before  # no owner, dog, photo rows, templates, outbox entry or files
     monkeypatch.setattr(sp.store, "put", original)
-    assert sp.lookup(dog_photos(2, n=1)[0]).decision == "no_match"
+    assert sp.lookup(dog_photos(2, n=1)[0]).decision == Decision.NO_MATCH
 
 
 def test_update_status_search_and_delete(standin_service):
@@ -143,7 +143,7 @@ def test_update_status_search_and_delete(standin_service):
     sp.delete_dog(dog.id)
     with pytest.raises(NotFound):
         sp.get_dog(dog.id)
-    assert sp.lookup(dog_photos(1, n=1, first_shot=9)[0]).decision == "no_match"
+    assert sp.lookup(dog_photos(1, n=1, first_shot=9)[0]).decision == Decision.NO_MATCH
     # the tombstone stays for sync, and the same dog can be registered again
     assert register(sp, name="초코2").dog.id != dog.id
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.recognition.base import Decision
 from ui import texts
 
 GREEN, AMBER, RED, GREY = QColor("#2e9d57"), QColor("#e0a100"), QColor("#d64541"), QColor("#8a8f98")
@@ -503,7 +504,8 @@ class DogCard(QFrame):
         if decision is None:
             self.verdict.hide()
         else:
-            level = {"match": "good", "uncertain": "warn"}.get(getattr(decision, "value", decision), "bad")
+            d = Decision(decision)
+            level = "good" if d == Decision.MATCH else "warn" if d == Decision.UNCERTAIN else "bad"
             self.set_verdict(texts.decision_words(decision), level,
                              f"{probability:.0%}" if probability is not None else "")
         if self.contact is not None:
@@ -562,6 +564,7 @@ class SyncStatusWidget(QFrame):
             if last is not None:
                 text += " · " + self.tr("last sync %1").replace("%1", last.astimezone().strftime("%H:%M"))
         self.label.setText(text)
+        self.setToolTip(str(getattr(st, "message", "") or ""))  # why, for whoever is asked to fix it
         self.dot.setStyleSheet(f"color: {colour.name()};")
         self.state = state
 
