@@ -178,6 +178,7 @@ def lookup(
     """Identify a dog from 1 to 5 nose photos of the same dog. Exit code 0 when found or when a person should
     compare the candidates shown (possible match), 4 when not registered."""
     from core.errors import PhotosRejected
+    from core.recognition.base import Decision
     from core.usecases import MAX_LOOKUP_PHOTOS
 
     with errors_to_exit():
@@ -191,36 +192,39 @@ def lookup(
         print(result.model_dump_json(indent=2))
     else:
         _print_lookup(result)
-    if result.decision.value == "no_match":
+    if result.decision == Decision.NO_MATCH:
         raise typer.Exit(EXIT_NOT_FOUND)
 
 
 def _print_lookup(result) -> None:
     """The decision, why, and (unless the match is sure) the candidates side by side for a person to compare."""
-    if result.decision.value == "match":
+    from core.recognition.base import Decision
+
+    if result.decision == Decision.MATCH:
         out.print(f"[bold green]Found[/] (confidence {result.match.probability:.0%}, score {result.match.score:.3f})")
-    elif result.decision.value == "uncertain":
+    elif result.decision == Decision.UNCERTAIN:
         out.print("[bold yellow]Possible match — a person compares the candidates below[/]")
     else:
         out.print("[bold]Not registered.[/]")
     out.print(f"Why: {result.message}.")
     out.print(f"[dim]{result.photos_used} photo(s) compared with {result.gallery_dogs} registered dog(s)[/]")
-    if result.decision.value == "match":
+    if result.decision == Decision.MATCH:
         _print_dog(result.match.dog)
     elif result.candidates:
-        uncertain = result.decision.value == "uncertain"
+        uncertain = result.decision == Decision.UNCERTAIN
         _print_candidates(result.candidates, "Candidates to compare, best first" if uncertain
                           else "Closest registered dogs (none is a match), best first")
 
 
 def _print_candidates(candidates, title: str) -> None:
     from core.phone import mask_phone
+    from core.recognition.base import Decision
 
     t = Table("#", "Registration number", "Name", "Breed", "Score", "Decision", "Owner phone", title=title,
               title_justify="left")
     for i, c in enumerate(candidates, 1):
         t.add_row(str(i), c.dog.registration_number, c.dog.name, c.dog.breed or "-", f"{c.score:.3f}",
-                  "possible" if c.decision.value == "uncertain" else "unlikely", mask_phone(c.dog.owner.phone))
+                  "possible" if c.decision == Decision.UNCERTAIN else "unlikely", mask_phone(c.dog.owner.phone))
     out.print(t)
     out.print("One in full: savepets dogs show <registration number>")
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from core import audit
 from core.actors import Actor, acting_as
 from core.errors import InvalidInput, PermissionDenied, PhotosRejected
+from core.recognition.base import Decision
 from core.registry.models import AuditEvent, Meta
 from core.schemas import DogIn, DogUpdate, OwnerIn
 from tests.imaging import black_photo, dog_photos
@@ -49,7 +50,7 @@ def test_every_use_case_is_recorded_with_who_when_where_and_which_dog(standin_se
     with acting_as(KEY):  # the server's requests act as their API key
         sp.set_status(dog.id, "lost")
         sp.delete_dog(dog.id)
-    assert found.decision == "match" and stranger.decision == "no_match"
+    assert found.decision == Decision.MATCH and stranger.decision == Decision.NO_MATCH
 
     with acting_as(CLI):
         trail = sp.audit_trail()
@@ -64,8 +65,8 @@ def test_every_use_case_is_recorded_with_who_when_where_and_which_dog(standin_se
     assert (status.who, delete.who, status.actor_role) == ("api_key:iOS dev", "api_key:iOS dev", "admin")
     for e in (reg, hit, edit, status, delete):
         assert (e.dog_id, e.registration_number) == (dog.id, dog.registration_number)
-    assert (hit.decision, hit.reason, hit.detail) == ("match", "sure_match", "photos=1 candidates=1")
-    assert (miss.decision, miss.reason, miss.dog_id) == ("no_match", stranger.reason, None)
+    assert (hit.decision, hit.reason, hit.detail) == (Decision.MATCH, "sure_match", "photos=1 candidates=1")
+    assert (miss.decision, miss.reason, miss.dog_id) == (Decision.NO_MATCH, stranger.reason, None)
     assert edit.detail == "fields=breed,owner_name" and status.detail == "from=home to=lost"
     assert reg.detail == "photos=5 owner=new"
 
@@ -171,7 +172,8 @@ def test_retention_purge_at_start_and_on_demand(standin_service, settings):
     now = datetime.now(UTC)
     with sp.db.session() as s:
         for days in (800, 731, 10):
-            audit.record(s, "lookup", actor=CLI, device_id=sp.device_id, decision="no_match", at=now - timedelta(days))
+            audit.record(s, "lookup", actor=CLI, device_id=sp.device_id, decision=Decision.NO_MATCH.value,
+                         at=now - timedelta(days))
     assert sp.purge_audit_if_due() is None  # purged at start, not again within the day
     assert sp.purge_audit() == 2
     kept = sp.audit_trail()

@@ -7,6 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from core.recognition.base import Decision
 from kiosk.cli import EXIT_DUPLICATE, EXIT_INVALID, EXIT_NOT_FOUND, app
 from tests.imaging import dog_photo_bytes, look_alike_photo_bytes
 
@@ -124,7 +125,7 @@ def test_lookup_with_several_photos_and_candidates_to_compare(run, tmp_path):
     assert "Found" in r.text and "Why: one registered dog stands clearly apart" in r.text and "2 photo(s)" in r.text
     assert number in r.text and "Candidates" not in r.text  # a sure match: the dog, no comparison
     found = json.loads(run("lookup", *write_photos(tmp_path / "probe3", dog=1, n=3, first=10), "--json").output)
-    assert found["decision"] == "match" and found["photos_used"] == 3 and found["reason"] == "sure_match"
+    assert found["decision"] == Decision.MATCH and found["photos_used"] == 3 and found["reason"] == "sure_match"
 
     # a look-alike: not sure, so the candidates are listed for a person, phones masked; exit 0 (a possible match)
     r = run("lookup", *write_look_alikes(tmp_path / "like", dog=1, other=2, n=2))

@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 
 from core.actors import cli_actor
+from core.recognition.base import Decision
 from kiosk.cli import EXIT_INVALID
 from tests.test_cli import run, write_photos  # noqa: F401 - the `run` fixture
 
@@ -32,7 +33,7 @@ def test_a_cli_lookup_shows_in_the_audit(run, tmp_path, monkeypatch):  # noqa: F
     assert len(entries) == 1
     lookup = entries[0]
     assert (lookup["actor_kind"], lookup["actor_name"], lookup["decision"], lookup["reason"]) == \
-        ("cli", me, "match", "sure_match")
+        ("cli", me, Decision.MATCH, "sure_match")
     assert lookup["registration_number"] == number and lookup["detail"] == "photos=1 candidates=1"
 
     by_dog = json.loads(run("audit", "--dog", number, "--json").output)

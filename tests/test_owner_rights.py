@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from core.errors import AlreadyRegistered, InvalidPhone, NotFound, PermissionDenied
+from core.recognition.base import Decision
 from core.registry.models import Dog, DogStatus, NosePhoto, NoseTemplate, Owner
 from core.schemas import DogIn, OwnerIn
 from kiosk.cli import EXIT_INVALID, EXIT_NOT_FOUND, app
@@ -79,7 +80,7 @@ def test_erasure_removes_the_owner_and_their_dogs_but_keeps_a_dog_in_care(standi
         with sp.db.sessions() as s:
             assert s.get(Dog, dog.id).notes == ""
     assert not any(sp.store.exists(sha) for sha in before)
-    assert sp.lookup(dog_photos(11, n=1, first_shot=7)[0]).decision == "no_match"
+    assert sp.lookup(dog_photos(11, n=1, first_shot=7)[0]).decision == Decision.NO_MATCH
     # the dog in the shelter's care: still registered and identified by its nose, with no owner
     kept = sp.get_dog(found.id)
     assert (kept.owner.name, kept.owner.phone, kept.status) == ("", "", "found")

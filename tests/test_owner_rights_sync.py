@@ -9,6 +9,7 @@ import json
 import httpx
 from sqlalchemy import select
 
+from core.recognition.base import Decision
 from core.registry.db import Database
 from core.registry.models import Dog, DogStatus, NosePhoto, NoseTemplate, Owner, SyncEntity
 from core.schemas import DogUpdate
@@ -75,7 +76,7 @@ def test_erased_at_a_kiosk_everywhere_after_sync(server, kiosks):
     for sp in (a, b):
         assert sp.find_owner(phone) is None
         assert sp.lookup(dog_photos(seeds[1], n=1, first_shot=20)[0]).match.dog.id == found.id
-        assert sp.lookup(dog_photos(seeds[2], n=1, first_shot=20)[0]).decision == "no_match"
+        assert sp.lookup(dog_photos(seeds[2], n=1, first_shot=20)[0]).decision == Decision.NO_MATCH
     assert not any(b.store.exists(sha) for sha in shas)
     assert not any((srv.data_dir / "photos" / sha[:2] / sha[2:4] / sha).exists() for sha in shas)
     # nothing brings the owner back: another round changes nothing

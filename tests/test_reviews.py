@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core.errors import Conflict, NotFound
 from core.photos import decode_photo
+from core.recognition.base import Decision
 from core.registry.models import Dog, NosePhoto, NoseTemplate, Outbox, ReviewFlag
 from core.schemas import DogIn, OwnerIn
 from tests.imaging import dog_photos, look_alike_photo_bytes
@@ -106,7 +107,7 @@ def test_same_dog_merges_the_newer_registration_into_the_older(standin_service):
 
     # the newer registration's nose now finds the older registration, whose number is kept
     found = sp.lookup(decode_photo(look_alike_photo_bytes(1, 2, 7)))
-    assert found.decision == "match" and found.match.dog.id == older.id
+    assert found.decision == Decision.MATCH and found.match.dog.id == older.id
     assert found.match.dog.registration_number == older.registration_number
 
 

@@ -11,6 +11,7 @@ import subprocess
 import httpx
 import pytest
 
+from core.recognition.base import Decision
 from tests.imaging import dog_photo_bytes, jpeg, look_alike_photo_bytes
 from tests.serverkit import (
     Server,
@@ -174,7 +175,7 @@ def test_register_lookup_and_already_registered(server, keys, admin, mobile):
 
     # look up by a sixth photo: match with the owner's contact and a score
     found = lookup(admin, dog).json()
-    assert found["decision"] == "match" and found["match"]["dog"]["registration_number"] == number
+    assert found["decision"] == Decision.MATCH and found["match"]["dog"]["registration_number"] == number
     assert found["match"]["dog"]["owner"]["phone"] == body["dog"]["owner"]["phone"]
     assert 0 < found["match"]["score"] <= 1.0001 and 0 < found["match"]["probability"] <= 1
     # mobile: masked, unless it is the owner's own number
@@ -195,9 +196,9 @@ def test_register_lookup_and_already_registered(server, keys, admin, mobile):
     # another dog: not registered; staff get the closest dogs to compare, the public no list of registered dogs
     stranger = new_dog()
     staff_view = lookup(admin, stranger).json()
-    assert staff_view["decision"] == "no_match" and staff_view["candidates"]
+    assert staff_view["decision"] == Decision.NO_MATCH and staff_view["candidates"]
     public_view = lookup(mobile, stranger).json()
-    assert public_view["decision"] == "no_match" and public_view["candidates"] == []
+    assert public_view["decision"] == Decision.NO_MATCH and public_view["candidates"] == []
 
 
 def test_update_status_list_delete(server, keys, admin, mobile):
@@ -237,7 +238,7 @@ def test_update_status_list_delete(server, keys, admin, mobile):
     assert admin.delete(f"/v1/dogs/{key}").json()["id"] == created["id"]
     assert error_of(admin.get(f"/v1/dogs/{key}"), 404)
     assert error_of(admin.delete(f"/v1/dogs/{key}"), 404)
-    assert lookup(admin, dog).json()["decision"] == "no_match"
+    assert lookup(admin, dog).json()["decision"] == Decision.NO_MATCH
 
 
 # ------------------------------------------------------------------------------------------- several photos, review
@@ -282,7 +283,7 @@ def test_lookup_fuses_up_to_five_photos_with_photo_urls(server, admin, mobile):
     r = admin.post("/v1/lookup", files=photo_files(dog, range(5, 8)))  # three photos, repeated `photos` fields
     assert r.status_code == 200, r.text
     found = r.json()
-    assert found["decision"] == "match" and found["match"]["dog"]["id"] == created["id"]
+    assert found["decision"] == Decision.MATCH and found["match"]["dog"]["id"] == created["id"]
     assert found["photos_used"] == 3 and found["gallery_dogs"] >= 1
     assert found["reason"] == "sure_match" and found["message"] == LOOKUP_REASONS["sure_match"]
     assert [c["dog"]["id"] for c in found["candidates"]] == [created["id"]]  # a sure match shows only itself
@@ -296,9 +297,10 @@ def test_lookup_fuses_up_to_five_photos_with_photo_urls(server, admin, mobile):
     assert mixed["photos_used"] == 5 and mixed["match"]["dog"]["id"] == created["id"]
     # a stranger: not registered, and why; the closest dogs are offered for comparison, none of them a match
     stranger = admin.post("/v1/lookup", files=photo_files(new_dog(), range(3))).json()
-    assert stranger["decision"] == "no_match" and stranger["reason"] == "no_similar_dog" and stranger["match"] is None
+    assert stranger["decision"] == Decision.NO_MATCH and stranger["reason"] == "no_similar_dog"
+    assert stranger["match"] is None
     assert stranger["message"] == LOOKUP_REASONS["no_similar_dog"]
-    assert all(c["decision"] == "no_match" and c["dog"]["photos"][0]["url"] for c in stranger["candidates"])
+    assert all(c["decision"] == Decision.NO_MATCH and c["dog"]["photos"][0]["url"] for c in stranger["candidates"])
 
 
 @pytest.mark.parametrize("count", [0, 6])
@@ -333,10 +335,10 @@ def test_look_alike_lookup_lists_candidates_masked_for_mobile(server, admin, mob
     created = register(admin, dog, phone=phone).json()["dog"]
     files = look_alike_files(dog, new_dog(), range(3))
     staff = admin.post("/v1/lookup", files=files).json()
-    assert staff["decision"] == "uncertain" and staff["reason"] == "weak_match", staff
+    assert staff["decision"] == Decision.UNCERTAIN and staff["reason"] == "weak_match", staff
     assert staff["message"] == LOOKUP_REASONS["weak_match"] and staff["photos_used"] == 3
     ours = [c for c in staff["candidates"] if c["dog"]["id"] == created["id"]]
-    assert len(ours) == 1 and ours[0]["decision"] == "uncertain" and 0.87 <= ours[0]["score"] < 0.97
+    assert len(ours) == 1 and ours[0]["decision"] == Decision.UNCERTAIN and 0.87 <= ours[0]["score"] < 0.97
     assert ours[0]["dog"]["owner"]["phone"].startswith("+82")  # staff see the owner
     assert_photo_urls_resolve(admin, ours[0]["dog"], dog)
 
@@ -360,7 +362,7 @@ def test_look_alike_registration_is_flagged_for_review_not_refused(server, admin
     assert body["dog"]["needs_review"] is True
     assert [c["dog"]["id"] for c in body["possible_duplicates"]] == [first["id"]]
     duplicate = body["possible_duplicates"][0]
-    assert duplicate["decision"] == "uncertain" and 0.87 <= duplicate["score"] < 0.97
+    assert duplicate["decision"] == Decision.UNCERTAIN and 0.87 <= duplicate["score"] < 0.97
     assert "*" in duplicate["dog"]["owner"]["phone"] and duplicate["dog"]["owner"]["phone"].endswith(phone[-4:])
     assert_photo_urls_resolve(mobile, duplicate["dog"], dog)
     assert all(p["url"] == f"/v1/photos/{p['sha256']}" for p in body["dog"]["photos"])

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from core.recognition.base import Decision
 from tests.imaging import dog_photo_bytes, look_alike_photo_bytes
 from tests.serverkit import Server, create_mysql_database, drop_mysql_database, snapshot
 from tests.test_server import error_of, new_dog, new_phone, photo_files
@@ -109,7 +110,7 @@ def test_same_dog_merges_into_the_older_registration(server, keys):
         # the merged registration's nose now finds the older registration
         found = kiosk.post("/v1/lookup", files={"photo": ("alike.jpg", look_alike_photo_bytes(dog, other, 8),
                                                           "image/jpeg")}).json()
-        assert found["decision"] == "match" and found["match"]["dog"]["id"] == older["id"]
+        assert found["decision"] == Decision.MATCH and found["match"]["dog"]["id"] == older["id"]
 
 
 def test_roles_ids_and_bodies_are_checked(server, keys, admin):

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from core.recognition.base import Decision
 from tests.serverkit import (
     REDIS_URL,
     Server,
@@ -55,17 +56,17 @@ def test_two_servers_keep_their_galleries_in_step(shared_mysql, tmp_path):
         b.wait_ready()
         dog = new_dog()
         with a.client(key) as ca, b.client(key) as cb:
-            assert lookup(cb, dog).json()["decision"] == "no_match"  # b's gallery is loaded, and empty of it
+            assert lookup(cb, dog).json()["decision"] == Decision.NO_MATCH  # b's gallery is loaded, and empty of it
             created = register(ca, dog)
             assert created.status_code == 201, created.text
             number = created.json()["dog"]["registration_number"]
-            assert _eventually(lambda: lookup(cb, dog).json()["decision"] == "match"), b.log()
+            assert _eventually(lambda: lookup(cb, dog).json()["decision"] == Decision.MATCH), b.log()
             assert lookup(cb, dog).json()["match"]["dog"]["registration_number"] == number
             # b refuses the same nose now, without a restart
             assert error_of(register(cb, dog, files=photo_files(dog, range(5, 10))), 409)
             # a delete on b reaches a
             assert cb.delete(f"/v1/dogs/{number}").status_code == 200
-            assert _eventually(lambda: lookup(ca, dog).json()["decision"] == "no_match"), a.log()
+            assert _eventually(lambda: lookup(ca, dog).json()["decision"] == Decision.NO_MATCH), a.log()
     finally:
         a.stop()
         b.stop()
@@ -89,9 +90,9 @@ def test_celery_backend_gives_the_same_results(shared_mysql, tmp_path):
             assert created.status_code == 201, created.text
             number = created.json()["dog"]["registration_number"]
             found = lookup(c, dog).json()
-            assert found["decision"] == "match" and found["match"]["dog"]["registration_number"] == number
+            assert found["decision"] == Decision.MATCH and found["match"]["dog"]["registration_number"] == number
             assert found["match"]["dog"]["owner"]["phone"].startswith("+82")
-            assert lookup(c, new_dog()).json()["decision"] == "no_match"
+            assert lookup(c, new_dog()).json()["decision"] == Decision.NO_MATCH
             several = c.post("/v1/lookup", files=photo_files(dog, range(5, 8))).json()  # a list crosses the queue
             assert several["photos_used"] == 3 and several["reason"] == "sure_match"
             assert several["match"]["dog"]["photos"][0]["url"].startswith("/v1/photos/")

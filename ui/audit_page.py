@@ -129,7 +129,7 @@ def who_words(entry) -> str:
 
 def details_words(entry) -> str:
     """The decision in words (a look-up's, a review's, why a sign-in failed), then the entry's own codes in words
-    (core/usecases.py writes them as key=value; one it does not know is shown as it is)."""
+    (the use cases in core/service/ write them as key=value; one it does not know is shown as it is)."""
     parts = []
     if entry.action == "lookup" and entry.decision:
         parts.append(texts.decision_words(entry.decision))

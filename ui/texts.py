@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from core.recognition.base import Decision
+
 _WORDS = {
     # quality gate reasons (core.recognition.base.QUALITY_REASONS) and registration photo problems
     "blurry": QT_TRANSLATE_NOOP("Texts", "Too blurry: hold still"),
@@ -72,8 +74,11 @@ def quality_words(reasons) -> str:
 
 def decision_words(decision) -> str:
     """The engine's decision at its operating threshold, in words (the number alone misleads people)."""
-    d = getattr(decision, "value", decision)
-    return words({"match": "certain", "uncertain": "uncertain"}.get(d, "no_match"))
+    try:
+        d = Decision(decision)
+    except ValueError:  # a code this version does not know: shown as it is
+        return str(decision)
+    return words("certain" if d == Decision.MATCH else "uncertain" if d == Decision.UNCERTAIN else "no_match")
 
 
 def reason_words(reason: str) -> str:
