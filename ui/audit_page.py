@@ -249,10 +249,10 @@ class AuditPage(QWidget):
                 "action": self.action.currentData(), "limit": SHOWN}
 
     def refresh(self) -> None:
-        if self.controller.service is None or self.controller.member is None:
+        if not self.controller.loaded or self.controller.member is None:
             return
-        self.controller.call("audit_trail", **self.filters(), on_done=self._fill, on_error=self._failed,
-                             busy=self.tr("Loading the audit trail…"))
+        self.controller.audit_trail(**self.filters(), on_done=self._fill, on_error=self._failed,
+                                    busy=self.tr("Loading the audit trail…"))
 
     def _failed(self, exc) -> None:
         self._fill([])
@@ -260,7 +260,7 @@ class AuditPage(QWidget):
 
     def _fill(self, entries) -> None:
         self.entries = entries
-        here = getattr(self.controller.service, "device_id", None)
+        here = self.controller.device_id
         self.table.setRowCount(len(entries))
         for r, e in enumerate(entries):
             device = self.tr("This kiosk") if e.device_id == here else e.device_id[:8]

@@ -32,23 +32,6 @@ MAX_PHOTOS = 5  # photos of one candidate offered (a registration has five)
 HEAD_H = 64  # the probe's title and the candidates' buttons: as high as each other, so the photos line up
 
 
-def load_photos(controller, photos) -> dict[str, np.ndarray]:
-    """{sha256: BGR image} of these photos (PhotoOut), read and decoded on the worker thread (no Qt here); a photo
-    that is not on this kiosk (not synced yet) or cannot be decoded is left out."""
-    from core.photos import decode_photo
-
-    out: dict[str, np.ndarray] = {}
-    for p in photos:
-        data = controller.photo_bytes(p.sha256)
-        if data is None:
-            continue
-        try:
-            out[p.sha256] = decode_photo(data, label=p.sha256[:8]).image
-        except Exception:  # noqa: BLE001 - one damaged file must not hide the dog's other photos
-            continue
-    return out
-
-
 class ZoomImage(QWidget):
     """One photo fitted to the widget. A tap zooms in where it was tapped, another tap shows the whole photo again;
     the wheel or two fingers zoom; a drag moves the zoomed photo."""
@@ -375,7 +358,7 @@ class CompareView(QWidget):
             done({}, token)
 
         photos = [p for c in candidates for p in c.dog.photos[:MAX_PHOTOS]]
-        controller.run(lambda: load_photos(controller, photos), done, failed, busy=self.tr("Loading photos…"))
+        controller.load_photos(photos, done, failed, busy=self.tr("Loading photos…"))
 
     def select(self, i: int) -> None:
         """Show candidate i (0 = the most alike) beside the probe."""

@@ -1,8 +1,10 @@
 """The one object the pages talk to: it runs core use cases off the GUI thread and reports back by signals.
 
-Pages never touch SQL or models: they call `controller.run(fn, on_done, on_error)` with a use case of the
-core `SavePets` service. Jobs run one at a time on a worker thread (SQLite allows one writer anyway), so
-the window never freezes; `busy_changed` drives the progress indicator.
+Pages never touch SQL, models or the service itself: they call the controller's typed methods, one per use case of
+the core `SavePets` service they need (`controller.list_dogs(query, status, limit, on_done=..., on_error=...)`),
+each with the use case's arguments and a callback that gets its result. Jobs run one at a time on a worker thread
+(SQLite allows one writer anyway), so the window never freezes; `busy_changed` drives the progress indicator;
+`changed` follows every job that changes the registry.
 
 Results come back by polling finished futures from the GUI thread with a QTimer, so callbacks always run on
 the GUI thread and the worker thread never touches a Qt object.
@@ -11,13 +13,38 @@ the GUI thread and the worker thread never touches a Qt object.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+if TYPE_CHECKING:
+    from core.actors import Actor
+    from core.audit import AuditEntry
+    from core.photos import Photo
+    from core.schemas import (
+        DogIn,
+        DogOut,
+        DogStatus,
+        DogUpdate,
+        LookupResult,
+        OwnerIn,
+        OwnerOut,
+        PhotoCheck,
+        PhotoOut,
+        RegisterResult,
+        ReviewList,
+        ReviewResult,
+    )
+    from core.staff import Access, StaffOut, StaffPermissions
+    from core.usecases import SavePets
+
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Failed = Callable[[BaseException], None]
 
 
 class Controller(QObject):
@@ -129,19 +156,150 @@ class Controller(QObject):
     def busy(self) -> bool:
         return bool(self._busy_labels)
 
-    def call(self, name: str, *args, on_done=None, on_error=None, busy: str = "", changes: bool = False, **kw):
-        """Run a use case by name: controller.call("lookup", photo, on_done=...)."""
+    def _use(self, case: Callable[[SavePets], T], on_done: Callable[[T], None] | None = None,
+             on_error: Failed | None = None, busy: str = "", changes: bool = False) -> None:
+        """Run case(service) on the worker thread; `changes`: the registry changed once it is done."""
+        service = self.service
 
-        def fn():
-            return getattr(self.service, name)(*args, **kw)
-
-        def done(result):
+        def done(result: T) -> None:
             if changes:
                 self.changed.emit()
             if on_done:
                 on_done(result)
 
-        self.run(fn, done, on_error, busy)
+        self.run(lambda: case(service), done, on_error, busy)
+
+    # ------------------------------------------------------------ use cases: staff and sign-in
+    @property
+    def loaded(self) -> bool:
+        """Whether the core service is loaded (use cases wait for it)."""
+        return self.service is not None
+
+    @property
+    def device_id(self) -> str | None:
+        """This kiosk's device id (the audit trail says "this kiosk" for its own entries)."""
+        return getattr(self.service, "device_id", None)
+
+    def has_staff(self, on_done: Callable[[bool], None], on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.has_staff(), on_done, on_error)
+
+    def staff_names(self, on_done: Callable[[list[str]], None], on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.staff_names(), on_done, on_error)
+
+    def sign_in(self, name: str, pin: str, on_done: Callable[[tuple[Actor, Access]], None],
+                on_error: Failed | None = None, busy: str = "") -> None:
+        """The member and what they may do."""
+        self._use(lambda s: (s.sign_in(name, pin), s.access()), on_done, on_error, busy)
+
+    def create_first_admin(self, name: str, pin: str, on_done: Callable[[tuple[Actor, Access]], None],
+                           on_error: Failed | None = None, busy: str = "") -> None:
+        """The first administrator, signed in, and what they may do."""
+        self._use(lambda s: (s.create_first_admin(name, pin), s.access()), on_done, on_error, busy)
+
+    def sign_out(self, reason: str = "on_demand") -> None:
+        self._use(lambda s: s.sign_out(reason))
+
+    def staff_permissions(self, on_done: Callable[[StaffPermissions], None], on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.staff_permissions(), on_done, on_error)
+
+    def set_staff_permissions(self, permissions: StaffPermissions, on_done: Callable[[StaffPermissions], None],
+                              on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.set_staff_permissions(permissions), on_done, on_error)
+
+    def list_staff(self, on_done: Callable[[list[StaffOut]], None], on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.list_staff(), on_done, on_error)
+
+    def add_staff(self, name: str, pin: str, role: str, on_done: Callable[[StaffOut], None],
+                  on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.add_staff(name, pin, role), on_done, on_error)
+
+    def enable_staff(self, who: str, on_done: Callable[[StaffOut], None], on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.enable_staff(who), on_done, on_error)
+
+    def disable_staff(self, who: str, on_done: Callable[[StaffOut], None], on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.disable_staff(who), on_done, on_error)
+
+    def reset_staff_pin(self, who: str, pin: str, on_done: Callable[[StaffOut], None],
+                        on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.reset_staff_pin(who, pin), on_done, on_error)
+
+    def audit_trail(self, dog: str | None, who: str | None, since: str | None, action: str | None, limit: int,
+                    on_done: Callable[[list[AuditEntry]], None], on_error: Failed | None = None,
+                    busy: str = "") -> None:
+        self._use(lambda s: s.audit_trail(dog=dog, who=who, since=since, action=action, limit=limit), on_done,
+                  on_error, busy)
+
+    # ------------------------------------------------------------ use cases: look-up and registration
+    def lookup(self, makers: Sequence[Callable[[], Photo]], on_done: Callable[[tuple[list[Photo], LookupResult]], None],
+               on_error: Failed | None = None, busy: str = "") -> None:
+        """The photos made by `makers` (read or cut on the worker thread) looked up: (the photos used, the result).
+        See lookup_photos."""
+        self._use(lambda s: lookup_photos(s, makers), on_done, on_error, busy)
+
+    def check_photo(self, make_photo: Callable[[], Photo], taken: Collection[str],
+                    on_done: Callable[[tuple[Photo, PhotoCheck | None]], None], on_error: Failed | None = None,
+                    busy: str = "") -> None:
+        """One registration photo made (on the worker thread) and checked on the spot: (the photo, its check), or
+        (the photo, None) when its sha256 is among `taken` (the same file as a photo already chosen)."""
+
+        def case(s: SavePets) -> tuple[Photo, PhotoCheck | None]:
+            photo = make_photo()
+            return photo, None if photo.sha256 in taken else s.check_photo(photo)
+
+        self._use(case, on_done, on_error, busy)
+
+    def find_owner(self, phone: str, on_done: Callable[[OwnerOut | None], None],
+                   on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.find_owner(phone), on_done, on_error)
+
+    def register(self, owner: OwnerIn, dog: DogIn, photos: Sequence[Photo], on_done: Callable[[RegisterResult], None],
+                 on_error: Failed | None = None, busy: str = "") -> None:
+        self._use(lambda s: s.register(owner, dog, photos), on_done, on_error, busy, changes=True)
+
+    # ------------------------------------------------------------ use cases: dogs and owners
+    def list_dogs(self, query: str | None, status: DogStatus | None, limit: int,
+                  on_done: Callable[[list[DogOut]], None], on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.list_dogs(query=query, status=status, limit=limit), on_done, on_error)
+
+    def update_dog(self, key: str, changes: DogUpdate, on_done: Callable[[DogOut], None],
+                   on_error: Failed | None = None, busy: str = "") -> None:
+        self._use(lambda s: s.update_dog(key, changes), on_done, on_error, busy, changes=True)
+
+    def set_status(self, key: str, status: DogStatus | str, on_done: Callable[[DogOut], None],
+                   on_error: Failed | None = None, busy: str = "") -> None:
+        """The status by its code or its DogStatus (the core's schema turns the code into one)."""
+        self._use(lambda s: s.set_status(key, status), on_done, on_error, busy, changes=True)
+
+    def delete_dog(self, key: str, on_done: Callable[[DogOut], None], on_error: Failed | None = None,
+                   busy: str = "") -> None:
+        self._use(lambda s: s.delete_dog(key), on_done, on_error, busy, changes=True)
+
+    def reveal_contact(self, key: str, on_done: Callable[[OwnerOut], None], on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.reveal_contact(key), on_done, on_error)
+
+    def load_photos(self, photos: Sequence[PhotoOut], on_done: Callable[[dict[str, np.ndarray]], None],
+                    on_error: Failed | None = None, busy: str = "") -> None:
+        """{sha256: BGR image} of these stored photos, read and decoded on the worker thread (see decode_photos)."""
+        self._use(lambda s: decode_photos(self, photos), on_done, on_error, busy)
+
+    # ------------------------------------------------------------ use cases: reviews
+    def list_reviews(self, limit: int, on_done: Callable[[ReviewList], None], on_error: Failed | None = None) -> None:
+        self._use(lambda s: s.list_reviews(limit=limit), on_done, on_error)
+
+    def resolve_review(self, review_id: str, same_dog: bool, on_done: Callable[[ReviewResult], None],
+                       on_error: Failed | None = None, busy: str = "") -> None:
+        self._use(lambda s: s.resolve_review(review_id, same_dog), on_done, on_error, busy, changes=True)
+
+    def review_count(self) -> int | None:
+        """The number of open reviews, counted at once on the calling thread (one quick count, for the navigation's
+        badge); None before the service is loaded or when counting fails (logged)."""
+        if self.service is None:
+            return None
+        try:
+            return self.service.review_count()
+        except Exception:  # noqa: BLE001 - the count is a hint: never a reason to stop the kiosk
+            log.exception("could not count the open reviews")
+            return None
 
     def wait(self, timeout_s: float = 30.0) -> bool:
         """Block until the queued jobs have run (their callbacks come with the next event loop turns)."""
@@ -172,3 +330,44 @@ def error_message(exc: BaseException) -> str:
         except Exception:  # noqa: BLE001
             pass
     return f"{type(exc).__name__}: {exc}"
+
+
+def lookup_photos(service: SavePets, makers: Sequence[Callable[[], Photo]]) -> tuple[list[Photo], LookupResult]:
+    """(photos, service.lookup(photos)) on the worker thread. A photo that cannot be read, or that the core's
+    quality gate refuses, is left out while others remain (a frame passes the live gate on a small copy, and the
+    full gate can still refuse it); with none left, the first problem is raised."""
+    from core.errors import PhotosRejected, SavePetsError
+
+    photos, first_error = [], None
+    for make in makers:
+        try:
+            photos.append(make())
+        except SavePetsError as exc:
+            first_error = first_error or exc
+    if not photos:
+        raise first_error
+    try:
+        return photos, service.lookup(photos)
+    except PhotosRejected as exc:
+        bad = {p["index"] for p in exc.details.get("problems") or []}
+        good = [p for i, p in enumerate(photos) if i not in bad]
+        if not bad or not good:
+            raise
+        return good, service.lookup(good)
+
+
+def decode_photos(controller: Controller, photos: Sequence[PhotoOut]) -> dict[str, np.ndarray]:
+    """{sha256: BGR image} of these photos, read and decoded on the worker thread (no Qt here); a photo that is not
+    on this kiosk (not synced yet) or cannot be decoded is left out."""
+    from core.photos import decode_photo
+
+    out: dict[str, np.ndarray] = {}
+    for p in photos:
+        data = controller.photo_bytes(p.sha256)
+        if data is None:
+            continue
+        try:
+            out[p.sha256] = decode_photo(data, label=p.sha256[:8]).image
+        except Exception:  # noqa: BLE001 - one damaged file must not hide the dog's other photos
+            continue
+    return out

@@ -162,7 +162,7 @@ class LookupPage(QWidget):
 
     def lookup_taken(self) -> None:
         """Look up with the frames taken so far (all FRAMES of them, or fewer when the shutter is pressed)."""
-        if not self.frames or self.controller.service is None or self.controller.busy:
+        if not self.frames or not self.controller.loaded or self.controller.busy:
             return
         frames, n = list(self.frames), len(self.frames)
         self.clear_frames()
@@ -198,12 +198,10 @@ class LookupPage(QWidget):
         self.capture.dropEvent(event)
 
     def _lookup(self, makers) -> None:
-        if self.controller.service is None or self.controller.busy or not makers:
+        if not self.controller.loaded or self.controller.busy or not makers:
             return
         self.capture.view.paused = True  # keep the picture that was taken while the result comes
-        service = self.controller.service
-        self.controller.run(lambda: lookup_photos(service, makers), self._show, self._error,
-                            busy=self.tr("Looking up…"))
+        self.controller.lookup(makers, self._show, self._error, busy=self.tr("Looking up…"))
 
     # ------------------------------------------------------------ output
     def _show(self, out) -> None:
@@ -253,26 +251,3 @@ class LookupPage(QWidget):
         self._show_side("error")
         self.result_shown.emit("error")
 
-
-def lookup_photos(service, makers) -> tuple[list, object]:
-    """(photos, service.lookup(photos)) on the worker thread. A photo that cannot be read, or that the core's
-    quality gate refuses, is left out while others remain (a frame passes the live gate on a small copy, and the
-    full gate can still refuse it); with none left, the first problem is raised."""
-    from core.errors import PhotosRejected, SavePetsError
-
-    photos, first_error = [], None
-    for make in makers:
-        try:
-            photos.append(make())
-        except SavePetsError as exc:
-            first_error = first_error or exc
-    if not photos:
-        raise first_error
-    try:
-        return photos, service.lookup(photos)
-    except PhotosRejected as exc:
-        bad = {p["index"] for p in exc.details.get("problems") or []}
-        good = [p for i, p in enumerate(photos) if i not in bad]
-        if not bad or not good:
-            raise
-        return good, service.lookup(good)

@@ -226,10 +226,10 @@ class MainWindow(QMainWindow):
         """The sign-in page, or the first administrator's setup when the registry has no staff account yet."""
         self.signin.reset()
         self.screen.setCurrentWidget(self.signin)
-        if self.controller.service is None:
+        if not self.controller.loaded:
             self.signin.set_ready(False)  # until the service is loaded (_ready)
             return
-        self.controller.call("has_staff", on_done=self._gate_for)
+        self.controller.has_staff(self._gate_for)
 
     def _gate_for(self, has_staff: bool) -> None:
         if not self.locked:
@@ -266,8 +266,8 @@ class MainWindow(QMainWindow):
         self.idle.disarm()
         if self.controller.member is not None:
             self.controller.set_member(None, None)
-            if self.controller.service is not None:
-                self.controller.call("sign_out", reason)
+            if self.controller.loaded:
+                self.controller.sign_out(reason)
         self._reset_pages()
         self._open_gate()
 
@@ -350,15 +350,11 @@ class MainWindow(QMainWindow):
 
     def refresh_reviews(self) -> None:
         """The number of open reviews, on the navigation (one quick count)."""
-        service = self.controller.service
-        if service is None or self.controller.member is None:
+        if self.controller.member is None:
             return
-        try:
-            count = service.review_count()
-        except Exception:  # noqa: BLE001 - the count is a hint: never a reason to stop the kiosk
-            log.exception("could not count the open reviews")
-            return
-        self._set_review_count(count)
+        count = self.controller.review_count()
+        if count is not None:
+            self._set_review_count(count)
 
     def _set_review_count(self, count: int) -> None:
         self.review_count = count

@@ -321,21 +321,15 @@ class RegisterPage(QWidget):
         self._check(self._target_slot(), lambda: read_photo_file(path))
 
     def _check(self, slot: int, make_photo) -> None:
-        if self.controller.service is None:
+        if not self.controller.loaded:
             return
         self.slots.set_photo(slot, None, "checking")
         self.photos[slot] = None
         self._update_photo_state()
         others = {p.sha256: i for i, p in enumerate(self.photos) if p is not None}
 
-        def job():
-            photo = make_photo()
-            if photo.sha256 in others:
-                return photo, None
-            return photo, self.controller.service.check_photo(photo)
-
-        self.controller.run(job, lambda out: self._checked(slot, *out, others),
-                            lambda exc: self._check_failed(slot, exc), busy=self.tr("Checking the photo…"))
+        self.controller.check_photo(make_photo, others, lambda out: self._checked(slot, *out, others),
+                                    lambda exc: self._check_failed(slot, exc), busy=self.tr("Checking the photo…"))
 
     def _checked(self, slot: int, photo, check, others) -> None:
         pm = pixmap_from_bgr(photo.image, 96)
@@ -389,7 +383,7 @@ class RegisterPage(QWidget):
         from core.phone import normalize_phone
 
         text = self.phone.text().strip()
-        if not text or self.controller.service is None:
+        if not text or not self.controller.loaded:
             return
         try:
             normalize_phone(text)
@@ -407,7 +401,7 @@ class RegisterPage(QWidget):
                 self.owner_name.setText(owner.name)
             self.owner_note.setText(self.tr("Existing owner: %1").replace("%1", owner.name or owner.phone))
 
-        self.controller.call("find_owner", text, on_done=found, on_error=lambda exc: None)
+        self.controller.find_owner(text, found, on_error=lambda exc: None)
 
     def validate(self):
         """Core validation (the same schemas the server uses), errors shown beside the fields."""
@@ -447,13 +441,13 @@ class RegisterPage(QWidget):
     def submit(self) -> None:
         self.form_error.hide()
         valid = self.validate()
-        if valid is None or self.controller.service is None:
+        if valid is None or not self.controller.loaded:
             return
         owner, dog = valid
         photos = list(self.photos)
         self.submit_button.setEnabled(False)
-        self.controller.call("register", owner, dog, photos, on_done=self._registered,
-                             on_error=self._register_failed, busy=self.tr("Registering…"), changes=True)
+        self.controller.register(owner, dog, photos, self._registered, self._register_failed,
+                                 busy=self.tr("Registering…"))
 
     def _register_failed(self, exc) -> None:
         from core.errors import AlreadyRegistered, PhotosRejected

@@ -210,11 +210,10 @@ class RegistryPage(QWidget):
         self.photo.clear()
 
     def refresh(self) -> None:
-        if self.controller.service is None:
+        if not self.controller.loaded:
             return
-        self.controller.call("list_dogs", query=self.search.text() or None, status=self.status_filter.currentData(),
-                             limit=200, on_done=self._fill, on_error=lambda exc: self.message.setText(
-                                 error_message(exc)))
+        self.controller.list_dogs(self.search.text() or None, self.status_filter.currentData(), 200, self._fill,
+                                  on_error=lambda exc: self.message.setText(error_message(exc)))
 
     def _fill(self, dogs) -> None:
         keep = self.current.id if self.current else None
@@ -293,15 +292,15 @@ class RegistryPage(QWidget):
                 else error_message(exc)
             self.message.setText(msg)
             return
-        self.controller.call("update_dog", d.id, update, on_done=self._updated,
-                             on_error=lambda exc: self.message.setText(error_message(exc)), changes=True,
-                             busy=self.tr("Saving…"))
+        self.controller.update_dog(d.id, update, self._updated,
+                                   on_error=lambda exc: self.message.setText(error_message(exc)),
+                                   busy=self.tr("Saving…"))
 
     def set_status(self, status: str) -> None:
         if self.current is not None:  # the core schema turns the word into its DogStatus
-            self.controller.call("set_status", self.current.id, status, on_done=self._updated,
-                                 on_error=lambda exc: self.message.setText(error_message(exc)), changes=True,
-                                 busy=self.tr("Saving…"))
+            self.controller.set_status(self.current.id, status, self._updated,
+                                       on_error=lambda exc: self.message.setText(error_message(exc)),
+                                       busy=self.tr("Saving…"))
 
     def ask_delete(self) -> None:
         if self.current is None:
@@ -315,9 +314,9 @@ class RegistryPage(QWidget):
             return
         dog = self.current
         self.delete_confirm.hide()
-        self.controller.call("delete_dog", dog.id, on_done=lambda _d: self._deleted(dog),
-                             on_error=lambda exc: self.message.setText(error_message(exc)), changes=True,
-                             busy=self.tr("Saving…"))
+        self.controller.delete_dog(dog.id, lambda _d: self._deleted(dog),
+                                   on_error=lambda exc: self.message.setText(error_message(exc)),
+                                   busy=self.tr("Saving…"))
 
     def _deleted(self, dog) -> None:
         self.message.setText(self.tr("Removed: %1 (%2).").replace("%1", dog.name)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import texts
-from ui.compare_view import PhotoPane, load_photos
+from ui.compare_view import PhotoPane
 from ui.controller import error_message
 from ui.widgets import ContactReveal, pixmap_from_bgr, set_style_property
 
@@ -285,10 +285,10 @@ class ReviewPage(QWidget):
 
     # ------------------------------------------------------------ content
     def refresh(self) -> None:
-        if self.controller.service is None:
+        if not self.controller.loaded:
             return
-        self.controller.call("list_reviews", limit=REVIEWS_SHOWN, on_done=self._fill,
-                             on_error=lambda exc: self._set_message(error_message(exc)))
+        self.controller.list_reviews(REVIEWS_SHOWN, self._fill,
+                                     on_error=lambda exc: self._set_message(error_message(exc)))
 
     def _fill(self, page) -> None:
         keep = self.reviews[self.current].id if self.reviews and self.current < len(self.reviews) else None
@@ -322,7 +322,7 @@ class ReviewPage(QWidget):
     def _load(self, review) -> None:
         """Both dogs' photos, read and decoded off the GUI thread; moving on makes an earlier answer stale."""
         self._token += 1
-        token, controller = self._token, self.controller
+        token = self._token
         photos = review.older.photos[:PAIR_PHOTOS] + review.newer.photos[:PAIR_PHOTOS]
         self.loading = True
 
@@ -331,8 +331,8 @@ class ReviewPage(QWidget):
                 self.images, self.loading = images, False
                 self._show_photos()
 
-        controller.run(lambda: load_photos(controller, photos), done, lambda _exc, token=token: done({}, token),
-                       busy=self.tr("Loading photos…"))
+        self.controller.load_photos(photos, done, lambda _exc, token=token: done({}, token),
+                                    busy=self.tr("Loading photos…"))
 
     def _show_photos(self) -> None:
         if not self.reviews:
@@ -368,8 +368,8 @@ class ReviewPage(QWidget):
         r = self.reviews[self.current]
         for b in (self.same_button, self.different_button, self.merge_button):
             b.setEnabled(False)
-        self.controller.call("resolve_review", r.id, same_dog, on_done=self._resolved, on_error=self._failed,
-                             changes=True, busy=self.tr("Merging…") if same_dog else self.tr("Saving…"))
+        self.controller.resolve_review(r.id, same_dog, self._resolved, self._failed,
+                                       busy=self.tr("Merging…") if same_dog else self.tr("Saving…"))
 
     def _enable(self) -> None:
         self.apply_access()
@@ -403,12 +403,12 @@ class ReviewPage(QWidget):
                                 .replace("%2", str(len(older.photos))))
         self._show_kept_photos({})
         photos = older.photos[:MAX_KEPT_PHOTOS]
-        self.controller.run(lambda: load_photos(self.controller, photos), self._show_kept_photos,
-                            lambda _exc: None, busy=self.tr("Loading photos…"))
+        self.controller.load_photos(photos, self._show_kept_photos, lambda _exc: None,
+                                    busy=self.tr("Loading photos…"))
         self.continue_button.setText(self.tr("Done"))
         self._set_state("merged")
         # how many are left: the merge may also have closed or moved other reviews of the removed registration
-        self.controller.call("review_count", on_done=self._left)
+        self._left(self.controller.review_count() or 0)
 
     def _left(self, count: int) -> None:
         self.continue_button.setText(self.tr("Next review (%n left)", "", count) if count else self.tr("Done"))

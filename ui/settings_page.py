@@ -279,7 +279,7 @@ class SettingsPage(QWidget):
             self.staff_table.setRowCount(0)
             self.unlock.setChecked(False)
             return
-        self.controller.call("staff_permissions", on_done=self._show_permissions, on_error=self._staff_error)
+        self.controller.staff_permissions(self._show_permissions, on_error=self._staff_error)
         self.refresh_staff()
 
     def _show_permissions(self, p) -> None:
@@ -295,12 +295,12 @@ class SettingsPage(QWidget):
                                 status=self.perm_status.isChecked(), delete=self.perm_delete.isChecked())
 
     def save_permissions(self) -> None:
-        self.controller.call("set_staff_permissions", self.permissions(), on_error=self._staff_error,
-                             on_done=lambda p: (self._show_permissions(p), self.staff_message.setText(
-                                 self.tr("Saved: staff now see and do what is ticked."))))
+        self.controller.set_staff_permissions(self.permissions(), on_error=self._staff_error,
+                                              on_done=lambda p: (self._show_permissions(p), self.staff_message.setText(
+                                                  self.tr("Saved: staff now see and do what is ticked."))))
 
     def refresh_staff(self) -> None:
-        self.controller.call("list_staff", on_done=self._fill_staff, on_error=self._staff_error)
+        self.controller.list_staff(self._fill_staff, on_error=self._staff_error)
 
     def _fill_staff(self, members) -> None:
         keep = self.selected_member()
@@ -329,12 +329,12 @@ class SettingsPage(QWidget):
         m = self.selected_member()
         if m is None:
             return
-        use_case = "enable_staff" if m.disabled else "disable_staff"
-        self.controller.call(use_case, m.id, on_error=self._staff_error,
-                             on_done=lambda done: (self.staff_message.setText(
-                                 (self.tr("%1 can sign in again.") if not done.disabled
-                                  else self.tr("%1 can no longer sign in.")).replace("%1", done.name)),
-                                 self.refresh_staff()))
+        use_case = self.controller.enable_staff if m.disabled else self.controller.disable_staff
+        use_case(m.id, on_error=self._staff_error,
+                 on_done=lambda done: (self.staff_message.setText(
+                     (self.tr("%1 can sign in again.") if not done.disabled
+                      else self.tr("%1 can no longer sign in.")).replace("%1", done.name)),
+                     self.refresh_staff()))
 
     def open_staff_form(self, mode: str) -> None:
         """mode: add (a new member) or pin (a new PIN for the selected one)."""
@@ -377,14 +377,14 @@ class SettingsPage(QWidget):
             return
         if self.form_mode == "add":
             role = self.member_role.currentData()
-            self.controller.call("add_staff", name, pin, role, on_error=self._staff_error,
-                                 on_done=lambda m: self._staff_saved(self.tr("%1 can now sign in with their PIN.")
-                                                                     .replace("%1", m.name)))
+            self.controller.add_staff(name, pin, role, on_error=self._staff_error,
+                                      on_done=lambda m: self._staff_saved(self.tr("%1 can now sign in with their PIN.")
+                                                                          .replace("%1", m.name)))
         elif self.form_mode == "pin":
             member = self.selected_member()
-            self.controller.call("reset_staff_pin", member.id, pin, on_error=self._staff_error,
-                                 on_done=lambda m: self._staff_saved(self.tr("New PIN set for %1.")
-                                                                     .replace("%1", m.name)))
+            self.controller.reset_staff_pin(member.id, pin, on_error=self._staff_error,
+                                            on_done=lambda m: self._staff_saved(self.tr("New PIN set for %1.")
+                                                                                .replace("%1", m.name)))
 
     def _staff_saved(self, text: str) -> None:
         self.close_staff_form()

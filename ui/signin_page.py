@@ -179,9 +179,9 @@ class SignInPage(QWidget):
 
     def refresh(self) -> None:
         """The enabled members' names (what was typed meanwhile stays)."""
-        if self.controller.service is not None:
+        if self.controller.loaded:
             self.set_ready(True)
-            self.controller.call("staff_names", on_done=self.set_names, on_error=lambda exc: None)
+            self.controller.staff_names(self.set_names, on_error=lambda exc: None)
 
     def reset(self) -> None:
         self.pin.clear()
@@ -222,8 +222,7 @@ class SignInPage(QWidget):
             b.setChecked(b.text() == text.strip())
 
     def submit(self) -> None:
-        svc = self.controller.service
-        if svc is None or self.controller.busy:
+        if not self.controller.loaded or self.controller.busy:
             return
         name, pin = self.name.text().strip(), self.pin.text()
         if not name:
@@ -234,8 +233,7 @@ class SignInPage(QWidget):
                                .replace("%2", str(PIN_MAX)))
             return
         self.submit_button.setEnabled(False)
-        self.controller.run(lambda: (svc.sign_in(name, pin), svc.access()), self._done, self._failed,
-                            busy=self.tr("Signing in…"))
+        self.controller.sign_in(name, pin, self._done, self._failed, busy=self.tr("Signing in…"))
 
     def _done(self, out) -> None:
         self.submit_button.setEnabled(True)
@@ -342,8 +340,7 @@ class FirstAdminPage(QWidget):
         return False
 
     def submit(self) -> None:
-        svc = self.controller.service
-        if svc is None or self.controller.busy:
+        if not self.controller.loaded or self.controller.busy:
             return
         name, pin, again = self.name.text().strip(), self.pin.text(), self.pin_again.text()
         if not name:
@@ -358,8 +355,8 @@ class FirstAdminPage(QWidget):
             self._fail(self.tr("The two PINs differ. Enter the same PIN again."), self.pin_again)
             return
         self.submit_button.setEnabled(False)
-        self.controller.run(lambda: (svc.create_first_admin(name, pin), svc.access()), self._done, self._failed,
-                            busy=self.tr("Creating the administrator…"))
+        self.controller.create_first_admin(name, pin, self._done, self._failed,
+                                           busy=self.tr("Creating the administrator…"))
 
     def _fail(self, text: str, field: QWidget | None = None) -> None:
         self.message.setText(text)

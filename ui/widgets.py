@@ -399,7 +399,7 @@ class ContactReveal:
 
     def reveal(self) -> None:
         dog = self.dog
-        if dog is None or self.controller.service is None:
+        if dog is None or not self.controller.loaded:
             return
         self.button.setEnabled(False)
 
@@ -415,7 +415,7 @@ class ContactReveal:
                 if self.failed is not None:
                     self.failed(exc)
 
-        self.controller.call("reveal_contact", dog.id, on_done=done, on_error=error)
+        self.controller.reveal_contact(dog.id, done, on_error=error)
 
 
 class DogCard(QFrame):
