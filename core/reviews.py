@@ -1,7 +1,8 @@
 """Reviews: two registrations that may be one dog (a ReviewFlag), decided by a person. No Qt, no HTTP.
 
-Flags are made when a registration looks like a registered dog without being a sure match (core/usecases.py)
-and when two kiosks registered the same nose (the server, core/replication.py). A person then decides:
+Flags are made when a registration looks like a registered dog without being a sure match
+(core/service/registration.py) and when two kiosks registered the same nose (the server, core/replication/). A person
+then decides:
 
 - different dogs: the flag is resolved ("different_dogs"); both registrations stay as they are.
 - the same dog: the NEWER registration (by registered_at) is merged into the OLDER one, which keeps its
