@@ -4,13 +4,8 @@ by who, newest first; the page is cleared when the kiosk locks."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.kiosk_fixtures import ADMIN_NAME, ADMIN_PIN, kiosk_factory, left, wait_idle  # noqa: F401
 from tests.test_kiosk_signin import STAFF_NAME, STAFF_PIN, probe_file, register_dog, sign_in
-
-pytest.importorskip("PySide6")
-pytest.importorskip("pytestqt")
 
 
 def rows(page) -> list[list[str]]:

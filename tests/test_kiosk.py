@@ -15,9 +15,6 @@ from tests.kiosk_fixtures import (  # noqa: F401
     write_images,
 )
 
-pytest.importorskip("PySide6")
-pytest.importorskip("pytestqt")
-
 
 def _fill_details(page, phone="010-1234-5678", owner="김보호", name="초코"):
     page.phone.setText(phone)

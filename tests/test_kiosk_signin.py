@@ -4,13 +4,8 @@ shown one at a time) and may do, and the administrators' part of the Settings pa
 
 from __future__ import annotations
 
-import pytest
-
 from tests.imaging import dog_photo_bytes, dog_photos
 from tests.kiosk_fixtures import ADMIN_NAME, ADMIN_PIN, create_first_admin, kiosk_factory, left, wait_idle  # noqa: F401
-
-pytest.importorskip("PySide6")
-pytest.importorskip("pytestqt")
 
 STAFF_NAME, STAFF_PIN = "김직원", "1357"
 

@@ -8,9 +8,6 @@ import pytest
 from tests.kiosk_fixtures import kiosk_factory, wait_idle  # noqa: F401
 from tests.test_reviews import flagged_pair
 
-pytest.importorskip("PySide6")
-pytest.importorskip("pytestqt")
-
 
 def _left():
     from PySide6.QtCore import Qt

@@ -7,19 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from core.recognition.learned import weights_installed
 from tests.serverkit import Server
 
 
-def _learned_engine_installed() -> bool:
-    try:
-        from core.recognition.learned import weights_installed
-    except ImportError:
-        return False
-    return weights_installed()
-
-
 def test_register_five_real_photos_and_find_the_sixth(tmp_path, nose_data):
-    if not _learned_engine_installed():
+    if not weights_installed():
         pytest.skip("the learned engine's weights are not installed (resources/models)")
     # validation dogs (id ending in 0 or 5, never trained on) with at least 6 photos
     dogs = [d for d in sorted(nose_data.iterdir()) if d.name[-1] in "05" and len(list(d.glob("*.jpg"))) >= 6][:10]
