@@ -45,7 +45,7 @@ def iso(value: datetime | date | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
+        return (value if value.tzinfo is UTC else value.astimezone(UTC)).isoformat()
     return value.isoformat()
 
 
@@ -55,6 +55,8 @@ def parse_ts(value: str | None) -> datetime | None:
 
 
 def _utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:
+        return value
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -137,7 +139,7 @@ class TemplateState(Wire):
     @classmethod
     def _float32s(cls, v: str, info: ValidationInfo) -> str:
         try:
-            n = len(base64.b64decode(v, validate=True))
+            n = len(binascii.a2b_base64(v, strict_mode=True))
         except (binascii.Error, ValueError):
             raise ValueError("not base64") from None
         dim = info.data.get("dim")
@@ -200,6 +202,9 @@ class FlagState(Wire):
 
 # ------------------------------------------------------------------------------------------------ from the rows
 Invalid = Callable[[str, ValidationError], None]
+_OWNER = tuple(k for k in OwnerState.model_fields if k != "erased_at")  # columns of the same names
+_PHOTO = tuple(PhotoState.model_fields)
+_TEMPLATE = tuple(k for k in TemplateState.model_fields if k != "vector")
 
 
 def problems(exc: ValidationError) -> str:
@@ -237,10 +242,9 @@ def dog_bundles(s: Session, dog_ids: list[str], on_invalid: Invalid = _skip) -> 
                 id=dog["id"], registration_number=dog["registration_number"], registered_at=dog["registered_at"],
                 created_at=dog["created_at"], updated_at=dog["updated_at"], deleted_at=dog["deleted_at"],
                 origin_device=dog["origin_device"], fields={f: dog[f] for f in DOG_FIELDS},
-                owner={**{k: o[k] for k in OwnerState.model_fields if k != "erased_at"}, "erased_at": o["deleted_at"]},
-                photos=[{k: p[k] for k in PhotoState.model_fields} for p in photos.get(dog["id"], [])],
-                templates=[{**{k: t[k] for k in TemplateState.model_fields if k != "vector"},
-                            "vector": base64.b64encode(t["vector"]).decode("ascii")}
+                owner={**{k: o[k] for k in _OWNER}, "erased_at": o["deleted_at"]},
+                photos=[{k: p[k] for k in _PHOTO} for p in photos.get(dog["id"], [])],
+                templates=[{**{k: t[k] for k in _TEMPLATE}, "vector": base64.b64encode(t["vector"]).decode("ascii")}
                            for t in templates.get(dog["id"], [])])
         except ValidationError as exc:
             on_invalid(dog["id"], exc)

@@ -4,7 +4,7 @@ overwrites it. An owner's erasure blanks their data in the shadows too (on the s
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.registry.models import SyncEntity
@@ -17,18 +17,21 @@ def shadow_of(s: Session, dog_id: str) -> dict | None:
 
 
 def set_shadows(s: Session, agreed: dict[str, DogBundle]) -> None:
-    """These dogs' states are now the agreed ones."""
+    """These dogs' states are now the agreed ones (a pushed batch, a pulled dog, a page of new dogs)."""
     ids = list(agreed)
-    for k in range(0, len(ids), 500):
-        chunk = ids[k:k + 500]
-        have = {e.entity_id: e for e in s.scalars(select(SyncEntity).where(SyncEntity.entity_id.in_(chunk)))}
-        for dog_id in chunk:
-            slim = agreed[dog_id].slim()
-            if dog_id in have:
-                have[dog_id].shadow = slim
-            else:
-                s.add(SyncEntity(entity_id=dog_id, entity=DOG, clocks=None, shadow=slim))
-    s.flush()
+    if len(ids) == 1:  # one dog: its row is usually in the session already
+        one = s.get(SyncEntity, ids[0])
+        have = {ids[0]: one} if one is not None else {}
+    else:
+        have = {}
+        for k in range(0, len(ids), 500):
+            have.update((e.entity_id, e) for e in s.scalars(select(SyncEntity).where(
+                SyncEntity.entity_id.in_(ids[k:k + 500]))))
+    for dog_id, ent in have.items():
+        ent.shadow = agreed[dog_id].slim()
+    new = [{"entity_id": i, "entity": DOG, "clocks": None, "shadow": agreed[i].slim()} for i in ids if i not in have]
+    if new:
+        s.execute(insert(SyncEntity), new)
 
 
 def forget_owner_in_shadows(s: Session, dog_ids: list[str], notes_of: set[str] = frozenset()) -> None:
