@@ -26,13 +26,13 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Integer, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from core.actors import Actor
 from core.errors import AccountLocked, Conflict, InvalidInput, NotFound, PermissionDenied, SignInFailed
 from core.registry.db import Database
-from core.registry.models import Base, Meta, UTCDateTime, new_id, utcnow
+from core.registry.models import Meta, StaffMember, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -44,22 +44,6 @@ NAME_MAX = 50
 PERMISSIONS_META = "staff_permissions"
 
 Role = Literal["staff", "admin"]
-
-
-class StaffMember(Base):
-    """Created by migration 0006_staff_users. Local to this registry: never synced."""
-
-    __tablename__ = "staff_users"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
-    role: Mapped[str] = mapped_column(String(16), nullable=False)
-    pin_hash: Mapped[str] = mapped_column(String(255), nullable=False)  # argon2id
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    failed_tries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StaffOut(BaseModel):

@@ -64,7 +64,7 @@ def test_first_account_is_an_administrator_and_pins_are_checked(standin_service)
     assert listed["관리자"].role == "admin" and listed["Minji Kim"].role == "staff"
     assert not listed["Minji Kim"].disabled
     # the PIN is stored as an argon2 hash, never as itself
-    from core.staff import StaffMember
+    from core.registry.models import StaffMember
 
     with sp.db.sessions() as s:
         hashes = list(s.scalars(select(StaffMember.pin_hash)))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.recognition.base import Decision
 from core.registry.models import ReviewFlag
 from core.schemas import DogUpdate
 from sync.client import SyncClient
@@ -73,10 +74,10 @@ def test_two_kiosks_register_offline_then_both_find_every_dog_offline(backend, r
         for seed, dog in zip(seeds, (a1, a2, b1, b2), strict=True):
             found = sp.lookup(dog_photos(seed, n=1, first_shot=20)[0])
             if dog is a1:  # registered twice (a1 and b3, a pair for review): a person compares the two
-                assert (found.decision, found.reason) == ("uncertain", "close_second"), sp.device_id
+                assert (found.decision, found.reason) == (Decision.UNCERTAIN, "close_second"), sp.device_id
                 assert {a1.id, b3.id} <= {c.dog.id for c in found.candidates}
                 continue
-            assert found.decision == "match", (sp.device_id, dog.name)
+            assert found.decision == Decision.MATCH, (sp.device_id, dog.name)
             assert [c.dog.id for c in found.candidates] == [dog.id]
         assert sp.get_dog(a1.id).needs_review and sp.get_dog(b3.id).needs_review
         assert not sp.get_dog(b2.id).needs_review

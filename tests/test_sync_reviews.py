@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core.errors import NotFound
 from core.photos import decode_photo
+from core.recognition.base import Decision
 from core.registry.db import Database
 from core.registry.models import Dog, NosePhoto, Outbox, ReviewFlag
 from sync.client import SyncClient
@@ -77,7 +78,7 @@ def test_a_merge_on_one_kiosk_reaches_the_server_and_the_other_kiosk(server, kio
     assert all(b.store.exists(sha) for sha in both)
     # kiosk b finds the merged registration's nose as the older dog, offline
     found = b.lookup(decode_photo(look_alike_photo_bytes(seed, other, 9)))
-    assert found.decision == "match" and found.match.dog.id == older.id
+    assert found.decision == Decision.MATCH and found.match.dog.id == older.id
 
 
 def test_two_kiosks_decide_differently_and_the_merge_wins_everywhere(server, kiosks):

@@ -336,3 +336,19 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(255), nullable=False)  # argon2id
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffMember(Base):
+    """A staff account of this registry (core/staff.py; migration 0006_staff_users). Local: never synced."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    pin_hash: Mapped[str] = mapped_column(String(255), nullable=False)  # argon2id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_tries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
