@@ -94,6 +94,37 @@ def _brand_panel(title: str, text: str) -> tuple[QWidget, QVBoxLayout]:
     return panel, lay
 
 
+def _message_box() -> QLabel:
+    """The error box under a sign-in form, hidden until there is something to say; two lines high whatever the words."""
+    box = QLabel()
+    box.setObjectName("errorBox")
+    box.setWordWrap(True)
+    box.hide()
+    box.ensurePolished()
+    box.setMinimumHeight(box.fontMetrics().lineSpacing() * 2 + 32)
+    return box
+
+
+def _lay_out(page: QWidget, side: QWidget, form: QWidget, fl: QVBoxLayout, pad: QWidget, submit: QWidget,
+             message: QWidget, margin: int) -> None:
+    """The pad, the button and the message under the form's fields; the brand panel left, the form centred right."""
+    fl.addSpacing(6)
+    fl.addWidget(pad, 1)
+    fl.addSpacing(6)
+    fl.addWidget(submit)
+    fl.addWidget(message)
+    right = QHBoxLayout()
+    right.setContentsMargins(40, margin, 40, margin)
+    right.addStretch(1)
+    right.addWidget(form, 4)
+    right.addStretch(1)
+    lay = QHBoxLayout(page)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(0)
+    lay.addWidget(side)
+    lay.addLayout(right, 1)
+
+
 class SignInPage(QWidget):
     """Pick (or type) your name, enter your PIN on the pad, sign in."""
 
@@ -137,12 +168,7 @@ class SignInPage(QWidget):
         self.submit_button.setObjectName("primary")
         self.submit_button.setProperty("big", True)
         self.submit_button.clicked.connect(self.submit)
-        self.message = QLabel()
-        self.message.setObjectName("errorBox")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        self.message.ensurePolished()  # two lines and the box's padding, whatever the words
-        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 2 + 32)
+        self.message = _message_box()
         form = QWidget()
         form.setObjectName("signinForm")
         form.setMaximumWidth(560)
@@ -153,21 +179,7 @@ class SignInPage(QWidget):
         fl.addSpacing(6)
         fl.addWidget(pin_title)
         fl.addWidget(self.pin)
-        fl.addSpacing(6)
-        fl.addWidget(self.pad, 1)
-        fl.addSpacing(6)
-        fl.addWidget(self.submit_button)
-        fl.addWidget(self.message)
-        right = QHBoxLayout()
-        right.setContentsMargins(40, 24, 40, 24)
-        right.addStretch(1)
-        right.addWidget(form, 4)
-        right.addStretch(1)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(side)
-        lay.addLayout(right, 1)
+        _lay_out(self, side, form, fl, self.pad, self.submit_button, self.message, margin=24)
         self.set_ready(False)
 
     def set_ready(self, ready: bool) -> None:
@@ -300,12 +312,7 @@ class FirstAdminPage(QWidget):
         self.submit_button.setObjectName("primary")
         self.submit_button.setProperty("big", True)
         self.submit_button.clicked.connect(self.submit)
-        self.message = QLabel()
-        self.message.setObjectName("errorBox")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        self.message.ensurePolished()
-        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 2 + 32)
+        self.message = _message_box()
         form = QWidget()
         form.setMaximumWidth(560)
         fl = QVBoxLayout(form)
@@ -316,21 +323,7 @@ class FirstAdminPage(QWidget):
             text.setObjectName("fieldLabel")
             fl.addWidget(text)
             fl.addWidget(widget)
-        fl.addSpacing(6)
-        fl.addWidget(self.pad, 1)
-        fl.addSpacing(6)
-        fl.addWidget(self.submit_button)
-        fl.addWidget(self.message)
-        right = QHBoxLayout()
-        right.setContentsMargins(40, 20, 40, 20)
-        right.addStretch(1)
-        right.addWidget(form, 4)
-        right.addStretch(1)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(side)
-        lay.addLayout(right, 1)
+        _lay_out(self, side, form, fl, self.pad, self.submit_button, self.message, margin=20)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
         from PySide6.QtCore import QEvent
