@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.recognition.data import list_dogs, read_bgr
-from core.recognition.preprocess import MEAN, STD
+from core.recognition.preprocess import MEAN, STD, to_square
 from core.recognition.training.model import NoseNet, preprocess
 
 CACHE_SIDE = 224
@@ -96,11 +96,7 @@ def load_cache(dogs: dict[str, list[Path]]) -> tuple[np.ndarray, np.ndarray, lis
     i = 0
     for label, dog in enumerate(ids):
         for path in dogs[dog]:
-            img = read_bgr(path)[:, :, ::-1]
-            h, w = img.shape[:2]
-            if h != w:
-                sq = min(h, w)
-                img = img[(h - sq) // 2: (h - sq) // 2 + sq, (w - sq) // 2: (w - sq) // 2 + sq]
+            img = to_square(read_bgr(path)[:, :, ::-1])
             images[i] = cv2.resize(img, (CACHE_SIDE, CACHE_SIDE), interpolation=cv2.INTER_LINEAR)
             labels[i] = label
             i += 1
