@@ -255,3 +255,27 @@ def test_lookup_with_the_real_engine_when_a_registered_photo_is_not_on_this_mach
     found = sp.lookup([decode_photo(p.read_bytes(), label=p.name) for p in photos[5:7]])
     assert found.candidates and found.candidates[0].dog.id == registered.id
     sp.close()
+
+
+def test_far_tail_is_exact_over_every_cross_dog_pair():
+    """Block by block, keeping only the top impostor scores, it must give what sorting every pair gives."""
+    from core.recognition.protocols import far_tail
+
+    rng = np.random.default_rng(3)
+    dogs = np.repeat(np.arange(120), 3)
+    centres = rng.normal(size=(120, 16))
+    emb = centres[dogs] + rng.normal(size=(len(dogs), 16)) * 0.9
+    emb = (emb / np.linalg.norm(emb, axis=1, keepdims=True)).astype(np.float32)
+    out = far_tail(emb, dogs.astype(str), fars=(1e-2, 1e-3, 1e-4, 1e-6), block=37)
+
+    iu = np.triu_indices(len(dogs), 1)
+    s = (emb @ emb.T)[iu]
+    same = dogs[iu[0]] == dogs[iu[1]]
+    imp, gen = np.sort(s[~same])[::-1], s[same]
+    assert out["impostor_pairs"] == len(imp) == 64_260 and out["genuine_pairs"] == len(gen) == 360
+    for far in (1e-2, 1e-3, 1e-4):
+        t = out[f"threshold@far{far:g}"]
+        assert (imp > t).sum() <= far * len(imp) < (imp >= t).sum()  # the tightest threshold at that rate
+        assert out[f"tar@far{far:g}"] == pytest.approx(np.mean(gen > t))
+    assert out["tar@far1e-06"] is None  # fewer than one impostor pair to spare: not measurable on this set
+    assert out["tar@far0.01"] > out["tar@far0.0001"]

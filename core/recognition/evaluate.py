@@ -6,7 +6,8 @@
     (enroll=N: dogs with >= N+1 photos enroll the first N and probe with each of the others); rank-1, rank-5,
     and the answers a person gets at the engine's thresholds: the right dog as a match, as "uncertain", or none;
   * verification: every genuine pair and impostor pairs (all of them, or a random 2 M when there are more):
-    ROC AUC, EER, TAR at FAR 1e-2 and 1e-3;
+    ROC AUC, EER, TAR at FAR 1e-2 and 1e-3; and the far tail, exact over every cross-dog pair (protocols.far_tail):
+    TAR and the per-pair threshold at FAR 1e-3, 1e-4 and 1e-5;
   * open set: half the dogs (by a seeded shuffle) enroll all photos but the last; their last photos are genuine
     probes and every photo of the other half is a stranger; false-accept rate (a stranger's best score reaches the
     engine's threshold) and false-reject rate (an enrolled dog's probe is not matched to itself at the threshold);
@@ -28,6 +29,7 @@ from core.recognition.factory import load_engine
 from core.recognition.protocols import (
     EmbeddedSet,
     closed_set,
+    far_tail,
     latency,
     open_set_rates,
     open_set_scores,
@@ -68,6 +70,7 @@ def evaluate(dir: str | Path, engine: Engine, enroll: int | None = None,
         out[f"enroll{enroll}"] = closed_set(es, engine, enroll=enroll, rerank=rerank, progress=progress)
     s, lab = pair_scores(es.emb, es.owner)
     out["verification"] = verification(s, lab)
+    out["verification"]["far_tail"] = far_tail(es.emb, es.owner)
     o = open_set_scores(es, engine, rerank=False)
     out["open_set"] = open_set_rates(o, engine.threshold, engine.uncertain_threshold)
     if rerank:
