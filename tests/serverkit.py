@@ -13,6 +13,8 @@ import sys
 import time
 import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -127,6 +129,30 @@ class Server:
     def client(self, key: str | None = None, timeout: float = 60) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+
+@contextmanager
+def served(kind: str, base: Path, **settings) -> Iterator[Server]:
+    """A started Server on SQLite in `base` ("sqlite") or on a fresh database of the machine's MariaDB ("mariadb",
+    dropped afterwards). Outside CI an unreachable MariaDB skips the test; in CI it fails it."""
+    import pytest  # only the tests' fixtures come here; the load bench uses Server alone
+
+    if kind == "sqlite":
+        url = f"sqlite:///{base / 'registry.sqlite3'}"
+    else:
+        try:
+            url = create_mysql_database()
+        except Exception as exc:  # noqa: BLE001
+            if os.environ.get("CI"):
+                raise
+            pytest.skip(f"MariaDB not reachable: {exc}")
+    srv = Server(url, base / "data", **settings).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        if kind == "mariadb":
+            drop_mysql_database(url)
 
 
 def snapshot(db_url: str, data_dir: Path) -> dict:

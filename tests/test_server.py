@@ -16,11 +16,10 @@ from tests.imaging import dog_photo_bytes, jpeg, look_alike_photo_bytes
 from tests.serverkit import (
     Server,
     base_env,
-    create_mysql_database,
-    drop_mysql_database,
     png_bomb,
     raw_http,
     savepets_command,
+    served,
     snapshot,
 )
 
@@ -51,21 +50,8 @@ def lookup(client: httpx.Client, dog: int, shot: int = 5, **data) -> httpx.Respo
 
 @pytest.fixture(scope="session", params=["sqlite", "mariadb"])
 def server(request, tmp_path_factory):
-    base = tmp_path_factory.mktemp(f"server-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{base / 'registry.sqlite3'}"
-    else:
-        try:
-            url = create_mysql_database()
-        except Exception as exc:  # noqa: BLE001
-            if os.environ.get("CI"):
-                raise
-            pytest.skip(f"MariaDB not reachable: {exc}")
-    srv = Server(url, base / "data", max_upload_mb=5).start()
-    yield srv
-    srv.stop()
-    if request.param == "mariadb":
-        drop_mysql_database(url)
+    with served(request.param, tmp_path_factory.mktemp(f"server-{request.param}"), max_upload_mb=5) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

@@ -3,33 +3,18 @@ MariaDB. A look-alike registered through the API is flagged; a person lists the 
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from core.recognition.base import Decision
 from tests.imaging import dog_photo_bytes, look_alike_photo_bytes
-from tests.serverkit import Server, create_mysql_database, drop_mysql_database, snapshot
+from tests.serverkit import served, snapshot
 from tests.test_server import error_of, new_dog, new_phone, photo_files
 
 
 @pytest.fixture(scope="module", params=["sqlite", "mariadb"])
 def server(request, tmp_path_factory):
-    base = tmp_path_factory.mktemp(f"reviews-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{base / 'registry.sqlite3'}"
-    else:
-        try:
-            url = create_mysql_database()
-        except Exception as exc:  # noqa: BLE001
-            if os.environ.get("CI"):
-                raise
-            pytest.skip(f"MariaDB not reachable: {exc}")
-    srv = Server(url, base / "data").start()
-    yield srv
-    srv.stop()
-    if request.param == "mariadb":
-        drop_mysql_database(url)
+    with served(request.param, tmp_path_factory.mktemp(f"reviews-{request.param}")) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

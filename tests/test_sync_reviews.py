@@ -4,6 +4,8 @@ its deleted registration and moved photos)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import func, select
 
@@ -34,19 +36,21 @@ def live_photos(db, dog_id: str) -> set[str]:
                                                                       Dog.deleted_at.is_(None))))
 
 
-def pair_on_kiosk(sp):
-    seed, other = fresh_dog(), fresh_dog()
-    older, newer = flagged_pair(sp, seed, other, phones=(fresh_phone(), fresh_phone()),
-                                times=(fresh_minute(), fresh_minute()))
-    return seed, other, older, newer
-
-
-def test_a_merge_on_one_kiosk_reaches_the_server_and_the_other_kiosk(server, kiosks):
+def synced_pair(server, kiosks) -> SimpleNamespace:
+    """Two kiosks of the server; a flagged pair registered on the first; both synced."""
     srv, key = server
     a, b = kiosks(srv.url, key), kiosks(srv.url, key)
     ca, cb = SyncClient(a), SyncClient(b)
-    seed, other, older, newer = pair_on_kiosk(a)
+    seed, other = fresh_dog(), fresh_dog()
+    older, newer = flagged_pair(a, seed, other, phones=(fresh_phone(), fresh_phone()),
+                                times=(fresh_minute(), fresh_minute()))
     sync_all([ca, cb])
+    return SimpleNamespace(srv=srv, key=key, a=a, b=b, ca=ca, cb=cb, seed=seed, other=other, older=older, newer=newer)
+
+
+def test_a_merge_on_one_kiosk_reaches_the_server_and_the_other_kiosk(server, kiosks):
+    t = synced_pair(server, kiosks)
+    srv, a, b, ca, cb, seed, other, older, newer = t.srv, t.a, t.b, t.ca, t.cb, t.seed, t.other, t.older, t.newer
 
     # the flag made at the registration on kiosk a is on the server and on kiosk b
     (review,) = [r for r in b.list_reviews().reviews if r.older.id == older.id]
@@ -82,11 +86,8 @@ def test_a_merge_on_one_kiosk_reaches_the_server_and_the_other_kiosk(server, kio
 
 
 def test_two_kiosks_decide_differently_and_the_merge_wins_everywhere(server, kiosks):
-    srv, key = server
-    a, b = kiosks(srv.url, key), kiosks(srv.url, key)
-    ca, cb = SyncClient(a), SyncClient(b)
-    _, _, older, newer = pair_on_kiosk(a)
-    sync_all([ca, cb])
+    t = synced_pair(server, kiosks)
+    srv, a, b, ca, cb, older, newer = t.srv, t.a, t.b, t.ca, t.cb, t.older, t.newer
     flag_id = b.list_reviews().reviews[0].id
 
     # offline from each other: b says 'different dogs' and syncs first, then a merges them
@@ -107,11 +108,8 @@ def test_two_kiosks_decide_differently_and_the_merge_wins_everywhere(server, kio
 def test_a_merge_made_through_the_server_api_reaches_the_kiosks(server, kiosks):
     import requests
 
-    srv, key = server
-    a, b = kiosks(srv.url, key), kiosks(srv.url, key)
-    ca, cb = SyncClient(a), SyncClient(b)
-    _, _, older, newer = pair_on_kiosk(a)
-    sync_all([ca, cb])
+    t = synced_pair(server, kiosks)
+    srv, key, a, b, ca, cb, older, newer = t.srv, t.key, t.a, t.b, t.ca, t.cb, t.older, t.newer
     flag_id = b.list_reviews().reviews[0].id
     r = requests.post(f"{srv.url}/v1/reviews/{flag_id}", json={"same_dog": True},
                       headers={"Authorization": f"Bearer {key}"}, timeout=30)
