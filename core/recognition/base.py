@@ -17,6 +17,11 @@ import numpy as np
 from core.recognition.scale_rule import ScaleRule
 
 
+def l2_normalize(v: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length: templates are compared by inner product."""
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+
 class Decision(str, enum.Enum):
     MATCH = "match"
     UNCERTAIN = "uncertain"

@@ -13,10 +13,11 @@ import threading
 
 import numpy as np
 
+from core.recognition.base import l2_normalize
 from core.recognition.fitted import FittedEngine
 from core.recognition.matcher import DEFAULT_FUSION
 from core.recognition.preprocess import network_input
-from core.recognition.runtime import MODEL_DIR, OnnxNet, l2_normalize
+from core.recognition.runtime import MODEL_DIR, OnnxNet
 
 CONFIG = "classical.json"
 

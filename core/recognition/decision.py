@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.recognition.base import RERANK_TOP, VERIFY_PHOTOS, Decision, Engine, StoredPhoto
+from core.recognition.base import RERANK_TOP, VERIFY_PHOTOS, Decision, Engine, StoredPhoto, l2_normalize
 from core.recognition.scale_rule import ScaleRule
 
 
@@ -72,8 +72,7 @@ def rank_dogs(engine: Engine, vectors: np.ndarray, images: list[np.ndarray], tem
     dogs = list(templates)
     if not dogs:
         return []
-    centroids = np.stack([templates[d][1].mean(axis=0) for d in dogs])
-    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-12
+    centroids = l2_normalize(np.stack([templates[d][1].mean(axis=0) for d in dogs]))
     per_photo = []
     for vector, image in zip(vectors, images, strict=True):
         scores = dict(zip(dogs, (centroids @ vector).tolist(), strict=True))

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from core.recognition.base import l2_normalize
 from core.recognition.fitted import FittedEngine
 from core.recognition.preprocess import network_input
-from core.recognition.runtime import MODEL_DIR, OnnxNet, l2_normalize
+from core.recognition.runtime import MODEL_DIR, OnnxNet
 from core.recognition.whitening import Whitening
 
 WEIGHTS = "nose_embed_v1.onnx"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.recognition.base import l2_normalize
+
 SHRINKAGES = (0.1, 0.3, 0.5)
 
 
@@ -28,9 +30,7 @@ class Whitening:
         return cls(lda.scalings_[:, :keep])  # LDA.transform with the eigen solver: x @ scalings_
 
     def __call__(self, emb: np.ndarray) -> np.ndarray:
-        out = emb @ self.matrix
-        return np.ascontiguousarray(out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12),
-                                    dtype=np.float32)
+        return np.ascontiguousarray(l2_normalize(emb @ self.matrix), dtype=np.float32)
 
     @property
     def dim(self) -> int:
