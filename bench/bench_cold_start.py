@@ -35,19 +35,15 @@ def build_registry(folder: Path, data: Path, n: int) -> list[Path]:
     marker = folder / "built.json"
     if marker.exists() and json.loads(marker.read_text())["dogs"] == n:
         return held
-    from core.photos import decode_photo
-    from core.registry.models import utcnow
-    from core.schemas import DogIn, OwnerIn
+    from real_registry import register_real_dog
+
     from core.settings import Settings
     from core.usecases import SavePets
 
     sp = SavePets(Settings(data_dir=folder))
     for i, d in enumerate(names):
         ps = dogs[d]
-        photos = [decode_photo(p.read_bytes(), label=p.name) for p in (ps[:-1] if len(ps) >= 6 else ps)[:5]]
-        sp._write_registration(OwnerIn(phone=f"010-{1000 + i // 10000:04d}-{i % 10000:04d}", name=f"Owner {d}"),
-                               DogIn(name=f"Dog {d}"), photos, sp.engine.embed([p.image for p in photos]),
-                               [1.0] * len(photos), registered_at=utcnow())
+        register_real_dog(sp, i, d, (ps[:-1] if len(ps) >= 6 else ps)[:5])
         if (i + 1) % 250 == 0:
             print(f"registered {i + 1} dogs", file=sys.stderr, flush=True)
     sp.gallery  # noqa: B018 - the index is saved beside the registry, as after any kiosk start

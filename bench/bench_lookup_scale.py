@@ -27,11 +27,11 @@ sys.path.insert(0, str(REPO))
 
 
 def main() -> None:
+    from real_registry import register_real_dog
+
     from core.errors import PhotosRejected
     from core.photos import decode_photo
     from core.recognition.data import list_dogs
-    from core.registry.models import utcnow
-    from core.schemas import DogIn, OwnerIn
     from core.settings import Settings
     from core.usecases import SavePets
 
@@ -55,11 +55,7 @@ def main() -> None:
             keep = 3 if len(ps) >= 5 else 1 if len(ps) >= 2 else 0
             enroll = ps[: len(ps) - keep][:5]
             held[d] = ps[len(ps) - keep:]
-            photos = [decode_photo(p.read_bytes(), label=p.name) for p in enroll]
-            vectors = sp.engine.embed([p.image for p in photos])
-            owner = OwnerIn(phone=f"010-{1000 + i // 10000:04d}-{i % 10000:04d}", name=f"Owner {d}")
-            sp._write_registration(owner, DogIn(name=f"Dog {d}"), photos, vectors, [1.0] * len(photos),
-                                   registered_at=utcnow())
+            register_real_dog(sp, i, d, enroll)
             if (i + 1) % 500 == 0:
                 print(f"registered {i + 1} dogs in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         build_s = time.perf_counter() - t0
