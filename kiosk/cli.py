@@ -892,22 +892,29 @@ def train_cmd(
                                                 "5 tune the thresholds, in 0 are held out for the report, the rest "
                                                 "train", exists=True, file_okay=False)],
     out_dir: Annotated[Path, typer.Option("--out", help="Run folder (checkpoints; resumes)")] = Path("runs/nose"),
-    budget_minutes: Annotated[float, typer.Option(help="Total training time of the two-stage schedule")] = 153.0,
+    recipe: Annotated[str, typer.Option(help="Training recipe: v1 (the shipped weights) or v2 (v1, then nose-specific "
+                                             "augmentation and a moving average of the weights)")] = "v1",
+    device: Annotated[str, typer.Option(help="auto (a GPU if torch sees one), cpu or cuda")] = "auto",
+    budget_minutes: Annotated[float | None, typer.Option(help="Total training time of the recipe's stages "
+                                                              "(default: its 2-core CPU minutes; about 10 on a "
+                                                              "GPU)")] = None,
     max_minutes: Annotated[float | None, typer.Option(help="Stop this piece after about this long")] = None,
+    all_dogs: Annotated[bool, typer.Option(help="Then train the last stage again on every dog, for the weights "
+                                                "to ship (they take the split run's operating point)")] = False,
     install: Annotated[bool, typer.Option(help="Also install the result into resources/models (used from the next "
                                                "start)")] = False,
 ) -> None:
-    """Fine-tune the nose embedding on your own photos with the shipped recipe (CPU; resumable: run it again).
+    """Fine-tune the nose embedding on your own photos with a shipped recipe (resumable: run it again).
     Needs the training extra (PyTorch): pip install -e '.[train]'."""
     try:
-        from core.recognition.training.train import train_command
+        from core.recognition.training.recipes import run_recipe
     except ModuleNotFoundError as exc:
         err.print(f"[bold red]Training needs PyTorch[/] (missing: {exc.name}). Install the training extra: "
                   "pip install -e '.\\[train]' (see the README's Training section for the CPU-only wheel).")
         raise typer.Exit(EXIT_INVALID) from None
     with errors_to_exit():
-        final = train_command(str(folder), out=str(out_dir), budget_minutes=budget_minutes, max_minutes=max_minutes,
-                              install=install)
+        final = run_recipe(str(folder), out=str(out_dir), recipe=recipe, budget_minutes=budget_minutes,
+                           max_minutes=max_minutes, install=install, device=device, all_dogs=all_dogs)
     if final is None:
         typer.echo("Stopped before the end of the schedule; run the same command again to continue.")
 

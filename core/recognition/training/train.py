@@ -1,6 +1,6 @@
-"""Fine-tune the nose embedding (EfficientNet-Lite0 + GeM + 256-d) with a sub-center ArcFace loss, on CPU.
+"""Fine-tune the nose embedding (EfficientNet-Lite + GeM + 256-d) with a sub-center ArcFace loss: one stage.
 
-    savepets train DATA_DIR [--max-minutes 30] [--install]   (the shipped two-stage recipe, SHIPPED_STAGES)
+    savepets train DATA_DIR [--recipe v2] [--device cuda] [--max-minutes 30] [--install]   (recipes.RECIPES)
     python -m core.recognition.training.train DATA_DIR --out runs/x --budget-minutes 58 [--init-from W.pt]  (one stage)
 
 DATA_DIR is a folder per dog (any ids); the training dogs are those of split 'train' (see data.split_of), the
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -27,12 +26,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from core.recognition.data import list_dogs, read_bgr
 from core.recognition.preprocess import MEAN, STD, to_square
-from core.recognition.training.model import NoseNet, preprocess
-
-CACHE_SIDE = 224
+from core.recognition.training.augment import CACHE_SIDE, STRENGTHS
+from core.recognition.training.batches import EpochViews, augment_workers, epoch_loader, to_network
+from core.recognition.training.model import ARCHS, NoseNet, preprocess
 
 
 class SubCenterArcFace(nn.Module):
@@ -53,39 +53,6 @@ class SubCenterArcFace(nn.Module):
         target = torch.where(theta + self.margin < math.pi, target, cos - self.margin * math.sin(self.margin))
         onehot = F.one_hot(labels, self.classes).bool()
         return self.scale * torch.where(onehot, target, cos)
-
-
-# ---------------------------------------------------------------------------------------------- augmentation
-def augment(img: np.ndarray, res: int, rng: np.random.Generator) -> np.ndarray:
-    """One training view (RGB uint8, CACHE_SIDE square in) -> res x res RGB uint8: mild random resized crop,
-    rotation +-15 deg, colour jitter, sometimes blur / grayscale. No flip: a mirrored nose is another pattern."""
-    s = CACHE_SIDE
-    area = rng.uniform(0.6, 1.0)
-    aspect = math.exp(rng.uniform(-0.15, 0.15))
-    cw, ch = s * math.sqrt(area * aspect), s * math.sqrt(area / aspect)
-    cx = rng.uniform(min(cw, s) / 2, s - min(cw, s) / 2)
-    cy = rng.uniform(min(ch, s) / 2, s - min(ch, s) / 2)
-    angle = rng.uniform(-15, 15)
-    m = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
-    scale = np.array([[res / cw, 0], [0, res / ch]])
-    m = scale @ m
-    m[:, 2] += np.array([res / 2, res / 2]) - scale @ np.array([cx, cy])
-    out = cv2.warpAffine(img, m, (res, res), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
-    if rng.random() < 0.2:
-        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.6))
-    f = out.astype(np.float32)
-    f = f * rng.uniform(0.65, 1.35)  # brightness
-    mean = f.mean()
-    f = (f - mean) * rng.uniform(0.65, 1.35) + mean  # contrast
-    gray = f @ np.array([0.299, 0.587, 0.114], np.float32)
-    if rng.random() < 0.15:
-        f = np.repeat(gray[..., None], 3, axis=2)
-    else:
-        f = (f - gray[..., None]) * rng.uniform(0.6, 1.4) + gray[..., None]  # saturation
-        f += rng.uniform(-12, 12, size=3).astype(np.float32)  # colour cast
-    if rng.random() < 0.2:
-        f += rng.normal(0, rng.uniform(2, 8), size=f.shape).astype(np.float32)  # sensor noise
-    return np.clip(f, 0, 255).astype(np.uint8)
 
 
 def load_cache(dogs: dict[str, list[Path]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -187,19 +154,41 @@ def export(model: NoseNet, path: Path, meta: dict) -> None:
     torch.save({"state_dict": state, "meta": meta}, path)
 
 
+def pick_device(name: str = "auto") -> torch.device:
+    """auto: the GPU when torch sees one, else the CPU. cuda without a GPU is an error, not a silent CPU run."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("--device cuda: torch sees no GPU here (torch.cuda.is_available() is False); "
+                         "use --device cpu, or install a CUDA build of torch on the GPU machine")
+    return torch.device(name)
+
+
 def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes: float = 58.0,
           max_minutes: float | None = None, batch: int = 64, dim: int = 256, frozen_blocks: int = 3,
           lr: float = 4e-4, head_lr_mult: float = 10.0, weight_decay: float = 0.02, margin: float = 0.4,
           scale: float = 30.0, subcenters: int = 3, label_smoothing: float = 0.1,
           res_schedule: str = "0:112,0.35:128,0.65:160", eval_res: int = 160, seed: int = 0,
-          install: bool = False, threads: int = 2, progress: bool = True, init_from: str | Path | None = None) -> Path:
-    """Train (or resume) and export. Returns the path of the exported embedding weights."""
-    torch.set_num_threads(threads)
+          install: bool = False, threads: int = 2, progress: bool = True, init_from: str | Path | None = None,
+          arch: str = "lite0", augmentation: str = "mild", ema: float = 0.0, device: str = "auto",
+          dogs: str = "train", tune_every: int = 1) -> Path:
+    """Train (or resume) and export. Returns the path of the exported embedding weights.
+
+    dogs: "train" (the training split; the tune dogs are checked after each epoch) or "all" (every dog of the set,
+    for shipped weights once the recipe is chosen; no tune check, the tune dogs are trained on). ema: the decay of
+    an exponential moving average of the weights (0: none); the average is what is checked and exported."""
+    dev = pick_device(device)
+    if dev.type == "cpu":
+        torch.set_num_threads(threads)
+    else:
+        torch.backends.cudnn.benchmark = True
     cv2.setNumThreads(1)
     torch.manual_seed(seed)
-    train_dogs = list_dogs(data_dir, "train")
-    tune_dogs = list_dogs(data_dir, "tune")
-    if len(train_dogs) < 2 or len(tune_dogs) < 2:
+    if dogs not in ("train", "all"):
+        raise ValueError(f"dogs must be 'train' or 'all', not {dogs!r}")
+    train_dogs = list_dogs(data_dir, dogs)
+    tune_dogs = list_dogs(data_dir, "tune") if dogs == "train" else {}
+    if len(train_dogs) < 2 or (dogs == "train" and len(tune_dogs) < 2):
         raise ValueError(f"{data_dir}: training needs at least 2 'train' dogs and 2 'tune' dogs (ids ending in 5), "
                          f"one folder per dog; found {len(train_dogs)} and {len(tune_dogs)}")
     out = Path(out)
@@ -210,13 +199,12 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
     t0 = time.time()
     images, labels, ids = load_cache(train_dogs)
     batch = min(batch, len(labels))
-    print(f"train: {len(ids)} dogs, {len(labels)} photos (cached in {time.time() - t0:.0f}s); "
-          f"tune: {len(tune_dogs)} dogs", flush=True)
+    print(f"train: {len(ids)} dogs ({dogs}), {len(labels)} photos (cached in {time.time() - t0:.0f}s); "
+          f"tune: {len(tune_dogs)} dogs; {arch} on {dev}", flush=True)
 
-    model = NoseNet(dim=dim, pretrained=True, frozen_blocks=frozen_blocks)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # CPU is the target; a GPU just helps
-    model = model.to(device, memory_format=torch.channels_last)
-    head = SubCenterArcFace(dim, len(ids), k=subcenters, margin=margin, scale=scale).to(device)
+    model = NoseNet(dim=dim, pretrained=True, frozen_blocks=frozen_blocks, arch=arch)
+    model = model.to(dev, memory_format=torch.channels_last)
+    head = SubCenterArcFace(dim, len(ids), k=subcenters, margin=margin, scale=scale).to(dev)
     for m in model.frozen_modules():
         for p in m.parameters():
             p.requires_grad_(False)
@@ -229,7 +217,7 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
     state = {"epoch": 0, "elapsed": 0.0, "best": -1.0, "history": []}
     ckpt = out / "last.pt"
     if ckpt.exists():
-        c = torch.load(ckpt, weights_only=False, map_location=device)
+        c = torch.load(ckpt, weights_only=False, map_location=dev)
         model.load_state_dict(c["model"])
         head.load_state_dict(c["head"])
         opt.load_state_dict(c["opt"])
@@ -239,19 +227,27 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
         t1 = time.time()
         warm_start(model, head, Path(init_from), images, labels, schedule[0][1])
         print(f"warm start from {init_from} ({time.time() - t1:.0f}s)", flush=True)
+    averaged = None
+    if ema:
+        averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(ema), use_buffers=True)
+        if ckpt.exists() and c.get("ema"):
+            averaged.load_state_dict(c["ema"])
+    final_net = averaged.module if averaged is not None else model
 
     recipe = {"budget_minutes": budget_minutes, "batch": batch, "lr": lr, "margin": margin, "scale": scale,
               "subcenters": subcenters, "label_smoothing": label_smoothing, "res_schedule": res_schedule,
-              "weight_decay": weight_decay, "init_from": str(init_from or "imagenet")}
+              "weight_decay": weight_decay, "init_from": str(init_from or "imagenet"), "arch": arch,
+              "augmentation": augmentation, "ema": ema, "dogs": dogs, "device": dev.type}
 
     def meta(tune: dict) -> dict:
-        return {"dim": dim, "input_size": eval_res, "frozen_blocks": frozen_blocks, "epoch": state["epoch"],
-                "tune": tune, "recipe": recipe}
+        return {"dim": dim, "arch": arch, "input_size": eval_res, "frozen_blocks": frozen_blocks,
+                "epoch": state["epoch"], "tune": tune, "recipe": recipe}
 
     budget = budget_minutes * 60
     piece_start = time.time()
-    rng = np.random.default_rng(seed + state["epoch"])
+    workers = augment_workers(dev)
     crit = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda")
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
@@ -266,33 +262,35 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
         model.train()
         for m in model.frozen_modules():
             m.eval()
-        order = rng.permutation(len(labels))
-        steps = len(order) // batch
-        bar = tqdm(range(steps), desc=f"epoch {state['epoch'] + 1} @{res}px", disable=not progress,
-                   mininterval=5, file=sys.stdout)
+        order = np.random.default_rng([seed, state["epoch"]]).permutation(len(labels))
+        views = EpochViews(images, labels, order, batch, res, augmentation, (seed, state["epoch"]))
+        bar = tqdm(epoch_loader(views, workers), total=len(views), desc=f"epoch {state['epoch'] + 1} @{res}px",
+                   disable=not progress, mininterval=5, file=sys.stdout)
         tot, seen, correct = 0.0, 0, 0
-        for step in bar:
-            t_step = time.time()
+        t_step = time.time()
+        for x_views, y in bar:
             frac = state["elapsed"] / budget
             if frac >= 1.0:
                 break
             for g in opt.param_groups:
                 g["lr"] = g["base"] * lr_factor(frac)
-            idx = order[step * batch: (step + 1) * batch]
-            views = np.stack([augment(images[i], res, rng) for i in idx])
-            x = ((torch.from_numpy(views).permute(0, 3, 1, 2).float() - MEAN) / STD)
-            x = x.contiguous(memory_format=torch.channels_last).to(device)
-            y = torch.from_numpy(labels[idx]).to(device)
-            logits = head(model(x), y)
+            x, y = to_network(x_views, dev), y.to(dev, non_blocking=True)
+            with autocast:
+                emb = model(x)
+            logits = head(emb.float(), y)
             loss = crit(logits, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
-            tot += loss.item() * len(idx)
-            seen += len(idx)
+            if averaged is not None:
+                averaged.update_parameters(model)
+            tot += loss.item() * len(y)
+            seen += len(y)
             correct += int((logits.argmax(1) == y).sum())
-            state["elapsed"] += time.time() - t_step
+            now = time.time()
+            state["elapsed"] += now - t_step  # the time of the step, waiting for its batch included
+            t_step = now
             bar.set_postfix(loss=f"{tot / seen:.3f}", acc=f"{correct / seen:.2f}",
                             lr=f"{opt.param_groups[0]['lr']:.1e}", used=f"{state['elapsed'] / 60:.1f}m")
         bar.close()
@@ -300,7 +298,8 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
         t_ev = time.time()
         last = state["elapsed"] >= budget
         # the tune check costs ~40 s on 2 cores: skip it in the first 40 % of the schedule
-        ev = quick_eval(model, tune_dogs, eval_res) if (frac >= 0.4 or last) else {"rank1": -1.0, "tar@1e-3": -1.0}
+        check = tune_dogs and (last or (frac >= 0.4 and state["epoch"] % tune_every == 0))
+        ev = quick_eval(final_net, tune_dogs, eval_res) if check else {"rank1": -1.0, "tar@1e-3": -1.0}
         rec = {"epoch": state["epoch"], "res": res, "loss": tot / max(1, seen), "train_acc": correct / max(1, seen),
                "elapsed_min": state["elapsed"] / 60, "tune": ev, "eval_s": time.time() - t_ev}
         state["history"].append(rec)
@@ -309,77 +308,21 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
         log.flush()
         if ev["rank1"] > state["best"]:
             state["best"] = ev["rank1"]
-            export(model, out / "best_embed.pt", meta(ev))
+            export(final_net, out / "best_embed.pt", meta(ev))
         torch.save({"model": model.state_dict(), "head": head.state_dict(), "opt": opt.state_dict(),
-                    "state": state}, out / "last.pt.tmp")
+                    "ema": averaged.state_dict() if averaged is not None else None, "state": state},
+                   out / "last.pt.tmp")
         (out / "last.pt.tmp").replace(ckpt)
 
     final = out / "nose_embed_v1.pt"
     if state["elapsed"] >= budget:
-        export(model, final, meta(state["history"][-1]["tune"] if state["history"] else {}))
+        export(final_net, final, meta(state["history"][-1]["tune"] if state["history"] else {}))
         print(f"done: {final}", flush=True)
         if install:
+            from core.recognition.training.recipes import finish
+
             finish(data_dir, out, install=True, progress=progress)
     return final
-
-
-def finish(data_dir: str | Path, folder: Path, install: bool = False, progress: bool = True) -> dict | None:
-    """After training: export the weights in `folder` to ONNX (checked against torch on real photos), fit the
-    operating point on the tune dogs (nose_embed_v1.json beside them), print the evaluation report on the held-out
-    test dogs (also written to folder/eval_test.json), and with install copy the ONNX file, the torch weights, the
-    JSON and the whitening into resources/models. Returns the report (None without test dogs)."""
-    from core.recognition.calibration import calibrate_learned
-    from core.recognition.evaluate import evaluate
-    from core.recognition.learned import CONFIG, MODEL_DIR, TORCH_WEIGHTS, WEIGHTS, LearnedEngine
-    from core.recognition.training.export import export_checked, sample_photos
-
-    folder = Path(folder)
-    export_checked(folder, sample_photos(data_dir))
-    print("fitting the operating point on the tune dogs ...", flush=True)
-    calibrate_learned(data_dir, folder=folder, progress=progress)
-    report = None
-    if list_dogs(data_dir, "test"):
-        report = evaluate(data_dir, LearnedEngine(folder), enroll=5, split="test", progress=progress)
-        (folder / "eval_test.json").write_text(json.dumps(report, indent=1))
-        print(json.dumps(report, indent=1), flush=True)
-    else:
-        print("no test dogs (ids ending in 0) in this set: no held-out report", flush=True)
-    if install:
-        MODEL_DIR.mkdir(parents=True, exist_ok=True)
-        whitening = (json.loads((folder / CONFIG).read_text()).get("whitening") or {}).get("file")
-        for name in (WEIGHTS, TORCH_WEIGHTS, CONFIG, whitening):
-            if name:
-                shutil.copy(folder / name, MODEL_DIR / name)
-        print(f"installed into {MODEL_DIR}", flush=True)
-    return report
-
-
-# The recipe of the shipped weights: two stages, the second warm-started from the first (the first is what was
-# shipped as v1; the second continued it once more CPU time was available). Budgets are minutes of training steps.
-SHIPPED_STAGES = (
-    {"name": "stage1", "share": 58 / 153, "lr": 4e-4, "res_schedule": "0:112,0.35:128,0.65:160", "eval_res": 160},
-    {"name": "stage2", "share": 95 / 153, "lr": 3e-4, "res_schedule": "0:144,0.5:160,0.8:176", "eval_res": 176},
-)
-
-
-def train_command(data_dir: str, out: str = "runs/nose", budget_minutes: float = 153.0,
-                  max_minutes: float | None = None, install: bool = False) -> Path | None:
-    """CLI entry point (savepets train DIR): the shipped recipe (SHIPPED_STAGES) on the 'train' dogs of DIR,
-    resumable piece by piece; exports, and with install copies to resources/models and calibrates. Returns the
-    exported weights, or None when this piece ended before the last stage did. At the end: finish()."""
-    start, prev = time.time(), None
-    for stage in SHIPPED_STAGES:
-        left = None if max_minutes is None else max_minutes - (time.time() - start) / 60
-        if left is not None and left <= 0:
-            return None
-        final = train(data_dir, out=Path(out) / stage["name"], budget_minutes=budget_minutes * stage["share"],
-                      max_minutes=left, lr=stage["lr"], res_schedule=stage["res_schedule"],
-                      eval_res=stage["eval_res"], init_from=prev)
-        if not final.exists():
-            return None
-        prev = final
-    finish(data_dir, prev.parent, install=install)
-    return prev
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -403,13 +346,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--head-lr-mult", type=float, default=10.0)
     ap.add_argument("--weight-decay", type=float, default=0.02)
     ap.add_argument("--install", action="store_true", help="copy to resources/models and calibrate on tune dogs")
+    ap.add_argument("--arch", default="lite0", choices=ARCHS, help="EfficientNet-Lite backbone")
+    ap.add_argument("--augmentation", default="mild", choices=STRENGTHS)
+    ap.add_argument("--ema", type=float, default=0.0, help="decay of a moving average of the weights (0: none)")
+    ap.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    ap.add_argument("--dogs", default="train", choices=("train", "all"), help="train on the training split or all")
+    ap.add_argument("--tune-every", type=int, default=1, help="check the tune dogs every N epochs")
     ap.add_argument("--no-progress", action="store_true")
     a = ap.parse_args(argv)
     train(a.data_dir, out=a.out, budget_minutes=a.budget_minutes, max_minutes=a.max_minutes, batch=a.batch,
           dim=a.dim, frozen_blocks=a.frozen_blocks, lr=a.lr, margin=a.margin, scale=a.scale,
           subcenters=a.subcenters, label_smoothing=a.label_smoothing, res_schedule=a.res_schedule,
           eval_res=a.eval_res, install=a.install, progress=not a.no_progress, init_from=a.init_from,
-          head_lr_mult=a.head_lr_mult, weight_decay=a.weight_decay)
+          head_lr_mult=a.head_lr_mult, weight_decay=a.weight_decay, arch=a.arch, augmentation=a.augmentation,
+          ema=a.ema, device=a.device, dogs=a.dogs, tune_every=a.tune_every)
 
 
 if __name__ == "__main__":
