@@ -1,7 +1,7 @@
 """Recognition speed: one photo -> decision on a gallery of real templates, and gallery search at scale.
 
     python bench/bench_recognition.py [--engine auto] [--data ../shared/data/nose-pbc2022] [--gallery-photos 600]
-                                      [--sizes 10000,100000,1000000] [--probes 40]
+                                      [--sizes 10000,100000,1000000] [--probes 40] [--old-model DIR]
 
 Prints JSON: the embedding time of one photo under each runtime side by side (onnxruntime, what the product runs,
 and PyTorch when the train extra is installed, on the same photos in turn, with the templates' agreement), lookup
@@ -90,14 +90,18 @@ def lookup_latency(engine_kind: str, data: Path, gallery_photos: int, probes: in
             "parts_wall_p50_ms": {k: round(float(np.median(v)) * 1000, 2) for k, v in parts.items()}}
 
 
-def embed_runtimes(data: Path, photos: int = 40, threads: int = 2) -> dict:
-    """One photo at a time (the look-up case), with the engine's input size and flip, under both runtimes."""
+def embed_runtimes(data: Path, photos: int = 40, threads: int = 2, old_model: Path | None = None) -> dict:
+    """One photo at a time (the look-up case), with the engine's input size and flip, under both runtimes, and the
+    old model (a folder of its files, --old-model) beside the installed one."""
     from core.recognition.data import list_dogs, read_bgr
     from core.recognition.learned import TORCH_WEIGHTS, LearnedEngine
 
     engine = LearnedEngine(threads=threads)
     images = [read_bgr(ps[0]) for ps in list(list_dogs(data, "test").values())[:photos]]
     runtimes = {"onnxruntime": engine.embed}
+    old = LearnedEngine(old_model, threads=threads) if old_model else None
+    if old is not None:
+        runtimes["old_model"] = old.embed
     try:
         from core.recognition.training.export import TorchEmbedder
 
@@ -119,10 +123,12 @@ def embed_runtimes(data: Path, photos: int = 40, threads: int = 2) -> dict:
            "threads": threads, "photos": len(images) - 1}
     for name in runtimes:
         out[name] = _pct(times[name])
+    if old is not None:
+        out["old_model"].update(engine=f"{old.name} {old.version}", input_size=old.input_size, tta_flip=old.tta_flip)
     if torch_missing:
         out["torch"] = torch_missing
     else:
-        cos = np.sum(np.array(templates["onnxruntime"]) * np.array(templates["torch"]), axis=1)
+        cos = np.sum(np.array(templates["onnxruntime"]) * np.array(templates["torch"]), axis=1)  # same weights
         out["template_cosine_min"] = round(float(cos.min()), 7)
     return out
 
@@ -188,11 +194,13 @@ def main() -> None:
     ap.add_argument("--skip-lookup", action="store_true")
     ap.add_argument("--threads", type=int, default=2, help="threads of the embedding runtimes (the kiosk has 2 cores)")
     ap.add_argument("--no-rerank", action="store_true", help="look-ups without RootSIFT re-ranking")
+    ap.add_argument("--old-model", default=None, help="a folder with an earlier model's files, timed beside it")
     a = ap.parse_args()
     out: dict = {}
     dim = a.dim
     if Path(a.data).is_dir():
-        out["embed"] = embed_runtimes(Path(a.data), threads=a.threads)
+        out["embed"] = embed_runtimes(Path(a.data), threads=a.threads,
+                                      old_model=Path(a.old_model) if a.old_model else None)
         print(json.dumps(out["embed"]), flush=True)
     if not a.skip_lookup and Path(a.data).is_dir():
         out["lookup"] = lookup_latency(a.engine, Path(a.data), a.gallery_photos, a.probes,

@@ -905,7 +905,7 @@ def train_cmd(
                                                "start)")] = False,
 ) -> None:
     """Fine-tune the nose embedding on your own photos with a shipped recipe (resumable: run it again).
-    Needs the training extra (PyTorch): pip install -e '.[train]'."""
+    Needs the training extra (PyTorch): pip install -e '.\\[train]'."""
     try:
         from core.recognition.training.recipes import run_recipe
     except ModuleNotFoundError as exc:
