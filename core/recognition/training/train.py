@@ -171,13 +171,15 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
           res_schedule: str = "0:112,0.35:128,0.65:160", eval_res: int = 160, seed: int = 0,
           install: bool = False, threads: int = 2, progress: bool = True, init_from: str | Path | None = None,
           arch: str = "lite0", augmentation: str = "mild", ema: float = 0.0, device: str = "auto",
-          dogs: str = "train", tune_every: int = 1) -> Path:
+          dogs: str = "train", tune_every: int | None = None) -> Path:
     """Train (or resume) and export. Returns the path of the exported embedding weights.
 
     dogs: "train" (the training split; the tune dogs are checked after each epoch) or "all" (every dog of the set,
     for shipped weights once the recipe is chosen; no tune check, the tune dogs are trained on). ema: the decay of
     an exponential moving average of the weights (0: none); the average is what is checked and exported."""
     dev = pick_device(device)
+    if tune_every is None:  # on a GPU an epoch takes seconds, less than the check of the tune dogs
+        tune_every = 1 if dev.type == "cpu" else 10
     if dev.type == "cpu":
         torch.set_num_threads(threads)
     else:
@@ -351,7 +353,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ema", type=float, default=0.0, help="decay of a moving average of the weights (0: none)")
     ap.add_argument("--device", default="auto", help="auto | cpu | cuda")
     ap.add_argument("--dogs", default="train", choices=("train", "all"), help="train on the training split or all")
-    ap.add_argument("--tune-every", type=int, default=1, help="check the tune dogs every N epochs")
+    ap.add_argument("--tune-every", type=int, default=None,
+                    help="check the tune dogs every N epochs (default: 1 on a CPU, 10 on a GPU)")
     ap.add_argument("--no-progress", action="store_true")
     a = ap.parse_args(argv)
     train(a.data_dir, out=a.out, budget_minutes=a.budget_minutes, max_minutes=a.max_minutes, batch=a.batch,
