@@ -123,3 +123,30 @@ def test_train_refuses_an_unknown_recipe_and_a_gpu_it_does_not_have(nose_data, t
         res = CliRunner().invoke(app, ["train", str(data), "--device", "cuda", "--out", str(tmp_path / "run")])
         said = " ".join(res.output.split())
         assert res.exit_code == 2 and "torch sees no GPU" in said and not (tmp_path / "run").exists()
+
+
+def test_a_stage_trains_the_gpu_way_on_the_cpu_and_resumes_its_moving_average(nose_data, tmp_path):
+    """What --device cuda changes, short of the GPU itself: augmentation in worker processes and bf16 autocast
+    (torch's CPU autocast runs the same code path), with the EMA checkpointed and resumed."""
+    import torch
+
+    from core.recognition.training.train import train
+
+    data = _small_set(nose_data, tmp_path / "dogs", {"train": 4, "tune": 2, "test": 0})
+    out = tmp_path / "stage"
+    kw = dict(out=out, budget_minutes=0.3, batch=8, res_schedule="0:64", eval_res=64, augmentation="nose",
+              ema=0.9, workers=2, bf16=True, progress=False)
+    assert not train(str(data), max_minutes=0.001, **kw).exists()  # one epoch, then the piece ends
+    first = torch.load(out / "last.pt", weights_only=False)
+    assert first["ema"] is not None and first["state"]["epoch"] == 1
+    final = train(str(data), **kw)
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in log] == list(range(1, len(log) + 1)) and len(log) >= 2
+    meta = torch.load(final, weights_only=False)["meta"]
+    assert meta["recipe"]["bf16"] is True and meta["recipe"]["ema"] == 0.9
+    # what is exported is the moving average, not the last step's weights (fc: trained, unlike the frozen stem)
+    last = torch.load(out / "last.pt", weights_only=False)
+    averaged = last["ema"]["module.fc.weight"]
+    exported = torch.load(final, weights_only=False)["state_dict"]["fc.weight"]
+    assert torch.allclose(exported.float(), averaged.float(), atol=1e-3)
+    assert not torch.allclose(averaged, last["model"]["fc.weight"], atol=1e-4)

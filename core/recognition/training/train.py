@@ -171,12 +171,15 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
           res_schedule: str = "0:112,0.35:128,0.65:160", eval_res: int = 160, seed: int = 0,
           install: bool = False, threads: int = 2, progress: bool = True, init_from: str | Path | None = None,
           arch: str = "lite0", augmentation: str = "mild", ema: float = 0.0, device: str = "auto",
-          dogs: str = "train", tune_every: int | None = None) -> Path:
+          dogs: str = "train", tune_every: int | None = None, workers: int | None = None,
+          bf16: bool | None = None) -> Path:
     """Train (or resume) and export. Returns the path of the exported embedding weights.
 
     dogs: "train" (the training split; the tune dogs are checked after each epoch) or "all" (every dog of the set,
     for shipped weights once the recipe is chosen; no tune check, the tune dogs are trained on). ema: the decay of
-    an exponential moving average of the weights (0: none); the average is what is checked and exported."""
+    an exponential moving average of the weights (0: none); the average is what is checked and exported. workers
+    (augmentation processes) and bf16 (autocast) default to what suits the device: none and off on a CPU, all but two
+    cores and on with a GPU."""
     dev = pick_device(device)
     if tune_every is None:  # on a GPU an epoch takes seconds, less than the check of the tune dogs
         tune_every = 1 if dev.type == "cpu" else 10
@@ -236,10 +239,13 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
             averaged.load_state_dict(c["ema"])
     final_net = averaged.module if averaged is not None else model
 
+    workers = augment_workers(dev) if workers is None else workers
+    bf16 = dev.type == "cuda" if bf16 is None else bf16
     recipe = {"budget_minutes": budget_minutes, "batch": batch, "lr": lr, "margin": margin, "scale": scale,
               "subcenters": subcenters, "label_smoothing": label_smoothing, "res_schedule": res_schedule,
               "weight_decay": weight_decay, "init_from": str(init_from or "imagenet"), "arch": arch,
-              "augmentation": augmentation, "ema": ema, "dogs": dogs, "device": dev.type}
+              "augmentation": augmentation, "ema": ema, "dogs": dogs, "device": dev.type,
+              "bf16": bf16}
 
     def meta(tune: dict) -> dict:
         return {"dim": dim, "arch": arch, "input_size": eval_res, "frozen_blocks": frozen_blocks,
@@ -247,9 +253,8 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
 
     budget = budget_minutes * 60
     piece_start = time.time()
-    workers = augment_workers(dev)
     crit = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
-    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda")
+    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16)
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
