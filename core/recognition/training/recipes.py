@@ -91,6 +91,8 @@ def run_recipe(data_dir: str, out: str = "runs/nose", recipe: str = DEFAULT_RECI
             return None
         finish_all_dogs(data_dir, final.parent, split, progress=progress)
         chosen = final.parent
+        print(f"{chosen}: trained on every dog, with the operating point of {split} (its figures, on dogs it never "
+              f"saw, are {split / 'eval_test.json'})", flush=True)
     (chosen / "recipe.json").write_text(json.dumps({"recipe": recipe, "stages": [asdict(s) for s in stages],
                                                     "budget_factor": factor, "all_dogs": all_dogs}, indent=1))
     if install:
