@@ -140,6 +140,7 @@ class Kiosk:
     def stop(self) -> None:
         if self.window is not None:
             self.window.camera.stop()
+            self.window.idle.close()  # its timer would otherwise sign out through a controller that has stopped
         if self.sync_client is not None:
             self.sync_client.close()
         self.controller.shutdown()

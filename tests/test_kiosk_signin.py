@@ -202,6 +202,19 @@ def test_idle_lock_after_the_set_minutes(qtbot, tmp_path, kiosk_factory, monkeyp
     assert w.locked
 
 
+def test_a_stopped_kiosk_does_not_lock_itself_later(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    w = k.window
+    clock = FakeClock()
+    w.idle.clock = clock
+    w.idle.arm()
+    k.stop()  # as when the kiosk quits: its worker thread is gone
+    assert not w.idle.armed and not w.idle.timer.isActive()
+    clock.t += 60 * 60
+    w.idle.check()  # an hour later: nothing to do, and no job sent to the stopped worker
+    assert not w.locked
+
+
 def test_staff_see_contacts_masked_and_show_one(qtbot, tmp_path, kiosk_factory):  # noqa: F811
     k = kiosk_factory(str(tmp_path / "no-camera-here"))
     w, sp = k.window, k.controller.service
