@@ -213,6 +213,8 @@ def test_a_stopped_kiosk_does_not_lock_itself_later(qtbot, tmp_path, kiosk_facto
     clock.t += 60 * 60
     w.idle.check()  # an hour later: nothing to do, and no job sent to the stopped worker
     assert not w.locked
+    w.lock("idle")  # and a late lock (any late job) is dropped, not an error in the event loop
+    assert w.locked and not k.controller.busy
 
 
 def test_staff_see_contacts_masked_and_show_one(qtbot, tmp_path, kiosk_factory):  # noqa: F811

@@ -62,6 +62,7 @@ class Controller(QObject):
         self.member = None  # the signed-in staff member (core.actors.Actor), None while locked
         self.access = None  # what they may do (core.staff.Access): pages show buttons and contacts by it
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="savepets-job")
+        self._stopped = False
         self._jobs: list[tuple[Future, Callable, Callable, str]] = []
         self._busy_labels: list[str] = []
         self._timer = QTimer(self)
@@ -119,7 +120,11 @@ class Controller(QObject):
     # ------------------------------------------------------------ jobs
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None, busy: str = "") -> None:
-        """Run fn() on the worker thread; on_done(result) or on_error(exception) later on the GUI thread."""
+        """Run fn() on the worker thread; on_done(result) or on_error(exception) later on the GUI thread. After
+        shutdown (the kiosk is quitting) nothing runs: a late timer's job has nobody left to serve."""
+        if self._stopped:
+            log.info("job after shutdown dropped: %s", busy or getattr(fn, "__name__", "job"))
+            return
         future = self.pool.submit(fn)
         self._jobs.append((future, on_done, on_error, busy))
         self._set_busy(busy, +1)
@@ -308,6 +313,7 @@ class Controller(QObject):
         return not wait([j[0] for j in self._jobs], timeout=timeout_s).not_done
 
     def shutdown(self) -> None:
+        self._stopped = True
         self.pool.shutdown(wait=True)
         if self.service is not None and hasattr(self.service, "close"):
             self.service.close()
