@@ -29,7 +29,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from core.recognition.data import list_dogs, read_bgr
-from core.recognition.preprocess import MEAN, STD, to_square
+from core.recognition.preprocess import to_square
 from core.recognition.training.augment import CACHE_SIDE, STRENGTHS
 from core.recognition.training.batches import EpochViews, augment_workers, epoch_loader, to_network
 from core.recognition.training.model import ARCHS, NoseNet, preprocess
@@ -142,8 +142,7 @@ def warm_start(model: NoseNet, head: SubCenterArcFace, weights: Path, images: np
     with torch.no_grad():
         for i in range(0, len(labels), batch):
             views = np.stack([cv2.resize(im, (res, res), interpolation=cv2.INTER_AREA) for im in images[i: i + batch]])
-            x = ((torch.from_numpy(views).permute(0, 3, 1, 2).float() - MEAN) / STD)
-            e = F.normalize(model(x.contiguous(memory_format=torch.channels_last).to(_device(model)))).cpu()
+            e = F.normalize(model(to_network(torch.from_numpy(views), _device(model)))).cpu()
             sums.index_add_(0, torch.from_numpy(labels[i: i + batch]), e)
         centres = F.normalize(sums).repeat_interleave(head.k, dim=0)
         head.weight.copy_(F.normalize(centres + 0.01 * torch.randn_like(centres)))
