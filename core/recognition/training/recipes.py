@@ -15,8 +15,14 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from core.recognition.calibration import calibrate_learned
 from core.recognition.data import list_dogs
+from core.recognition.evaluate import evaluate
+from core.recognition.learned import CONFIG, MODEL_DIR, TORCH_WEIGHTS, WEIGHTS, LearnedEngine
+from core.recognition.protocols import EmbeddedSet
+from core.recognition.training.export import export_checked, sample_photos
 from core.recognition.training.train import train
+from core.recognition.whitening import Whitening
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,10 @@ def run_recipe(data_dir: str, out: str = "runs/nose", recipe: str = DEFAULT_RECI
         return None if max_minutes is None else max_minutes - (time.time() - start) / 60
 
     def stage_run(stage: Stage, folder: str, init_from: Path | None, dogs: str) -> Path | None:
-        if left() is not None and left() <= 0:
+        remaining = left()
+        if remaining is not None and remaining <= 0:
             return None
-        final = train(data_dir, out=Path(out) / folder, budget_minutes=stage.minutes * factor, max_minutes=left(),
+        final = train(data_dir, out=Path(out) / folder, budget_minutes=stage.minutes * factor, max_minutes=remaining,
                       lr=stage.lr, res_schedule=stage.res_schedule, eval_res=stage.eval_res, init_from=init_from,
                       frozen_blocks=stage.frozen_blocks, augmentation=stage.augmentation, ema=stage.ema,
                       arch=stage.arch, device=device, dogs=dogs, progress=progress)
@@ -80,8 +87,6 @@ def run_recipe(data_dir: str, out: str = "runs/nose", recipe: str = DEFAULT_RECI
         if prev is None:
             return None
     split = prev.parent
-    from core.recognition.learned import CONFIG
-
     if not (split / CONFIG).exists():  # a resumed all-dogs run does not fit the split run again
         finish(data_dir, split, progress=progress)
     chosen = split
@@ -97,8 +102,6 @@ def run_recipe(data_dir: str, out: str = "runs/nose", recipe: str = DEFAULT_RECI
                                                     "budget_factor": factor, "all_dogs": all_dogs}, indent=1))
     if install:
         install_folder(chosen)
-    from core.recognition.learned import TORCH_WEIGHTS
-
     return chosen / TORCH_WEIGHTS
 
 
@@ -107,11 +110,6 @@ def finish(data_dir: str | Path, folder: Path, install: bool = False, progress: 
     operating point on the tune dogs (nose_embed_v1.json beside them), print the evaluation report on the held-out
     test dogs (also written to folder/eval_test.json), and with install copy the ONNX file, the torch weights, the
     JSON and the whitening into resources/models. Returns the report (None without test dogs)."""
-    from core.recognition.calibration import calibrate_learned
-    from core.recognition.evaluate import evaluate
-    from core.recognition.learned import LearnedEngine
-    from core.recognition.training.export import export_checked, sample_photos
-
     folder = Path(folder)
     export_checked(folder, sample_photos(data_dir))
     print("fitting the operating point on the tune dogs ...", flush=True)
@@ -132,11 +130,6 @@ def finish_all_dogs(data_dir: str | Path, folder: Path, split_folder: Path, prog
     """Weights trained on every dog have no unseen dog left to fit an operating point on: they take the split run's
     (same recipe, fitted on tune dogs it never saw), and the whitening is re-fitted for these weights, on every dog,
     with the split run's shrinkage. Writes folder/nose_embed_v1.json and returns it."""
-    from core.recognition.learned import CONFIG, LearnedEngine
-    from core.recognition.protocols import EmbeddedSet
-    from core.recognition.training.export import export_checked, sample_photos
-    from core.recognition.whitening import Whitening
-
     folder, split_folder = Path(folder), Path(split_folder)
     export_checked(folder, sample_photos(data_dir))
     cfg = json.loads((split_folder / CONFIG).read_text())
@@ -157,8 +150,6 @@ def finish_all_dogs(data_dir: str | Path, folder: Path, split_folder: Path, prog
 
 def install_folder(folder: Path) -> None:
     """Copy the ONNX file, the torch weights, the JSON and its whitening into resources/models."""
-    from core.recognition.learned import CONFIG, MODEL_DIR, TORCH_WEIGHTS, WEIGHTS
-
     MODEL_DIR.mkdir(parents=True, exist_ok=True)
     whitening = (json.loads((folder / CONFIG).read_text()).get("whitening") or {}).get("file")
     for name in (WEIGHTS, TORCH_WEIGHTS, CONFIG, whitening):
