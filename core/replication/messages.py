@@ -11,43 +11,39 @@ from pydantic import BaseModel, Field, model_validator
 from core.replication.bundle import ClockName, DogBundle, FlagState, Id, Stamp
 
 
-class DogChange(BaseModel):
+class _EntityChange(BaseModel):
+    """What every pushed change has: its idempotency key, the entity it changes, the operation, and the kiosk-clock
+    time of each field edited since the last agreed state. `state` (declared by each kind) must be that entity's."""
+
+    change_id: Id
+    entity_id: Id
+    op: Literal["upsert", "delete"]
+    clocks: dict[ClockName, Stamp] = {}
+
+    @model_validator(mode="after")
+    def _same_entity(self) -> _EntityChange:
+        if self.state.id != self.entity_id:
+            raise ValueError(f"state.id {self.state.id!r} is not the entity_id {self.entity_id!r}")
+        return self
+
+
+class DogChange(_EntityChange):
     """A dog changed on the kiosk, coalesced: its current bundle, and the fields edited here since the last agreed
     state with the kiosk-clock time of the edit (the server corrects them by the kiosk's measured clock offset).
 
     `change_id` is the idempotency key: the server applies a change_id at most once and answers a resend with the
     first answer."""
 
-    change_id: Id
     entity: Literal["dog"] = "dog"
-    entity_id: Id
-    op: Literal["upsert", "delete"]
     state: DogBundle
-    clocks: dict[ClockName, Stamp] = {}
-
-    @model_validator(mode="after")
-    def _same_dog(self) -> DogChange:
-        if self.state.id != self.entity_id:
-            raise ValueError(f"state.id {self.state.id!r} is not the entity_id {self.entity_id!r}")
-        return self
 
 
-class FlagChange(BaseModel):
+class FlagChange(_EntityChange):
     """A review flag made or decided on the kiosk. Applied after the dogs of the same push; until its dogs are on
     the server it is answered `missing_photos` with no photo named."""
 
-    change_id: Id
     entity: Literal["review_flag"] = "review_flag"
-    entity_id: Id
-    op: Literal["upsert", "delete"]
     state: FlagState
-    clocks: dict[ClockName, Stamp] = {}
-
-    @model_validator(mode="after")
-    def _same_flag(self) -> FlagChange:
-        if self.state.id != self.entity_id:
-            raise ValueError(f"state.id {self.state.id!r} is not the entity_id {self.entity_id!r}")
-        return self
 
 
 Change = Annotated[DogChange | FlagChange, Field(discriminator="entity")]
