@@ -101,6 +101,17 @@ def main(lang: str) -> None:
     staff = [(n_ko if ko else n_en, role) for n_ko, n_en, role in STAFF]
     admin_name, staff_name = staff[0][0], staff[1][0]
 
+    def sign_in(name: str, pin: str, lock: bool = True) -> None:
+        """As a member does it: (lock the kiosk,) pick the name, the PIN on the pad, OK."""
+        if lock:
+            w.lock()
+            pump(until=lambda: not kiosk.controller.busy and len(w.signin.name_buttons) == len(staff))
+        w.signin.choose(name)
+        for digit in pin:
+            w.signin.pad.press(digit)
+        w.signin.submit()
+        pump(until=lambda: not w.locked and not kiosk.controller.busy)
+
     # 16. the first start: the first administrator's name and PIN
     pump(until=lambda: w.screen.currentWidget() is w.first_admin)
     first = w.first_admin
@@ -127,11 +138,7 @@ def main(lang: str) -> None:
         w.signin.pad.press(digit)
     shoot(w, f"{lang}-17-sign-in")
     w.signin.reset()
-    w.signin.choose(admin_name)
-    for digit in "2468":
-        w.signin.pad.press(digit)
-    w.signin.submit()
-    pump(until=lambda: not w.locked and not kiosk.controller.busy)
+    sign_in(admin_name, "2468", lock=False)
     for i, (n_ko, n_en, b_ko, b_en, phone, o_ko, o_en) in enumerate(DOGS):
         base = nose(10 + i)
         photos = [photo_from_array(noised(base, s)) for s in range(5)]
@@ -260,13 +267,7 @@ def main(lang: str) -> None:
          and not kiosk.controller.busy)
     shoot(w, f"{lang}-15-review-merged")
     # 18. a member of role staff: the owner's contact masked, shown on a tap
-    w.lock()
-    pump(until=lambda: not kiosk.controller.busy and len(w.signin.name_buttons) == len(staff))
-    w.signin.choose(staff_name)
-    for digit in "1357":
-        w.signin.pad.press(digit)
-    w.signin.submit()
-    pump(until=lambda: not w.locked and not kiosk.controller.busy)
+    sign_in(staff_name, "1357")
     w.lookup.lookup_frames([noised(registered, 98)])
     pump(until=lambda: w.lookup.state != "waiting" and not kiosk.controller.busy)
     shoot(w, f"{lang}-18-lookup-staff-masked")
@@ -274,13 +275,7 @@ def main(lang: str) -> None:
     # who did what, newest first
     w.lookup.card.reveal_button.click()
     pump(until=lambda: not kiosk.controller.busy and not w.lookup.card.reveal_button.isVisible())
-    w.lock()
-    pump(until=lambda: not kiosk.controller.busy and len(w.signin.name_buttons) == len(staff))
-    w.signin.choose(admin_name)
-    for digit in "2468":
-        w.signin.pad.press(digit)
-    w.signin.submit()
-    pump(until=lambda: not w.locked and not kiosk.controller.busy)
+    sign_in(admin_name, "2468")
     w.show_page("audit")
     pump(until=lambda: w.audit_page.table.rowCount() > 0 and not kiosk.controller.busy)
     shoot(w, f"{lang}-20-audit")
