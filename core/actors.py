@@ -23,6 +23,8 @@ class Actor:
     id: str  # staff user id, API key id, OS user name, device id
     name: str = ""  # shown in the audit trail: staff name, key label
     role: str | None = None  # staff | admin for staff members; None otherwise
+    org: str | None = None  # an API key's organisation (server): what it registers belongs to it
+    device: str | None = None  # an API key's device (server)
 
     @property
     def label(self) -> str:

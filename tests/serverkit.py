@@ -115,14 +115,22 @@ class Server:
         if getattr(self, "_log", None):
             self._log.close()
 
-    def key(self, role: str, name: str = "test") -> str:
-        """A key made straight in the server's database (what `savepets keys create` does)."""
+    def key(self, role: str, name: str = "test", org: str | None = None) -> str:
+        """A key of a new device of `org` (name; made if missing; default: the default organisation), made straight
+        in the server's database (what `savepets orgs add` and `savepets keys create --org` do)."""
         from core.registry.db import Database
+        from core.registry.models import Organisation
+        from sync.server.devices import Devices
         from sync.server.keys import KeyStore
 
         db = Database(self.db_url)
         try:
-            return KeyStore(db).create(role, name)[1]
+            if org is not None:
+                with db.sessions() as s:
+                    exists = s.query(Organisation).filter_by(name=org).first() is not None
+                if not exists:
+                    Devices(db).add_org(org, "app" if role == "mobile" else "shelter")
+            return KeyStore(db).create(role, name, org=org)[1]
         finally:
             db.dispose()
 

@@ -179,6 +179,9 @@ class Dog(SyncedMixin, Base):
     neutered: Mapped[bool | None] = mapped_column(Boolean)
     notes: Mapped[str] = mapped_column(Encrypted, nullable=False, default="")  # free text: may name people
     status: Mapped[DogStatus] = mapped_column(_enum(DogStatus), nullable=False, default=DogStatus.HOME)
+    # the organisation that registered the dog (server: from the registering key's device); None on a kiosk until
+    # the server's copy comes back in a pull. Only that organisation's devices edit the dog or see its owner.
+    org_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
     owner: Mapped[Owner] = relationship(back_populates="dogs")
     photos: Mapped[list[NosePhoto]] = relationship(back_populates="dog", order_by="NosePhoto.position")
@@ -325,12 +328,58 @@ class SyncIdMap(Base):
 
 
 # ------------------------------------------------------------------------------------------------ server (sync/server)
+DEFAULT_ORG_ID = "default"  # the organisation that keys and dogs made before organisations existed belong to
+
+
+class Organisation(Base):
+    """A shelter, a clinic, the app, or the operator (sync/server/devices.py). Server-local: never synced."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="shelter")  # shelter|clinic|app|operator
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Device(Base):
+    """A kiosk, a vet's PC, an app install, an operator's tool: what an API key belongs to. Revoking the device
+    revokes its keys (a stolen kiosk is stopped in one command)."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_phone_hash: Mapped[str | None] = mapped_column(String(64))  # mobile: the owner's phone, once verified
+
+
+class EnrollmentCode(Base):
+    """A one-time code an administrator makes (`savepets devices enroll`) for a new device to fetch its key with."""
+
+    __tablename__ = "enrollment_codes"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # the code's first part, shown in lists
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)  # sha256 of the whole code
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    device_id: Mapped[str | None] = mapped_column(String(36))  # the device it enrolled
+
+
 class ApiKey(Base):
-    """A REST API key (sync/server/keys.py), stored hashed. Server-local: never synced."""
+    """A REST API key (sync/server/keys.py), stored hashed, of one device. Server-local: never synced."""
 
     __tablename__ = "api_keys"
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)  # the key id, shown in `keys list`
+    device_id: Mapped[str | None] = mapped_column(ForeignKey("devices.id"), index=True)  # set for every key
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     secret_hash: Mapped[str] = mapped_column(String(255), nullable=False)  # argon2id

@@ -118,7 +118,8 @@ class Registration(GalleryIndex):
                     registered_at, dog_in.name, owner.phone,
                     taken=lambda n: s.scalar(select(Dog.id).where(Dog.registration_number == n)) is not None)
                 dog = Dog(owner_id=owner.id, registration_number=number, registered_at=registered_at,
-                          origin_device=self.device_id, **dog_in.model_dump())
+                          origin_device=self.device_id, org_id=self.actor().org,
+                          **dog_in.model_dump())
                 s.add(dog)
                 s.flush()
                 for i, (photo, vector, q) in enumerate(zip(photos, vectors, qualities, strict=True)):

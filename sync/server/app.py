@@ -14,6 +14,7 @@ from core.recognition.base import Engine
 from core.settings import Settings
 from sync.server import errors
 from sync.server.audit_routes import router as audit_router
+from sync.server.device_routes import router as device_router
 from sync.server.keys import KeyStore
 from sync.server.limits import BodySizeLimit, RedisWindow, TokenBucket
 from sync.server.owner_routes import router as owner_router
@@ -24,9 +25,10 @@ log = logging.getLogger(__name__)
 
 DESCRIPTION = """Register dogs by 5 nose photos and identify them by one.
 
-Every route but /v1/health and /v1/ready needs an API key (`Authorization: Bearer sp_...`), made with
-`savepets keys create --role kiosk|vet|mobile|admin --name ...`. Errors are always
-`{"error": {"code": "...", "message": "...", "details": {...}}}`.
+Every route but /v1/health, /v1/ready and /v1/devices/enroll needs an API key (`Authorization: Bearer sp_...`).
+A key belongs to a device of one organisation: a device redeems a one-time code from `savepets devices enroll` at
+`POST /v1/devices/enroll`, or an administrator makes one with `savepets keys create --role ... --org ...`.
+Errors are always `{"error": {"code": "...", "message": "...", "details": {...}}}`.
 """
 
 
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(review_router)
     app.include_router(owner_router)
     app.include_router(audit_router)
+    app.include_router(device_router)
     try:
         from sync.server.sync_routes import router as sync_router
     except ImportError as exc:

@@ -90,7 +90,8 @@ def _authenticate(request: Request, bearer: HTTPAuthorizationCredentials | None 
 
 def key_actor(principal: Principal) -> Actor:
     """An API key as the use cases' actor (core.actors): the audit trail names the key's id, label and role."""
-    return Actor("api_key", principal.key_id, principal.name, principal.role.value)
+    return Actor("api_key", principal.key_id, principal.name, principal.role.value, org=principal.org_id or None,
+                 device=principal.device_id or None)
 
 
 def require_role(*roles: Role | str) -> Callable[..., AsyncIterator[Principal]]:

@@ -6,7 +6,9 @@ Argon2 is slow on purpose (tens of milliseconds), so a successful check is remem
 keyed by the sha256 of the presented secret. The row itself (role, revoked) is read on every request, so a
 revoked key stops working at once, in every server process.
 
-Keys are made and revoked from the command line (``savepets keys create|list|revoke``), never over HTTP.
+Every key belongs to a device of one organisation (sync/server/devices.py): the server takes who and where from
+the key, never from a request body. Keys are made from the command line (``savepets keys create``) or by a device
+redeeming a one-time enrollment code (``savepets devices enroll``); revoking the key or its device stops it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound
 from core.registry.db import Database
-from core.registry.models import ApiKey, utcnow
+from core.registry.models import DEFAULT_ORG_ID, ApiKey, Device, Organisation, utcnow
 
 PREFIX = "sp"
 VERIFY_CACHE_SECONDS = 60.0
@@ -40,11 +42,13 @@ class Role(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's id, its name and its role."""
+    """Who is calling: the key's id, its name and role, and the device and organisation the key belongs to."""
 
     key_id: str
     name: str
     role: Role
+    device_id: str = ""
+    org_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class KeyInfo:
     role: Role
     created_at: datetime
     revoked_at: datetime | None
+    device_id: str | None = None
 
 
 def _split(key: str) -> tuple[str, str] | None:
@@ -80,17 +85,29 @@ class KeyStore:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ administration (CLI)
-    def create(self, role: Role | str, name: str) -> tuple[KeyInfo, str]:
-        """A new key; the plain key is returned here once and never stored."""
+    def create(self, role: Role | str, name: str, org: str | None = None, device_id: str | None = None,
+               session=None) -> tuple[KeyInfo, str]:
+        """A new key; the plain key is returned here once and never stored. It belongs to `device_id`, or to a new
+        device named `name` in the organisation `org` (its id or name; default: the default organisation)."""
         role = Role(role)
         name = (name or "").strip()
         if not name or len(name) > 100:
             raise InvalidInput("A key needs a name of 1 to 100 characters (e.g. the device or shelter).")
         keyid = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
-        row = ApiKey(id=keyid, name=name, role=role.value, secret_hash=self._hasher.hash(secret))
-        with self.db.session() as s:
-            s.add(row)
+        if session is None:
+            with self.db.session() as s:
+                return self.create(role, name, org, device_id, session=s)
+        s = session
+        if device_id is None:
+            organisation = find_org(s, org) if org else default_org(s)
+            device = Device(org_id=organisation.id, name=name, role=role.value)
+            s.add(device)
+            s.flush()
+            device_id = device.id
+        row = ApiKey(id=keyid, name=name, role=role.value, secret_hash=self._hasher.hash(secret), device_id=device_id)
+        s.add(row)
+        s.flush()
         return _info(row), f"{PREFIX}_{keyid}_{secret}"
 
     def list(self, include_revoked: bool = True) -> list[KeyInfo]:
@@ -120,7 +137,11 @@ class KeyStore:
             row = s.get(ApiKey, keyid)
             if row is None or row.revoked_at is not None:
                 return None
+            device = s.get(Device, row.device_id) if row.device_id else None
+            if device is None or device.revoked_at is not None:
+                return None
             role, name, stored = row.role, row.name, row.secret_hash
+            device_id, org_id = device.id, device.org_id
         token = hashlib.sha256(f"{keyid}\0{secret}\0{stored}".encode()).hexdigest()
         now = time.monotonic()
         with self._lock:
@@ -136,9 +157,27 @@ class KeyStore:
                     if len(self._verified) > 10_000:
                         self._verified.clear()
                 self._verified[token] = now + VERIFY_CACHE_SECONDS
-        return Principal(key_id=keyid, name=name, role=Role(role))
+        return Principal(key_id=keyid, name=name, role=Role(role), device_id=device_id, org_id=org_id)
 
 
 def _info(row: ApiKey) -> KeyInfo:
     return KeyInfo(id=row.id, name=row.name, role=Role(row.role), created_at=row.created_at,
-                   revoked_at=row.revoked_at)
+                   revoked_at=row.revoked_at, device_id=row.device_id)
+
+
+def default_org(s) -> Organisation:
+    """The default organisation, made on first use (a new server's first key)."""
+    org = s.get(Organisation, DEFAULT_ORG_ID)
+    if org is None:
+        org = Organisation(id=DEFAULT_ORG_ID, name="Default organisation", kind="operator")
+        s.add(org)
+        s.flush()
+    return org
+
+
+def find_org(s, org: str) -> Organisation:
+    """An organisation by id or name."""
+    found = s.get(Organisation, org) or s.scalar(select(Organisation).where(Organisation.name == org))
+    if found is None:
+        raise NotFound(f"No organisation {org!r}: savepets orgs add {org!r} --kind shelter makes one.", org=org)
+    return found
