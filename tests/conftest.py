@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.attackkit import world  # noqa: F401 - the shared registry the attack tests play against
+
 REPO = Path(__file__).resolve().parent.parent
 NOSE_DATA = REPO.parent / "shared" / "data" / "nose-pbc2022"
 MARIADB_SERVER = os.environ.get("SAVEPETS_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.attackkit import World, fingerprint, register, world  # noqa: F401 - the module's fixture
+from tests.attackkit import World, fingerprint
 from tests.serverkit import base_env, savepets_command
 
 
@@ -76,3 +76,36 @@ def test_a_dog_belongs_to_the_organisation_of_the_key_that_registered_it(world):
     engine.dispose()
     assert org_of[world.dogs["victim"]["dog"]["id"]] == "Clinic B"
     assert org_of[world.dogs["own"]["dog"]["id"]] == "Shelter A"
+
+
+def test_existing_keys_and_dogs_migrate_into_the_default_organisation(db_url):
+    """A server made before organisations: each key becomes a device of the default organisation and keeps
+    working; every dog belongs to that organisation."""
+    from sqlalchemy import text
+
+    from core.registry.db import Database
+    from sync.server.keys import KeyStore
+
+    old = Database(db_url, upgrade=False)
+    old.upgrade("0001")
+    with old.engine.begin() as conn:
+        conn.execute(text("INSERT INTO owners (id, phone, name, created_at, updated_at) VALUES ('o1', "
+                          "'+821012345678', '김철수', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO dogs (id, owner_id, registration_number, registered_at, name, breed, sex, notes,"
+                          " status, created_at, updated_at) VALUES ('d1', 'o1', '2601010900ㅊㅋ5678',"
+                          " '2026-01-01 00:00:00', '초코', '', 'female', '', 'home', '2026-01-01 00:00:00',"
+                          " '2026-01-01 00:00:00')"))
+    old.upgrade("0007_audit_events")
+    with old.engine.begin() as conn:
+        conn.execute(text("INSERT INTO api_keys (id, name, role, secret_hash, created_at) "
+                          "VALUES ('abcdef012345', 'old kiosk', 'kiosk', :h, '2026-01-01 00:00:00')"),
+                     {"h": KeyStore(old)._hasher.hash("s3cret")})
+    old.dispose()
+    new = Database(db_url)
+    try:
+        principal = KeyStore(new).verify("sp_abcdef012345_s3cret")
+        assert principal is not None and principal.org_id == "default" and principal.device_id
+        with new.engine.connect() as conn:
+            assert conn.execute(text("SELECT org_id FROM dogs WHERE id = 'd1'")).scalar() == "default"
+    finally:
+        new.dispose()
