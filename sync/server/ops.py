@@ -159,14 +159,22 @@ def is_refusal(payload: object) -> bool:
 
 
 def encode_actor(actor: Actor) -> dict:
-    """Who asked (core.actors), for a task that runs in another process: its context does not travel."""
-    return {"kind": actor.kind, "id": actor.id, "name": actor.name, "role": actor.role}
+    """Who asked (core.actors), for a task that runs in another process: its context does not travel. Signed
+    (TaskKeys.sign) with the task: its organisation decides whose a registered dog is."""
+    return {"kind": actor.kind, "id": actor.id, "name": actor.name, "role": actor.role, "org": actor.org,
+            "device": actor.device}
 
 
 def decode_actor(data: dict | None) -> Actor | None:
     if not isinstance(data, dict) or data.get("kind") not in ("staff", "api_key", "cli", "sync", "system"):
         return None
-    return Actor(data["kind"], str(data.get("id") or ""), str(data.get("name") or ""), data.get("role"))
+
+    def text(field: str) -> str | None:
+        value = data.get(field)
+        return None if value is None else str(value)
+
+    return Actor(data["kind"], text("id") or "", text("name") or "", text("role"), org=text("org"),
+                 device=text("device"))
 
 
 def error_payload(exc: errors.SavePetsError) -> dict:

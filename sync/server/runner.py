@@ -7,12 +7,14 @@
   (sync/server/tasks.py runs the same ``ops`` functions); quick calls stay in this process.
 
 Who acts (``core.actors``, set per request by sync/server/deps.require_role) travels with the work: the thread
-pools run each call in a copy of the request's context; a Celery task gets the actor in its message.
+pools run each call in a copy of the request's context; a Celery task gets the actor in its message, signed, and
+its work sealed in Redis under the id the message carries (sync/server/tasks.py says how).
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -26,6 +28,7 @@ from core.settings import Settings
 from core.usecases import SavePets
 from sync.server import ops
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 QUICK_THREADS = 16
 CELERY_TIMEOUT_S = 300
@@ -65,35 +68,65 @@ class CeleryRunner(LocalRunner):
             from sync.server import tasks
         except ImportError as exc:  # pragma: no cover - celery is a dependency, but say so plainly if missing
             raise RuntimeError("task_backend=celery needs the 'celery' package: pip install celery") from exc
+        import redis
+
         self.tasks = tasks
         tasks.configure(settings)
+        self.redis = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5, health_check_interval=30)
+        self.namespace = tasks.payload_namespace(settings)
         self.waiting = anyio.CapacityLimiter(256)  # threads blocked on a result, not computing
 
-    async def _run(self, task, *args) -> dict:
-        """Queue a task and wait for its result in a thread; no worker or no Redis gives 503, not 500."""
+    def _send(self, task, photos: Sequence[ops.Upload], owner: dict | None, dog: dict | None) -> dict:
+        """Seal the work in Redis, queue a message of its id and the signed actor, wait for the sealed result (in a
+        worker thread: it blocks). The payload is deleted when the wait ends, so work given up on never runs."""
+        keys = ops.task_keys(self.sp.db.key)
+        payloads = ops.TaskPayloads(self.redis, keys, self.namespace, self.tasks.PAYLOAD_TTL_S)
+        ref = payloads.put(task.name, photos, owner, dog)
+        try:
+            actor = ops.encode_actor(current_actor())
+            result = task.apply_async(kwargs={"ref": ref, "actor": actor, "sig": keys.sign(task.name, ref, actor)})
+            try:
+                raw = result.get(timeout=CELERY_TIMEOUT_S, propagate=True)
+            finally:
+                result.forget()  # the sealed result need not wait in Redis until it expires
+        finally:
+            payloads.discard(ref)
+        return ops.open_result(keys, task.name, ref, raw)
+
+    async def _run(self, task, photos: Sequence[ops.Upload], owner: dict | None = None,
+                   dog: dict | None = None) -> dict:
+        """Run a task and wait for its result in a thread; no worker, no Redis or a refusal gives 503, not 500."""
         from celery.exceptions import TimeoutError as CeleryTimeout
         from kombu.exceptions import OperationalError
+        from redis.exceptions import RedisError
 
         try:
-            result = await anyio.to_thread.run_sync(functools.partial(task.delay, *args), limiter=self.quick)
-            get = functools.partial(result.get, timeout=CELERY_TIMEOUT_S, propagate=True)
-            payload = await anyio.to_thread.run_sync(get, limiter=self.waiting)
-        except (CeleryTimeout, OperationalError) as exc:
+            payload = await anyio.to_thread.run_sync(functools.partial(self._send, task, photos, owner, dog),
+                                                     limiter=self.waiting)
+        except (CeleryTimeout, OperationalError, RedisError) as exc:
             raise HTTPException(503, "The recognition workers did not answer; try again shortly.",
                                 headers={"Retry-After": "30"}) from exc
+        except ops.TaskRefused as exc:
+            payload = ops.error_payload(exc)
+        if ops.is_refusal(payload):
+            log.error("a Celery worker refused a %s task: %s (are the workers on this registry, with its key?)",
+                      task.name, payload["error"].get("message"))
+            raise HTTPException(503, "The recognition workers refused the work; try again shortly.",
+                                headers={"Retry-After": "30"})
         return ops.raise_if_error(payload)
 
     async def register(self, owner: OwnerIn, dog: DogIn, photos: Sequence[ops.Upload]) -> RegisterResult:
         return RegisterResult.model_validate(await self._run(
-            self.tasks.register, owner.model_dump(mode="json"), dog.model_dump(mode="json"),
-            ops.encode_uploads(photos), ops.encode_actor(current_actor())))
+            self.tasks.register, photos, owner.model_dump(mode="json"), dog.model_dump(mode="json")))
 
     async def lookup(self, photos: Sequence[ops.Upload]) -> LookupResult:
-        return LookupResult.model_validate(await self._run(self.tasks.lookup, ops.encode_uploads(photos),
-                                                           ops.encode_actor(current_actor())))
+        return LookupResult.model_validate(await self._run(self.tasks.lookup, photos))
 
     def describe(self) -> str:
         return f"celery on {self.tasks.app.conf.broker_url}, queue {self.tasks.app.conf.task_default_queue}"
+
+    def close(self) -> None:
+        self.redis.close()
 
     def check(self) -> bool:
         """At least one Celery worker answers (a broadcast ping on the broker)."""
