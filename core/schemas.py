@@ -121,6 +121,7 @@ class DogOut(BaseModel):
     photos: list[PhotoOut] = []
     updated_at: datetime
     needs_review: bool = False
+    org_id: str | None = Field(None, description="The organisation the dog is registered with (its staff may edit it)")
 
     def masked(self) -> DogOut:
         return self.model_copy(update={"owner": self.owner.masked()})

@@ -166,7 +166,8 @@ class ServiceBase:
             id=dog.id, registration_number=dog.registration_number, registered_at=dog.registered_at,
             name=dog.name, breed=dog.breed, sex=dog.sex, birth_date=dog.birth_date, neutered=dog.neutered,
             notes=dog.notes, status=dog.status, updated_at=dog.updated_at, needs_review=needs_review,
-            owner=OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name),
+            owner=OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name, redacted=_redacted(dog.owner)),
+            org_id=dog.org_id,
             photos=[PhotoOut(id=p.id, sha256=p.sha256, position=p.position, quality=p.quality)
                     for p in dog.photos if p.deleted_at is None])
         return out.concealed() if dog.owner.phone != known_phone and self._conceals() else out
@@ -181,6 +182,15 @@ class ServiceBase:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def _redacted(owner) -> bool:
+    """An owner pulled without a name or phone (another organisation's dog; core/replication/bundle.py): the marker
+    where the registry keeps one, else an empty phone on an owner who was not erased."""
+    marker = getattr(owner, "redacted", None)
+    if marker is not None:
+        return bool(marker)
+    return not owner.phone and owner.deleted_at is None
 
 
 def problems_message(problems: Sequence[PhotoProblem]) -> str:

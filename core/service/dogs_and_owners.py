@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.phone import normalize_phone
-from core.registry.models import Dog, DogStatus, NoseTemplate, Owner
+from core.registry.models import Dog, DogStatus, Meta, NoseTemplate, Owner
 from core.schemas import DogOut, DogUpdate, OwnerOut
 from core.service.gallery import GalleryIndex
 
@@ -31,6 +31,8 @@ class DogsAndOwners(GalleryIndex):
             self.access("edit")
         with self._write_lock, self.db.session() as s:
             dog = self._find_dog(s, key)
+            if self._other_org(s, dog) and (fields.keys() - {"status"} or fields.get("status") not in OTHER_ORG_STATUS):
+                raise other_org_denied(dog, "edit")
             given, old_status = set(fields), dog.status
             owner_name = fields.pop("owner_name", None)
             if owner_name is not None:
@@ -58,6 +60,8 @@ class DogsAndOwners(GalleryIndex):
         self.access("delete")
         with self._write_lock, self.db.session() as s:
             dog = self._find_dog(s, key)
+            if self._other_org(s, dog):
+                raise other_org_denied(dog, "delete")
             now = self.now()
             dog.deleted_at = now
             dog.updated_at = now
@@ -69,6 +73,26 @@ class DogsAndOwners(GalleryIndex):
         self._gallery_remove(out.id)
         self._changed(out.id)
         return out
+
+    def kiosk_org(self) -> tuple[str | None, str | None]:
+        """The organisation this kiosk is enrolled in (registry meta "org_id", "org_name", written by `savepets sync
+        enroll`), or (None, None): a server, or a kiosk not enrolled."""
+        return self.db.meta(ORG_ID_META), self.db.meta(ORG_NAME_META)
+
+    def is_other_org(self, dog: DogOut) -> bool:
+        """Whether this kiosk holds `dog` as another organisation's: it may mark it lost or found, nothing more."""
+        mine = self.db.meta(ORG_ID_META)
+        org = getattr(dog, "org_id", None)  # core.schemas.DogOut carries it from this version on
+        return bool(mine and org and org != mine)
+
+    @staticmethod
+    def _other_org(s, dog: Dog) -> bool:
+        """The kiosk rule: a dog whose organisation is set and is not this kiosk's (meta "org_id") is another
+        organisation's. A registry with no org_id (the server, a kiosk not enrolled) has no such dogs."""
+        if not dog.org_id:
+            return False
+        mine = s.get(Meta, ORG_ID_META)
+        return mine is not None and bool(mine.value) and dog.org_id != mine.value
 
     def list_dogs(self, query: str | None = None, phone: str | None = None, status: DogStatus | None = None,
                   limit: int = 50, offset: int = 0) -> list[DogOut]:
@@ -134,6 +158,17 @@ class DogsAndOwners(GalleryIndex):
         if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256) or not self.store.exists(sha256):
             raise NotFound("No such photo.", sha256=sha256)
         return self.store.get(sha256)
+
+
+ORG_ID_META, ORG_NAME_META = "org_id", "org_name"  # the kiosk's organisation (kiosk/credentials.py writes them)
+OTHER_ORG_STATUS = (DogStatus.LOST, DogStatus.FOUND)  # what a kiosk may do to another organisation's dog
+
+
+def other_org_denied(dog: Dog, action: str) -> PermissionDenied:
+    what = "remove it" if action == "delete" else "change its details"
+    return PermissionDenied(f"{dog.name} ({dog.registration_number}) is registered with another organisation: this "
+                            f"kiosk may mark it lost or found, but only that organisation may {what}.",
+                            action="other_org", role=None, org_id=dog.org_id, wanted=action)
 
 
 def _code(value) -> str:
