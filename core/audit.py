@@ -30,6 +30,11 @@ from core.registry.models import AuditEvent, Dog, Meta, utcnow
 ACTIONS: dict[str, str] = {
     "lookup": "identified a dog from nose photos (decision and reason recorded)",
     "contact_view": "an owner's contact details were shown",
+    "contact_alert": "a device asked for too many owners' contacts in an hour: refused, administrators alerted",
+    "dog_view": "a dog's record was shown to the app (owner masked unless the app's verified own phone)",
+    "photo_view": "a stored nose photo was sent to the app",
+    "register_refused": "a registration was refused: the nose is surely registered already (that dog named)",
+    "phone_verify": "the app asked to verify its phone, or gave a code (sent, verified, wrong, expired)",
     "register": "registered a dog",
     "edit": "changed a dog's or its owner's details (the fields named, never their values)",
     "status": "changed a dog's status (lost, found, home, deceased)",

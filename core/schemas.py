@@ -69,10 +69,17 @@ class DogUpdate(Strict):
     _not_future = field_validator("birth_date")(DogIn._not_future.__func__)
 
 
+REDACTED_CONTACT = "contact available online: POST /v1/dogs/{key}/contact with a reason (audited)"
+
+
 class OwnerOut(BaseModel):
     id: str
     phone: str
     name: str
+    # the server's answer to a key that may not see this owner: nothing of the owner is shown, `contact` says how
+    # to ask for it (staff of another organisation) or is null (the public)
+    redacted: bool = False
+    contact: str | None = None
 
     def masked(self) -> OwnerOut:
         if "*" in self.phone:  # masked already (concealed for a staff member)
@@ -88,6 +95,19 @@ class OwnerOut(BaseModel):
             phone = "*" * 4 if self.phone else ""
         return self.model_copy(update={"phone": phone, "name": mask_name(self.name)})
 
+    def public(self) -> OwnerOut:
+        """What the public (the app's keys) may see of another person: phone and name masked ('010-****-5678',
+        '홍*동')."""
+        try:
+            phone = mask_phone(self.phone)
+        except Exception:  # noqa: BLE001 - not a number (e.g. erased): nothing of it is shown
+            phone = "*" * 4 if self.phone else ""
+        return self.model_copy(update={"phone": phone, "name": mask_name_public(self.name)})
+
+    def redact(self, hint: str | None = None) -> OwnerOut:
+        """Nothing of the owner: no id, phone or name; `hint` says how to ask for the contact."""
+        return OwnerOut(id="", phone="", name="", redacted=True, contact=hint)
+
     @property
     def is_concealed(self) -> bool:
         return "*" in self.phone or "*" in self.name
@@ -96,6 +116,13 @@ class OwnerOut(BaseModel):
 def mask_name(name: str) -> str:
     """'김철수' -> '김**', 'Minji Kim' -> 'M**** K**': the first letter of each word."""
     return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
+
+
+def mask_name_public(name: str) -> str:
+    """'홍길동' -> '홍*동', '김철' -> '김*', 'Minji Kim' -> 'M***i K*m': first and last letter of each word."""
+    def word(w: str) -> str:
+        return "*" if len(w) == 1 else w[0] + "*" if len(w) == 2 else w[0] + "*" * (len(w) - 2) + w[-1]
+    return " ".join(word(w) for w in name.split())
 
 
 class PhotoOut(BaseModel):
@@ -125,6 +152,20 @@ class DogOut(BaseModel):
 
     def masked(self) -> DogOut:
         return self.model_copy(update={"owner": self.owner.masked()})
+
+    def public(self) -> DogOut:
+        """For the public (the app's keys): owner's phone and name masked, no notes (free text that may name
+        people)."""
+        return self.model_copy(update={"owner": self.owner.public(), "notes": ""})
+
+    def anonymous(self) -> DogOut:
+        """For the public, a look-up's candidates: no owner at all, no notes."""
+        return self.model_copy(update={"owner": self.owner.redact(), "notes": ""})
+
+    def redacted(self) -> DogOut:
+        """Another organisation's dog for a staff key: no owner (asked for online, audited), no notes."""
+        hint = REDACTED_CONTACT.replace("{key}", self.registration_number)
+        return self.model_copy(update={"owner": self.owner.redact(hint), "notes": ""})
 
     def concealed(self) -> DogOut:
         return self.model_copy(update={"owner": self.owner.concealed()})

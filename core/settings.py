@@ -57,6 +57,14 @@ class Settings(BaseSettings):
 
     # audit trail (core/audit.py): entries older than this are purged (at start, daily, `savepets audit purge`)
     audit_retention_days: int = Field(730, ge=1, le=36500, description="Days an audit entry is kept (default 2 years)")
+    # owners' contacts a staff device may ask for online (POST /v1/dogs/{key}/contact) in an hour; past it: 429, alert
+    contacts_per_hour: int = Field(20, ge=1, le=10000, description="Contacts a device may ask for in an hour")
+    # notifications (core/notify.py): the app's phone codes. notify_smtp "host:port" sends e-mail through that SMTP
+    # server to notify_to ({phone}: E.164 digits, {national}: 010...; an email-to-SMS gateway, or one plain address);
+    # without it the codes go to the log (development)
+    notify_smtp: str | None = Field(None, description="SMTP server host:port for notifications; none: the log")
+    notify_to: str = Field("{phone}@sms.invalid", description="Recipient address template ({phone}, {national})")
+    notify_from: str = Field("savepets@localhost", description="Sender address of notifications")
 
     # kiosk
     camera: str = "0"

@@ -63,8 +63,10 @@ def register(client: httpx.Client, dog: int, phone: str, owner: str = "", name: 
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Iterator[World]:
-    with served("mariadb", tmp_path_factory.mktemp("attack")) as srv:
+def world(tmp_path_factory, request) -> Iterator[World]:
+    """The module's shared world; a test module may set WORLD_SETTINGS (server settings, e.g. notify_smtp)."""
+    settings = getattr(request.module, "WORLD_SETTINGS", {})
+    with served("mariadb", tmp_path_factory.mktemp("attack"), **settings) as srv:
         keys = {"admin": srv.key("admin", "operator"),
                 "kiosk_a": srv.key("kiosk", "Shelter A front desk", org="Shelter A"),
                 "kiosk_b": srv.key("kiosk", "Clinic B kiosk", org="Clinic B"),

@@ -20,7 +20,7 @@ from core.photos import PhotoStore
 from core.recognition.base import Engine
 from core.recognition.gallery import Gallery
 from core.registry.db import Database
-from core.registry.models import Dog, Outbox, ReviewFlag, utcnow
+from core.registry.models import Device, Dog, Outbox, ReviewFlag, utcnow
 from core.schemas import DogOut, OwnerOut, PhotoOut, PhotoProblem
 from core.settings import Settings
 from core.staff import Access, Need, StaffAccounts, StaffPermissions, access_of, denied, read_permissions
@@ -84,6 +84,45 @@ class ServiceBase:
             raise denied(need, acc)
         return acc
 
+    def _staff_org(self) -> str | None:
+        """The organisation a staff API key (kiosk, vet) is limited to when changing dogs or seeing owners; None for
+        callers that are not (admin keys, the command line, kiosk staff members on their own registry, sync)."""
+        actor = self.actor()
+        if actor.kind == "api_key" and actor.role in ("kiosk", "vet"):
+            return actor.org or ""
+        return None
+
+    def _is_public(self) -> bool:
+        """Whether the caller is the public: an app (mobile) API key."""
+        actor = self.actor()
+        return actor.kind == "api_key" and actor.role == "mobile"
+
+    def _check_own_org(self, dog: Dog, what: str) -> None:
+        """PermissionDenied unless a staff API key's organisation holds `dog` (others: no limit here)."""
+        org = self._staff_org()
+        if org is not None and dog.org_id != org:
+            raise PermissionDenied(f"This dog is registered with another organisation: a {self.actor().role} key "
+                                   f"may not {what} it.", action=what, role=self.actor().role)
+
+    def phone_hash_of(self, phone: str) -> str:
+        """The keyed hash of a phone (any format) as `owners.phone_hash` holds it: the column's own processing."""
+        from core.phone import normalize_phone
+        from core.registry.models import Owner
+
+        return Owner.__table__.c.phone_hash.type.process_bind_param(normalize_phone(phone), self.db.engine.dialect)
+
+    def verified_phone_hash(self, s: Session | None = None) -> str | None:
+        """The app (mobile key): the keyed hash of the phone its device verified (POST /v1/me/phone/verify), or
+        None (not verified, or not an app's key)."""
+        actor = self.actor()
+        if actor.kind != "api_key" or not actor.device:
+            return None
+        if s is None:
+            with self.db.sessions() as s2:
+                return self.verified_phone_hash(s2)
+        device = s.get(Device, actor.device)
+        return device.verified_phone_hash if device is not None else None
+
     def _conceals(self) -> bool:
         """Whether owners' contacts come masked in results: for staff members, who ask reveal_contact for one."""
         return self.actor().kind == "staff"
@@ -102,12 +141,19 @@ class ServiceBase:
         audit.record(s, action, actor=actor, device_id=self.device_id, detail=detail)
 
     def _audit_contacts(self, s: Session, dogs, via: str) -> None:
-        """A contact view for each dog whose owner's name and phone this caller gets in full (the command line, staff
-        API keys; kiosk staff get them masked and ask reveal_contact; a mobile key's are masked by the server)."""
-        actor = self.actor()
-        if actor.kind == "api_key" and actor.role == "mobile":
+        """A contact view for each dog whose owner's name and phone this caller gets in full (the command line, admin
+        keys, staff API keys for their organisation's dogs; kiosk staff get them masked and ask reveal_contact; the
+        server redacts other organisations' owners). The app's reads (masked by the server) are each a dog_view,
+        but for a look-up's candidates (the look-up is recorded)."""
+        if self._is_public():
+            if via != "lookup":
+                for dog in {d.id: d for d in dogs}.values():
+                    self._audit(s, "dog_view", dog=(dog.id, dog.registration_number), detail=f"via={via}")
             return
+        org = self._staff_org()
         for dog in {d.id: d for d in dogs}.values():
+            if org is not None and dog.org_id != org:
+                continue  # redacted by the server: no contact shown
             if dog.owner.phone and "*" not in dog.owner.phone:
                 self._audit(s, "contact_view", dog=(dog.id, dog.registration_number), detail=f"via={via}")
 

@@ -3,14 +3,35 @@ show an owner's contact in full (reveal_contact); a stored nose photo."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+import logging
+import re
+from datetime import timedelta
+
+from sqlalchemy import String, func, or_, select, type_coerce
 from sqlalchemy.orm import selectinload
 
-from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.errors import InvalidInput, NotFound, PermissionDenied, SavePetsError
 from core.phone import normalize_phone
-from core.registry.models import Dog, DogStatus, Meta, NoseTemplate, Owner
+from core.registry.models import ApiKey, AuditEvent, Dog, DogStatus, Meta, NosePhoto, NoseTemplate, Owner
 from core.schemas import DogOut, DogUpdate, OwnerOut
 from core.service.gallery import GalleryIndex
+
+log = logging.getLogger(__name__)
+
+CONTACT_WINDOW = timedelta(hours=1)
+PUBLIC_STATUSES = (DogStatus.LOST, DogStatus.FOUND)
+
+
+class TooManyContacts(SavePetsError):
+    """A device asked for more owners' contacts in an hour than allowed (details: retry_after, seconds)."""
+
+    code = "rate_limited"
+
+
+def _reason_for_trail(reason: str) -> str:
+    """The reason as the audit trail keeps it: one line, digit runs (a phone) replaced, short."""
+    text = " ".join(reason.split())
+    return re.sub(r"\d[\d\s-]{2,}\d", "#", text)[:180]
 
 
 class DogsAndOwners(GalleryIndex):
@@ -31,6 +52,7 @@ class DogsAndOwners(GalleryIndex):
             self.access("edit")
         with self._write_lock, self.db.session() as s:
             dog = self._find_dog(s, key)
+            self._check_may_change(s, dog, fields)
             if self._other_org(s, dog) and (fields.keys() - {"status"} or fields.get("status") not in OTHER_ORG_STATUS):
                 raise other_org_denied(dog, "edit")
             given, old_status = set(fields), dog.status
@@ -52,6 +74,18 @@ class DogsAndOwners(GalleryIndex):
         self._changed(out.id)
         return out
 
+    def _check_may_change(self, s, dog: Dog, fields: dict) -> None:
+        """Staff API keys change only their organisation's dogs, but for reporting any dog lost or found; the app
+        reports its verified owner's own dogs lost or found, nothing else."""
+        status_only = fields.keys() == {"status"} and fields["status"] in PUBLIC_STATUSES
+        if self._is_public():
+            own = self.verified_phone_hash(s)
+            if not status_only or own is None or dog.owner.phone_hash != own:
+                raise PermissionDenied("The app may report only its verified owner's own dogs lost or found.",
+                                       action="status", role="mobile")
+        elif not status_only:
+            self._check_own_org(dog, "change")
+
     def set_status(self, key: str, status: DogStatus) -> DogOut:
         return self.update_dog(key, DogUpdate(status=status))
 
@@ -60,6 +94,9 @@ class DogsAndOwners(GalleryIndex):
         self.access("delete")
         with self._write_lock, self.db.session() as s:
             dog = self._find_dog(s, key)
+            if self._is_public():
+                raise PermissionDenied("The app may not remove registrations.", action="delete", role="mobile")
+            self._check_own_org(dog, "remove")
             if self._other_org(s, dog):
                 raise other_org_denied(dog, "delete")
             now = self.now()
@@ -97,12 +134,28 @@ class DogsAndOwners(GalleryIndex):
     def list_dogs(self, query: str | None = None, phone: str | None = None, status: DogStatus | None = None,
                   limit: int = 50, offset: int = 0) -> list[DogOut]:
         """Search by dog name, registration number, owner name or owner phone (any format, or 4+ of its digits),
-        newest first."""
+        newest first. A staff API key finds other organisations' dogs by name or number only, never by their
+        owner; the app (mobile key) gets only its verified phone's dogs (`phone`, if given, must be that number:
+        any other gives an empty list, whether or not it is registered), and may not search."""
         self.access()
         stmt = (select(Dog).join(Owner).options(selectinload(Dog.owner), selectinload(Dog.photos))
                 .where(Dog.deleted_at.is_(None)))
-        if phone:
+        org = self._staff_org()
+        if self._is_public():
+            if query and query.strip():
+                raise PermissionDenied("The app lists its verified owner's own dogs only.", action="search",
+                                       role="mobile")
+            own = self.verified_phone_hash()
+            if own is None or (phone and self.phone_hash_of(phone) != own):
+                with self.db.session() as s:  # a probe answered with nothing is on the trail too
+                    self._audit(s, "dog_view", detail="via=list dogs=0 " + ("unverified" if own is None
+                                                                            else "other_phone"))
+                return []
+            stmt = stmt.where(type_coerce(Owner.phone_hash, String(64)) == own)
+        elif phone:
             stmt = stmt.where(Owner.phone_hash == normalize_phone(phone))
+            if org is not None:
+                stmt = stmt.where(Dog.org_id == org)
         if status:
             stmt = stmt.where(Dog.status == status)
         if query and query.strip():
@@ -111,7 +164,8 @@ class DogsAndOwners(GalleryIndex):
             conds = [Dog.name.like(like, escape="\\"), Dog.registration_number.like(like, escape="\\")]
             owners = self._owners_matching(q)
             if owners:
-                conds.append(Dog.owner_id.in_(owners))
+                conds.append(Dog.owner_id.in_(owners) if org is None
+                             else (Dog.owner_id.in_(owners) & (Dog.org_id == org)))
             stmt = stmt.where(or_(*conds))
         stmt = stmt.order_by(Dog.registered_at.desc(), Dog.id).limit(max(1, min(limit, 500))).offset(max(0, offset))
         with self.db.session() as s:
@@ -154,9 +208,60 @@ class DogsAndOwners(GalleryIndex):
             self._audit(s, "contact_view", dog=dog, detail="via=reveal")
             return OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name)
 
+    def request_contact(self, key: str, reason: str, per_hour: int = 20) -> OwnerOut:
+        """An owner's name and phone in full for a staff API key (any organisation's dog) or an admin, online only:
+        each call is recorded with its reason, and a device that asks for more than `per_hour` in an hour is refused
+        (TooManyContacts, with the seconds to wait) and the administrators alerted (a contact_alert entry, a
+        warning in the log). The app may not."""
+        self.access("contacts")
+        if self._is_public():
+            raise PermissionDenied("The app may not see other owners' contacts.", action="contacts", role="mobile")
+        reason = " ".join((reason or "").split())
+        if not 5 <= len(reason) <= 200:
+            raise InvalidInput("reason: say why you need the owner's contact (5 to 200 characters).", field="reason")
+        actor = self.actor()
+        now = self.now()
+        with self.db.session() as s:
+            dog = self._find_dog(s, key)
+            if actor.kind == "api_key" and actor.device:
+                keys = select(ApiKey.id).where(ApiKey.device_id == actor.device)
+                recent = select(func.count(AuditEvent.id), func.min(AuditEvent.at)).where(
+                    AuditEvent.action == "contact_view", AuditEvent.actor_kind == "api_key",
+                    AuditEvent.actor_id.in_(keys), AuditEvent.at >= now - CONTACT_WINDOW,
+                    AuditEvent.detail.like("via=contact%"))
+                count, oldest = s.execute(recent).one()
+                if count >= per_hour:
+                    wait = max(1, int(((oldest or now) + CONTACT_WINDOW - now).total_seconds()) + 1)
+                    self._contact_alert(dog, count, per_hour)
+                    raise TooManyContacts(f"This device has asked for {count} owners' contacts in the last hour "
+                                          f"(at most {per_hour}); try again later. Administrators are told.",
+                                          retry_after=wait)
+            self._audit(s, "contact_view", dog=dog, detail=f"via=contact reason={_reason_for_trail(reason)}")
+            return OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name)
+
+    def _contact_alert(self, dog: Dog, count: int, per_hour: int) -> None:
+        """The administrators' alert for a device past the contacts limit: once an hour a device on the audit
+        trail (GET /v1/audit?action=contact_alert), every time in the log at WARNING."""
+        actor = self.actor()
+        log.warning("ALERT: device %s (key %s, %s, organisation %s) asked for %d owners' contacts in an hour (limit "
+                    "%d): refused", actor.device, actor.id, actor.name, actor.org, count, per_hour)
+        keys = select(ApiKey.id).where(ApiKey.device_id == actor.device)
+        with self.db.session() as s:
+            alerted = s.scalar(select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == "contact_alert", AuditEvent.actor_id.in_(keys),
+                AuditEvent.at >= self.now() - CONTACT_WINDOW))
+            if not alerted:
+                self._audit(s, "contact_alert", dog=dog, detail=f"contacts={count} limit={per_hour} "
+                            f"device={actor.device} org={actor.org}")
+
     def photo_bytes(self, sha256: str) -> bytes:
         if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256) or not self.store.exists(sha256):
             raise NotFound("No such photo.", sha256=sha256)
+        if self._is_public():  # every read of the app is on the trail
+            with self.db.session() as s:
+                row = s.execute(select(Dog.id, Dog.registration_number).join(NosePhoto, NosePhoto.dog_id == Dog.id)
+                                .where(NosePhoto.sha256 == sha256).limit(1)).first()
+                self._audit(s, "photo_view", dog=tuple(row) if row else None, detail=f"photo={sha256[:16]}")
         return self.store.get(sha256)
 
 

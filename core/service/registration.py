@@ -31,7 +31,14 @@ class Registration(GalleryIndex):
                  registered_at: datetime | None = None) -> RegisterResult:
         acc = self.access()
         vectors, qualities = self._check_registration_photos(photos)
-        look_alikes = self._screen_registration(photos, vectors)
+        try:
+            look_alikes = self._screen_registration(photos, vectors)
+        except AlreadyRegistered as exc:  # a refusal names a registered dog: on the trail like a look-up
+            match = (exc.details.get("match") or {}).get("dog") or {}
+            with self.db.session() as s:
+                self._audit(s, "register_refused", dog=(match["id"], match["registration_number"]) if match else None,
+                            decision=Decision.MATCH.value, reason="sure_match", detail=f"photos={len(photos)}")
+            raise
         registered_at = registered_at or self.now()
         for attempt in range(5):  # a concurrent writer may take the same phone or number first
             try:

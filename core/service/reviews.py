@@ -3,7 +3,11 @@ core/reviews.py)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from core import reviews
+from core.errors import PermissionDenied
+from core.registry.models import Dog, ReviewFlag
 from core.schemas import ReviewList, ReviewResult
 from core.service.gallery import GalleryIndex
 
@@ -17,6 +21,24 @@ class Reviews(GalleryIndex):
             self._audit_contacts(s, [d for r in page.reviews for d in (r.older, r.newer)], "reviews")
         return page
 
+    def _check_may_review(self, flag_id: str, same_dog: bool) -> None:
+        """API keys: merging two registrations (same dog) is for administrators; a staff key (kiosk, vet) may say
+        "different dogs" only for a pair with a dog of its organisation; the app may not review."""
+        actor = self.actor()
+        if actor.kind != "api_key" or actor.role == "admin":
+            return
+        if actor.role == "mobile" or same_dog:
+            raise PermissionDenied("Only an administrator's key may merge two registrations (same dog).",
+                                   action="review", role=actor.role)
+        with self.db.sessions() as s:
+            flag = s.get(ReviewFlag, flag_id)
+            if flag is None:
+                return  # core/reviews.py answers NotFound
+            orgs = set(s.scalars(select(Dog.org_id).where(Dog.id.in_([flag.dog_id, flag.other_dog_id]))))
+        if actor.org not in orgs:
+            raise PermissionDenied("Neither registration of this review is your organisation's.", action="review",
+                                   role=actor.role)
+
     def review_count(self) -> int:
         with self.db.sessions() as s:
             return reviews.open_count(s)
@@ -28,6 +50,7 @@ class Reviews(GalleryIndex):
         self.access("edit")
         if same_dog:
             self.access("delete")
+        self._check_may_review(flag_id, same_dog)
         with self._write_lock, self.db.session() as s:
             result = reviews.resolve(s, flag_id, same_dog, device_id=self.device_id, dog_out=self._dog_out,
                                      record=self._record)

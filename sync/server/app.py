@@ -17,6 +17,7 @@ from sync.server.audit_routes import router as audit_router
 from sync.server.device_routes import router as device_router
 from sync.server.keys import KeyStore
 from sync.server.limits import BodySizeLimit, RedisWindow, TokenBucket
+from sync.server.me_routes import router as me_router
 from sync.server.owner_routes import router as owner_router
 from sync.server.review_routes import router as review_router
 from sync.server.routes import public, router
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(owner_router)
     app.include_router(audit_router)
     app.include_router(device_router)
+    app.include_router(me_router)
     try:
         from sync.server.sync_routes import router as sync_router
     except ImportError as exc:

@@ -14,8 +14,9 @@ Stable names, for use in other routers (e.g. sync/server/sync_routes.py):
   ``require_role()`` with no roles admits any valid key. Roles: ``Role.KIOSK``, ``VET``, ``MOBILE``, ``ADMIN``
   (or their strings). Use as ``principal: Principal = Depends(require_role("admin", "kiosk"))`` or in
   ``dependencies=[Depends(require_role(...))]``.
-- ``present(dog, principal, own_phone=None)``: a DogOut as this caller may see it (owner phone masked for
-  roles without FULL_VIEW, unless ``own_phone`` is the dog owner's own number), each photo with its ``url``.
+- ``present(dog, viewer)``: a DogOut as this caller may see it (see its docstring: admin all; staff their
+  organisation's dogs, others' redacted; the app masked, its verified phone's own dogs in full), each photo with its
+  ``url``; ``viewer_of(principal, runner, sp)`` makes the ``Viewer`` (a Principal alone will do for staff).
 - ``with_photo_urls(dog)``: the dog with each photo's ``url`` (``GET /v1/photos/{sha256}``) and nothing else
   changed (for dogs core has masked already).
 
@@ -24,14 +25,15 @@ Keys travel as ``Authorization: Bearer sp_<keyid>_<secret>`` (``X-API-Key: ...``
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from core.actors import Actor, acting_as
 from core.errors import InvalidPhone
-from core.phone import normalize_phone
 from core.schemas import CandidateOut, DogOut
 from core.settings import Settings
 from core.usecases import SavePets
@@ -40,7 +42,7 @@ from sync.server.limits import TokenBucket, retry_after
 from sync.server.runner import LocalRunner
 
 __all__ = ["FULL_VIEW", "Principal", "Role", "get_runner", "get_service", "get_settings", "key_actor", "photo_url",
-           "present", "present_candidate", "require_role", "with_photo_urls"]
+           "present", "present_candidate", "require_role", "viewer_of", "Viewer", "with_photo_urls"]
 
 # Roles that see owners' phone numbers in full: staff at a shelter or clinic, and the operator.
 FULL_VIEW = frozenset({Role.ADMIN, Role.KIOSK, Role.VET})
@@ -109,15 +111,6 @@ def require_role(*roles: Role | str) -> Callable[..., AsyncIterator[Principal]]:
     return dependency
 
 
-def _same_phone(own_phone: str | None, owner_phone: str) -> bool:
-    if not own_phone:
-        return False
-    try:
-        return normalize_phone(own_phone) == owner_phone
-    except InvalidPhone:
-        return False
-
-
 def photo_url(sha256: str) -> str:
     """The path of a stored photo (the route GET /v1/photos/{sha256} in sync/server/routes.py), relative to the
     server's base URL so that it holds behind a reverse proxy."""
@@ -128,12 +121,54 @@ def with_photo_urls(dog: DogOut) -> DogOut:
     return dog.model_copy(update={"photos": [p.model_copy(update={"url": photo_url(p.sha256)}) for p in dog.photos]})
 
 
-def present(dog: DogOut, principal: Principal, own_phone: str | None = None) -> DogOut:
-    dog = with_photo_urls(dog)
-    if principal.role in FULL_VIEW or _same_phone(own_phone, dog.owner.phone):
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads, as presenting a dog needs it: the key, and for the app (mobile) its device's verified phone (the
+    keyed hash, POST /v1/me/phone/verify) with the function that hashes an owner's phone the same way."""
+
+    principal: Principal
+    own_phone_hash: str | None = None
+    hash_phone: Callable[[str], str] | None = None
+
+    def owns(self, dog: DogOut) -> bool:
+        """Whether `dog`'s owner is the app's verified phone."""
+        phone = dog.owner.phone
+        if not self.own_phone_hash or self.hash_phone is None or not phone or "*" in phone:
+            return False
+        try:
+            return hmac.compare_digest(self.hash_phone(phone), self.own_phone_hash)
+        except InvalidPhone:
+            return False
+
+
+async def viewer_of(principal: Principal, runner: LocalRunner, sp: SavePets) -> Viewer:
+    """The Viewer of a request (one read of the device for an app's key, nothing for staff)."""
+    if principal.role != Role.MOBILE:
+        return Viewer(principal)
+    return Viewer(principal, await runner.call(sp.verified_phone_hash), sp.phone_hash_of)
+
+
+def present(dog: DogOut, who: Viewer | Principal, candidate: bool = False) -> DogOut:
+    """`dog` as this caller may see it, each photo with its ``url``:
+
+    - admin keys: everything;
+    - staff keys (kiosk, vet): their organisation's dogs in full; another organisation's with the owner redacted
+      (``owner.redacted``, ``owner.contact`` says how to ask: POST /v1/dogs/{key}/contact) and no notes;
+    - the app (mobile): its verified phone's own dogs with the owner in full; anyone else's with the owner's phone
+      and name masked (``010-****-8765``, ``홍*동``), or no owner at all for a look-up's candidate (`candidate`);
+      never notes.
+    """
+    viewer = who if isinstance(who, Viewer) else Viewer(who)
+    role, dog = viewer.principal.role, with_photo_urls(dog)
+    if role == Role.ADMIN:
         return dog
-    return dog.masked()
+    if role in (Role.KIOSK, Role.VET):
+        return dog if dog.org_id and dog.org_id == viewer.principal.org_id else dog.redacted()
+    if viewer.owns(dog):
+        return dog.model_copy(update={"notes": ""})
+    return dog.anonymous() if candidate else dog.public()
 
 
-def present_candidate(c: CandidateOut, principal: Principal, own_phone: str | None = None) -> CandidateOut:
-    return c.model_copy(update={"dog": present(c.dog, principal, own_phone)})
+def present_candidate(c: CandidateOut, who: Viewer | Principal) -> CandidateOut:
+    """A look-up's (or a registration's look-alike's) candidate: for the public, no owner at all."""
+    return c.model_copy(update={"dog": present(c.dog, who, candidate=True)})

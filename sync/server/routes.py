@@ -12,20 +12,23 @@ from core import __version__
 from core.errors import AlreadyRegistered, PhotosRejected
 from core.recognition.base import Decision
 from core.registry.models import DogStatus
-from core.schemas import DogIn, DogOut, DogUpdate, LookupResult, OwnerIn, RegisterResult
+from core.schemas import DogIn, DogOut, DogUpdate, LookupResult, OwnerIn, OwnerOut, RegisterResult
+from core.service.dogs_and_owners import TooManyContacts
+from core.settings import Settings
 from core.usecases import MAX_LOOKUP_PHOTOS, REQUIRED_PHOTOS, SavePets
 from sync.server.deps import (
-    FULL_VIEW,
     Principal,
     Role,
     get_runner,
     get_service,
+    get_settings,
     present,
     present_candidate,
     require_role,
-    with_photo_urls,
+    viewer_of,
 )
 from sync.server.errors import ERROR_RESPONSES, ErrorOut
+from sync.server.limits import retry_after
 from sync.server.runner import LocalRunner
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
@@ -47,6 +50,13 @@ REGISTER_FIELDS = frozenset(RegisterForm.model_fields) | {"photos"}
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: DogStatus = Field(..., description="lost or found (any role); home or deceased (staff only)")
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(..., min_length=5, max_length=200, description=(
+        "Why the owner's contact is needed (kept on the audit trail, digits removed)"),
+        examples=["Found wandering near the clinic; calling the owner"])
 
 
 class Health(BaseModel):
@@ -149,15 +159,16 @@ async def register(
     except AlreadyRegistered as exc:
         match = exc.details.get("match") or {}
         if match.get("dog", {}).get("id"):
-            dog = (await runner.call(sp.get_dog, match["dog"]["id"]) if principal.role in FULL_VIEW
-                   else DogOut.model_validate(match["dog"]))  # core masked it
-            exc.details["match"] = {**match, "dog": with_photo_urls(dog).model_dump(mode="json")}
+            dog = (await runner.call(sp.get_dog, match["dog"]["id"]) if principal.role != Role.MOBILE
+                   else DogOut.model_validate(match["dog"]))  # core masked it; the public gets no owner at all
+            shown = present(dog, await viewer_of(principal, runner, sp), candidate=True)
+            exc.details["match"] = {**match, "dog": shown.model_dump(mode="json")}
         raise
     response.headers["Location"] = f"/v1/dogs/{result.dog.id}"
+    viewer = await viewer_of(principal, runner, sp)
     return result.model_copy(update={
-        "dog": present(result.dog, principal, form.phone),
-        "possible_duplicates": [c.model_copy(update={"dog": with_photo_urls(c.dog)})  # core masked them
-                                for c in result.possible_duplicates]})
+        "dog": present(result.dog, viewer),
+        "possible_duplicates": [present_candidate(c, viewer) for c in result.possible_duplicates]})
 
 
 @router.post("/lookup", response_model=LookupResult, tags=["dogs"],
@@ -168,9 +179,11 @@ async def lookup(
     photos: Annotated[list[UploadFile] | None, File(description=(
         f"Nose photos of the same dog, the field repeated: 1 to {MAX_LOOKUP_PHOTOS} in all with `photo`"))] = None,
     phone: Annotated[str | None, Form(max_length=32, description=(
-        "The caller's own phone (mobile): the owner's number is shown unmasked when it is this number"))] = None,
+        "Ignored (kept for older apps): the app sees its own dogs in full once its phone is verified "
+        "(POST /v1/me/phone)"))] = None,
     principal: Principal = Depends(require_role()),
     runner: LocalRunner = Depends(get_runner),
+    sp: SavePets = Depends(get_service),
 ) -> LookupResult:
     """Identify a dog from 1 to 5 nose photos of the same dog, fused into one answer.
 
@@ -178,7 +191,9 @@ async def lookup(
     (a person compares the candidates; `match` is the best) or `no_match` (not registered; `match` is null).
     `candidates`: on a sure match the match only, else the closest dogs for a person to compare, best first,
     each with its own `decision` (for a mobile key only when the answer is `uncertain`: a `no_match` does not
-    list registered dogs to the public). `reason` says why (`sure_match`, `close_second`, `weak_match`,
+    list registered dogs to the public). The public (mobile keys) gets no owner in `match` or the candidates (but
+    for the app's verified owner's own dogs); staff keys get other organisations' owners redacted.
+    `reason` says why (`sure_match`, `close_second`, `weak_match`,
     `no_similar_dog`, `empty_registry`) and `message` in words. Every dog's photos carry a `url` (GET it with
     the same key) for comparing by eye.
     422 for 0 or more than 5 photos (`details.count`) or an unusable photo (`details.problems[].index`, or
@@ -189,10 +204,12 @@ async def lookup(
         raise PhotosRejected(f"A look-up takes 1 to {MAX_LOOKUP_PHOTOS} photos of one dog; got {len(uploads)}.",
                              count=len(uploads))
     result = await runner.lookup(await _read(uploads))
-    shown = result.candidates if principal.role in FULL_VIEW or result.decision != Decision.NO_MATCH else []
+    public = principal.role == Role.MOBILE
+    shown = result.candidates if not public or result.decision != Decision.NO_MATCH else []
+    viewer = await viewer_of(principal, runner, sp)
     return result.model_copy(update={
-        "match": present_candidate(result.match, principal, phone) if result.match else None,
-        "candidates": [present_candidate(c, principal, phone) for c in shown]})
+        "match": present_candidate(result.match, viewer) if result.match else None,
+        "candidates": [present_candidate(c, viewer) for c in shown]})
 
 
 @router.get("/dogs", response_model=list[DogOut], tags=["dogs"])
@@ -206,26 +223,49 @@ async def list_dogs(
     runner: LocalRunner = Depends(get_runner),
     sp: SavePets = Depends(get_service),
 ) -> list[DogOut]:
-    """An owner's dogs by phone (any role), or a search of the registry (staff roles only)."""
-    if principal.role not in FULL_VIEW and not phone:
-        raise HTTPException(403, "A mobile key lists dogs by the owner's phone only (?phone=...).")
+    """A search of the registry (staff keys; other organisations' dogs come redacted and are never found by their
+    owner's phone or name), an owner's dogs by phone (staff keys: their organisation's), or for the app (mobile) its
+    verified phone's own dogs: `phone`, if given, must be that number; any other number gives an empty list
+    (whether or not it is registered), and `q` is refused (403)."""
+    if principal.role == Role.MOBILE and q:
+        raise HTTPException(403, "The app lists its verified owner's own dogs only (POST /v1/me/phone).")
     dogs = await runner.call(sp.list_dogs, query=q, phone=phone, status=status, limit=limit, offset=offset)
-    return [present(d, principal, phone) for d in dogs]
+    viewer = await viewer_of(principal, runner, sp)
+    return [present(d, viewer) for d in dogs]
 
 
 @router.get("/dogs/{key}", response_model=DogOut, tags=["dogs"],
             responses={404: {"model": ErrorOut, "description": "No such dog (or deleted)"}})
 async def get_dog(key: Key, principal: Principal = Depends(require_role()),
                   runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> DogOut:
-    """One dog by id or registration number."""
-    return present(await runner.call(sp.get_dog, key), principal)
+    """One dog by id or registration number: another organisation's with its owner redacted (staff keys; ask
+    `POST /v1/dogs/{key}/contact`), anyone else's owner masked and no notes for the app (mobile keys)."""
+    dog = await runner.call(sp.get_dog, key)
+    return present(dog, await viewer_of(principal, runner, sp))
+
+
+@router.post("/dogs/{key}/contact", response_model=OwnerOut, tags=["dogs"],
+             responses={404: {"model": ErrorOut, "description": "No such dog (or deleted)"},
+                        429: {"model": ErrorOut, "description": "Too many contacts asked for in an hour: see "
+                                                                "Retry-After; administrators are alerted"}})
+async def contact(key: Key, body: ContactIn, principal: Principal = Depends(require_role(*STAFF)),
+                  runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service),
+                  settings: Settings = Depends(get_settings)) -> OwnerOut:
+    """The owner's name and phone in full, for a dog of any organisation (staff and admin keys), online only: each
+    call is on the audit trail with its `reason` (5 to 200 characters). A device that asks for more than
+    `contacts_per_hour` (default 20) in an hour gets 429 with Retry-After, and the administrators are alerted."""
+    try:
+        return await runner.call(sp.request_contact, key, body.reason, settings.contacts_per_hour)
+    except TooManyContacts as exc:
+        raise HTTPException(429, exc.message, headers={"Retry-After": retry_after(exc.details["retry_after"])}) \
+            from None
 
 
 @router.patch("/dogs/{key}", response_model=DogOut, tags=["dogs"],
               responses={404: {"model": ErrorOut, "description": "No such dog (or deleted)"}})
 async def update_dog(key: Key, changes: DogUpdate, principal: Principal = Depends(require_role(*STAFF)),
                      runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> DogOut:
-    """Change some of a dog's details (only the fields given)."""
+    """Change some of a dog's details (only the fields given). Staff keys: their organisation's dogs only (403)."""
     return present(await runner.call(sp.update_dog, key, changes), principal)
 
 
@@ -233,17 +273,20 @@ async def update_dog(key: Key, changes: DogUpdate, principal: Principal = Depend
             responses={404: {"model": ErrorOut, "description": "No such dog (or deleted)"}})
 async def set_status(key: Key, body: StatusIn, principal: Principal = Depends(require_role()),
                      runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> DogOut:
-    """Report a dog lost or found (any role); home or deceased (staff roles)."""
-    if principal.role not in FULL_VIEW and body.status not in (DogStatus.LOST, DogStatus.FOUND):
+    """Report a dog lost or found (staff keys: any dog; the app: its verified owner's own dogs); home or deceased
+    (staff keys: their organisation's dogs)."""
+    if principal.role == Role.MOBILE and body.status not in (DogStatus.LOST, DogStatus.FOUND):
         raise HTTPException(403, "A mobile key may report a dog lost or found only.")
-    return present(await runner.call(sp.set_status, key, body.status), principal)
+    dog = await runner.call(sp.set_status, key, body.status)
+    return present(dog, await viewer_of(principal, runner, sp))
 
 
 @router.delete("/dogs/{key}", response_model=DogOut, tags=["dogs"],
                responses={404: {"model": ErrorOut, "description": "No such dog (or deleted)"}})
 async def delete_dog(key: Key, principal: Principal = Depends(require_role(Role.ADMIN, Role.KIOSK)),
                      runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> DogOut:
-    """Remove a dog from the registry (a soft delete: the tombstone syncs). Returns the removed dog."""
+    """Remove a dog from the registry (a soft delete: the tombstone syncs). Returns the removed dog. Kiosk keys:
+    their organisation's dogs only (403)."""
     return present(await runner.call(sp.delete_dog, key), principal)
 
 
