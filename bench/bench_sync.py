@@ -36,6 +36,7 @@ def tiny_jpeg(rng: np.random.Generator) -> bytes:
 
 def generate_registrations(sp, n: int, tag: str, seed: int) -> list[str]:
     """n dogs (each with its own owner), 5 photos and 5 templates each, and an outbox row per dog."""
+    from core.registry.encrypted import place_rows
     from core.registry.models import Dog, NosePhoto, NoseTemplate, Outbox, Owner, utcnow
 
     rng = np.random.default_rng(seed)
@@ -67,13 +68,14 @@ def generate_registrations(sp, n: int, tag: str, seed: int) -> list[str]:
                 rows[Outbox].append({"change_id": str(uuid.uuid4()), "entity": "dog", "entity_id": did,
                                      "op": "upsert", "payload": {}, "created_at": now})
             for model in (Owner, Dog, NosePhoto, NoseTemplate, Outbox):
-                s.execute(model.__table__.insert(), rows[model])
+                s.execute(model.__table__.insert(), place_rows(model, rows[model]))
     return ids
 
 
 def generate_edits(sp, dog_ids: list[str], n: int, seed: int) -> None:
     from sqlalchemy import update
 
+    from core.registry.encrypted import place_rows, place_values
     from core.registry.models import Dog, Outbox, utcnow
 
     rnd = random.Random(seed)
@@ -83,10 +85,11 @@ def generate_edits(sp, dog_ids: list[str], n: int, seed: int) -> None:
             outbox = []
             for i in range(start, min(n, start + 500)):
                 did = rnd.choice(dog_ids)
-                s.execute(update(Dog).where(Dog.id == did).values(notes=f"edit {i}", updated_at=now))
+                s.execute(update(Dog).where(Dog.id == did).values(**place_values(Dog, did, {"notes": f"edit {i}",
+                                                                              "updated_at": now})))
                 outbox.append({"change_id": str(uuid.uuid4()), "entity": "dog", "entity_id": did, "op": "upsert",
                                "payload": {}, "created_at": now})
-            s.execute(Outbox.__table__.insert(), outbox)
+            s.execute(Outbox.__table__.insert(), place_rows(Outbox, outbox))
 
 
 def timed(label: str, fn):

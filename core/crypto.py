@@ -6,6 +6,12 @@ key for `owners.phone_hash`, so that an owner is still found by phone. The secre
 system's keyring (service "SavePets") when a real keyring exists, else in a key file readable only by the
 service user, outside the data folder; never in the database and never in a backup. The database keeps only
 the key's id (a one-way fingerprint) to say which key it needs.
+
+Each encrypted value is bound to its place, (table, column, row id), given to AES-GCM as associated data (format
+"v2:", see `place`): a value copied into another row or column does not decrypt there (UnreadableValue), so
+someone who can write the database cannot move one owner's phone onto another owner, or a note into a name.
+Values of the first format (v1, no associated data) are read only where the caller allows it: migration
+0009_encrypt_with_aad, which re-encrypts them all, and a registry not yet upgraded to it (core/registry/db.py).
 """
 
 from __future__ import annotations
@@ -33,7 +39,8 @@ KEYRING_SERVICE = "SavePets"
 KEYRING_USER = "registry-key"
 KEY_FILE_ENV = "SAVEPETS_KEY_FILE"
 KEY_ID_META = "encryption_key_id"  # meta row: the id of the key a registry's data is encrypted with
-_VERSION = b"\x01"  # first byte of every encrypted value: AES-256-GCM, 12-byte nonce
+_VERSION = b"\x01"  # v1 (before migration 0009): base64 of this byte, a 12-byte nonce, AES-256-GCM, no AAD
+V2 = "v2:"  # v2: "v2:" and the base64 of a 12-byte nonce and AES-256-GCM with the value's place as AAD
 
 
 class KeyMissing(SavePetsError):
@@ -46,6 +53,13 @@ class KeyMismatch(SavePetsError):
 
 class UnreadableValue(SavePetsError):
     code = "unreadable_value"
+
+
+def place(table: str, column: str, row_id: str) -> bytes:
+    """The associated data binding a value to where it is stored: the table, the column, and the row's id (the
+    table's primary key; the outbox's change_id). Length-prefixed, so no two places give the same bytes."""
+    parts = [str(x).encode("utf-8") for x in (table, column, row_id)]
+    return b"savepets/place/v2" + b"".join(len(x).to_bytes(4, "big") + x for x in parts)
 
 
 def derive(secret: bytes, purpose: bytes, length: int = 32) -> bytes:
@@ -68,19 +82,37 @@ class RegistryKey:
         secret = os.urandom(32)
         return cls(secret, source), secret
 
-    def encrypt(self, text: str) -> str:
+    def encrypt(self, text: str, aad: bytes | None = None) -> str:
+        """`text` encrypted for the place `aad` (see `place`): the v2 format. Without `aad`, the v1 format of
+        migration 0005, which nothing but the migrations writes any more."""
         nonce = os.urandom(12)
-        return base64.b64encode(_VERSION + nonce + self._aead.encrypt(nonce, text.encode("utf-8"), None)).decode()
+        if aad is None:
+            return base64.b64encode(_VERSION + nonce + self._aead.encrypt(nonce, text.encode("utf-8"), None)).decode()
+        return V2 + base64.b64encode(nonce + self._aead.encrypt(nonce, text.encode("utf-8"), aad)).decode()
 
-    def decrypt(self, token: str) -> str:
+    def decrypt(self, token: str, aad: bytes | None = None, *, legacy: bool = False) -> str:
+        """The text of `token` read at the place `aad`. A v2 value needs its place and decrypts only there. A v1
+        value (no place) is refused where a place is given unless `legacy`: once a registry is migrated (0009)
+        every value is v2, and a v1 value found in it was put there by someone else."""
         try:
+            if token.startswith(V2):
+                raw = base64.b64decode(token[len(V2):], validate=True)
+                if aad is None or len(raw) < 28:
+                    raise ValueError("a v2 value is read with its place")
+                return self._aead.decrypt(raw[:12], raw[12:], aad).decode("utf-8")
+            if aad is not None and not legacy:
+                raise UnreadableValue(
+                    "A value in the registry is in the old format, not bound to its row and column (a registry "
+                    "migrated by 0009_encrypt_with_aad holds none): it was put there from elsewhere, and is refused.",
+                    key_id=self.key_id)
             raw = base64.b64decode(token, validate=True)
             if raw[:1] != _VERSION or len(raw) < 29:
                 raise ValueError("not an encrypted value")
             return self._aead.decrypt(raw[1:13], raw[13:], None).decode("utf-8")
-        except (InvalidTag, ValueError) as exc:
+        except (InvalidTag, ValueError, AttributeError) as exc:
             raise UnreadableValue(f"A value in the registry cannot be decrypted with the registry key "
-                                  f"{self.key_id} ({self.source}).", key_id=self.key_id) from exc
+                                  f"{self.key_id} ({self.source}): it was encrypted with another key, or moved "
+                                  "there from another row or column.", key_id=self.key_id) from exc
 
     def phone_hash(self, phone: str) -> str:
         """HMAC-SHA256 of the normalised (E.164) phone: equal phones, equal hashes; nothing to read back."""

@@ -130,11 +130,12 @@ def test_a_plain_registry_is_encrypted_in_place_losing_nothing(db_url, tmp_path)
             assert s.get(SyncEntity, "o1").shadow is None
         # one owner per phone still holds
         with pytest.raises(Exception, match="(?i)unique|duplicate"), sp.db.engine.begin() as conn:
+            from core.registry.encrypted import place_rows
             from core.registry.models import Owner
 
-            conn.execute(Owner.__table__.insert().values(
+            conn.execute(Owner.__table__.insert(), place_rows(Owner, [dict(
                 id="o3", phone="+821012345678", phone_hash="+821012345678", name="", created_at=choco.registered_at,
-                updated_at=choco.registered_at))
+                updated_at=choco.registered_at)]))
         with sp.db.engine.connect() as conn:
             dump = repr([conn.execute(text(f"SELECT * FROM {t}")).all()
                          for t in ("owners", "dogs", "outbox", "sync_entity")]).encode()

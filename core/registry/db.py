@@ -19,6 +19,7 @@ from core import crypto
 from core.registry.models import Meta
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+AAD_REVISION = "0009"  # from this migration on, every encrypted value is bound to its place (core/crypto.py)
 log = logging.getLogger(__name__)
 
 
@@ -80,6 +81,7 @@ class Database:
             self.engine.dialect.savepets_key = self.key  # read by the encrypted column types (models.py)
             if upgrade:
                 self.upgrade()
+            self._allow_legacy_reads()
             self._check_key()
         except BaseException:
             self.engine.dispose()
@@ -101,6 +103,16 @@ class Database:
                 f"{crypto.key_locations(key_file)}. Put that key back (the key file, or set SAVEPETS_KEY_FILE); "
                 "nothing was changed.", key_id=stored)
         return key
+
+    def _allow_legacy_reads(self) -> None:
+        """Encrypted values of the first format (no place: not bound to their row and column) are read only from a
+        registry that migration 0009_encrypt_with_aad has not yet re-encrypted (one opened with upgrade=False, or
+        downgraded): once migrated, every value has its place, and one without was moved there by someone who
+        wrote the database. The migration itself reads them explicitly."""
+        from core.registry.encrypted import LEGACY_READS
+
+        migrated = any(r >= AAD_REVISION for r in self._stamped())  # revision ids start with their number
+        setattr(self.engine.dialect, LEGACY_READS, not migrated)
 
     def _check_key(self) -> None:
         stored = self._stored_key_id()
@@ -151,38 +163,47 @@ class Database:
                     conn.commit()
         if sqlite and encrypted_now:  # the plain values of an older registry must not stay in free pages or the log
             self.compact()
+        self._allow_legacy_reads()
 
     def rekey(self, new_key: crypto.RegistryKey) -> None:
         """Re-encrypt every encrypted value (and phone hash) with `new_key`, in one transaction; the registry then
-        needs `new_key`. Backups use it to carry the data under the passphrase's key, never the machine's."""
+        needs `new_key`. Backups use it to carry the data under the passphrase's key, never the machine's. Each
+        value keeps its place (table, column, row)."""
         import json
 
-        from core.registry.models import Base, Encrypted, EncryptedJSON, PhoneHash
+        from core.registry.encrypted import LEGACY_READS, encrypted_columns, row_key
+        from core.registry.models import Base, EncryptedJSON, PhoneHash
 
         old = self.key
+        legacy = bool(getattr(self.engine.dialect, LEGACY_READS, False))
 
-        def again(value, as_json: bool):
-            if as_json:
-                token = json.loads(value) if isinstance(value, str | bytes) else value
-                return None if token is None else json.dumps(new_key.encrypt(old.decrypt(token)))
-            return None if value is None else new_key.encrypt(old.decrypt(value))
+        def again(value, as_json: bool, place: bytes):
+            token = json.loads(value) if as_json and isinstance(value, str | bytes) else value
+            if token is None:
+                return None
+            new = new_key.encrypt(old.decrypt(token, place, legacy=legacy), place)
+            return json.dumps(new) if as_json else new
 
         with self.engine.begin() as conn:
             present = set(inspect(conn).get_table_names())
             for table in Base.metadata.sorted_tables:
-                enc = [c for c in table.columns if isinstance(c.type, Encrypted | EncryptedJSON)]
+                enc = encrypted_columns(table)
                 hashed = [c for c in table.columns if isinstance(c.type, PhoneHash)]  # of the row's `phone`
                 if not enc or table.name not in present:
                     continue
                 (pk,) = table.primary_key.columns
-                raw = sa.table(table.name, *[sa.column(c.name) for c in (pk, *enc, *hashed)])  # no type: raw values
+                key = table.c[row_key(table)]
+                cols = list(dict.fromkeys((pk, key, *enc, *hashed)))
+                raw = sa.table(table.name, *[sa.column(c.name) for c in cols])  # no type: raw values
                 rows = conn.execute(sa.select(raw)).mappings().all()
                 for i in range(0, len(rows), 500):
                     params = []
                     for r in rows[i:i + 500]:
-                        p = {c.name: again(r[c.name], isinstance(c.type, EncryptedJSON)) for c in enc}
+                        places = {c.name: crypto.place(table.name, c.name, r[key.name]) for c in enc}
+                        p = {c.name: again(r[c.name], isinstance(c.type, EncryptedJSON), places[c.name])
+                             for c in enc}
                         for h in hashed:
-                            phone = old.decrypt(r["phone"])
+                            phone = old.decrypt(r["phone"], places["phone"], legacy=legacy)
                             p[h.name] = new_key.phone_hash(phone) if phone else None
                         params.append({**p, "_pk": r[pk.name]})
                     conn.execute(sa.update(raw).where(raw.c[pk.name] == sa.bindparam("_pk"))

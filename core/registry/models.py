@@ -4,7 +4,6 @@ was made on and a soft-delete tombstone (deleted_at), so that sync can move it b
 from __future__ import annotations
 
 import enum
-import json
 import uuid
 from datetime import UTC, date, datetime
 
@@ -27,6 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+# the encrypted column types, each value bound to its table, column and row (core/registry/encrypted.py)
+from core.registry.encrypted import ROW_KEY, Encrypted, EncryptedJSON, bind_places, registry_key  # noqa: F401
 
 
 def utcnow() -> datetime:
@@ -57,46 +59,6 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return value.replace(tzinfo=UTC) if value is not None else None
-
-
-def registry_key(dialect):
-    """The registry key (core/crypto.py) of the database a statement runs on: core.registry.db.Database puts it
-    on its engine's dialect, so that two databases with different keys can be open in one process."""
-    key = getattr(dialect, "savepets_key", None)
-    if key is None:
-        raise RuntimeError("this connection has no registry key: open the database with core.registry.db.Database")
-    return key
-
-
-class Encrypted(TypeDecorator):
-    """Personal data: a string stored AES-256-GCM-encrypted with the registry key, read back as the string.
-    The database sees only base64 ciphertext (a new random nonce each write), so it can neither search nor
-    compare it: owners are found by `Owner.phone_hash`."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return None if value is None else registry_key(dialect).encrypt(value)
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else registry_key(dialect).decrypt(value)
-
-
-class EncryptedJSON(TypeDecorator):
-    """JSON that may hold personal data (sync shadows, outbox payloads): encrypted as a whole, stored as one
-    JSON string (so a MariaDB JSON column's json_valid check still holds)."""
-
-    impl = JSON
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        return registry_key(dialect).encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else json.loads(registry_key(dialect).decrypt(value))
 
 
 class PhoneHash(TypeDecorator):
@@ -233,6 +195,7 @@ class Outbox(Base):
     """Local changes waiting to be pushed to the server, in the order they were made."""
 
     __tablename__ = "outbox"
+    __table_args__ = {"info": {ROW_KEY: "change_id"}}  # its encrypted payload is bound to the change, known before seq
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                      autoincrement=True)
@@ -401,3 +364,6 @@ class StaffMember(Base):
     failed_tries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+bind_places(Base)  # every ORM write places its encrypted values (core/registry/encrypted.py)

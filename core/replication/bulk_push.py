@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.registry.encrypted import place_rows
 from core.registry.models import Dog, NosePhoto, NoseTemplate, Owner, SyncEntity, SyncIdMap, SyncReceived
 from core.replication.bundle import DOG, DOG_FIELDS, iso
 from core.replication.changelog import log_changes
@@ -77,7 +78,7 @@ def apply_new_dogs_bulk(s: Session, changes: list[DogChange | FlagChange], *, de
     for table, rows in ((Owner, list(owners.values())), (Dog, dogs), (NosePhoto, photos), (NoseTemplate, templates),
                         (SyncEntity, clocks)):
         if rows:
-            s.execute(table.__table__.insert(), rows)
+            s.execute(table.__table__.insert(), place_rows(table, rows))  # encrypted values bound to their row
     seqs = log_changes(s, [(DOG, c.entity_id) for c in ok], device_id, now)
     out = {c.change_id: ChangeResult(change_id=c.change_id, status="applied", seq=seqs[c.entity_id]) for c in ok}
     remember(s, list(out.values()), device_id, now)

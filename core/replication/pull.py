@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.registry.encrypted import place_rows, place_values
 from core.registry.models import Dog, Meta, NosePhoto, NoseTemplate, Outbox, Owner, ReviewFlag, SyncEntity
 from core.replication.bundle import DOG_FIELDS, FLAG, DogBundle, DogFields, FlagState
 from core.replication.messages import Pulled, PulledDog, PulledFlag
@@ -93,7 +94,7 @@ def _apply_dog_state(s: Session, st: DogBundle) -> str:
         if st.deleted_at is not None and dog.deleted_at is None:
             values["deleted_at"] = st.deleted_at  # a deletion wins
         values["updated_at"] = max(dog.updated_at, st.updated_at)
-        s.execute(update(Dog).where(Dog.id == st.id).values(**values))
+        s.execute(update(Dog).where(Dog.id == st.id).values(**place_values(Dog, st.id, values)))
         if not (shadow is not None and owner.name != shadow["owner"]["name"]) and owner.name != o.name:
             owner.name = o.name
     add_photos_and_templates(s, st.id, st, as_is)
@@ -179,7 +180,7 @@ def _insert_new_dogs(s: Session, dogs: list[DogBundle]) -> set[str]:
     for table, values in ((Owner, list(owners.values())), (Dog, rows), (NosePhoto, photos),
                           (NoseTemplate, templates)):
         if values:
-            s.execute(table.__table__.insert(), values)
+            s.execute(table.__table__.insert(), place_rows(table, values))  # encrypted values bound to their row
     set_shadows(s, {st.id: st for st in chosen})
     return {st.id for st in chosen}
 

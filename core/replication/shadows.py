@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from core.registry.encrypted import place_rows
 from core.registry.models import SyncEntity
 from core.replication.bundle import DOG, DogBundle
 
@@ -31,7 +32,7 @@ def set_shadows(s: Session, agreed: dict[str, DogBundle]) -> None:
         ent.shadow = agreed[dog_id].slim()
     new = [{"entity_id": i, "entity": DOG, "clocks": None, "shadow": agreed[i].slim()} for i in ids if i not in have]
     if new:
-        s.execute(insert(SyncEntity), new)
+        s.execute(insert(SyncEntity), place_rows(SyncEntity, new))  # each shadow bound to its row
 
 
 def forget_owner_in_shadows(s: Session, dog_ids: list[str], notes_of: set[str] = frozenset()) -> None:
