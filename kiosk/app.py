@@ -91,6 +91,9 @@ class Kiosk:
 
         self.settings = settings
         self.camera = camera
+        from kiosk.credentials import resolve_api_key
+
+        resolve_api_key(settings)  # the keyring's key (an api_key left in the config file moves there first)
         if service is None:
             def factory():
                 from core.usecases import SavePets
@@ -118,7 +121,32 @@ class Kiosk:
             if self.sync_failure:
                 return SyncStatus(state="error", message=self.sync_failure)
             return SyncStatus(state="offline", message="sync not started")
-        return self.sync_client.status
+        status = self.sync_client.status
+        from kiosk.credentials import sync_error_words
+
+        hint = sync_error_words(getattr(status, "last_error", None))  # a revoked kiosk is told so, in words
+        if hint and status.state != "online":
+            return SyncStatus(state="error", pending=status.pending, message=hint)
+        return status
+
+    def enroll(self, server_url: str, code: str):
+        """Enroll this kiosk with a one-time code (kiosk/credentials.py; the Settings page calls it on the worker
+        thread): the key to the keyring, the server address to the config file, the organisation to the registry.
+        Raises credentials.EnrollError with a message for people."""
+        from kiosk import credentials
+
+        service = self.controller.service
+        done = credentials.enroll(server_url, code, self.settings.data_dir,
+                                  db=service.db if service is not None else None)
+        self.settings.server_url = done.server_url
+        self.settings.api_key = credentials.load_api_key(self.settings.data_dir)
+        return done
+
+    def organisation(self) -> tuple[str | None, str | None]:
+        from kiosk.credentials import organisation
+
+        service = self.controller.service
+        return organisation(service.db) if service is not None else (None, None)
 
     def _start_sync(self) -> None:
         """Sync in the background when a server is configured (sync/client.py). A sync client that cannot start
@@ -160,6 +188,9 @@ class Kiosk:
                        camera_source=self.camera if self.camera is not None else self.settings.camera)
         w.language_changed.connect(self.change_language)
         w.settings_page.saved.connect(self._settings_saved)
+        if hasattr(w.settings_page, "set_enrollment"):
+            w.settings_page.set_enrollment(self.enroll, self.organisation)
+            w.settings_page.enrolled.connect(lambda _done: self._settings_saved({}))
         return w
 
     def _settings_saved(self, values: dict) -> None:

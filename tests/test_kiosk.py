@@ -406,7 +406,6 @@ def test_settings_are_written_to_the_config_file(qtbot, tmp_path, kiosk_factory,
     s = k.window.settings_page
     s.camera.setText(str(tmp_path))
     s.server_url.setText("https://savepets.example/api")
-    s.api_key.setText("sk-123")
     s.unlock.setChecked(True)
     s.use_default.setChecked(False)
     s.threshold.setValue(0.9)
@@ -416,7 +415,7 @@ def test_settings_are_written_to_the_config_file(qtbot, tmp_path, kiosk_factory,
 
     data = read_config(cfg)
     assert data == {"engine": "classical", "camera": str(tmp_path), "server_url": "https://savepets.example/api",
-                    "api_key": "sk-123", "language": "en", "match_threshold": 0.9}
+                    "language": "en", "match_threshold": 0.9}
     loaded = Settings()
     assert loaded.server_url == "https://savepets.example/api" and loaded.match_threshold == 0.9
     assert k.controller.engine.threshold == 0.9

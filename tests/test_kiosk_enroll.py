@@ -190,3 +190,38 @@ def test_the_kiosk_refuses_to_edit_another_organisations_dog(tmp_path):
         sp.delete_dog(ours.id)
     finally:
         sp.close()
+
+
+def test_the_settings_page_enrolls_with_a_code_and_names_the_organisation(server, qtbot, tmp_path, monkeypatch):
+    from tests.kiosk_fixtures import make_kiosk, wait_idle
+
+    monkeypatch.setenv("SAVEPETS_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("SAVEPETS_API_KEY_FILE", str(tmp_path / "device-keys.json"))
+    k = make_kiosk(qtbot, tmp_path, str(tmp_path / "no-camera"))
+    try:
+        page = k.window.settings_page
+        assert "Not enrolled" in page.org_label.text() and not hasattr(page, "api_key")
+        page.server_url.setText(server.url)
+        page.enroll_code.setText("short")
+        page.enroll()
+        assert "16 letters" in page.enroll_message.text()
+        page.enroll_code.setText("AAAA-BBBB-CCCC-DDDD")
+        page.enroll()
+        qtbot.waitUntil(lambda: "not accepted" in page.enroll_message.text(), timeout=20_000)
+        page.server_url.setText("http://192.0.2.10:8000")
+        page.enroll()
+        qtbot.waitUntil(lambda: "https://" in page.enroll_message.text(), timeout=20_000)
+        page.server_url.setText(f"http://127.0.0.1:{free_port()}")
+        page.enroll()
+        qtbot.waitUntil(lambda: "cannot be reached" in page.enroll_message.text(), timeout=30_000)
+        page.server_url.setText(server.url)
+        page.enroll_code.setText(new_code(server, "Lobby kiosk"))
+        page.enroll()
+        qtbot.waitUntil(lambda: "Enrolled as" in page.enroll_message.text(), timeout=20_000)
+        wait_idle(qtbot, k)
+        assert page.org_label.text() == "Shelter A" and page.enroll_code.text() == ""
+        assert k.settings.server_url == server.url and k.settings.api_key.startswith("sp_")
+        assert "api_key" not in (tmp_path / "config.toml").read_text()
+        qtbot.waitUntil(lambda: k.sync_status().state == "online", timeout=30_000)
+    finally:
+        k.stop()

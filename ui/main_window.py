@@ -375,7 +375,8 @@ class MainWindow(QMainWindow):
             self.controller.engine.threshold_override = values["match_threshold"]
             self.settings.match_threshold = values["match_threshold"]
         self.settings.server_url = values.get("server_url")
-        self.settings.api_key = values.get("api_key")
+        if "api_key" in values:  # the Settings page enrolls with a code now; the key stays in the keyring
+            self.settings.api_key = values["api_key"]
         self.refresh_sync()
         if values.get("language") and values["language"] != self.settings.language:
             self.settings.language = values["language"]

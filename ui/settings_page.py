@@ -1,4 +1,5 @@
-"""Settings: camera, server, API key, language; for administrators also the operating threshold, the idle time
+"""Settings: camera, language, the server and this kiosk's enrollment (a one-time code; the key goes to the
+system keyring); for administrators also the operating threshold, the idle time
 before the kiosk locks itself, what members of role staff may see and do, and the staff accounts (add, disable,
 enable, reset a PIN). The staff part is kept in the registry by the core (SavePets.set_staff_permissions, add_staff,
 ...), the rest in the config file."""
@@ -39,6 +40,7 @@ from ui.signin_page import PIN_MAX, PIN_MIN, pin_field
 class SettingsPage(QWidget):
     saved = Signal(dict)  # the changed values
     lock_changed = Signal(int)  # an administrator set another idle time (minutes), saved already
+    enrolled = Signal(object)  # this kiosk was enrolled (kiosk.credentials.Enrolled): sync restarts with its key
 
     def __init__(self, settings, save: Callable[[dict[str, Any]], Any], engine_threshold: float | None = None,
                  controller=None, parent: QWidget | None = None):
@@ -57,8 +59,6 @@ class SettingsPage(QWidget):
         cam_row.addWidget(browse)
         self.server_url = QLineEdit(settings.server_url or "")
         self.server_url.setPlaceholderText(self.tr("empty: offline registry only"))
-        self.api_key = QLineEdit(settings.api_key or "")
-        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.language = QComboBox()
         self.language.addItem("한국어", "ko")
         self.language.addItem("English", "en")
@@ -67,9 +67,8 @@ class SettingsPage(QWidget):
         form = QFormLayout(general)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.addRow(self.tr("Camera"), cam_row)
-        form.addRow(self.tr("Server address"), self.server_url)
-        form.addRow(self.tr("API key"), self.api_key)
         form.addRow(self.tr("Language"), self.language)
+        server = self._server_part()
 
         admin = QGroupBox(self.tr("Administrator"))
         self.unlock = QCheckBox(self.tr("Change recognition settings (administrators only)"))
@@ -109,6 +108,7 @@ class SettingsPage(QWidget):
         kl = QVBoxLayout(kiosk_tab)
         kl.setContentsMargins(0, 0, 0, 0)
         kl.addWidget(general)
+        kl.addWidget(server)
         kl.addWidget(admin)
         kl.addWidget(self.message)
         kl.addStretch(1)
@@ -122,6 +122,107 @@ class SettingsPage(QWidget):
         lay.addWidget(title)
         lay.addWidget(self.tabs, 1)
         self.apply_access()
+
+    # ------------------------------------------------------------ the server: enrollment with a one-time code
+    def _server_part(self) -> QWidget:
+        """The server address and the enrollment: an administrator types the one-time code from `savepets devices
+        enroll`; the key the server gives goes to the system keyring (kiosk/credentials.py), never on screen."""
+        box = QGroupBox(self.tr("Server"))
+        sf = QFormLayout(box)
+        sf.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.org_label = QLabel()
+        self.org_label.setObjectName("orgName")
+        self.org_label.setWordWrap(True)
+        sf.addRow(self.tr("Organisation"), self.org_label)
+        sf.addRow(self.tr("Server address"), self.server_url)
+        self.enroll_code = QLineEdit()
+        self.enroll_code.setPlaceholderText("ABCD-EFGH-JKMN-PQRS")
+        self.enroll_code.setMaxLength(40)
+        self.enroll_code.returnPressed.connect(self.enroll)
+        self.enroll_button = QPushButton(self.tr("Enroll"))
+        self.enroll_button.clicked.connect(self.enroll)
+        code_row = QHBoxLayout()
+        code_row.addWidget(self.enroll_code, 1)
+        code_row.addWidget(self.enroll_button)
+        self.enroll_row_label = QLabel(self.tr("Enrollment code"))
+        sf.addRow(self.enroll_row_label, code_row)
+        self.enroll_message = QLabel()
+        self.enroll_message.setObjectName("hint")
+        self.enroll_message.setWordWrap(True)
+        sf.addRow(self.enroll_message)
+        self._enroll_fn = None
+        self._organisation_fn = None
+        self._show_org(None)
+        return box
+
+    def set_enrollment(self, enroll: Callable[[str, str], Any], organisation: Callable[[], tuple]) -> None:
+        """`enroll(server_url, code)` (run on the worker thread; raises an error with `kind` and `message`) and
+        `organisation()` -> (id, name) of the kiosk (kiosk/app.py gives them)."""
+        self._enroll_fn = enroll
+        self._organisation_fn = organisation
+        self.refresh_organisation()
+
+    def refresh_organisation(self) -> None:
+        if self._organisation_fn is None or self.controller is None or self.controller.service is None:
+            self._show_org(None)
+            return
+        self.controller.run(self._organisation_fn, lambda org: self._show_org(org[1]),
+                            lambda _exc: self._show_org(None))
+
+    def _show_org(self, name: str | None) -> None:
+        self.org_name = name
+        self.org_label.setText(name if name else self.tr("Not enrolled: this kiosk keeps its own registry and does "
+                                                         "not sync."))
+        self.enroll_row_label.setText(self.tr("New enrollment code") if name else self.tr("Enrollment code"))
+
+    def enroll(self) -> None:
+        url = self.server_url.text().strip()
+        code = self.enroll_code.text().strip()
+        if self._enroll_fn is None:
+            self.enroll_message.setText(self.tr("Enrollment is not available here."))
+            return
+        if not url:
+            self.enroll_message.setText(self.tr("Type the server's address first (https://host:port)."))
+            self.server_url.setFocus()
+            return
+        if len("".join(c for c in code if c.isalnum())) < 8:
+            self.enroll_message.setText(self.tr("Type the one-time code an administrator made with savepets devices "
+                                                "enroll (16 letters and digits)."))
+            self.enroll_code.setFocus()
+            return
+        self.enroll_button.setEnabled(False)
+        self.enroll_message.setText(self.tr("Enrolling…"))
+        self.controller.run(lambda: self._enroll_fn(url, code), self._enrolled, self._enroll_failed,
+                            busy=self.tr("Enrolling"))
+
+    def _enrolled(self, done) -> None:
+        self.enroll_button.setEnabled(True)
+        self.enroll_code.clear()
+        self.server_url.setText(done.server_url)
+        self.settings.server_url = done.server_url
+        self._show_org(done.org_name)
+        self.enroll_message.setText(self.tr("Enrolled as %1 of %2. Its key is kept in the system's keyring; sync "
+                                            "starts now.").replace("%1", done.name).replace("%2", done.org_name))
+        self.enrolled.emit(done)
+
+    def _enroll_failed(self, exc: BaseException) -> None:
+        self.enroll_button.setEnabled(True)
+        kind = getattr(exc, "kind", None)
+        if kind == "bad_code":
+            text = self.tr("This code was not accepted: it may be mistyped, used already or expired. Ask an "
+                           "administrator for a new one.")
+            self.enroll_code.setFocus()
+            self.enroll_code.selectAll()
+        elif kind == "unreachable":
+            text = self.tr("The server cannot be reached. Check the address and the network, then try again.")
+        elif kind == "insecure":
+            text = self.tr("The server address must start with https:// (http:// only for this computer, e.g. "
+                           "http://127.0.0.1:8000): the key must not cross the network in clear text.")
+        elif kind == "bad_url":
+            text = self.tr("The server address is not a web address. Give it as https://host:port.")
+        else:
+            text = self.tr("Not enrolled: %1").replace("%1", getattr(exc, "message", None) or str(exc))
+        self.enroll_message.setText(text)
 
     # ------------------------------------------------------------ administrators: staff
     def _staff_part(self) -> QWidget:
@@ -268,6 +369,9 @@ class SettingsPage(QWidget):
         """The administrators' part only for administrators; it is read afresh each time one signs in."""
         admin = self.controller is not None and self.controller.may("manage")
         self.admin_group.setVisible(admin)
+        self.enroll_code.setEnabled(admin)
+        self.enroll_button.setEnabled(admin)
+        self.enroll_code.setPlaceholderText("ABCD-EFGH-JKMN-PQRS" if admin else self.tr("administrators only"))
         self.tabs.setTabVisible(1, admin)
         self.tabs.tabBar().setVisible(admin)
         if not admin:
@@ -421,7 +525,6 @@ class SettingsPage(QWidget):
         out: dict[str, Any] = {
             "camera": self.camera.text().strip() or "0",
             "server_url": self.server_url.text().strip() or None,
-            "api_key": self.api_key.text().strip() or None,
             "language": self.language.currentData(),
         }
         if self.unlock.isChecked():
