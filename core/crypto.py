@@ -235,16 +235,82 @@ class DamagedArchive(SavePetsError):
     code = "damaged_archive"
 
 
+class WeakPassphrase(SavePetsError):
+    code = "weak_passphrase"
+
+
 ARCHIVE_MAGIC = b"SAVEPETS-ENCRYPTED-BACKUP\x01\n"
 CHUNK = 1 << 20  # plaintext bytes per sealed chunk
 MIN_PASSPHRASE = 8
-_SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1}  # about 0.1 s and 32 MB to try one passphrase
+MIN_STRENGTH = 3  # zxcvbn's score (0-4) a new backup's passphrase needs: 3 is "safely unguessable"
+_SCRYPT = {"n": 2 ** 17, "r": 8, "p": 1}  # about 0.3 s and 128 MB to try one passphrase (backups before: n=2**15)
+# What a backup's header may ask for, checked before any of it is used: a crafted file cannot make a restore spend
+# gigabytes or hours deriving its key, or read a huge header or chunk.
+MAX_HEADER = 4096  # bytes of the JSON header
+SCRYPT_N = (2 ** 14, 2 ** 18)  # a power of two in this range
+SCRYPT_R = (1, 16)
+SCRYPT_P = (1, 4)
+SCRYPT_MEMORY = 256 << 20  # 128 * n * r bytes
+SCRYPT_WORK = 2 ** 17 * 8 * 4  # n * r * p
+SALT_BYTES = (16, 64)
+CHUNK_BYTES = (1 << 10, 16 << 20)
+
+
+def check_passphrase(passphrase: str) -> None:
+    """A passphrase good enough for a new backup, or WeakPassphrase saying why (zxcvbn's feedback): a backup
+    leaves the machine, and whoever holds it can try passphrases offline for as long as they like."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise WeakPassphrase(f"A backup passphrase has at least {MIN_PASSPHRASE} characters.")
+    from zxcvbn import zxcvbn
+
+    verdict = zxcvbn(passphrase, user_inputs=["savepets", "save pets", "backup", "kiosk", "registry", "dog"])
+    if verdict["score"] < MIN_STRENGTH:
+        feedback = verdict.get("feedback") or {}
+        why = " ".join([feedback.get("warning") or "", *(feedback.get("suggestions") or [])]).strip()
+        guessed = verdict.get("crack_times_display", {}).get("offline_slow_hashing_1e4_per_second")
+        raise WeakPassphrase(
+            f"This backup passphrase is too easy to guess (strength {verdict['score']} of 4, {MIN_STRENGTH} needed"
+            + (f"; guessed offline in {guessed}" if guessed else "") + "). "
+            + (why or "Use a longer passphrase: several uncommon words.") + " Nothing was written.",
+            score=verdict["score"])
+
+
+def _bounded(header, src) -> dict:
+    """The header of a backup, every value it gives checked against what SavePets makes and accepts, before any
+    is used (DamagedArchive naming what is out of range)."""
+    if not isinstance(header, dict) or header.get("format") != 1 or header.get("kdf") != "scrypt":
+        raise DamagedArchive(f"{src} is not a backup this version can read (unknown format).")
+
+    def number(name, low, high):
+        value = header.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise DamagedArchive(f"{src} is refused: its header gives {name}={value!r}, outside what SavePets "
+                                 f"accepts ({low} to {high}); it was not made by SavePets, or was changed.")
+        return value
+
+    n, r, p = number("n", *SCRYPT_N), number("r", *SCRYPT_R), number("p", *SCRYPT_P)
+    if n & (n - 1):
+        raise DamagedArchive(f"{src} is refused: its header gives n={n}, not a power of two.")
+    if 128 * n * r > SCRYPT_MEMORY or n * r * p > SCRYPT_WORK:
+        raise DamagedArchive(f"{src} is refused: its header asks for scrypt n={n}, r={r}, p={p}, more memory or "
+                             "work than SavePets spends on a passphrase.")
+    number("chunk", *CHUNK_BYTES)
+    try:
+        salt = base64.b64decode(header.get("salt"), validate=True)
+        nonce = base64.b64decode(header.get("nonce"), validate=True)
+    except (TypeError, ValueError) as exc:
+        raise DamagedArchive(f"{src} is damaged: its header's salt or nonce cannot be read.") from exc
+    if not SALT_BYTES[0] <= len(salt) <= SALT_BYTES[1] or len(nonce) != 7:
+        raise DamagedArchive(f"{src} is refused: its header's salt ({len(salt)} bytes) or nonce ({len(nonce)} "
+                             "bytes) is not of a size SavePets makes.")
+    return header
 
 
 class PassphraseKeys:
     """The keys of one encrypted backup, from its passphrase and the salt in its header (scrypt, then HKDF):
     the archive's stream key, a check value that tells a wrong passphrase from a damaged file, and the registry
-    key the archived registry's personal fields are re-encrypted with (never the machine's own key)."""
+    key the archived registry's personal fields are re-encrypted with (never the machine's own key). The header
+    is bounded (`_bounded`) before this derives anything from it."""
 
     def __init__(self, passphrase: str, header: dict):
         from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -259,8 +325,7 @@ class PassphraseKeys:
 
     @classmethod
     def new(cls, passphrase: str) -> PassphraseKeys:
-        if len(passphrase) < MIN_PASSPHRASE:
-            raise WrongPassphrase(f"A backup passphrase has at least {MIN_PASSPHRASE} characters.")
+        check_passphrase(passphrase)
         header = {"format": 1, "kdf": "scrypt", **_SCRYPT, "salt": base64.b64encode(os.urandom(16)).decode(),
                   "nonce": base64.b64encode(os.urandom(7)).decode(), "chunk": CHUNK}
         return cls(passphrase, header)
@@ -317,14 +382,15 @@ def unseal(src: Path, passphrase: str, dst) -> PassphraseKeys:
     with open(src, "rb") as f:
         if f.read(len(ARCHIVE_MAGIC)) != ARCHIVE_MAGIC:
             raise DamagedArchive(f"{src} is not an encrypted SavePets backup.")
+        length = int.from_bytes(f.read(4), "big")
+        if length > MAX_HEADER:
+            raise DamagedArchive(f"{src} is refused: its header claims {length} bytes (at most {MAX_HEADER}).")
+        header_raw = f.read(length)
         try:
-            header_raw = f.read(int.from_bytes(f.read(4), "big"))
             header = json.loads(header_raw)
-            if header.get("format") != 1 or header.get("kdf") != "scrypt":
-                raise ValueError("unknown format")
-            keys = PassphraseKeys(passphrase, header)
-        except (ValueError, KeyError, TypeError) as exc:
+        except ValueError as exc:
             raise DamagedArchive(f"{src} is damaged: its header cannot be read.") from exc
+        keys = PassphraseKeys(passphrase, _bounded(header, src))
         if not hmac.compare_digest(hmac.new(keys.check, header_raw, hashlib.sha256).digest(), f.read(32)):
             raise WrongPassphrase(f"Wrong passphrase for {src}: it is not the one this backup was made with.")
         size = int(header["chunk"]) + 16

@@ -3,10 +3,12 @@ is not a backup, a wrong passphrase or a damaged file with a clear error and not
 
 import base64
 import io
+import json
 import os
 import shutil
 import sqlite3
 import tarfile
+import time
 
 import pytest
 from sqlalchemy import text
@@ -115,7 +117,7 @@ def test_wrong_passphrase_or_damaged_backup_changes_nothing(tmp_path):
     with pytest.raises(crypto.DamagedArchive, match="damaged or cut short"):
         restore(dst, tmp_path / "cut.spbak", PASS)
     assert not (dst.data_dir / "registry.sqlite3").exists()
-    with pytest.raises(crypto.WrongPassphrase, match="at least 8"):
+    with pytest.raises(crypto.WeakPassphrase, match="at least 8"):
         backup(src, tmp_path / "short.spbak", "short")
     assert not (tmp_path / "short.spbak").exists()
 
@@ -198,6 +200,10 @@ def test_cli_backup_and_restore_passphrase(tmp_path, monkeypatch, other_machine)
     assert r.exit_code == 0, r.output
     r = run("backup", tmp_path / "4.spbak", "--data-dir", src, SAVEPETS_BACKUP_PASSPHRASE="short")
     assert r.exit_code == EXIT_INVALID and "at least 8" in r.text
+    # long enough but guessable: refused with the strength check's reason, no file
+    r = run("backup", tmp_path / "5.spbak", "--data-dir", src, SAVEPETS_BACKUP_PASSPHRASE="password123")
+    assert r.exit_code == EXIT_INVALID and "too easy to guess" in r.text and "very common password" in r.text, r.text
+    assert not (tmp_path / "5.spbak").exists()
 
     other_machine()
     monkeypatch.delenv("SAVEPETS_BACKUP_PASSPHRASE")
@@ -211,3 +217,108 @@ def test_cli_backup_and_restore_passphrase(tmp_path, monkeypatch, other_machine)
     shutil.rmtree(dst)
     r = run("restore", tmp_path / "3.spbak", "--data-dir", dst, "--passphrase-file", tmp_path / "pass.txt")
     assert r.exit_code == 0, r.output
+
+
+# ------------------------------------------------------------------------------------- the passphrase, the header
+def header_of(path) -> dict:
+    raw = path.read_bytes()
+    m = len(crypto.ARCHIVE_MAGIC)
+    return json.loads(raw[m + 4:m + 4 + int.from_bytes(raw[m:m + 4], "big")])
+
+
+def test_new_backups_use_scrypt_2_17_and_a_weak_passphrase_is_refused(tmp_path):
+    src = make(tmp_path, "a")
+    registered(src)
+    backup(src, tmp_path / "b.spbak", PASS)
+    assert {k: header_of(tmp_path / "b.spbak")[k] for k in ("kdf", "n", "r", "p")} == \
+        {"kdf": "scrypt", "n": 2 ** 17, "r": 8, "p": 1}
+    for weak, why in (("password123", "very common password"), ("qwertyuiop", "common password"),
+                      ("savepets2026", "too easy to guess")):
+        with pytest.raises(crypto.WeakPassphrase, match=why) as info:
+            backup(src, tmp_path / "weak.spbak", weak)
+        assert "of 4" in info.value.message and not (tmp_path / "weak.spbak").exists()
+
+
+@pytest.fixture(scope="module")
+def one_backup(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("one")
+    src = Settings(data_dir=tmp / "a")
+    registered(src)
+    backup(src, tmp / "b.spbak", PASS)
+    return tmp / "b.spbak"
+
+
+def crafted(src, dst, header_length: int | None = None, **changes) -> None:
+    """`src` with its header changed as someone crafting a file would (the rest, its check value too, as it was)."""
+    raw = src.read_bytes()
+    m = len(crypto.ARCHIVE_MAGIC)
+    n = int.from_bytes(raw[m:m + 4], "big")
+    header = json.dumps({**json.loads(raw[m + 4:m + 4 + n]), **changes}).encode()
+    length = len(header) if header_length is None else header_length
+    dst.write_bytes(raw[:m] + length.to_bytes(4, "big") + header + raw[m + 4 + n:])
+
+
+@pytest.mark.parametrize("changes, says", [
+    ({"n": 2 ** 30}, "n=1073741824"),
+    ({"r": 1000}, "r=1000"),
+    ({"p": 64}, "p=64"),
+    ({"n": 2 ** 18, "r": 16}, "more memory or work"),
+    ({"n": 3 * 2 ** 14}, "not a power of two"),
+    ({"n": "32768"}, "n='32768'"),
+    ({"chunk": 2 ** 31}, "chunk=2147483648"),
+    ({"salt": base64.b64encode(os.urandom(600)).decode()}, "salt \\(600 bytes\\)"),
+    ({"kdf": "pbkdf2"}, "unknown format"),
+    ({"header_length": 2 ** 31}, "header claims 2147483648 bytes"),
+])
+def test_a_crafted_header_is_refused_at_once_and_nothing_restored(tmp_path, one_backup, changes, says):
+    """Every value of the header is bounded before it is used: a file asking for gigabytes of scrypt memory, hours
+    of work or a huge chunk is refused in milliseconds with what is wrong, and nothing is restored."""
+    crafted(one_backup, tmp_path / "crafted.spbak", **changes)
+    dst = make(tmp_path, "b")
+    started = time.perf_counter()
+    with pytest.raises(crypto.DamagedArchive, match=says):
+        restore(dst, tmp_path / "crafted.spbak", PASS)
+    assert time.perf_counter() - started < 2
+    assert not (dst.data_dir / "registry.sqlite3").exists() and not (dst.data_dir / "photos").exists()
+
+
+def test_a_backup_made_by_the_previous_version_restores(tmp_path, other_machine):
+    """What the version before made: scrypt with n=2**15, and a registry at 0008 whose fields are encrypted under
+    the passphrase's key without their place (v1). Restored on another machine: upgraded (0009), re-keyed, read."""
+    src = make(tmp_path, "a")
+    dog = registered(src, notes="옆집 이영희 씨가 맡아 줌")
+    header = {"format": 1, "kdf": "scrypt", "n": 2 ** 15, "r": 8, "p": 1,
+              "salt": base64.b64encode(os.urandom(16)).decode(), "nonce": base64.b64encode(os.urandom(7)).decode(),
+              "chunk": crypto.CHUNK}
+    keys = crypto.PassphraseKeys(PASS, header)
+    work = tmp_path / "work"
+    work.mkdir()
+    with sqlite3.connect(src.data_dir / "registry.sqlite3") as live, sqlite3.connect(work / "registry.sqlite3") as snap:
+        live.backup(snap)
+    snap_db = Database(f"sqlite:///{work / 'registry.sqlite3'}", key=crypto.load_key(create=False))
+    snap_db.rekey(keys.registry)
+    snap_db.downgrade("0008_devices")
+    with snap_db.engine.connect() as conn:
+        assert not conn.execute(text("SELECT phone FROM owners")).scalar().startswith("v2:")
+    snap_db.dispose()
+    (work / "savepets-backup.json").write_text(json.dumps({"app": "savepets", "version": "0.1.0", "dogs": 1,
+                                                           "photos": 0, "created_at": "2026-12-01T00:00:00+00:00"}))
+    with open(tmp_path / "old.spbak", "wb") as f:
+        sealed = crypto.SealedWriter(f, keys)
+        with tarfile.open(fileobj=sealed, mode="w:gz") as tar:
+            tar.add(work / "savepets-backup.json", "savepets-backup.json")
+            tar.add(work / "registry.sqlite3", "registry.sqlite3")
+        sealed.close()
+    assert header_of(tmp_path / "old.spbak")["n"] == 2 ** 15
+
+    other_machine()
+    dst = make(tmp_path, "b")
+    restore(dst, tmp_path / "old.spbak", PASS)
+    sp = SavePets(dst, engine=StandInEngine())
+    try:
+        assert sp.db.current_revision() == "0009_encrypt_with_aad"
+        got = sp.get_dog(dog.id)
+        assert (got.owner.name, got.owner.phone, got.notes) == ("김철수", "+821012345678", "옆집 이영희 씨가 맡아 줌")
+        assert sp.find_owner("01012345678").id == dog.owner.id
+    finally:
+        sp.close()
