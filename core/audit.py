@@ -272,9 +272,20 @@ def mark_synced(s: Session, ids: Sequence[str], now: datetime | None = None) -> 
                   .values(synced_at=now).execution_options(synchronize_session=False))
 
 
+CLAIMED = "claimed; "  # the start of `detail` of an entry a kiosk pushed: who it names is the kiosk's say-so
+
+
+def is_claimed(detail: str | None) -> bool:
+    """Whether an entry's "who" is a pushing kiosk's claim (its device is the key's): `detail LIKE 'claimed; %'`."""
+    return (detail or "").startswith(CLAIMED)
+
+
 def store_pushed(s: Session, events: Iterable[AuditEntry], *, device_id: str, now: datetime | None = None) -> int:
-    """Server: entries pushed by a kiosk, kept under the pushing device's id. An entry already here (a resend after
-    a lost answer) is skipped, so nothing is ever stored twice. Returns how many were new."""
+    """Server: entries pushed by a kiosk, kept under the pushing device's id, the key's (never the device an entry
+    names). Who an entry names (a staff member signed in at the kiosk) is only the kiosk's word: the actor is kept
+    as sent, and `detail` starts with CLAIMED so that a reader (and a query) tells it from what the server saw
+    itself. An entry already here (a resend after a lost answer) is skipped, so nothing is ever stored twice.
+    Returns how many were new."""
     now = now or utcnow()
     events = list(events)
     if not events:
@@ -289,11 +300,13 @@ def store_pushed(s: Session, events: Iterable[AuditEntry], *, device_id: str, no
             continue
         seen.add(e.id)
         at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
+        detail = e.detail or ""
+        claim = CLAIMED + ("" if e.device_id == device_id else f"device={e.device_id[:64]} ")
         rows.append({"id": e.id, "at": min(at, now), "device_id": device_id, "actor_kind": e.actor_kind[:16],
                      "actor_id": e.actor_id[:64], "actor_name": (e.actor_name or "")[:100],
                      "actor_role": (e.actor_role or None) and e.actor_role[:16], "action": e.action,
                      "dog_id": e.dog_id, "registration_number": e.registration_number, "decision": e.decision,
-                     "reason": e.reason, "detail": (e.detail or "")[:MAX_DETAIL], "synced_at": now})
+                     "reason": e.reason, "detail": (claim + detail)[:MAX_DETAIL], "synced_at": now})
     if rows:
         s.execute(insert(AuditEvent), rows)
     return len(rows)

@@ -54,7 +54,12 @@ class SyncStatus:
 
 
 class SyncError(Exception):
-    """The server refused a request (4xx other than 429): retrying as is would not help."""
+    """The server refused a request (4xx other than 429): retrying as is would not help. `status` and `body` (the
+    JSON error, when there was one) say what the server answered."""
+
+    def __init__(self, message: str, status: int = 0, body: dict | None = None):
+        super().__init__(message)
+        self.status, self.body = status, body or {}
 
 
 class _Transient(Exception):
@@ -94,7 +99,8 @@ class HttpLink(Link):
                     time.sleep(min(float(wait), self.max_wait_s))
                 raise _Transient(f"HTTP {resp.status_code} from {path}")
             if resp.status_code >= 400:
-                raise SyncError(f"HTTP {resp.status_code} from {path}: {_error_text(resp)}")
+                raise SyncError(f"HTTP {resp.status_code} from {path}: {_error_text(resp)}", resp.status_code,
+                                _error_body(resp))
             if not parse:
                 return resp
             try:
@@ -118,7 +124,15 @@ class HttpLink(Link):
     def push(self, device_id: str, sent_at: datetime, changes: list[DogChange | FlagChange]) -> PushAnswer:
         body = {"device_id": device_id, "sent_at": sent_at.isoformat(),
                 "changes": [c.model_dump(mode="json") for c in changes]}
-        return PushAnswer.model_validate(self._json("POST", "/push", json=body))
+        try:
+            return PushAnswer.model_validate(self._json("POST", "/push", json=body))
+        except SyncError as exc:  # refused as a whole: the core drops the changes named and pushes the rest
+            err = exc.body.get("error") or {}
+            if exc.status == 403 and err.get("code") == "push_refused":
+                refused = {r["change_id"]: r.get("reason", "") for r in (err.get("details") or {}).get("refused", [])
+                           if isinstance(r, dict) and r.get("change_id")}
+                raise kiosk.Refused(str(exc), refused) from exc
+            raise
 
     def pull(self, since: int, limit: int) -> PullPage:
         return PullPage.model_validate(self._json("GET", "/pull", params={"since": since, "limit": limit}))
@@ -283,6 +297,14 @@ class SyncClient:
         close = getattr(self.link, "close", None)
         if close is not None:
             close()
+
+
+def _error_body(resp: requests.Response) -> dict:
+    try:
+        body = resp.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _error_text(resp: requests.Response) -> str:

@@ -28,7 +28,7 @@ SHA256 = Field(..., pattern=r"^[0-9a-f]{64}$")
 
 
 class PushRequest(BaseModel):
-    device_id: str = Field(..., min_length=1, max_length=64)
+    device_id: str = Field("", max_length=64)  # ignored: the server takes the device from the key
     sent_at: datetime  # the kiosk's clock when sending: the server measures the kiosk's clock offset from it
     changes: list[Change] = Field(..., max_length=MAX_PUSH_CHANGES)
 

@@ -111,7 +111,8 @@ def test_a_local_row_that_cannot_travel_is_reported_and_blocks_nothing(kiosks, t
 @pytest.mark.parametrize("erased", [False, True])
 def test_the_bundle_travels_as_before(erased, kiosks):
     """The wire form is the one kiosks and servers of the previous release read and write: times in UTC ISO 8601,
-    enums as values, `erased_at` only for an erased owner; read back, it is the same bundle."""
+    enums as values, `erased_at` only for an erased owner, `redacted` only for a redacted one; `org_id` is new (an
+    older reader ignores it); read back, it is the same bundle."""
     a = kiosks()
     dog = register(a, fresh_dog(), fresh_phone())
     if erased:
@@ -120,8 +121,8 @@ def test_the_bundle_travels_as_before(erased, kiosks):
         (c,) = outgoing_changes(s)
     wire = c.change.state.model_dump(mode="json")
     assert set(wire) == {"id", "registration_number", "registered_at", "created_at", "updated_at", "deleted_at",
-                         "origin_device", "fields", "owner", "photos", "templates"}
-    assert ("erased_at" in wire["owner"]) is erased
+                         "origin_device", "org_id", "fields", "owner", "photos", "templates"}
+    assert ("erased_at" in wire["owner"]) is erased and "redacted" not in wire["owner"]
     assert wire["registered_at"].endswith("+00:00") and wire["fields"]["sex"] == "unknown"
     assert len(wire["templates"]) == (0 if erased else 5)
     assert DogBundle.model_validate(wire) == c.change.state

@@ -12,7 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.registry.encrypted import place_rows
-from core.registry.models import Dog, NosePhoto, NoseTemplate, Owner, SyncEntity, SyncIdMap, SyncReceived
+from core.registry.models import (
+    DEFAULT_ORG_ID,
+    Dog,
+    NosePhoto,
+    NoseTemplate,
+    Owner,
+    SyncEntity,
+    SyncIdMap,
+    SyncReceived,
+)
 from core.replication.bundle import DOG, DOG_FIELDS, iso
 from core.replication.changelog import log_changes
 from core.replication.lookalikes import DuplicateScreen
@@ -23,9 +32,10 @@ from core.replication.server_apply import remember
 
 def apply_new_dogs_bulk(s: Session, changes: list[DogChange | FlagChange], *, device_id: str | None, fix: Fix,
                         now: datetime, photo_exists: Callable[[str], bool],
-                        screen: DuplicateScreen | None = None) -> dict[str, ChangeResult]:
-    """The changes of `changes` that are the common case, applied. Returns {change_id: answer} for those; the caller
-    applies the others one by one. The caller holds the sync lock."""
+                        screen: DuplicateScreen | None = None, org_id: str = DEFAULT_ORG_ID) -> dict[str, ChangeResult]:
+    """The changes of `changes` that are the common case, applied (the new dogs belong to `org_id`, the pushing
+    key's organisation). Returns {change_id: answer} for those; the caller applies the others one by one. The
+    caller holds the sync lock and has checked that the pushing device may make them."""
     seen_ids = Counter(c.change_id for c in changes)
     cands = [c for c in changes if isinstance(c, DogChange) and c.op == "upsert" and seen_ids[c.change_id] == 1
              and c.state.deleted_at is None and c.state.owner.erased_at is None]  # an erasure: the careful path
@@ -69,7 +79,7 @@ def apply_new_dogs_bulk(s: Session, changes: list[DogChange | FlagChange], *, de
         st = c.state
         if st.owner.id not in server_owners:
             owners[st.owner.id] = owner_row(st.owner, fix, device_id)
-        dogs.append(dog_row(st, fix, owner_id=st.owner.id, device_id=device_id))
+        dogs.append(dog_row(st, fix, owner_id=st.owner.id, device_id=device_id, org_id=org_id or DEFAULT_ORG_ID))
         p, t = photos_and_templates(st.id, st, fix)
         photos += p
         templates += t

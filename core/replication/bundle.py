@@ -96,11 +96,17 @@ class OwnerState(Wire):
     updated_at: Stamp
     origin_device: Device = None
     erased_at: Stamp | None = None  # erased on request (core/owner_rights.py): every copy erases it too
+    # left out of a pull for a dog of another organisation: no name, no phone ("contact available online"); a copy
+    # that knows the owner in full keeps what it knows
+    redacted: bool = False
 
     @model_validator(mode="after")
     def _phone_unless_erased(self) -> OwnerState:
-        if not self.phone and self.erased_at is None:
-            raise ValueError("phone: empty, but the owner is not erased (erased_at)")
+        if self.redacted:
+            if self.phone or self.name:
+                raise ValueError("redacted: the owner's phone and name must be empty")
+        elif not self.phone and self.erased_at is None:
+            raise ValueError("phone: empty, but the owner is not erased (erased_at) nor redacted")
         return self
 
     @model_serializer(mode="wrap")
@@ -108,7 +114,13 @@ class OwnerState(Wire):
         out = handler(self)
         if self.erased_at is None:
             out.pop("erased_at", None)
+        if not self.redacted:
+            out.pop("redacted", None)
         return out
+
+    def redact(self) -> OwnerState:
+        """This owner as a device of another organisation sees it: the id and times, no name or phone."""
+        return self.model_copy(update={"phone": "", "name": "", "redacted": True})
 
 
 class PhotoState(Wire):
@@ -167,6 +179,7 @@ class DogBundle(Wire):
     updated_at: Stamp
     deleted_at: Stamp | None = None
     origin_device: Device = None
+    org_id: str | None = Field(None, max_length=36)  # the organisation the dog belongs to (set by the server)
     fields: DogFields
     owner: OwnerState
     photos: list[PhotoState] = []
@@ -174,6 +187,12 @@ class DogBundle(Wire):
 
     def live_photo_shas(self) -> list[str]:
         return [p.sha256 for p in self.photos if p.deleted_at is None]
+
+    def redacted(self) -> DogBundle:
+        """This dog as a device of another organisation pulls it: everything non-personal (templates included, for
+        offline recognition), its owner redacted and its notes (free text that may name people) left out."""
+        return self.model_copy(update={"owner": self.owner.redact(),
+                                       "fields": self.fields.model_copy(update={"notes": ""})})
 
     def slim(self) -> dict:
         """What a kiosk keeps of an agreed state (its shadow): everything but the photos and templates, which
@@ -202,7 +221,7 @@ class FlagState(Wire):
 
 # ------------------------------------------------------------------------------------------------ from the rows
 Invalid = Callable[[str, ValidationError], None]
-_OWNER = tuple(k for k in OwnerState.model_fields if k != "erased_at")  # columns of the same names
+_OWNER = tuple(k for k in OwnerState.model_fields if k not in ("erased_at", "redacted"))  # columns of the same names
 _PHOTO = tuple(PhotoState.model_fields)
 _TEMPLATE = tuple(k for k in TemplateState.model_fields if k != "vector")
 
@@ -241,8 +260,10 @@ def dog_bundles(s: Session, dog_ids: list[str], on_invalid: Invalid = _skip) -> 
             out[dog["id"]] = DogBundle(
                 id=dog["id"], registration_number=dog["registration_number"], registered_at=dog["registered_at"],
                 created_at=dog["created_at"], updated_at=dog["updated_at"], deleted_at=dog["deleted_at"],
-                origin_device=dog["origin_device"], fields={f: dog[f] for f in DOG_FIELDS},
-                owner={**{k: o[k] for k in _OWNER}, "erased_at": o["deleted_at"]},
+                origin_device=dog["origin_device"], org_id=dog["org_id"], fields={f: dog[f] for f in DOG_FIELDS},
+                owner={**{k: o[k] for k in _OWNER}, "erased_at": o["deleted_at"],
+                       # a kiosk's placeholder for an owner it was never shown (another organisation's dog)
+                       "redacted": not o["phone"] and o["deleted_at"] is None},
                 photos=[{k: p[k] for k in _PHOTO} for p in photos.get(dog["id"], [])],
                 templates=[{**{k: t[k] for k in _TEMPLATE}, "vector": base64.b64encode(t["vector"]).decode("ascii")}
                            for t in templates.get(dog["id"], [])])

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.registry.models import Dog, Meta, Outbox, Owner, SyncEntity, SyncLog, utcnow
+from core.registry.models import DEFAULT_ORG_ID, Dog, Meta, Outbox, Owner, SyncEntity, SyncLog, utcnow
 from core.replication.bundle import DOG, DOG_FIELDS, DogBundle, DogFields, iso, states
 from core.replication.messages import PulledDog, PulledFlag, PullPage
 
@@ -117,8 +117,11 @@ def note_server_state(s: Session, dog_ids: list[str], stamp: bool) -> None:
     s.flush()
 
 
-def pull_page(s: Session, since: int, limit: int) -> PullPage:
-    """Changes after the cursor, oldest first, each in its current state; the next cursor; whether there is more."""
+def pull_page(s: Session, since: int, limit: int, org_id: str | None = None, full_view: bool = True) -> PullPage:
+    """Changes after the cursor, oldest first, each in its current state; the next cursor; whether there is more.
+    Without `full_view`, a dog of an organisation other than `org_id` comes with its owner redacted and no notes
+    (templates and the other fields in full: offline recognition needs them); a dog of no organisation is the
+    default organisation's (what migration 0008 made of the dogs before organisations)."""
     rows = s.execute(select(SyncLog.seq, SyncLog.entity, SyncLog.entity_id).where(SyncLog.seq > since)
                      .order_by(SyncLog.seq).limit(limit)).all()
     found = states(s, [(r.entity, r.entity_id) for r in rows])
@@ -126,6 +129,8 @@ def pull_page(s: Session, since: int, limit: int) -> PullPage:
     for r in rows:
         st = found.get(r.entity_id)
         if isinstance(st, DogBundle):
+            if not full_view and (st.org_id or DEFAULT_ORG_ID) != (org_id or DEFAULT_ORG_ID):
+                st = st.redacted()
             changes.append(PulledDog(seq=r.seq, entity_id=r.entity_id, state=st))
         elif st is not None:
             changes.append(PulledFlag(seq=r.seq, entity_id=r.entity_id, state=st))

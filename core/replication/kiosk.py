@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import audit
-from core.registry.models import Dog, Meta, NosePhoto, utcnow
+from core.registry.models import Dog, Meta, NosePhoto, Outbox, utcnow
 from core.replication.bundle import DOG
 from core.replication.messages import ChangeResult, DogChange, FlagChange, PullPage, PushAnswer
-from core.replication.pull import apply_page
+from core.replication.pull import apply_page, restore_agreed
 from core.replication.push import OutgoingChange, adopt_remap, mark_pushed_many, outgoing_changes, pending_count
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,16 @@ class Offline(Exception):
 
 class Stuck(Exception):
     """The sync cannot move on as things are (the server keeps asking for photos this kiosk does not have)."""
+
+
+class Refused(Exception):
+    """The server refused a push as a whole (HTTP 403 push_refused): nothing of it was applied. `refused` maps
+    each offending change_id to why (another organisation's dog, an erasure or a merge, which go through the
+    admin routes, an owner named without their phone)."""
+
+    def __init__(self, message: str, refused: dict[str, str]):
+        super().__init__(message)
+        self.refused = refused
 
 
 class Link(Protocol):
@@ -134,6 +144,25 @@ def record_push_results(sp, batch: list[OutgoingChange], results: list[ChangeRes
     return PushOutcome(settled=len(done), missing=missing)
 
 
+def record_refused(sp, batch: list[OutgoingChange], refused: dict[str, str], report: SyncReport) -> int:
+    """The changes of a batch the server refused, in one transaction: each is dropped from the outbox (resending it
+    would be refused again and hold up every change after it), kept in `meta` (REJECTED_KEY) and the log, and its
+    dog goes back to the last state agreed with the server (a refused edit or deletion is undone here; a new dog
+    the server refused stays on this kiosk only). The rest of the batch is pushed again. Returns how many were
+    dropped."""
+    mine = [c for c in batch if c.change_id in refused]
+    with sp._write_lock, sp.db.session() as s:
+        for c in mine:
+            _rejected(s, c, f"refused by the server: {refused[c.change_id]}", report)
+            if c.entity == DOG:
+                restore_agreed(s, c.entity_id)
+        seqs = [q for c in mine for q in c.seqs]
+        if seqs:
+            s.execute(update(Outbox).where(Outbox.seq.in_(seqs), Outbox.pushed_at.is_(None))
+                      .values(pushed_at=utcnow()))
+    return len(mine)
+
+
 def _rejected(s, c: OutgoingChange, why: str, report: SyncReport) -> None:
     log.error("sync: %s %s rejected: %s", c.entity, c.entity_id, why)
     report.rejected += 1
@@ -215,7 +244,13 @@ class KioskSync:
             real = [c.change for c in batch if c.change is not None]
             report.photos_up += self._upload({sha for ch in real if ch.entity == DOG
                                               for sha in ch.state.live_photo_shas()})
-            answer = self.link.push(self.sp.device_id, self.clock(), real) if real else None
+            try:
+                answer = self.link.push(self.sp.device_id, self.clock(), real) if real else None
+            except Refused as exc:  # nothing applied: drop what was refused, push the rest again
+                if not record_refused(self.sp, batch, exc.refused, report):
+                    raise Stuck(f"the server refused a push without naming a change of it: {exc}") from exc
+                self.on_step("pushed", pending(self.sp))
+                continue
             outcome = record_push_results(self.sp, batch, answer.results if answer else [], report)
             progress = outcome.settled > 0
             for change_id, shas in outcome.missing.items():

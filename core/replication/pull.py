@@ -61,6 +61,9 @@ def apply_page(s: Session, changes: list[PulledDog | PulledFlag]) -> tuple[set[s
 
 
 def _apply_dog_state(s: Session, st: DogBundle) -> str:
+    """One pulled dog. A redacted owner (another organisation's dog) never changes an owner known here: an owner
+    not known here becomes a placeholder row (its id, no phone or name; no phone, so the one-owner-per-phone rule
+    is not in play), which a later full state of the owner fills in."""
     o = st.owner
     owner = s.get(Owner, o.id)
     if owner is None:
@@ -72,6 +75,12 @@ def _apply_dog_state(s: Session, st: DogBundle) -> str:
             owner = Owner(**owner_row(o, as_is))
             s.add(owner)
             s.flush()
+    elif not o.redacted and o.phone and not owner.phone and owner.deleted_at is None:  # a placeholder, now known
+        same_phone = s.scalar(select(Owner).where(Owner.phone_hash == o.phone, Owner.id != o.id))
+        if same_phone is not None:
+            merge_owner(s, same_phone, o.id)
+        owner.phone, owner.name = o.phone, o.name
+        s.flush()
     ent = s.get(SyncEntity, st.id)
     shadow = ent.shadow if ent is not None else None
     dog = s.get(Dog, st.id)
@@ -90,12 +99,16 @@ def _apply_dog_state(s: Session, st: DogBundle) -> str:
                 continue  # changed here and not yet agreed: the push decides
             if pending:
                 continue
+            if k == "notes" and o.redacted:
+                continue  # left out of the pull (another organisation's dog): what is known here stays
             values[k] = getattr(st.fields, k)
         if st.deleted_at is not None and dog.deleted_at is None:
             values["deleted_at"] = st.deleted_at  # a deletion wins
         values["updated_at"] = max(dog.updated_at, st.updated_at)
+        values["org_id"] = st.org_id or dog.org_id
         s.execute(update(Dog).where(Dog.id == st.id).values(**place_values(Dog, st.id, values)))
-        if not (shadow is not None and owner.name != shadow["owner"]["name"]) and owner.name != o.name:
+        if (not o.redacted and not (shadow is not None and owner.name != shadow["owner"]["name"])
+                and owner.name != o.name):
             owner.name = o.name
     add_photos_and_templates(s, st.id, st, as_is)
     if st.deleted_at is not None:
@@ -103,6 +116,31 @@ def _apply_dog_state(s: Session, st: DogBundle) -> str:
     follow_erasure(s, s.get(Dog, st.id), o.erased_at, everything=False)
     set_shadows(s, {st.id: st})
     return st.id
+
+
+def restore_agreed(s: Session, dog_id: str) -> bool:
+    """A dog back to the last state this kiosk and the server agreed on (its shadow), after the server refused a
+    change of it: its fields, its owner's name (unless redacted or erased), and alive again if only this kiosk
+    removed it (its templates with it). Returns False when there is no agreed state (a dog never on the server)."""
+    ent = s.get(SyncEntity, dog_id)
+    dog = s.get(Dog, dog_id)
+    shadow = ent.shadow if ent is not None else None
+    if dog is None or not shadow:
+        return False
+    agreed = DogFields(**shadow["fields"])
+    values: dict[str, Any] = {k: getattr(agreed, k) for k in DOG_FIELDS}
+    if dog.deleted_at is not None and shadow.get("deleted_at") is None:
+        s.execute(update(NoseTemplate).where(NoseTemplate.dog_id == dog_id, NoseTemplate.deleted_at == dog.deleted_at)
+                  .values(deleted_at=None))
+        values["deleted_at"] = None
+    for k, v in values.items():
+        setattr(dog, k, v)
+    owner = s.get(Owner, dog.owner_id)
+    o = shadow["owner"]
+    if owner is not None and not o.get("redacted") and owner.deleted_at is None and owner.name != o["name"]:
+        owner.name = o["name"]
+    s.flush()
+    return True
 
 
 def _fields_json(dog: Dog) -> dict:
@@ -163,11 +201,13 @@ def _insert_new_dogs(s: Session, dogs: list[DogBundle]) -> set[str]:
     taken_phones = set(s.scalars(select(Owner.phone).where(Owner.phone_hash.in_(phones)))) if phones else set()
     first_owner_of_phone: dict[str, str] = {}
     for st in fresh:
-        first_owner_of_phone.setdefault(st.owner.phone, st.owner.id)
+        if st.owner.phone:
+            first_owner_of_phone.setdefault(st.owner.phone, st.owner.id)
     chosen = [st for st in fresh
               if st.registration_number not in taken and numbers[st.registration_number] == 1
-              and st.owner.id not in local_owners and st.owner.phone not in taken_phones
-              and first_owner_of_phone[st.owner.phone] == st.owner.id]
+              and st.owner.id not in local_owners
+              and (not st.owner.phone  # redacted or erased: no phone to keep unique
+                   or (st.owner.phone not in taken_phones and first_owner_of_phone[st.owner.phone] == st.owner.id))]
     if not chosen:
         return set()
     owners, rows, photos, templates = {}, [], [], []

@@ -87,8 +87,12 @@ def _local_clocks(s: Session, st: DogBundle) -> dict[str, datetime]:
     """The fields changed here since the last agreed state, stamped with the (kiosk-clock) time of the edit."""
     shadow = shadow_of(s, st.id)
     fields = st.fields.model_dump(mode="json")
-    clocks = {f: st.updated_at for f in DOG_FIELDS if shadow is None or shadow["fields"].get(f) != fields[f]}
-    if shadow is None or shadow["owner"]["name"] != st.owner.name:
+    # agreed with its owner redacted (another organisation's dog): the notes and the owner's name were never
+    # shown, so what is known of them here is no edit
+    redacted = shadow is not None and bool(shadow["owner"].get("redacted"))
+    clocks = {f: st.updated_at for f in DOG_FIELDS if shadow is None or shadow["fields"].get(f) != fields[f]
+              if not (redacted and f == "notes")}
+    if not redacted and (shadow is None or shadow["owner"]["name"] != st.owner.name):
         clocks[OWNER_NAME] = max(st.owner.updated_at, st.updated_at)
     return clocks
 

@@ -42,15 +42,16 @@ def owner_row(o: OwnerState, fix: Fix, device_id: str | None = None) -> dict:
 
 
 def dog_row(st: DogBundle, fix: Fix, *, owner_id: str, number: str | None = None,
-            deleted_at: datetime | None = None, device_id: str | None = None) -> dict:
+            deleted_at: datetime | None = None, device_id: str | None = None, org_id: str | None = None) -> dict:
     """A dog new here, under `owner_id` (this side's id of its owner) and `number` (its registration number
-    here, when it had to change). `deleted_at` overrides the state's (a tombstone remembered here)."""
+    here, when it had to change). `deleted_at` overrides the state's (a tombstone remembered here); `org_id`
+    the state's organisation (the server: the pushing key's, never what the kiosk says)."""
     deleted_at = deleted_at or fix(st.deleted_at)
     updated_at = fix(st.updated_at)
     return {"id": st.id, "owner_id": owner_id, "registration_number": number or st.registration_number,
             "registered_at": st.registered_at,  # part of the registration number: never corrected
             "created_at": fix(st.created_at), "updated_at": max(updated_at, deleted_at or updated_at),
-            "deleted_at": deleted_at, "origin_device": st.origin_device or device_id,
+            "deleted_at": deleted_at, "origin_device": st.origin_device or device_id, "org_id": org_id or st.org_id,
             **{f: getattr(st.fields, f) for f in DOG_FIELDS}}
 
 

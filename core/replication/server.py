@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
+from core.actors import Actor
 from core.errors import InvalidInput
 from core.photos import decode_photo
 from core.registry.models import Dog, utcnow
@@ -33,6 +34,7 @@ from core.replication.lookalikes import gallery_duplicate_finder, gallery_duplic
 from core.replication.messages import ChangeResult, DogChange, FlagChange, PullPage, PushAnswer
 from core.replication.rows import corrected
 from core.replication.server_apply import apply_change
+from core.replication.trust import Caller, PushRefused, as_received, refusals
 
 log = logging.getLogger(__name__)
 
@@ -52,24 +54,38 @@ def cursor(sp) -> int:
         return head_seq(s)
 
 
-def receive_push(sp, device_id: str, sent_at: datetime, changes: Sequence[DogChange | FlagChange],
+def receive_push(sp, device_id: str | Caller, sent_at: datetime, changes: Sequence[DogChange | FlagChange],
                  now: datetime | None = None) -> PushAnswer:
     """Apply a kiosk's batch of changes in one transaction under the sync lock: the common case in bulk, the rest
     one by one (dogs first, then review flags, which need their dogs), each in its own savepoint so that one bad
-    change cannot block the others. Returns one answer per change, in the order given."""
+    change cannot block the others. Returns one answer per change, in the order given.
+
+    `device_id` is the pushing device as its key says (a `Caller`; a bare id: a device of the default
+    organisation). A push holding a change the caller may not make (core/replication/trust.py) raises PushRefused
+    and applies nothing. Templates are the server's own, made from the photos (pushed vectors are dropped)."""
+    caller = device_id if isinstance(device_id, Caller) else Caller(device_id)
+    device_id = caller.device_id
     now = now or utcnow()
     offset = clock_offset(sent_at, now)
     fix = corrected(offset, now)
+    changes = as_received(sp, changes, caller)
     with _writers:
         finder = gallery_duplicate_finder(sp)
         with sp.db.session() as s:
             take_lock(s)
+            refused = refusals(s, changes, caller)
+            if refused:
+                log.warning("sync: push of %s refused: %s", device_id, refused)
+                raise PushRefused(f"This device may not make {len(refused)} of the changes pushed; nothing of the "
+                                  "push was applied.", refused=refused)
+            before = _statuses(s, changes)
             sequence_local_outbox(s)
             fast: dict[str, ChangeResult] = {}
             try:
                 with s.begin_nested():  # the common case in a few statements; on any surprise, one by one
                     fast = apply_new_dogs_bulk(s, list(changes), device_id=device_id, fix=fix, now=now,
-                                               photo_exists=sp.store.exists, screen=gallery_duplicate_screen(sp))
+                                               photo_exists=sp.store.exists, screen=gallery_duplicate_screen(sp),
+                                               org_id=caller.org_id)
             except Exception:
                 log.exception("sync: bulk apply failed; applying one by one")
                 fast = {}
@@ -81,7 +97,8 @@ def receive_push(sp, device_id: str, sent_at: datetime, changes: Sequence[DogCha
                 try:
                     with s.begin_nested():
                         answers[i] = apply_change(s, c, device_id=device_id, fix=fix, now=now,
-                                                  photo_exists=sp.store.exists, find_duplicates=finder)
+                                                  photo_exists=sp.store.exists, find_duplicates=finder,
+                                                  org_id=caller.org_id)
                 except Exception as exc:  # one bad change must not block the others
                     log.exception("sync: change %s of %s rejected", c.change_id, device_id)
                     answers[i] = ChangeResult(change_id=c.change_id, status="rejected",
@@ -90,6 +107,7 @@ def receive_push(sp, device_id: str, sent_at: datetime, changes: Sequence[DogCha
             applied = [c for c, r in zip(changes, results, strict=True)
                        if r.status == "applied" and isinstance(c, DogChange)]
             note_server_state(s, [c.entity_id for c in applied], stamp=False)
+            _audit_statuses(s, applied, before, caller)
             head = head_seq(s)
         _update_gallery(sp, applied)
         sp.after_erasures()  # an owner erased at a kiosk: the photo files and gallery entries it removed here
@@ -100,6 +118,28 @@ def receive_push(sp, device_id: str, sent_at: datetime, changes: Sequence[DogCha
             except Exception:  # noqa: BLE001 - a listener never undoes a committed change
                 log.exception("change listener failed")
     return PushAnswer(results=results, clock_offset_s=offset.total_seconds(), cursor=head)
+
+
+def _statuses(s, changes: Sequence[DogChange | FlagChange]) -> dict[str, str]:
+    """The server's status of each existing dog a push reports a status of, before the push."""
+    ids = [c.entity_id for c in changes if isinstance(c, DogChange) and "status" in c.clocks]
+    return dict(s.execute(select(Dog.id, Dog.status).where(Dog.id.in_(ids))).all()) if ids else {}
+
+
+def _audit_statuses(s, applied: list[DogChange], before: dict, caller: Caller) -> None:
+    """A dog reported lost or found through sync (any organisation's dog may be): who said so, in the audit trail,
+    under the pushing key."""
+    for c in applied:
+        old = before.get(c.entity_id)
+        if old is None:
+            continue
+        dog = s.get(Dog, c.entity_id)
+        if dog is not None and dog.status != old:
+            actor = caller.actor or Actor("sync", caller.device_id, "", None, org=caller.org_id,
+                                          device=caller.device_id)
+            audit.record(s, "status", actor=actor, device_id=caller.device_id, dog=dog,
+                         detail=f"status={dog.status.value} via=sync"
+                                + ("" if caller.owns(dog) else " org=other"))
 
 
 def _update_gallery(sp, applied: list[DogChange]) -> None:
@@ -124,8 +164,10 @@ def _update_gallery(sp, applied: list[DogChange]) -> None:
         sp.gallery.add(keys, owners, np.stack(vecs))
 
 
-def serve_pull(sp, since: int, limit: int) -> PullPage:
-    """The changes after `since`, oldest first. Changes made through the REST API join the log first."""
+def serve_pull(sp, since: int, limit: int, caller: Caller | None = None) -> PullPage:
+    """The changes after `since`, oldest first. Changes made through the REST API join the log first. For a
+    `caller` other than an administrator, dogs of other organisations come with their owner redacted and no notes
+    (their templates in full: offline recognition)."""
     with sp.db.sessions() as s:
         unsequenced = has_unsequenced(s)
     if unsequenced:
@@ -133,7 +175,9 @@ def serve_pull(sp, since: int, limit: int) -> PullPage:
             take_lock(s)
             sequence_local_outbox(s)
     with sp.db.sessions() as s:
-        return pull_page(s, since, limit)
+        if caller is None or caller.admin:
+            return pull_page(s, since, limit)
+        return pull_page(s, since, limit, org_id=caller.org_id, full_view=False)
 
 
 def receive_photo(sp, sha256: str, data: bytes) -> bool:
@@ -169,8 +213,9 @@ def photos_for(sp, shas: Sequence[str], max_bytes: int, max_count: int) -> dict[
 
 
 def receive_audit(sp, device_id: str, entries: Sequence[audit.AuditEntry]) -> int:
-    """A kiosk's audit entries, kept under its device id; entries already here (a resend) are skipped. Returns how
-    many were new."""
+    """A kiosk's audit entries, kept under its device id (the key's, never the entries'); who each entry names is
+    kept as the kiosk's claim (core/audit.py store_pushed); entries already here (a resend) are skipped. Returns
+    how many were new."""
     for attempt in range(3):
         try:
             with sp.db.session() as s:

@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.registry.models import Dog, NosePhoto, Owner, ReviewFlag, SyncEntity, SyncIdMap, SyncReceived
+from core.registry.models import DEFAULT_ORG_ID, Dog, NosePhoto, Owner, ReviewFlag, SyncEntity, SyncIdMap, SyncReceived
 from core.replication.bundle import DOG, DOG_FIELDS, FLAG, OWNER_NAME, DogBundle, OwnerState, iso, parse_ts
 from core.replication.changelog import log_changes
 from core.replication.lookalikes import DuplicateFinder, flag_pair
@@ -54,8 +54,11 @@ def remember(s: Session, results: list[ChangeResult], device_id: str | None, now
 
 
 def apply_change(s: Session, c: DogChange | FlagChange, *, device_id: str | None, fix: Fix, now: datetime,
-                 photo_exists: Callable[[str], bool], find_duplicates: DuplicateFinder | None = None) -> ChangeResult:
-    """Apply one pushed change. The caller holds the sync lock and commits; `fix` corrects the kiosk's times."""
+                 photo_exists: Callable[[str], bool], find_duplicates: DuplicateFinder | None = None,
+                 org_id: str = DEFAULT_ORG_ID) -> ChangeResult:
+    """Apply one pushed change. The caller holds the sync lock, has checked that the pushing device may make it
+    (core/replication/trust.py) and commits; `fix` corrects the kiosk's times; a new dog belongs to `org_id` (the
+    pushing key's organisation, never what the kiosk says)."""
     done = received(s, c.change_id)
     if done is not None:
         return done
@@ -79,7 +82,8 @@ def apply_change(s: Session, c: DogChange | FlagChange, *, device_id: str | None
         if number != st.registration_number:
             result.remap.numbers[dog_id] = number
         deleted_at = ((parse_ts(tomb) if tomb else None) or fix(st.deleted_at) or now) if dead else None
-        dog = Dog(**dog_row(st, fix, owner_id=owner_id, number=number, deleted_at=deleted_at, device_id=device_id))
+        dog = Dog(**dog_row(st, fix, owner_id=owner_id, number=number, deleted_at=deleted_at, device_id=device_id,
+                            org_id=org_id or DEFAULT_ORG_ID))
         s.add(dog)
         s.flush()
         add_photos_and_templates(s, dog_id, st, fix)

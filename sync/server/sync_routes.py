@@ -9,8 +9,9 @@ import base64
 import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
-from core.registry.models import utcnow
+from core.registry.models import DEFAULT_ORG_ID, utcnow
 from core.replication import server as sync
+from core.replication.trust import Caller
 from core.usecases import SavePets
 from sync.protocol import (
     MAX_PHOTO_BATCH_BYTES,
@@ -30,7 +31,8 @@ from sync.protocol import (
     ShaList,
     SyncInfo,
 )
-from sync.server.deps import get_service, require_role
+from sync.server.deps import Principal, Role, get_service, key_actor, require_role
+from sync.server.errors import ErrorOut
 
 router = APIRouter(prefix=PREFIX, tags=["sync"])
 KIOSK = Depends(require_role("kiosk", "admin"))
@@ -99,22 +101,34 @@ def fetch_photos(shas: ShaList, sp: SavePets = Depends(get_service), _p=KIOSK) -
                               for sha, data in found.items()])
 
 
-@router.post("/push", response_model=PushResponse)
-def push(req: PushRequest, sp: SavePets = Depends(get_service), _p=KIOSK) -> PushResponse:
-    """Up to 200 changes, each answered applied / duplicate / missing_photos / rejected (with remaps)."""
-    return sync.receive_push(sp, req.device_id, req.sent_at, req.changes)
+def caller(principal: Principal) -> Caller:
+    """The pushing or pulling device as its key says (never what a body says): device, organisation, admin."""
+    return Caller(device_id=principal.device_id or f"key:{principal.key_id}", org_id=principal.org_id or DEFAULT_ORG_ID,
+                  admin=principal.role == Role.ADMIN, actor=key_actor(principal))
+
+
+@router.post("/push", response_model=PushResponse, responses={403: {"model": ErrorOut, "description": (
+    "A change this key's device may not make (another organisation's dog, an erasure, a merge, an owner named "
+    "without their phone): details.refused names each change and why; nothing of the push was applied")}})
+def push(req: PushRequest, sp: SavePets = Depends(get_service), principal: Principal = KIOSK) -> PushResponse:
+    """Up to 200 changes, each answered applied / duplicate / missing_photos / rejected (with remaps). The device and
+    organisation are the key's (a `device_id` in the body is ignored)."""
+    return sync.receive_push(sp, caller(principal), req.sent_at, req.changes)
 
 
 @router.post("/audit", response_model=AuditPushResult)
-def push_audit(req: AuditPush, sp: SavePets = Depends(get_service), _p=KIOSK) -> AuditPushResult:
-    """A kiosk's audit entries (core/audit.py), stored under the pushing device's id; entries already here (a resend)
-    are skipped, so the kiosk may resend whatever it is not sure arrived."""
-    return AuditPushResult(received=len(req.entries), stored=sync.receive_audit(sp, req.device_id, req.entries))
+def push_audit(req: AuditPush, sp: SavePets = Depends(get_service), principal: Principal = KIOSK) -> AuditPushResult:
+    """A kiosk's audit entries (core/audit.py), stored under the key's device id (a `device_id` in the body is
+    ignored), who each names kept as the kiosk's claim; entries already here (a resend) are skipped, so the kiosk
+    may resend whatever it is not sure arrived."""
+    return AuditPushResult(received=len(req.entries),
+                           stored=sync.receive_audit(sp, caller(principal).device_id, req.entries))
 
 
 @router.get("/pull", response_model=PullResponse)
 def pull(since: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=MAX_PULL_LIMIT),
-         sp: SavePets = Depends(get_service), _p=KIOSK) -> PullResponse:
-    """The server's changes after `since` (a seq from an earlier answer), oldest first."""
-    page = sync.serve_pull(sp, since, limit)
+         sp: SavePets = Depends(get_service), principal: Principal = KIOSK) -> PullResponse:
+    """The server's changes after `since` (a seq from an earlier answer), oldest first. Dogs of another organisation
+    than the key's come with their owner redacted (`owner.redacted: true`) and no notes; their templates in full."""
+    page = sync.serve_pull(sp, since, limit, caller(principal))
     return PullResponse(changes=page.changes, cursor=page.cursor, has_more=page.has_more, server_time=utcnow())
