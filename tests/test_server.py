@@ -113,7 +113,8 @@ def test_no_key_or_wrong_key_is_401_and_wrong_role_403(server, keys, unchanged):
     with server.client(keys["mobile"]) as c:
         assert error_of(c.patch("/v1/dogs/x", json={"name": "a"}), 403)["code"] == "forbidden"
         assert error_of(c.delete("/v1/dogs/x"), 403)
-        assert error_of(c.get("/v1/dogs"), 403)  # mobile lists by phone only
+        assert error_of(c.get("/v1/dogs", params={"q": "x"}), 403)  # the app may not search
+        assert c.get("/v1/dogs").json() == []  # nor list anyone's dogs before its phone is verified
     with server.client(keys["vet"]) as c:
         assert error_of(c.delete("/v1/dogs/x"), 403)
 
@@ -164,11 +165,12 @@ def test_register_lookup_and_already_registered(server, keys, admin, mobile):
     assert found["decision"] == Decision.MATCH and found["match"]["dog"]["registration_number"] == number
     assert found["match"]["dog"]["owner"]["phone"] == body["dog"]["owner"]["phone"]
     assert 0 < found["match"]["score"] <= 1.0001 and 0 < found["match"]["probability"] <= 1
-    # mobile: masked, unless it is the owner's own number
-    masked = lookup(mobile, dog).json()["match"]["dog"]["owner"]["phone"]
-    assert "*" in masked and masked.endswith(phone[-4:])
-    assert lookup(mobile, dog, phone=phone).json()["match"]["dog"]["owner"]["phone"].startswith("+82")
-    assert "*" in mobile.get(f"/v1/dogs/{number}").json()["owner"]["phone"]
+    # mobile: no owner in a look-up's answer (a phone it names changes nothing); a dog read shows it masked
+    for answer in (lookup(mobile, dog).json(), lookup(mobile, dog, phone=phone).json()):
+        owner = answer["match"]["dog"]["owner"]
+        assert owner["redacted"] is True and owner["phone"] == owner["name"] == "", owner
+    shown = mobile.get(f"/v1/dogs/{number}").json()["owner"]
+    assert "*" in shown["phone"] and shown["phone"].endswith(phone[-4:]) and shown["name"] == "김*수"
 
     # the same nose again: 409 with the matched dog, and nothing written
     before = snapshot(server.db_url, server.data_dir)
@@ -176,7 +178,8 @@ def test_register_lookup_and_already_registered(server, keys, admin, mobile):
     assert err["code"] == "already_registered" and err["details"]["match"]["dog"]["registration_number"] == number
     assert "*" not in err["details"]["match"]["dog"]["owner"]["phone"]  # admin sees the owner
     err = error_of(register(mobile, dog, files=photo_files(dog, range(5, 10))), 409)
-    assert "*" in err["details"]["match"]["dog"]["owner"]["phone"]
+    owner = err["details"]["match"]["dog"]["owner"]
+    assert owner["redacted"] is True and owner["phone"] == owner["name"] == ""  # the public: no owner
     assert snapshot(server.db_url, server.data_dir) == before
 
     # another dog: not registered; staff get the closest dogs to compare, the public no list of registered dogs
@@ -199,17 +202,20 @@ def test_update_status_list_delete(server, keys, admin, mobile):
         assert error_of(kiosk.patch(f"/v1/dogs/{key}", json={"colour": "red"}), 422)["code"] == "validation_error"
         assert error_of(kiosk.patch("/v1/dogs/no-such-dog", json={"name": "x"}), 404)["code"] == "not_found"
 
-    assert mobile.put(f"/v1/dogs/{key}/status", json={"status": "lost"}).json()["status"] == "lost"
+    # the app reports only its verified owner's own dogs (tests/test_attack_app.py); staff any dog
+    assert error_of(mobile.put(f"/v1/dogs/{key}/status", json={"status": "lost"}), 403)
     assert error_of(mobile.put(f"/v1/dogs/{key}/status", json={"status": "deceased"}), 403)
+    assert admin.put(f"/v1/dogs/{key}/status", json={"status": "lost"}).json()["status"] == "lost"
     assert error_of(admin.put(f"/v1/dogs/{key}/status", json={"status": "gone"}), 422)
     assert admin.get("/v1/dogs", params={"status": "lost", "q": "Max"}).json()[0]["id"] == created["id"]
     assert admin.put(f"/v1/dogs/{key}/status", json={"status": "found"}).json()["status"] == "found"
 
-    # an owner's dogs by phone, in any format; mobile sees the number it asked with
+    # an owner's dogs by phone, in any format; the app gets nothing for a phone it has not verified
     second = register(admin, new_dog(), phone=phone, name="Bella").json()
     assert second["owner_existed"] is True
-    mine = mobile.get("/v1/dogs", params={"phone": phone.replace("-", "")}).json()
-    assert {d["name"] for d in mine} == {"Max", "Bella"} and all("*" not in d["owner"]["phone"] for d in mine)
+    theirs = admin.get("/v1/dogs", params={"phone": phone.replace("-", "")}).json()
+    assert {d["name"] for d in theirs} == {"Max", "Bella"} and all("*" not in d["owner"]["phone"] for d in theirs)
+    assert mobile.get("/v1/dogs", params={"phone": phone.replace("-", "")}).json() == []
 
     # photo download by sha256
     sha = created["photos"][0]["sha256"]
@@ -330,12 +336,9 @@ def test_look_alike_lookup_lists_candidates_masked_for_mobile(server, admin, mob
 
     seen = mobile.post("/v1/lookup", files=files).json()
     assert seen["candidates"] and seen["match"]
-    for c in [seen["match"], *seen["candidates"]]:
-        assert "*" in c["dog"]["owner"]["phone"] and not c["dog"]["owner"]["phone"].startswith("+"), c
-    mine = mobile.post("/v1/lookup", data={"phone": phone}, files=files).json()
-    assert [c["dog"]["owner"]["phone"].startswith("+82") for c in mine["candidates"]
-            if c["dog"]["id"] == created["id"]] == [True]  # the caller's own dog only
-    assert all("*" in c["dog"]["owner"]["phone"] for c in mine["candidates"] if c["dog"]["id"] != created["id"])
+    named = mobile.post("/v1/lookup", data={"phone": phone}, files=files).json()  # naming a phone changes nothing
+    for c in [seen["match"], *seen["candidates"], *named["candidates"]]:  # the public: candidates carry no owner
+        assert c["dog"]["owner"]["redacted"] is True and c["dog"]["owner"]["phone"] == "", c
 
 
 def test_look_alike_registration_is_flagged_for_review_not_refused(server, admin, mobile):
@@ -349,7 +352,7 @@ def test_look_alike_registration_is_flagged_for_review_not_refused(server, admin
     assert [c["dog"]["id"] for c in body["possible_duplicates"]] == [first["id"]]
     duplicate = body["possible_duplicates"][0]
     assert duplicate["decision"] == Decision.UNCERTAIN and 0.87 <= duplicate["score"] < 0.97
-    assert "*" in duplicate["dog"]["owner"]["phone"] and duplicate["dog"]["owner"]["phone"].endswith(phone[-4:])
+    assert duplicate["dog"]["owner"]["redacted"] is True and duplicate["dog"]["owner"]["phone"] == ""  # the public
     assert_photo_urls_resolve(mobile, duplicate["dog"], dog)
     assert all(p["url"] == f"/v1/photos/{p['sha256']}" for p in body["dog"]["photos"])
     assert admin.get(f"/v1/dogs/{first['id']}").json()["needs_review"] is True  # both dogs of the pair

@@ -78,10 +78,13 @@ def test_different_dogs_then_again_is_409(server, admin):
 
 
 def test_same_dog_merges_into_the_older_registration(server, keys):
-    with server.client(keys["kiosk"]) as kiosk:
+    with server.client(keys["kiosk"]) as kiosk, server.client(keys["admin"]) as admin:
         dog, other, older, newer = flagged_pair(kiosk)
         review = review_of(kiosk, newer["id"])
-        r = kiosk.post(f"/v1/reviews/{review['id']}", json={"same_dog": True})
+        before = snapshot(server.db_url, server.data_dir)  # a merge is an administrator's: a kiosk key is refused
+        assert error_of(kiosk.post(f"/v1/reviews/{review['id']}", json={"same_dog": True}), 403)["code"] == "forbidden"
+        assert snapshot(server.db_url, server.data_dir) == before
+        r = admin.post(f"/v1/reviews/{review['id']}", json={"same_dog": True})
         assert r.status_code == 200, r.text
         result = r.json()
         assert result["resolution"] == "same_dog" and result["photos_added"] == 5 and result["owners_differ"]
