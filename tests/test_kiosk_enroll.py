@@ -225,3 +225,36 @@ def test_the_settings_page_enrolls_with_a_code_and_names_the_organisation(server
         qtbot.waitUntil(lambda: k.sync_status().state == "online", timeout=30_000)
     finally:
         k.stop()
+
+
+def test_the_registry_page_offers_only_lost_or_found_for_another_organisations_dog(qtbot, tmp_path):
+    from core.actors import acting_as, cli_actor
+    from core.registry.models import Dog
+    from core.schemas import DogIn, OwnerIn
+    from tests.imaging import dog_photos
+    from tests.kiosk_fixtures import make_kiosk, wait_idle
+
+    k = make_kiosk(qtbot, tmp_path, str(tmp_path / "no-camera"))
+    try:
+        sp = k.controller.service
+        with acting_as(cli_actor()):
+            theirs = sp.register(OwnerIn(phone="010-5555-6666", name="홍길동"), DogIn(name="바둑이"),
+                                 dog_photos(920_003)).dog
+        sp.db.set_meta("org_id", "org-a")
+        with sp.db.session() as s:
+            dog = s.get(Dog, theirs.id)
+            dog.org_id = "org-b"
+            dog.owner.phone, dog.owner.name = "", ""  # pulled redacted
+        k.window.show_page("registry")
+        page = k.window.registry
+        page.refresh()
+        qtbot.waitUntil(lambda: page.current is not None and page.current.id == theirs.id, timeout=20_000)
+        wait_idle(qtbot, k)
+        page.show_dog(page.current)
+        assert "contact available online" in page.contact.text()
+        assert "another organisation" in page.message.text()
+        assert not page.name_edit.isEnabled() and not page.save_button.isEnabled()
+        assert not page.delete_button.isEnabled()
+        assert page.status_buttons["lost"].isEnabled() and not page.status_buttons["home"].isEnabled()
+    finally:
+        k.stop()

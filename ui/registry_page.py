@@ -181,12 +181,16 @@ class RegistryPage(QWidget):
     def apply_access(self) -> None:
         """Buttons as the signed-in member's role allows (the core refuses the rest anyway)."""
         may = self.controller.may
+        other = self.other_org(self.current)  # another organisation's dog: lost or found only (the core's rule)
         for w in (self.name_edit, self.breed_edit, self.notes_edit, self.save_button):
-            w.setEnabled(may("edit"))
-        self.owner_edit.setEnabled(may("edit") and self.current is not None and not self.current.owner.is_concealed)
+            w.setEnabled(may("edit") and not other)
+        self.owner_edit.setEnabled(may("edit") and not other and self.current is not None
+                                   and not self.current.owner.is_concealed and not redacted(self.current.owner))
         for s, b in self.status_buttons.items():
-            b.setEnabled(may("status") and (self.current is None or self.current.status.value != s))
+            b.setEnabled(may("status") and (self.current is None or self.current.status.value != s)
+                         and (not other or s in ("lost", "found")))
         self.delete_button.setVisible(may("delete"))
+        self.delete_button.setEnabled(not other)
         if not may("delete"):
             self.delete_confirm.hide()
 
@@ -209,9 +213,22 @@ class RegistryPage(QWidget):
             ed.clear()
         self.photo.clear()
 
+    def other_org(self, dog) -> bool:
+        """Whether `dog` belongs to another organisation than this kiosk's (enrolled: registry meta org_id)."""
+        mine = getattr(self, "kiosk_org_id", None)
+        org = getattr(dog, "org_id", None) if dog is not None else None
+        return bool(mine and org and org != mine)
+
+    def _kiosk_org(self, org) -> None:
+        self.kiosk_org_id = org[0] if org else None
+        self.apply_access()
+
     def refresh(self) -> None:
         if not self.controller.loaded:
             return
+        service = self.controller.service
+        if service is not None and hasattr(service, "kiosk_org"):
+            self.controller.run(service.kiosk_org, self._kiosk_org, lambda _exc: None)
         self.controller.list_dogs(self.search.text() or None, self.status_filter.currentData(), 200, self._fill,
                                   on_error=lambda exc: self.message.setText(error_message(exc)))
 
@@ -221,7 +238,7 @@ class RegistryPage(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(dogs))
         for r, d in enumerate(dogs):
-            phone = texts.phone_words(d.owner.phone)
+            phone = self.tr("contact available online") if redacted(d.owner) else texts.phone_words(d.owner.phone)
             for c, text in enumerate((d.registration_number, d.name, texts.status_words(d.status), phone)):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, d.id)
@@ -253,8 +270,14 @@ class RegistryPage(QWidget):
         self.number.setText(dog.registration_number)
         self.status_label.setText(texts.status_words(dog.status))
         set_style_property(self.status_label, "status", dog.status.value)
-        self.contact.setText(" · ".join(x for x in (dog.owner.name, texts.phone_words(dog.owner.phone), dog.breed)
-                                        if x))
+        if redacted(dog.owner):
+            self.contact.setText(" · ".join(x for x in (self.tr("Owner: contact available online"), dog.breed) if x))
+        else:
+            self.contact.setText(" · ".join(x for x in (dog.owner.name, texts.phone_words(dog.owner.phone), dog.breed)
+                                            if x))
+        if self.other_org(dog):
+            self.message.setText(self.tr("Registered with another organisation: you may mark it lost or found; only "
+                                         "that organisation changes its details or removes it."))
         self.name_edit.setText(dog.name)
         self.breed_edit.setText(dog.breed)
         self.owner_edit.setText(dog.owner.name)
@@ -329,3 +352,10 @@ class RegistryPage(QWidget):
                              .replace("%2", texts.status_words(dog.status)))
         self.current = dog
         self.refresh()
+
+
+def redacted(owner) -> bool:
+    """An owner this kiosk holds without name or phone (another organisation's dog, pulled redacted): the core's
+    marker, else an empty phone and name (an erased owner also has none; either way there is nothing to show)."""
+    marker = getattr(owner, "redacted", None)
+    return bool(marker) if marker is not None else not owner.phone and not owner.name

@@ -53,6 +53,9 @@ _WORDS = {
                                                 "this in Settings."),
     "denied_manage": QT_TRANSLATE_NOOP("Texts", "Only an administrator may do this."),
     "denied_member": QT_TRANSLATE_NOOP("Texts", "Sign in first: the kiosk is locked."),
+    "denied_other_org": QT_TRANSLATE_NOOP("Texts", "This dog is registered with another organisation: you may mark "
+                                                   "it lost or found, but only that organisation changes or removes "
+                                                   "it."),
     # staff roles
     "staff": QT_TRANSLATE_NOOP("Texts", "Staff"),
     "admin": QT_TRANSLATE_NOOP("Texts", "Administrator"),
@@ -109,6 +112,8 @@ def denied_words(exc) -> str:
     """A core PermissionDenied in the UI's language: what the member's role may not do, and who decides."""
     details = getattr(exc, "details", None) or {}
     action = details.get("action")
+    if action == "other_org":
+        return words("denied_other_org")
     if details.get("role") is None and action != "manage":
         return words("denied_member")
     return words(f"denied_{action}") if f"denied_{action}" in _WORDS else getattr(exc, "message", str(exc))
