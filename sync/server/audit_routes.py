@@ -26,9 +26,10 @@ async def audit_trail(
         "From this date (YYYY-MM-DD, the server's local midnight) or ISO date-time (2026-11-26T09:00+09:00) on"))]
     = None,
     action: Annotated[str | None, Query(max_length=32, description=(
-        "Only this action: lookup, contact_view, register, edit, status, delete, review, owner_export, owner_erase, "
-        "backup, restore, sign_in, sign_in_failed, lockout, lock, sign_out, user_add, user_disable, user_reset_pin, "
-        "settings, audit_purge"))] = None,
+        "Only this action: lookup, contact_view, contact_alert, dog_view, photo_view, register, register_refused, "
+        "phone_verify, edit, status, delete, review, owner_export, owner_erase, backup, restore, sign_in, "
+        "sign_in_failed, lockout, lock, sign_out, user_add, user_disable, user_reset_pin, settings, audit_purge"))]
+    = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     _principal: Principal = Depends(require_role(Role.ADMIN)),

@@ -1,7 +1,9 @@
 """/v1/reviews: possible duplicates for a person to decide, over HTTP (what the kiosk's review page does locally).
 
 A thin layer over core.usecases.SavePets.list_reviews / resolve_review (core/reviews.py); admin and kiosk keys
-only, so owners' phones are shown in full (staff tell the owners after a merge). Errors as the rest of the API:
+only. A merge (same dog) is an admin key's; a kiosk key may say "different dogs" for a pair with a dog of its
+organisation (core/service/reviews.py). Owners are shown as sync/server/deps.present says: in full to admins and to
+the dog's organisation, redacted for another organisation's kiosk. Errors as the rest of the API:
 404 for an unknown review, 409 for one already resolved, 422 for a bad body.
 """
 
