@@ -7,8 +7,9 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import func, select
 
+from core.audit import CLAIMED
 from core.registry.db import Database
-from core.registry.models import AuditEvent
+from core.registry.models import ApiKey, AuditEvent
 from sync.client import SyncClient
 from tests.imaging import dog_photo_bytes
 from tests.sync_checks import fresh_dog, fresh_phone, register
@@ -18,13 +19,24 @@ pytest_plugins = ("tests.sync_fixtures",)  # fixtures: server, kiosks
 
 
 def server_entries(db_url: str, device_id: str | None = None) -> list[AuditEvent]:
+    """The server's entries; with `device_id`, those a kiosk pushed that say they were made on that kiosk (the
+    server keeps them under the key's device, the kiosk's word marked as a claim: core/audit.py store_pushed)."""
     db = Database(db_url, upgrade=False)
     try:
         with db.sessions() as s:
             stmt = select(AuditEvent).order_by(AuditEvent.at)
             if device_id:
-                stmt = stmt.where(AuditEvent.device_id == device_id)
+                stmt = stmt.where(AuditEvent.detail.like(f"{CLAIMED}device={device_id} %"))
             return list(s.scalars(stmt))
+    finally:
+        db.dispose()
+
+
+def key_device(db_url: str, key: str) -> str:
+    db = Database(db_url, upgrade=False)
+    try:
+        with db.sessions() as s:
+            return s.get(ApiKey, key.split("_")[1]).device_id
     finally:
         db.dispose()
 
@@ -60,7 +72,9 @@ def test_kiosk_entries_reach_the_server_once(server, kiosks):
     assert (reg.actor_kind, reg.actor_id, reg.actor_name, reg.dog_id) == ("staff", kim.id, "kim", dog.id)
     assert reg.synced_at is not None  # when the server received it
     view = next(e for e in on_server if e.action == "contact_view")
-    assert (view.detail, view.registration_number) == ("via=reveal", dog.registration_number)
+    assert (view.detail, view.registration_number) == (f"{CLAIMED}device={kiosk.device_id} via=reveal",
+                                                       dog.registration_number)
+    assert {e.device_id for e in on_server} == {key_device(srv.db_url, key)}  # the key's device, not the kiosk's say
 
     again = client.sync_once()  # nothing new: nothing sent
     assert again.audit_up == 0 and len(server_entries(srv.db_url, kiosk.device_id)) == made
