@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -54,6 +58,12 @@ class Settings(BaseSettings):
     # TLS for `savepets serve` (passed to uvicorn); a non-loopback host needs them, or --insecure
     ssl_certfile: Path | None = Field(None, description="PEM certificate (chain) the server presents")
     ssl_keyfile: Path | None = Field(None, description="PEM private key of that certificate")
+    # clear text on a network anyway (a TLS reverse proxy on another host of a trusted network); `serve --insecure`
+    insecure: bool = Field(False, description="Serve a non-loopback address without TLS, and plain http to any client")
+    # reverse proxies in front of the server (IPs or CIDRs; env: comma-separated). Only a request whose direct peer
+    # is one of them has X-Forwarded-For (the client's address) and X-Forwarded-Proto (https) believed
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Reverse proxies whose X-Forwarded-For and -Proto are believed")
 
     # audit trail (core/audit.py): entries older than this are purged (at start, daily, `savepets audit purge`)
     audit_retention_days: int = Field(730, ge=1, le=36500, description="Days an audit entry is kept (default 2 years)")
@@ -73,6 +83,26 @@ class Settings(BaseSettings):
     language: str = "ko"
     # the kiosk locks itself (signs the member out, hides personal data) after this long without a touch
     lock_after_minutes: int = Field(5, ge=1, le=240, description="Idle minutes before the kiosk locks itself")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value):
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = value.replace(";", ",").replace(" ", ",").split(",")
+        out = []
+        for item in value:
+            item = str(item).strip()
+            if not item:
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {item!r} is not an IP address or network (e.g. 10.0.0.5 or "
+                                 "10.0.0.0/24)") from None
+            out.append(item)
+        return out
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
@@ -94,3 +124,40 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+
+# ------------------------------------------------------------------------------------ the kiosk's server address
+def _loopback_host(host: str) -> bool:
+    """Only this machine: a loopback IP literal (127.0.0.0/8, ::1) or the name localhost (never resolved: a name
+    that resolves to 127.0.0.1 today may not tomorrow)."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def server_url_problem(url: str | None) -> str | None:
+    """Why the kiosk must not sync with the server at `url`, or None (an https:// address, or http:// to this
+    machine)."""
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
+        return (f"The server address {text!r} is not a web address: give https://host:port "
+                "(e.g. https://savepets.example.org:8443).")
+    if parts.scheme.lower() == "http" and not _loopback_host(host):
+        return (f"Refusing to sync with {text} over plain http: owners' names and phone numbers would cross the "
+                "network in clear text. Use its https:// address (http:// is only for this machine: 127.0.0.1, "
+                "::1, localhost).")
+    return None

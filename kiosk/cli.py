@@ -727,20 +727,22 @@ def serve(
     from sync.server.app import create_app, tls_problem
 
     settings = settings_for(db, data_dir, host=host, port=port, workers=workers, engine=engine, redis_url=redis,
-                            task_backend=task_backend, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
-    problem = tls_problem(settings.host, settings.ssl_certfile, settings.ssl_keyfile, insecure)
+                            task_backend=task_backend, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+                            insecure=insecure or None)
+    problem = tls_problem(settings.host, settings.ssl_certfile, settings.ssl_keyfile, settings.insecure)
     if problem:
         err.print(f"[bold red]Invalid input:[/] {problem}")
         raise typer.Exit(EXIT_INVALID)
     tls = settings.ssl_certfile is not None
-    if not tls and insecure:
+    if not tls and settings.insecure:
         err.print(f"[bold yellow]Warning:[/] listening on {settings.host} without TLS (--insecure).")
     with errors_to_exit():
         application = create_app(settings)
     err.print(f"SavePets server on {'https' if tls else 'http'}://{settings.host}:{settings.port}  "
               "(docs: /docs, schema: /openapi.json)")
+    # proxy_headers off: the app believes X-Forwarded-* from settings.trusted_proxies only (sync/server/transport.py)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=10,
+                timeout_graceful_shutdown=10, proxy_headers=False,
                 ssl_certfile=str(settings.ssl_certfile) if tls else None,
                 ssl_keyfile=str(settings.ssl_keyfile) if tls else None)
 

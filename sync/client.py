@@ -6,6 +6,10 @@ background loop, with a status for the GUI.
     client.start(interval=60)               # background thread; client.request_sync() to hurry it
     client.on_status.append(callback)       # called with a SyncStatus after every change of state
 
+The server address must be https:// (owners' names and phone numbers travel in it); plain http:// only to this
+machine (127.0.0.1, ::1, localhost). Anything else is refused before any request (`InsecureServerUrl`, a
+ValueError with a message for people; core.settings.server_url_problem(url) is the rule, for the settings page too).
+
 `HttpLink` turns the core's link calls into requests and their JSON answers into the core's typed models, with
 retries and backoff; everything else (what an answer means, what is written, when the cursor moves) is the core's.
 """
@@ -27,12 +31,18 @@ from core.registry.models import utcnow
 from core.replication import kiosk
 from core.replication.kiosk import KioskSync, Link, Offline, SyncReport
 from core.replication.messages import DogChange, FlagChange, PullPage, PushAnswer
+from core.settings import server_url_problem
 from core.usecases import SavePets
 from sync.protocol import MAX_PHOTO_BATCH_BYTES, PREFIX
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HttpLink", "Offline", "SyncClient", "SyncError", "SyncReport", "SyncStatus"]
+__all__ = ["HttpLink", "InsecureServerUrl", "Offline", "SyncClient", "SyncError", "SyncReport", "SyncStatus",
+           "server_url_problem"]
+
+
+class InsecureServerUrl(ValueError):
+    """A server address the kiosk must not sync with: plain http to another machine, or not a web address."""
 
 
 @dataclass(frozen=True)
@@ -69,11 +79,15 @@ class _Transient(Exception):
 class HttpLink(Link):
     """The core's link to the server (core.replication.kiosk.Link) over HTTP: each call one or a few requests, each
     with retries and backoff on what may pass (connection lost or cut, timeout, 5xx, 429); after the retries it
-    raises Offline. A refusal (4xx) raises SyncError."""
+    raises Offline. A refusal (4xx) raises SyncError. A server address that is not https:// (http:// to this machine
+    aside) raises InsecureServerUrl here, before any request."""
 
     def __init__(self, server_url: str, api_key: str | None = None, *, timeout: tuple[float, float] = (3.05, 30.0),
                  retries: int = 4, max_wait_s: float = 8.0, session: requests.Session | None = None):
-        self.server_url = server_url.rstrip("/")
+        problem = server_url_problem(server_url)
+        if problem:
+            raise InsecureServerUrl(problem)
+        self.server_url = server_url.strip().rstrip("/")
         self.timeout = timeout
         self.retries = retries
         self.max_wait_s = max_wait_s
@@ -170,6 +184,34 @@ class HttpLink(Link):
                 log.warning("sync: the server takes no audit entries yet (%s)", exc)
                 return None
             raise
+
+    def request_contact(self, key: str, reason: str):
+        """POST /v1/dogs/{key}/contact: an owner's name and phone in full (a core OwnerOut), for staff of any
+        organisation, online only; the server keeps each call on its audit trail with `reason` (5 to 200
+        characters). One try, no retry (a person waits for it): no answer or a 5xx raises Offline; a refusal raises
+        SyncError with the status, and for 429 (too many contacts from this device in an hour) the seconds to wait
+        from Retry-After in body["retry_after"]. Nothing is written here: the caller shows it and forgets it."""
+        from urllib.parse import quote
+
+        from core.schemas import OwnerOut
+
+        path = f"/dogs/{quote(key, safe='')}/contact"
+        try:
+            resp = self.http.post(f"{self.server_url}/v1{path}", json={"reason": reason}, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise Offline(f"{type(exc).__name__}: {exc}") from exc
+        if resp.status_code >= 500:
+            raise Offline(f"HTTP {resp.status_code} from {path}")
+        if resp.status_code >= 400:
+            body = _error_body(resp)
+            wait = (resp.headers.get("Retry-After") or "").strip()
+            if wait.isdigit():
+                body = {**body, "retry_after": int(wait)}
+            raise SyncError(f"HTTP {resp.status_code} from {path}: {_error_text(resp)}", resp.status_code, body)
+        try:
+            return OwnerOut.model_validate(resp.json())
+        except ValueError as exc:
+            raise Offline(f"incomplete answer from {path}") from exc
 
     def close(self) -> None:
         self.http.close()

@@ -16,11 +16,12 @@ from sync.server import errors
 from sync.server.audit_routes import router as audit_router
 from sync.server.device_routes import router as device_router
 from sync.server.keys import KeyStore
-from sync.server.limits import BodySizeLimit, RedisWindow, TokenBucket
+from sync.server.limits import AuthGuard, BodySizeLimit, RedisWindow, TokenBucket
 from sync.server.me_routes import router as me_router
 from sync.server.owner_routes import router as owner_router
 from sync.server.review_routes import router as review_router
 from sync.server.routes import public, router
+from sync.server.transport import HttpsOnly, networks
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,10 @@ def tls_problem(host: str, certfile, keyfile, insecure: bool = False) -> str | N
     return None
 
 
+class TransportRefused(ValueError):
+    """create_app refuses settings that would put owners' data on a network in clear text (see tls_problem)."""
+
+
 def redis_enabled(settings: Settings) -> bool:
     """Redis is used only when asked for: a Redis URL given explicitly, or the Celery task backend."""
     return settings.task_backend == "celery" or "redis_url" in settings.model_fields_set
@@ -107,7 +112,17 @@ def _start(settings: Settings, engine: Engine | None):
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The application for `settings` (default: Settings() from SAVEPETS_* and the config file, as
+    `uvicorn --factory sync.server.app:create_app` calls it). The TLS rule holds whoever starts it: a non-loopback
+    settings.host without a certificate and key is refused here (TransportRefused) unless settings.insecure, and each
+    plain-http request from another machine is refused (403 https_required, transport.HttpsOnly) unless it came
+    through a trusted proxy that says https, or settings.insecure."""
     settings = settings or Settings()
+    problem = tls_problem(settings.host, settings.ssl_certfile, settings.ssl_keyfile, settings.insecure)
+    if problem:
+        raise TransportRefused(f"{problem} (Settings: ssl_certfile and ssl_keyfile, or insecure: "
+                               "SAVEPETS_SSL_CERTFILE, SAVEPETS_SSL_KEYFILE, SAVEPETS_INSECURE=1.)")
+    trusted = networks(settings.trusted_proxies)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -117,6 +132,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.keys = KeyStore(sp.db)
         app.state.rate_limiter = limiter
         app.state.auth_failures = TokenBucket(settings.auth_failures_per_minute)
+        app.state.auth_guard = AuthGuard(settings.auth_failures_per_minute)
         app.state.events = events
         try:
             yield
@@ -129,6 +145,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = FastAPI(title="SavePets", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
     app.state.settings = settings
+    app.state.trusted_proxies = trusted
     errors.install(app)
     app.include_router(public)
     app.include_router(router)
@@ -145,4 +162,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     else:
         app.include_router(sync_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    app.add_middleware(HttpsOnly, trusted=trusted, insecure=settings.insecure)  # outermost: before anything is read
     return app

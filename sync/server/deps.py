@@ -38,7 +38,7 @@ from core.schemas import CandidateOut, DogOut
 from core.settings import Settings
 from core.usecases import SavePets
 from sync.server.keys import KeyStore, Principal, Role, key_id_of
-from sync.server.limits import TokenBucket, retry_after
+from sync.server.limits import AuthGuard, retry_after
 from sync.server.runner import LocalRunner
 
 __all__ = ["FULL_VIEW", "Principal", "Role", "get_runner", "get_service", "get_settings", "key_actor", "photo_url",
@@ -65,26 +65,38 @@ def get_settings(request: Request) -> Settings:
 
 def _authenticate(request: Request, bearer: HTTPAuthorizationCredentials | None = Depends(_bearer),
                   header_key: str | None = Depends(_header)) -> Principal:
-    """Runs in FastAPI's thread pool (a plain def): one indexed read, argon2 only on a cache miss."""
+    """Runs in FastAPI's thread pool (a plain def): one indexed read, argon2 only on a cache miss.
+
+    Wrong keys count against the client's address and the key id they name (limits.AuthGuard): past the limit
+    further unknown secrets get 429 and are (nearly all) left unchecked, while a key that passed a check here still
+    gets in, so that a flood of wrong secrets can neither keep the server hashing nor lock the key's owner out. The
+    request rate counts per key id and per client address (the client behind a trusted proxy: transport.py)."""
+    from sync.server.transport import client_address
+
     key = bearer.credentials if bearer is not None else header_key
     if not key:
         raise HTTPException(401, "An API key is required: Authorization: Bearer <key>.",
                             headers={"WWW-Authenticate": "Bearer"})
     keys: KeyStore = request.app.state.keys
-    failures: TokenBucket = request.app.state.auth_failures
-    who = f"{request.client.host if request.client else '-'} {key_id_of(key)}"
-    wait = failures.wait(who)
-    if wait > 0:
-        raise HTTPException(429, "Too many wrong API keys from this address; wait before trying again.",
-                            headers={"Retry-After": retry_after(wait)})
+    guard: AuthGuard = request.app.state.auth_guard
+    address, key_id = client_address(request), key_id_of(key)
+    admission = guard.admit(address, key_id, key)
+    if not admission.check:
+        raise HTTPException(429, "Too many wrong API keys from this address or for this key; wait before trying "
+                            "again.", headers={"Retry-After": retry_after(admission.wait)})
     principal = keys.verify(key)
     if principal is None:
-        failures.take(who)
+        wait = guard.failed(address, key_id, key)
+        if admission.wait > 0:  # checked while locked out: refused as the unchecked ones are
+            raise HTTPException(429, "Too many wrong API keys from this address or for this key; wait before "
+                                "trying again.", headers={"Retry-After": retry_after(max(wait, admission.wait))})
         raise HTTPException(401, "The API key is not valid or has been revoked.",
                             headers={"WWW-Authenticate": "Bearer"})
-    wait = request.app.state.rate_limiter.take(principal.key_id)
+    guard.passed(key)
+    limiter = request.app.state.rate_limiter
+    wait = max(limiter.take(f"key {principal.key_id}"), limiter.take(f"addr {address}"))
     if wait > 0:
-        raise HTTPException(429, "Too many requests for this API key; slow down.",
+        raise HTTPException(429, "Too many requests for this API key or from this address; slow down.",
                             headers={"Retry-After": retry_after(wait)})
     request.state.principal = principal
     return principal

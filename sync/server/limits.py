@@ -1,4 +1,4 @@
-"""Request limits: the size of an upload, and requests per minute per API key.
+"""Request limits: the size of an upload, requests per minute per API key and client address, wrong keys.
 
 Upload size (``settings.max_upload_mb``, the whole request body): a request whose Content-Length is too large
 is answered 413 before its body is read; a body sent without a length (chunked) is counted while it streams
@@ -9,17 +9,28 @@ memory; when Redis is configured (``--redis``, SAVEPETS_REDIS_URL or task_backen
 processes) a fixed one-minute window counted in Redis, so that the limit holds across processes.
 Past the limit: 429 with Retry-After (seconds).
 
-Wrong keys: every failed key check counts against the client address and the key id it named
-(``auth_failures_per_minute``, in process memory); past the limit that pair is answered 429 without checking,
-so that guessing at a real key id cannot keep the server busy with argon2 (a key check costs tens of ms of CPU).
+Rate per client too: ``rate_limit_per_minute`` counts each key id and each client address (the client behind a
+trusted proxy, sync/server/transport.py) separately; a request needs both to have room.
+
+Wrong keys (``AuthGuard``): every failed key check counts against the client address and, separately, against
+the key id it named (``auth_failures_per_minute`` each, in process memory). Past either limit, further keys that
+are not known to be right are answered 429, and checked only a few times a minute per key id
+(``auth_failures_per_minute // 2``, at least 2), so that guessing at a key id, from one address or from many, cannot
+keep the server busy with argon2 (a key check costs tens of ms of CPU). A lock-out never shuts out the key's
+owner: a key that passed a check in this process is remembered (a keyed digest, never the key) and gets in at once
+whatever the locks say, and a key not seen yet still gets one of those few checks a minute.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import secrets
 import threading
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -143,6 +154,70 @@ class RedisWindow:
         pipe.expire(name, 61)
         count, _ = pipe.execute()
         return 0.0 if count <= self.limit else (window + 1) * 60 - now
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What to do with a presented key: `check` it (argon2) or refuse it unchecked; `wait` > 0 while the address or
+    the key id is locked out (a failed check then answers 429 with Retry-After, not 401)."""
+
+    check: bool
+    wait: float = 0.0
+
+
+class AuthGuard:
+    """Wrong API keys: counted per client address and per key id; past the limit, unknown secrets are refused
+    unchecked (but for a few checks a minute per key id), while a secret that passed a check in this process gets in
+    whatever the counts say. Thread-safe (the key check runs in FastAPI's thread pool)."""
+
+    MAX_KNOWN = 10_000
+
+    def __init__(self, per_minute: int, locked_checks_per_minute: int | None = None):
+        self.by_address = TokenBucket(per_minute)
+        self.by_key_id = TokenBucket(per_minute)
+        self.locked_checks = TokenBucket(locked_checks_per_minute or max(2, per_minute // 2))
+        self._salt = secrets.token_bytes(32)  # the digests below mean nothing outside this process
+        self._known: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _digest(self, key: str) -> str:
+        return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), key=self._salt, digest_size=32).hexdigest()
+
+    def known(self, key: str) -> bool:
+        """Whether this exact key passed a check in this process (it may have been revoked since: check it)."""
+        digest = self._digest(key)
+        with self._lock:
+            if digest in self._known:
+                self._known.move_to_end(digest)
+                return True
+        return False
+
+    def admit(self, address: str, key_id: str, key: str) -> Admission:
+        if self.known(key):
+            return Admission(check=True)
+        wait = max(self.by_address.wait(f"addr {address}"), self.by_key_id.wait(f"key {key_id}"))
+        if wait <= 0:
+            return Admission(check=True)
+        # locked out: a few checks a minute per key id still run, so that a right key never seen here gets in
+        return Admission(check=self.locked_checks.take(key_id) == 0, wait=wait)
+
+    def passed(self, key: str) -> None:
+        digest = self._digest(key)
+        with self._lock:
+            self._known[digest] = None
+            self._known.move_to_end(digest)
+            while len(self._known) > self.MAX_KNOWN:
+                self._known.popitem(last=False)
+
+    def failed(self, address: str, key_id: str, key: str) -> float:
+        """Count a failed check (a wrong, unknown or revoked key); the seconds until this address or key id may
+        try again unchecked (0 while there is room)."""
+        digest = self._digest(key)
+        with self._lock:
+            self._known.pop(digest, None)  # revoked since it passed
+        self.by_address.take(f"addr {address}")
+        self.by_key_id.take(f"key {key_id}")
+        return max(self.by_address.wait(f"addr {address}"), self.by_key_id.wait(f"key {key_id}"))
 
 
 def retry_after(seconds: float) -> str:
