@@ -110,6 +110,7 @@ class Kiosk:
         self.sync_client = None
         self.sync_failure: str | None = None  # why the sync client could not start, shown on the sync line
         self.controller.ready.connect(self._start_sync)
+        self.controller.contact_online = self.request_contact  # "Show contact (online)": the server's contact route
 
     def sync_status(self):
         """What the sync area shows: the sync client's own status object (state, pending, last_sync)."""
@@ -141,6 +142,28 @@ class Kiosk:
         self.settings.server_url = done.server_url
         self.settings.api_key = credentials.load_api_key(self.settings.data_dir)
         return done
+
+    def request_contact(self, key: str, reason: str):
+        """Another organisation's owner (name and phone) from the server's contact route, with `reason` (the server
+        keeps it on its audit trail and counts the calls of this device): run on the worker thread by the pages
+        through the controller; what it returns is shown for one view and never written to this registry. Raises
+        ContactError with `kind` (not_enrolled, offline, rate_limited with `minutes`, refused, not_found, invalid)."""
+        from sync.client import HttpLink, Offline, SyncError
+
+        if not self.settings.server_url or not self.settings.api_key:
+            raise ContactError("This kiosk is not enrolled with a server.", "not_enrolled")
+        try:
+            link = HttpLink(self.settings.server_url, self.settings.api_key, timeout=(3.05, 15.0))
+        except ValueError as exc:  # an address sync refuses (plain http to another machine)
+            raise ContactError(str(exc), "offline") from None
+        try:
+            return link.request_contact(key, reason)
+        except Offline as exc:
+            raise ContactError(f"The server cannot be reached ({exc}).", "offline") from None
+        except SyncError as exc:
+            raise ContactError.of(exc) from None
+        finally:
+            link.close()
 
     def organisation(self) -> tuple[str | None, str | None]:
         from kiosk.credentials import organisation
@@ -213,6 +236,26 @@ class Kiosk:
         self.window.show()
         old.close()
         old.deleteLater()
+
+
+class ContactError(Exception):
+    """The server gave no contact. kind: not_enrolled | offline | rate_limited (`minutes` to wait) | refused (the key
+    may not, e.g. revoked) | not_found (the dog is not on the server) | invalid (the server refused the reason).
+    `message` is the server's, for the log; the pages say it in the kiosk's language by `kind`."""
+
+    def __init__(self, message: str, kind: str, minutes: int | None = None):
+        super().__init__(message)
+        self.message, self.kind, self.minutes = message, kind, minutes
+
+    @classmethod
+    def of(cls, exc) -> ContactError:
+        """A sync.client.SyncError of the contact route by its status."""
+        status = getattr(exc, "status", 0)
+        if status == 429:
+            seconds = int((getattr(exc, "body", None) or {}).get("retry_after") or 3600)
+            return cls(str(exc), "rate_limited", max(1, -(-seconds // 60)))
+        kind = {401: "refused", 403: "refused", 404: "not_found", 422: "invalid"}.get(status, "refused")
+        return cls(str(exc), kind)
 
 
 class NoDisplay(SavePetsError):

@@ -61,6 +61,9 @@ class Controller(QObject):
         self.service = service
         self.member = None  # the signed-in staff member (core.actors.Actor), None while locked
         self.access = None  # what they may do (core.staff.Access): pages show buttons and contacts by it
+        # (dog key, reason) -> OwnerOut from the server's contact route, on the worker thread; the kiosk gives it
+        # (kiosk/app.py Kiosk.request_contact); None: no server, the pages offer no online contact
+        self.contact_online: Callable[[str, str], Any] | None = None
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="savepets-job")
         self._stopped = False
         self._jobs: list[tuple[Future, Callable, Callable, str]] = []
@@ -282,6 +285,16 @@ class Controller(QObject):
     def reveal_contact(self, key: str, on_done: Callable[[OwnerOut], None], on_error: Failed | None = None) -> None:
         self._use(lambda s: s.reveal_contact(key), on_done, on_error)
 
+    def request_contact_online(self, key: str, reason: str, on_done: Callable[[OwnerOut], None],
+                               on_error: Failed | None = None, busy: str = "") -> None:
+        """Another organisation's owner from the server (contact_online, with the reason the server audits): only
+        shown by the page, never written to this registry. Errors carry a `kind` (kiosk/app.py ContactError)."""
+        ask = self.contact_online
+        if ask is None:
+            def ask(_key: str, _reason: str):
+                raise ContactUnavailable("This kiosk is not enrolled with a server.")
+        self.run(lambda: ask(key, reason), on_done, on_error, busy)
+
     def load_photos(self, photos: Sequence[PhotoOut], on_done: Callable[[dict[str, np.ndarray]], None],
                     on_error: Failed | None = None, busy: str = "") -> None:
         """{sha256: BGR image} of these stored photos, read and decoded on the worker thread (see decode_photos)."""
@@ -317,6 +330,16 @@ class Controller(QObject):
         self.pool.shutdown(wait=True)
         if self.service is not None and hasattr(self.service, "close"):
             self.service.close()
+
+
+class ContactUnavailable(Exception):
+    """No server to ask for a contact (the kiosk gave no contact_online)."""
+
+    kind = "not_enrolled"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def error_message(exc: BaseException) -> str:

@@ -138,7 +138,7 @@ class LookupPage(QWidget):
 
     def reset(self) -> None:
         self.clear_frames()
-        self.card.contact.forget()
+        self.card.forget_contacts()  # a contact revealed or asked from the server is not kept
         self._show_side("waiting")
         self.capture.view.paused = False
         self.capture.view.hold_off(1.0)

@@ -1,6 +1,7 @@
 """Registry browser: search by name, phone or number; edit a dog; mark it lost, found or home; remove it. Owners'
-contacts come masked for staff members and are shown through the core's reveal_contact (ContactReveal); what a member
-may change follows their role (controller.access), and the core refuses the rest anyway."""
+contacts come masked for staff members and are shown through the core's reveal_contact (ContactReveal); another
+organisation's owners come redacted and are asked from the server with a reason (OnlineContact, shown for this view
+only); what a member may change follows their role (controller.access), and the core refuses the rest anyway."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ui import texts
 from ui.controller import error_message
+from ui.online_contact import OnlineContact, redacted
 from ui.widgets import ContactReveal, pixmap_from_bytes, set_style_property
 
 
@@ -85,13 +87,19 @@ class RegistryPage(QWidget):
         self.status_label.setObjectName("statusBadge")
         self.contact = QLabel()
         self.contact.setObjectName("hint")
+        self.contact.setWordWrap(True)
+        self.contact.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reveal_button = QPushButton(self.tr("Show contact"))
         self.reveal_button.setObjectName("revealContact")
         self.contact_reveal = ContactReveal(controller, self.reveal_button, self._show_contact,
                                             lambda exc: self.message.setText(error_message(exc)))
+        self.online_button = QPushButton(self.tr("Show contact (online)"))
+        self.online_button.setObjectName("revealContact")
+        self.online_contact = OnlineContact(controller, self.online_button, self._show_online_contact,
+                                            lambda text: self.message.setText(text))
         facts = QVBoxLayout()
         facts.setSpacing(2)
-        for wdg in (self.title, self.number, self.status_label, self.contact, self.reveal_button):
+        for wdg in (self.title, self.number, self.status_label, self.contact, self.reveal_button, self.online_button):
             facts.addWidget(wdg, 0, Qt.AlignmentFlag.AlignLeft)
         header = QHBoxLayout()
         header.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
@@ -206,6 +214,7 @@ class RegistryPage(QWidget):
         self.dogs = []
         self.table.setRowCount(0)
         self.contact_reveal.forget()
+        self.online_contact.forget()
         self.show_dog(None)
         for label in (self.title, self.number, self.status_label, self.contact, self.message):
             label.clear()
@@ -259,11 +268,13 @@ class RegistryPage(QWidget):
             self.show_dog(self.dogs[rows[0].row()])
 
     def show_dog(self, dog) -> None:
+        another = self.current is not None and (dog is None or self.current.id != dog.id)
         self.current = dog
         self.detail.setEnabled(dog is not None)
         self.delete_confirm.hide()
         self.contact_reveal.set_dog(dog)
         if dog is None:
+            self.online_contact.set_dog(None)
             return
         self.photo.setPixmap(pixmap_from_bytes(self.controller.first_photo(dog) or b"", 120))
         self.title.setText(dog.name)
@@ -278,11 +289,23 @@ class RegistryPage(QWidget):
         if self.other_org(dog):
             self.message.setText(self.tr("Registered with another organisation: you may mark it lost or found; only "
                                          "that organisation changes its details or removes it."))
+        elif another:  # what was said of the dog before (its contact from the server, say) is not of this one
+            self.message.clear()
         self.name_edit.setText(dog.name)
         self.breed_edit.setText(dog.breed)
         self.owner_edit.setText(dog.owner.name)
         self.notes_edit.setText(dog.notes)
         self.apply_access()
+        self.online_contact.set_dog(dog)  # after the rest: a contact the server gave for this dog shows again
+
+    def _show_online_contact(self, dog, owner) -> None:
+        """Another organisation's owner as the server gave it: on the card for this view only; never in the edit
+        fields, never saved (self.current keeps the redacted owner)."""
+        if self.current is None or self.current.id != dog.id:
+            return
+        self.contact.setText(" · ".join(x for x in (owner.name, texts.phone_words(owner.phone), dog.breed) if x))
+        self.message.setText(self.tr("The owner's contact, from the server: shown for this view only, not kept on "
+                                     "this kiosk."))
 
     def _show_contact(self, dog, owner) -> None:
         """The owner's contact in full, from the core's reveal_contact."""
@@ -353,9 +376,3 @@ class RegistryPage(QWidget):
         self.current = dog
         self.refresh()
 
-
-def redacted(owner) -> bool:
-    """An owner this kiosk holds without name or phone (another organisation's dog, pulled redacted): the core's
-    marker, else an empty phone and name (an erased owner also has none; either way there is nothing to show)."""
-    marker = getattr(owner, "redacted", None)
-    return bool(marker) if marker is not None else not owner.phone and not owner.name

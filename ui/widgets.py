@@ -453,6 +453,17 @@ class DogCard(QFrame):
         self.reveal_button.setObjectName("revealContact")
         self.reveal_button.hide()
         self.rows.addWidget(self.reveal_button, len(labels), 0, 1, 2)  # under the (masked) contact
+        # another organisation's dog: its owner came redacted, asked from the server with a reason (ui/online_contact)
+        self.online_button = QPushButton(self.tr("Show contact (online)"))
+        self.online_button.setObjectName("revealContact")
+        self.online_button.hide()
+        self.rows.addWidget(self.online_button, len(labels) + 1, 0, 1, 2)
+        self.contact_note = QLabel()
+        self.contact_note.setObjectName("hint")
+        self.contact_note.setWordWrap(True)
+        self.contact_note.hide()
+        self.rows.addWidget(self.contact_note, len(labels) + 2, 0, 1, 2)
+        self.online = None
         self.rows.setColumnStretch(1, 1)
         self.rows.setHorizontalSpacing(16)
         self.contact: ContactReveal | None = None
@@ -478,7 +489,29 @@ class DogCard(QFrame):
 
     def attach(self, controller) -> None:
         """Show owners' contacts through the core's reveal_contact, as the signed-in member may."""
+        from ui.online_contact import OnlineContact
+
         self.contact = ContactReveal(controller, self.reveal_button, self.show_contact)
+        self.online = OnlineContact(controller, self.online_button, self.show_online_contact, self.note)
+
+    def note(self, text: str) -> None:
+        """A line under the contact (why the server gave none, or where the contact shown comes from)."""
+        self.contact_note.setText(text)
+        self.contact_note.setVisible(bool(text))
+
+    def show_online_contact(self, dog, owner) -> None:
+        """Another organisation's owner as the server gave it: shown, never kept (self.dog stays redacted)."""
+        self._values["owner"].setText(owner.name or "–")
+        self._values["phone"].setText(texts.phone_words(owner.phone))
+        self.note(self.tr("From the server: shown for this view only, not kept on this kiosk."))
+
+    def forget_contacts(self) -> None:
+        """The page was reset or the kiosk locked: no contact, revealed or from the server, is kept."""
+        if self.contact is not None:
+            self.contact.forget()
+        if self.online is not None:
+            self.online.forget()
+        self.note("")
 
     def show_contact(self, dog, owner) -> None:
         """The owner's contact in full (from reveal_contact)."""
@@ -494,9 +527,13 @@ class DogCard(QFrame):
         self._values["breed"].setText(dog.breed or "–")
         self._values["sex"].setText(texts.sex_words(dog.sex))
         self._values["status"].setText(texts.status_words(dog.status))
+        from ui.online_contact import redacted
+
         self._values["owner"].setText(dog.owner.name or "–")
-        phone = texts.phone_words(dog.owner.phone)
+        # another organisation's owner (pulled redacted): asked from the server; an erased owner shows nothing
+        phone = self.tr("contact available online") if redacted(dog.owner) else texts.phone_words(dog.owner.phone)
         self._values["phone"].setText(phone)
+        self.note("")
         if photo:
             self.photo.setPixmap(pixmap_from_bytes(photo, self.photo_side))
         else:
@@ -510,6 +547,8 @@ class DogCard(QFrame):
                              f"{probability:.0%}" if probability is not None else "")
         if self.contact is not None:
             self.contact.set_dog(dog)
+        if self.online is not None:
+            self.online.set_dog(dog)
 
     def set_verdict(self, text: str, level: str, tooltip: str = "") -> None:
         """The band above the dog: its words and colour (level: good, warn or bad)."""
