@@ -2,8 +2,12 @@
 
 Accounts are local to the registry they live in (a kiosk's SQLite file; never synced): a name, a role (`staff` or
 `admin`), a PIN of 4 to 8 digits hashed with argon2 (as sync/server/keys.py hashes API keys), a disabled flag and
-the count of wrong PINs. Five wrong PINs in a row lock the account for a minute. The first account is an
-administrator, and the last enabled administrator cannot be disabled, so a registry with accounts always has one.
+the count of wrong PINs. Five wrong PINs in a row lock the account for a minute; the count is kept when a lock-out
+ends (only a successful sign-in, a new PIN or enabling the account clears it), and each further wrong PIN locks it
+again for longer: 5, 15, then 60 minutes each time, so that guessing slows to one PIN an hour. Every lock-out is on
+the audit trail (`lockout`, with the count and the minutes). An unknown name costs the same argon2 check as a wrong
+PIN. The first account is an administrator, and the last enabled administrator cannot be disabled, so a registry
+with accounts always has one.
 
 Administrators may do everything. What members of role `staff` may do with owners' contacts, edits, status changes and
 deletion is the administrators' choice (`StaffPermissions`), kept in the registry's `meta` table (not in the config
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,7 +44,8 @@ log = logging.getLogger(__name__)
 ROLES = ("staff", "admin")
 PIN_MIN, PIN_MAX = 4, 8
 MAX_TRIES = 5  # wrong PINs in a row before the account is locked
-LOCK_SECONDS = 60
+LOCK_STEPS = (60, 5 * 60, 15 * 60, 60 * 60)  # the 1st, 2nd, 3rd lock-out in a row, and every one after
+LOCK_SECONDS = LOCK_STEPS[0]
 NAME_MAX = 50
 PERMISSIONS_META = "staff_permissions"
 
@@ -165,6 +171,21 @@ def read_permissions(s: Session) -> StaffPermissions:
         return StaffPermissions()
 
 
+def lock_seconds(failed_tries: int) -> int:
+    """How long the account locks after `failed_tries` wrong PINs in a row (0: not yet)."""
+    if failed_tries < MAX_TRIES:
+        return 0
+    return LOCK_STEPS[min(failed_tries - MAX_TRIES, len(LOCK_STEPS) - 1)]
+
+
+def wait_words(seconds: int) -> str:
+    """'40 seconds', '1 minute', '15 minutes' (a wait, in the core's English messages)."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def _out(row: StaffMember) -> StaffOut:
     return StaffOut(id=row.id, name=row.name, role=row.role, disabled=row.disabled_at is not None,
                     created_at=row.created_at, last_sign_in_at=row.last_sign_in_at, locked_until=row.locked_until)
@@ -191,6 +212,7 @@ class StaffAccounts:
         self.db = db
         self.clock = clock  # tests move it to see a lock expire
         self._hasher = PasswordHasher()
+        self._dummy_hash: str | None = None  # what an unknown name's PIN is checked against (made once, lazily)
         self.on_event: EventHook | None = None
 
     def _event(self, s: Session, action: str, actor: Actor, detail: str = "") -> None:
@@ -290,8 +312,11 @@ class StaffAccounts:
             return _out(row)
 
     def verify(self, who: str, pin: str) -> Actor:
-        """The member behind a name (or id) and PIN. A wrong PIN counts; the fifth in a row locks the account for
-        LOCK_SECONDS, during which even the right PIN is refused (and not checked)."""
+        """The member behind a name (or id) and PIN. A wrong PIN counts; the fifth in a row locks the account for a
+        minute, and each one after that (the count is kept until a successful sign-in) locks it again, for 5, 15,
+        then 60 minutes (LOCK_STEPS). While locked even the right PIN is refused (and not checked). Each lock-out
+        is recorded (`lockout`). An unknown name is checked against a dummy hash, so it takes as long as a wrong
+        PIN."""
         if not isinstance(pin, str) or not pin:
             raise InvalidInput("Enter your PIN.", field="pin")
         if not (who or "").strip():
@@ -301,6 +326,7 @@ class StaffAccounts:
         with self.db.session() as s:
             row = self._find(s, who)
             if row is None:
+                self._dummy_check(pin)
                 raise SignInFailed(f"No staff account named {who.strip()!r}.", reason="unknown")
             member = actor_of(row)
             if row.disabled_at is not None:
@@ -310,8 +336,9 @@ class StaffAccounts:
             elif row.locked_until is not None and row.locked_until > now:
                 seconds = max(1, int((row.locked_until - now).total_seconds() + 0.999))
                 self._event(s, "sign_in_failed", member, "locked")
-                failure = AccountLocked(f"Too many wrong PINs: {row.name}'s account is locked for {seconds} more "
-                                        "seconds.", reason="locked", seconds=seconds)
+                more = wait_words(seconds).replace(" ", " more ", 1)  # '40 more seconds', '5 more minutes'
+                failure = AccountLocked(f"Too many wrong PINs: {row.name}'s account is locked for {more}.",
+                                        reason="locked", seconds=seconds)
             elif self._pin_ok(row, pin):
                 row.failed_tries, row.locked_until, row.last_sign_in_at = 0, None, now
                 self._event(s, "sign_in", member)
@@ -319,17 +346,31 @@ class StaffAccounts:
             else:
                 row.failed_tries += 1
                 self._event(s, "sign_in_failed", member, "wrong_pin")
-                if row.failed_tries >= MAX_TRIES:
-                    row.failed_tries, row.locked_until = 0, now + timedelta(seconds=LOCK_SECONDS)
-                    self._event(s, "lockout", member, "wrong_pin")
-                    failure = AccountLocked(f"{MAX_TRIES} wrong PINs: {row.name}'s account is locked for "
-                                            f"{LOCK_SECONDS} seconds.", reason="locked", seconds=LOCK_SECONDS)
+                seconds = lock_seconds(row.failed_tries)
+                if seconds:
+                    row.locked_until = now + timedelta(seconds=seconds)
+                    self._event(s, "lockout", member,
+                                f"wrong_pin tries={row.failed_tries} minutes={seconds // 60}")
+                    log.warning("staff account %s locked for %d minutes after %d wrong PINs in a row", row.id,
+                                seconds // 60, row.failed_tries)
+                    failure = AccountLocked(f"{row.failed_tries} wrong PINs in a row: {row.name}'s account is "
+                                            f"locked for {wait_words(seconds)}.", reason="locked", seconds=seconds,
+                                            tries=row.failed_tries)
                 else:
                     left = MAX_TRIES - row.failed_tries
                     failure = SignInFailed(f"Wrong PIN: {left} more {'try' if left == 1 else 'tries'} before "
                                            f"{row.name}'s account is locked for a minute.", reason="wrong_pin",
                                            tries_left=left)
         raise failure  # after the commit: the count of wrong PINs is kept
+
+    def _dummy_check(self, pin: str) -> None:
+        """The argon2 check a wrong PIN costs, against a hash of nothing anyone knows (an unknown name)."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        try:
+            self._hasher.verify(self._dummy_hash, pin)
+        except (VerificationError, InvalidHashError):
+            pass
 
     def _pin_ok(self, row: StaffMember, pin: str) -> bool:
         try:

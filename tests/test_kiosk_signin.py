@@ -132,7 +132,7 @@ def test_wrong_pins_lock_the_account_and_the_lock_button_hides_everything(qtbot,
                                       f"{left_tries}."
         assert page.pin.text() == ""  # a wrong PIN is not left to edit
     sign_in(qtbot, k, STAFF_NAME, "0000")
-    assert page.message.text() == "Too many wrong PINs: this account is locked. Try again in 60 seconds."
+    assert page.message.text() == "Too many wrong PINs: this account is locked. Try again in 1 minute(s)."
     clock.t += 30
     sign_in(qtbot, k, STAFF_NAME, STAFF_PIN)  # the right PIN, still refused during the minute
     assert w.locked and "Try again in 30 seconds" in page.message.text()
@@ -144,6 +144,9 @@ def test_wrong_pins_lock_the_account_and_the_lock_button_hides_everything(qtbot,
     assert page.message.text() == "No staff member has this name. Choose your name from the list."
 
     clock.t += 31
+    sign_in(qtbot, k, STAFF_NAME, "0000")  # the lock-out is over, the count is not: one more wrong PIN locks longer
+    assert w.locked and page.message.text() == "Too many wrong PINs: this account is locked. Try again in 5 minute(s)."
+    clock.t += 5 * 60
     sign_in(qtbot, k, STAFF_NAME, STAFF_PIN)
     qtbot.waitUntil(lambda: not w.locked, timeout=5_000)
     assert w.member_label.text() == f"{STAFF_NAME}\nStaff" and sp.signed_in.name == STAFF_NAME
@@ -155,7 +158,7 @@ def test_wrong_pins_lock_the_account_and_the_lock_button_hides_everything(qtbot,
 
     # the audit trail (core/audit.py) has every try, and the lock
     actions = [e.action for e in audit_of(sp, who=STAFF_NAME, limit=50)]
-    assert actions.count("sign_in_failed") == 6 and actions.count("lockout") == 1 and actions.count("sign_in") == 1
+    assert actions.count("sign_in_failed") == 7 and actions.count("lockout") == 2 and actions.count("sign_in") == 1
     assert [e.detail for e in audit_of(sp, who=ADMIN_NAME, action="lock")] == ["on_demand"]
 
 

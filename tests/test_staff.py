@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from core.actors import Actor, acting_as, cli_actor
+from core.audit import trail
 from core.errors import AccountLocked, Conflict, InvalidInput, NotFound, PermissionDenied, SignInFailed
 from core.registry.models import Meta
 from core.schemas import DogIn, DogUpdate, OwnerIn
-from core.staff import LOCK_SECONDS, MAX_TRIES, StaffPermissions
+from core.staff import LOCK_SECONDS, LOCK_STEPS, MAX_TRIES, StaffPermissions
 from tests.imaging import dog_photos
 
 
@@ -86,7 +87,7 @@ def test_sign_in_wrong_pins_lock_the_account_for_a_minute(standin_service):
         with pytest.raises(SignInFailed, match="Wrong PIN") as err:
             sp.sign_in("김직원", "0000")
         assert err.value.details["tries_left"] == tries_left and not isinstance(err.value, AccountLocked)
-    with pytest.raises(AccountLocked, match=f"locked for {LOCK_SECONDS} seconds"):
+    with pytest.raises(AccountLocked, match="locked for 1 minute"):
         sp.sign_in("김직원", "0000")  # the fifth wrong PIN
     clock.advance(20)
     with pytest.raises(AccountLocked, match="locked for 40 more seconds") as err:
@@ -110,6 +111,75 @@ def test_sign_in_wrong_pins_lock_the_account_for_a_minute(standin_service):
         sp.sign_in("nobody", "1234")
     with pytest.raises(InvalidInput, match="Enter your PIN"):
         sp.sign_in("김직원", "")
+
+
+def test_lockouts_in_a_row_grow_and_each_is_on_the_audit_trail(standin_service):
+    """The count of wrong PINs outlives a lock-out: after the first (a minute), each wrong PIN locks the account
+    again, for 5, 15, then 60 minutes every time; only a successful sign-in starts the count again."""
+    sp = standin_service
+    clock = Clock()
+    sp.staff.clock = clock
+    with_team(sp)
+    assert LOCK_STEPS == (60, 300, 900, 3600)
+    for _ in range(MAX_TRIES - 1):
+        with pytest.raises(SignInFailed, match="Wrong PIN"):
+            sp.sign_in("김직원", "0000")
+    waits = []
+    for minutes in (1, 5, 15, 60, 60):
+        with pytest.raises(AccountLocked) as err:
+            sp.sign_in("김직원", "0000")  # the 5th wrong PIN, then one right after each lock-out ends
+        assert err.value.details["seconds"] == minutes * 60
+        assert f"locked for {minutes} minute" in err.value.message
+        waits.append(minutes)
+        clock.advance(minutes * 60 - 1)  # a second before the end: still locked, even for the right PIN
+        with pytest.raises(AccountLocked, match="locked for 1 more second") as err:
+            sp.sign_in("김직원", "1357")
+        assert err.value.details["seconds"] == 1
+        clock.advance(1)
+    assert waits == [1, 5, 15, 60, 60]
+    # each lock-out is an entry of its own, with the count and the wait
+    locks = [e.detail for e in reversed(trail(sp.db, who="김직원", action="lockout"))]
+    assert locks == [f"wrong_pin tries={t} minutes={m}" for t, m in zip(range(5, 10), waits, strict=True)]
+    # a successful sign-in starts the count again: four wrong PINs do not lock, the fifth locks for a minute
+    assert sp.sign_in("김직원", "1357").name == "김직원"
+    sp.sign_out()
+    for _ in range(MAX_TRIES - 1):
+        with pytest.raises(SignInFailed, match="Wrong PIN"):
+            sp.sign_in("김직원", "0000")
+    with pytest.raises(AccountLocked) as err:
+        sp.sign_in("김직원", "0000")
+    assert err.value.details["seconds"] == LOCK_SECONDS
+    # a new PIN from an administrator lifts the lock and the count
+    sp.staff.reset_pin("김직원", "8642")
+    assert sp.sign_in("김직원", "8642").name == "김직원"
+
+
+def test_an_unknown_name_costs_the_same_argon2_check_as_a_wrong_pin(standin_service, monkeypatch):
+    """No shortcut for a name that does not exist: its PIN is checked against a dummy argon2 hash, as a wrong PIN
+    is against the account's (the calls are counted, not timed)."""
+    sp = standin_service
+    with_team(sp)
+    hasher = sp.staff._hasher
+    calls: list[str] = []
+    verify = type(hasher).verify
+
+    def counted(self, hash_, password):
+        calls.append(hash_)
+        return verify(self, hash_, password)
+
+    monkeypatch.setattr(type(hasher), "verify", counted)
+    with pytest.raises(SignInFailed, match="Wrong PIN"):
+        sp.sign_in("김직원", "0000")
+    with pytest.raises(SignInFailed, match="No staff account named 'nobody'") as err:
+        sp.sign_in("nobody", "0000")
+    assert err.value.details["reason"] == "unknown"
+    with pytest.raises(SignInFailed, match="No staff account"):
+        sp.sign_in("someone else", "1234")
+    assert len(calls) == 3  # one argon2 verification each
+    wrong, unknown, unknown_again = calls
+    params = wrong.rsplit("$", 2)[0]  # $argon2id$v=19$m=...,t=...,p=...: the same cost
+    assert unknown.startswith("$argon2id$") and unknown.rsplit("$", 2)[0] == params and unknown != wrong
+    assert unknown_again == unknown
 
 
 def test_the_lock_is_kept_in_the_registry(standin_service, settings):

@@ -531,8 +531,27 @@ class SettingsPage(QWidget):
             out["match_threshold"] = None if self.use_default.isChecked() else round(self.threshold.value(), 3)
         return out
 
+    def server_url_words(self, url: str | None) -> str | None:
+        """Why this server address cannot be saved (core.settings.server_url_problem, the rule sync/client.py
+        applies), in the UI's language; None when it can (or is empty: no sync)."""
+        from core.settings import server_url_problem
+
+        if not url or server_url_problem(url) is None:
+            return None
+        if url.strip().lower().startswith("http://"):
+            return self.tr("Not saved: the server address must start with https:// (owners' names and phone numbers "
+                           "must not cross the network in clear text; http:// only for this computer, e.g. "
+                           "http://127.0.0.1:8000).")
+        return self.tr("Not saved: the server address is not a web address. Give it as https://host:port, e.g. "
+                       "https://savepets.example.org:8443.")
+
     def save(self) -> None:
         values = self.values()
+        problem = self.server_url_words(values.get("server_url"))
+        if problem:
+            self.message.setText(problem)
+            self.server_url.setFocus()
+            return
         try:
             where = self._save(values)
         except (OSError, ValueError, TypeError) as exc:

@@ -265,9 +265,13 @@ class SignInPage(QWidget):
         if reason == "wrong_pin":
             return self.tr("Wrong PIN. Tries left before this account is locked for a minute: %n.", "",
                            int(details.get("tries_left", 0)))
-        if reason == "locked":
+        if reason == "locked":  # the wait grows with each lock-out in a row (core/staff.py: 1, 5, 15, 60 minutes)
+            seconds = int(details.get("seconds", 60))
+            if seconds >= 60:
+                return self.tr("Too many wrong PINs: this account is locked. Try again in %n minute(s).", "",
+                               -(-seconds // 60))
             return self.tr("Too many wrong PINs: this account is locked. Try again in %1 seconds.").replace(
-                "%1", str(details.get("seconds", 60)))
+                "%1", str(seconds))
         if reason == "unknown":
             return self.tr("No staff member has this name. Choose your name from the list.")
         if reason == "disabled":

@@ -1781,6 +1781,16 @@ When a new registration looks like a registered dog without being a sure match, 
         <source>Saved to %1.</source>
         <translation>%1에 저장했습니다.</translation>
     </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="537"/>
+        <source>Not saved: the server address must start with https:// (owners&apos; names and phone numbers must not cross the network in clear text; http:// only for this computer, e.g. http://127.0.0.1:8000).</source>
+        <translation>저장하지 않았습니다: 서버 주소는 https://로 시작해야 합니다 (보호자 이름과 전화번호가 네트워크에서 암호화되지 않은 채 오가면 안 됩니다. http://는 이 컴퓨터 안에서만, 예: http://127.0.0.1:8000).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="540"/>
+        <source>Not saved: the server address is not a web address. Give it as https://host:port, e.g. https://savepets.example.org:8443.</source>
+        <translation>저장하지 않았습니다: 서버 주소가 웹 주소가 아닙니다. https://호스트:포트 형식으로 입력하세요. 예: https://savepets.example.org:8443</translation>
+    </message>
 </context>
 <context>
     <name>SignInPage</name>
@@ -1840,6 +1850,13 @@ When a new registration looks like a registered dog without being a sure match, 
         <source>Wrong PIN. Tries left before this account is locked for a minute: %n.</source>
         <translation>
             <numerusform>PIN이 틀렸습니다. 계정이 1분 동안 잠기기 전까지 남은 시도: %n번.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/signin_page.py" line="270"/>
+        <source>Too many wrong PINs: this account is locked. Try again in %n minute(s).</source>
+        <translation>
+            <numerusform>PIN이 여러 번 틀려 이 계정이 잠겼습니다. %n분 후에 다시 시도하세요.</numerusform>
         </translation>
     </message>
     <message>
