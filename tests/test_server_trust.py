@@ -322,3 +322,23 @@ def test_sync_command_says_why_it_refuses_plain_http(tmp_path):
     text = " ".join((proc.stdout + proc.stderr).split())
     assert proc.returncode == 2, text
     assert "Refusing to sync with http://192.0.2.10:8000 over plain http" in text and "https://" in text
+
+
+def test_settings_page_says_why_and_saves_nothing(qtbot, tmp_path):
+    from core.settings import Settings
+    from ui.settings_page import SettingsPage
+
+    saved: list[dict] = []
+    page = SettingsPage(Settings(data_dir=tmp_path / "data"),
+                        save=lambda values: saved.append(values) or tmp_path / "config.toml")
+    qtbot.addWidget(page)
+    page.server_url.setText("http://192.0.2.10:8000")
+    page.save()
+    assert saved == [] and page.message.text().startswith("Not saved: the server address must start with https://")
+    page.server_url.setText("savepets.example.org:8443")
+    page.save()
+    assert saved == [] and "is not a web address" in page.message.text()
+    for ok in ("https://savepets.example.org:8443", "http://127.0.0.1:8000", ""):
+        page.server_url.setText(ok)
+        page.save()
+        assert saved[-1]["server_url"] == (ok or None) and page.message.text().startswith("Saved to")
