@@ -136,9 +136,10 @@ def test_the_server_records_its_requests_as_their_api_key(server):
         assert page.json()["count"] == len(entries)
         assert [(e["action"], e["actor_kind"], e["actor_name"]) for e in entries] == [
             ("contact_view", "api_key", "kiosk audit test"),  # the kiosk key got the contact in full
+            ("dog_view", "api_key", "mobile audit test"),  # every mobile read is audited
             ("lookup", "api_key", "mobile audit test"),  # the mobile key's look-up: no contact shown to it
             ("register", "api_key", "kiosk audit test")]
-        lookup = entries[1]
+        lookup = entries[2]
         assert (lookup["actor_id"], lookup["actor_role"], lookup["decision"], lookup["reason"]) == \
             (key_id, "mobile", "match", "sure_match")
         assert all("김철수" not in str(e) and phone.replace("-", "")[-8:] not in str(e) for e in entries)
