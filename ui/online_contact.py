@@ -50,9 +50,9 @@ def contact_error_words(exc: BaseException) -> str:
             "OnlineContact", "The server is not reachable: the contact is available online only. Try again when "
                              "this kiosk is online.")
     if kind == "rate_limited":
+        minutes = int(getattr(exc, "minutes", None) or 60)  # a plain name: lupdate skips a call among the arguments
         return QCoreApplication.translate(
-            "OnlineContact", "Too many contact requests from this kiosk; try again in %n minute(s).", "",
-            int(getattr(exc, "minutes", None) or 60))
+            "OnlineContact", "Too many contact requests from this kiosk; try again in %n minute(s).", "", minutes)
     if kind == "refused":
         return QCoreApplication.translate(
             "OnlineContact", "The server refused: this kiosk may not ask for contacts (its key was revoked, or it "
@@ -83,7 +83,7 @@ class ReasonDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setMinimumWidth(560)
         title = QLabel(self.tr("Owner of %1 (%2)").replace("%1", dog.name).replace("%2", dog.registration_number))
-        title.setObjectName("dogName")
+        title.setObjectName("sectionTitle")
         title.setWordWrap(True)
         intro = QLabel(self.tr("This dog is registered with another organisation. Its owner's name and phone come "
                                "from the server, for this view only: they are not kept on this kiosk. Say why you "

@@ -100,7 +100,8 @@ class RegistryPage(QWidget):
         facts = QVBoxLayout()
         facts.setSpacing(2)
         for wdg in (self.title, self.number, self.status_label, self.contact, self.reveal_button, self.online_button):
-            facts.addWidget(wdg, 0, Qt.AlignmentFlag.AlignLeft)
+            # the contact line takes the card's width (a name and phone from the server, or why there is none)
+            facts.addWidget(wdg, 0, Qt.AlignmentFlag(0) if wdg is self.contact else Qt.AlignmentFlag.AlignLeft)
         header = QHBoxLayout()
         header.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
         header.addLayout(facts, 1)
@@ -247,10 +248,13 @@ class RegistryPage(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(dogs))
         for r, d in enumerate(dogs):
-            phone = self.tr("contact available online") if redacted(d.owner) else texts.phone_words(d.owner.phone)
+            # another organisation's owner: a short word in the narrow column, the sentence on hover and in the card
+            phone = self.tr("online only") if redacted(d.owner) else texts.phone_words(d.owner.phone)
             for c, text in enumerate((d.registration_number, d.name, texts.status_words(d.status), phone)):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, d.id)
+                if c == 3 and redacted(d.owner):
+                    item.setToolTip(self.tr("contact available online"))
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
         self.empty.setVisible(not dogs)
