@@ -349,57 +349,57 @@
         <translation>검색</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="217"/>
+        <location filename="../../ui/audit_page.py" line="216"/>
         <source>When</source>
         <translation>일시</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="217"/>
+        <location filename="../../ui/audit_page.py" line="216"/>
         <source>Who</source>
         <translation>누가</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="217"/>
+        <location filename="../../ui/audit_page.py" line="216"/>
         <source>Action</source>
         <translation>작업</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="217"/>
+        <location filename="../../ui/audit_page.py" line="216"/>
         <source>Dog</source>
         <translation>강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="218"/>
+        <location filename="../../ui/audit_page.py" line="217"/>
         <source>Details</source>
         <translation>내용</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="218"/>
+        <location filename="../../ui/audit_page.py" line="217"/>
         <source>Device</source>
         <translation>기기</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="256"/>
+        <location filename="../../ui/audit_page.py" line="255"/>
         <source>Loading the audit trail…</source>
         <translation>감사 기록을 불러오는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="267"/>
+        <location filename="../../ui/audit_page.py" line="266"/>
         <source>This kiosk</source>
         <translation>이 키오스크</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="282"/>
+        <location filename="../../ui/audit_page.py" line="281"/>
         <source>No entries match.</source>
         <translation>맞는 기록이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="284"/>
+        <location filename="../../ui/audit_page.py" line="283"/>
         <source>The newest %1 entries; narrow the search to see older ones.</source>
         <translation>최근 %1건입니다. 더 오래된 기록은 검색 조건을 좁혀 보세요.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/audit_page.py" line="287"/>
+        <location filename="../../ui/audit_page.py" line="286"/>
         <source>%n entries, newest first.</source>
         <translation>
             <numerusform>최근 순으로 %n건.</numerusform>
@@ -409,42 +409,42 @@
 <context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../ui/widgets.py" line="232"/>
+        <location filename="../../ui/widgets.py" line="233"/>
         <source>Take photo</source>
         <translation>사진 찍기</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="235"/>
+        <location filename="../../ui/widgets.py" line="236"/>
         <source>Photo from file…</source>
         <translation>파일에서 사진…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="237"/>
+        <location filename="../../ui/widgets.py" line="238"/>
         <source>Auto-capture</source>
         <translation>자동 촬영</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="268"/>
+        <location filename="../../ui/widgets.py" line="269"/>
         <source>The camera was disconnected. Reconnect it, or use “Photo from file…”.</source>
         <translation>카메라 연결이 끊겼습니다. 다시 연결하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="270"/>
+        <location filename="../../ui/widgets.py" line="271"/>
         <source>No camera. Check the camera in Settings, or use “Photo from file…”.</source>
         <translation>카메라가 없습니다. 설정에서 카메라를 확인하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="277"/>
+        <location filename="../../ui/widgets.py" line="278"/>
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="293"/>
+        <location filename="../../ui/widgets.py" line="294"/>
         <source>Choose a nose photo</source>
         <translation>코 사진 선택</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="294"/>
+        <location filename="../../ui/widgets.py" line="295"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)</source>
         <translation>이미지 (*.jpg *.jpeg *.png *.bmp *.webp);;모든 파일 (*)</translation>
     </message>
@@ -452,17 +452,17 @@
 <context>
     <name>CaptureView</name>
     <message>
-        <location filename="../../ui/widgets.py" line="84"/>
+        <location filename="../../ui/widgets.py" line="85"/>
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="157"/>
+        <location filename="../../ui/widgets.py" line="158"/>
         <source>Photo taken</source>
         <translation>사진을 찍었습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="159"/>
+        <location filename="../../ui/widgets.py" line="160"/>
         <source>Put the nose inside the guide</source>
         <translation>코를 안내선 안에 맞춰 주세요</translation>
     </message>
@@ -513,55 +513,55 @@
 <context>
     <name>CompareView</name>
     <message>
-        <location filename="../../ui/compare_view.py" line="276"/>
+        <location filename="../../ui/compare_view.py" line="259"/>
         <source>This dog</source>
         <translation>이 강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="306"/>
+        <location filename="../../ui/compare_view.py" line="289"/>
         <source>None of these</source>
         <translation>이 중에 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="309"/>
+        <location filename="../../ui/compare_view.py" line="292"/>
         <source>This is the dog</source>
         <translation>이 강아지가 맞습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="333"/>
+        <location filename="../../ui/compare_view.py" line="316"/>
         <source>These are the closest registered dogs.</source>
         <translation>가장 닮은 등록 강아지들입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="337"/>
+        <location filename="../../ui/compare_view.py" line="320"/>
         <source>No photo</source>
         <translation>사진 없음</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/compare_view.py" line="338"/>
+        <location filename="../../ui/compare_view.py" line="321"/>
         <source>Photos taken: %n</source>
         <translation>
             <numerusform>찍은 사진: %n장</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="339"/>
+        <location filename="../../ui/compare_view.py" line="322"/>
         <source>Tap a photo to zoom in, tap again to see all of it.</source>
         <translation>사진을 누르면 확대되고, 다시 누르면 전체가 보입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="378"/>
-        <location filename="../../ui/compare_view.py" line="393"/>
+        <location filename="../../ui/compare_view.py" line="361"/>
+        <location filename="../../ui/compare_view.py" line="376"/>
         <source>Loading photos…</source>
         <translation>사진을 불러오는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="389"/>
+        <location filename="../../ui/compare_view.py" line="372"/>
         <source>match probability %1 · score %2</source>
         <translation>일치 가능성 %1 · 점수 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="393"/>
+        <location filename="../../ui/compare_view.py" line="376"/>
         <source>No photo of this dog on this kiosk</source>
         <translation>이 키오스크에는 이 강아지의 사진이 없습니다</translation>
     </message>
@@ -569,7 +569,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../../ui/controller.py" line="64"/>
+        <location filename="../../ui/controller.py" line="95"/>
         <source>Loading…</source>
         <translation>불러오는 중…</translation>
     </message>
@@ -577,42 +577,57 @@
 <context>
     <name>DogCard</name>
     <message>
-        <location filename="../../ui/widgets.py" line="439"/>
+        <location filename="../../ui/widgets.py" line="440"/>
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="439"/>
+        <location filename="../../ui/widgets.py" line="440"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="440"/>
+        <location filename="../../ui/widgets.py" line="441"/>
         <source>Sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="440"/>
+        <location filename="../../ui/widgets.py" line="441"/>
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="440"/>
+        <location filename="../../ui/widgets.py" line="441"/>
         <source>Owner</source>
         <translation>보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="441"/>
+        <location filename="../../ui/widgets.py" line="442"/>
         <source>Contact</source>
         <translation>연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="451"/>
+        <location filename="../../ui/widgets.py" line="452"/>
         <source>Show contact</source>
         <translation>연락처 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="502"/>
+        <location filename="../../ui/widgets.py" line="457"/>
+        <source>Show contact (online)</source>
+        <translation>연락처 보기 (온라인)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets.py" line="506"/>
+        <source>From the server: shown for this view only, not kept on this kiosk.</source>
+        <translation>서버에서 받은 연락처입니다. 이 화면에서만 보이며 이 키오스크에는 저장되지 않습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets.py" line="534"/>
+        <source>contact available online</source>
+        <translation>연락처는 온라인으로 확인</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets.py" line="540"/>
         <source>No photo</source>
         <translation>사진 없음</translation>
     </message>
@@ -638,67 +653,67 @@
 <context>
     <name>FirstAdminPage</name>
     <message>
-        <location filename="../../ui/signin_page.py" line="285"/>
+        <location filename="../../ui/signin_page.py" line="299"/>
         <source>Welcome</source>
         <translation>환영합니다</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="286"/>
+        <location filename="../../ui/signin_page.py" line="300"/>
         <source>Nobody can use this kiosk yet. Create its first administrator: they sign in with a PIN, add the other staff members and decide what staff may see, in Settings.</source>
         <translation>아직 아무도 이 키오스크를 쓸 수 없습니다. 첫 관리자를 만드세요. 관리자는 PIN으로 로그인하고, 설정에서 다른 직원을 추가하고 직원이 볼 수 있는 것을 정합니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="291"/>
+        <location filename="../../ui/signin_page.py" line="305"/>
         <source>e.g. Kim Minji</source>
         <translation>예: 김민지</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="293"/>
+        <location filename="../../ui/signin_page.py" line="307"/>
         <source>%1 to %2 digits</source>
         <translation>숫자 %1~%2자리</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="294"/>
+        <location filename="../../ui/signin_page.py" line="308"/>
         <source>The same PIN again</source>
         <translation>같은 PIN을 한 번 더</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="301"/>
+        <location filename="../../ui/signin_page.py" line="315"/>
         <source>Create the administrator and sign in</source>
         <translation>관리자를 만들고 로그인</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="315"/>
+        <location filename="../../ui/signin_page.py" line="324"/>
         <source>Administrator&apos;s name</source>
         <translation>관리자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="315"/>
+        <location filename="../../ui/signin_page.py" line="324"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="316"/>
+        <location filename="../../ui/signin_page.py" line="325"/>
         <source>PIN again</source>
         <translation>PIN 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="350"/>
+        <location filename="../../ui/signin_page.py" line="344"/>
         <source>Enter the administrator&apos;s name.</source>
         <translation>관리자 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="353"/>
+        <location filename="../../ui/signin_page.py" line="347"/>
         <source>A PIN is %1 to %2 digits.</source>
         <translation>PIN은 숫자 %1~%2자리입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="358"/>
+        <location filename="../../ui/signin_page.py" line="352"/>
         <source>The two PINs differ. Enter the same PIN again.</source>
         <translation>두 PIN이 다릅니다. 같은 PIN을 다시 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="362"/>
+        <location filename="../../ui/signin_page.py" line="356"/>
         <source>Creating the administrator…</source>
         <translation>관리자를 만드는 중…</translation>
     </message>
@@ -732,12 +747,12 @@
         <translation>다시 시도</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="206"/>
+        <location filename="../../ui/lookup_page.py" line="204"/>
         <source>Looking up…</source>
         <translation>조회 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="251"/>
+        <location filename="../../ui/lookup_page.py" line="249"/>
         <source>This photo cannot be used: %1</source>
         <translation>이 사진은 사용할 수 없습니다: %1</translation>
     </message>
@@ -767,12 +782,12 @@ You can also drop photo files of one dog here (up to 5).</source>
         <translation>사진 %1/%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="238"/>
+        <location filename="../../ui/lookup_page.py" line="236"/>
         <source>Confirmed by staff</source>
         <translation>직원이 확인함</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="243"/>
+        <location filename="../../ui/lookup_page.py" line="241"/>
         <source>None of the look-alike dogs is this dog.</source>
         <translation>닮은 강아지 중에 이 강아지는 없습니다.</translation>
     </message>
@@ -841,12 +856,12 @@ You can also drop photo files of one dog here (up to 5).</source>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="126"/>
-        <location filename="../../ui/main_window.py" line="366"/>
+        <location filename="../../ui/main_window.py" line="362"/>
         <source>Review</source>
         <translation>검토</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="367"/>
+        <location filename="../../ui/main_window.py" line="363"/>
         <source>%n pair(s) of registrations to review</source>
         <translation>
             <numerusform>검토할 등록 %n쌍</numerusform>
@@ -854,24 +869,77 @@ You can also drop photo files of one dog here (up to 5).</source>
     </message>
 </context>
 <context>
+    <name>OnlineContact</name>
+    <message>
+        <location filename="../../ui/online_contact.py" line="37"/>
+        <source>Say why you need the owner&apos;s contact (at least %1 characters).</source>
+        <translation>보호자 연락처가 필요한 이유를 적어 주세요 (%1자 이상).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="40"/>
+        <source>The reason is too long: at most %1 characters.</source>
+        <translation>이유가 너무 깁니다. %1자 이내로 적어 주세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="49"/>
+        <source>The server is not reachable: the contact is available online only. Try again when this kiosk is online.</source>
+        <translation>서버에 연결할 수 없습니다. 연락처는 온라인에서만 확인할 수 있습니다. 키오스크가 온라인일 때 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="54"/>
+        <source>Too many contact requests from this kiosk; try again in %n minute(s).</source>
+        <translation>이 키오스크의 연락처 요청이 너무 많습니다. %n분 후에 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="57"/>
+        <source>The server refused: this kiosk may not ask for contacts (its key was revoked, or it is not enrolled). Ask an administrator.</source>
+        <translation>서버가 거부했습니다. 이 키오스크는 연락처를 요청할 수 없습니다 (키가 폐기되었거나 등록되지 않았습니다). 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="61"/>
+        <source>The server does not know this dog (removed, or not synced yet).</source>
+        <translation>서버에 이 반려견이 없습니다 (삭제되었거나 아직 동기화되지 않았습니다).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="64"/>
+        <source>The server did not accept the reason: say in 5 to 200 characters why you need the contact.</source>
+        <translation>서버가 이유를 받아들이지 않았습니다. 연락처가 필요한 이유를 5~200자로 적어 주세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="68"/>
+        <source>This kiosk is not enrolled with a server: the contact is available online only.</source>
+        <translation>이 키오스크는 서버에 등록되어 있지 않습니다. 연락처는 온라인에서만 확인할 수 있습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="71"/>
+        <source>No contact from the server: %1</source>
+        <translation>서버에서 연락처를 받지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="193"/>
+        <source>Asking the server…</source>
+        <translation>서버에 요청하는 중…</translation>
+    </message>
+</context>
+<context>
     <name>PhotoSlots</name>
     <message>
-        <location filename="../../ui/widgets.py" line="356"/>
+        <location filename="../../ui/widgets.py" line="357"/>
         <source>Empty</source>
         <translation>비어 있음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="356"/>
+        <location filename="../../ui/widgets.py" line="357"/>
         <source>Checking…</source>
         <translation>확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="356"/>
+        <location filename="../../ui/widgets.py" line="357"/>
         <source>Good</source>
         <translation>좋음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="357"/>
+        <location filename="../../ui/widgets.py" line="358"/>
         <source>Retake</source>
         <translation>다시 찍기</translation>
     </message>
@@ -882,6 +950,44 @@ You can also drop photo files of one dog here (up to 5).</source>
         <location filename="../../ui/signin_page.py" line="52"/>
         <source>Clear</source>
         <translation>지우기</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <location filename="../../ui/online_contact.py" line="82"/>
+        <source>Show contact (online)</source>
+        <translation>연락처 보기 (온라인)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="85"/>
+        <source>Owner of %1 (%2)</source>
+        <translation>%1 (%2)의 보호자</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="88"/>
+        <source>This dog is registered with another organisation. Its owner&apos;s name and phone come from the server, for this view only: they are not kept on this kiosk. Say why you need them; the server keeps your reason on its audit trail.</source>
+        <translation>이 반려견은 다른 기관에 등록되어 있습니다. 보호자의 이름과 전화번호는 서버에서 받아 이 화면에서만 보여 주며, 이 키오스크에는 저장하지 않습니다. 필요한 이유를 적어 주세요. 서버는 이유를 감사 기록에 남깁니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="95"/>
+        <source>e.g. Found near the park; calling the owner</source>
+        <translation>예: 공원 근처에서 발견, 보호자에게 연락하려고 함</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="100"/>
+        <source>Ask the server</source>
+        <translation>서버에 요청</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="104"/>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <location filename="../../ui/online_contact.py" line="113"/>
+        <source>Reason</source>
+        <translation>이유</translation>
     </message>
 </context>
 <context>
@@ -1043,109 +1149,109 @@ You can also drop photo files of one dog here (up to 5).</source>
         <translation>%1번 사진을 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="338"/>
+        <location filename="../../ui/register_page.py" line="332"/>
         <source>Checking the photo…</source>
         <translation>사진 확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="343"/>
+        <location filename="../../ui/register_page.py" line="337"/>
         <source>Same photo as photo %1</source>
         <translation>%1번 사진과 같은 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="345"/>
+        <location filename="../../ui/register_page.py" line="339"/>
         <source>Photo %1 is the same as photo %2: move a little and take it again.</source>
         <translation>%1번 사진이 %2번 사진과 같습니다. 조금 움직여서 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="354"/>
-        <location filename="../../ui/register_page.py" line="472"/>
+        <location filename="../../ui/register_page.py" line="348"/>
+        <location filename="../../ui/register_page.py" line="466"/>
         <source>Photo %1: %2. Take it again.</source>
         <translation>%1번 사진: %2. 다시 찍어 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="359"/>
+        <location filename="../../ui/register_page.py" line="353"/>
         <source>Photo %1 is good.</source>
         <translation>%1번 사진이 좋습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="364"/>
+        <location filename="../../ui/register_page.py" line="358"/>
         <source>Photo %1 cannot be used: %2</source>
         <translation>%1번 사진은 사용할 수 없습니다: %2</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="374"/>
+        <location filename="../../ui/register_page.py" line="368"/>
         <source>All 5 photos are good. Tap Next.</source>
         <translation>사진 5장이 모두 좋습니다. 다음을 누르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="397"/>
-        <location filename="../../ui/register_page.py" line="426"/>
+        <location filename="../../ui/register_page.py" line="391"/>
+        <location filename="../../ui/register_page.py" line="420"/>
         <source>Enter a valid phone number, e.g. 010-1234-5678.</source>
         <translation>올바른 전화번호를 입력하세요 (예: 010-1234-5678).</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="404"/>
+        <location filename="../../ui/register_page.py" line="398"/>
         <source>New owner</source>
         <translation>새 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="408"/>
+        <location filename="../../ui/register_page.py" line="402"/>
         <source>Existing owner: %1</source>
         <translation>기존 보호자: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="438"/>
+        <location filename="../../ui/register_page.py" line="432"/>
         <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="440"/>
+        <location filename="../../ui/register_page.py" line="434"/>
         <source>Use a past date written as YYYY-MM-DD.</source>
         <translation>지난 날짜를 YYYY-MM-DD 형식으로 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="456"/>
+        <location filename="../../ui/register_page.py" line="450"/>
         <source>Registering…</source>
         <translation>등록 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="485"/>
+        <location filename="../../ui/register_page.py" line="479"/>
         <source>Registration number: %1</source>
         <translation>등록번호: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="491"/>
+        <location filename="../../ui/register_page.py" line="485"/>
         <source>Existing owner: the dog was added to their dogs.</source>
         <translation>기존 보호자: 보호자의 반려견 목록에 추가되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="508"/>
+        <location filename="../../ui/register_page.py" line="502"/>
         <source>PDF (*.pdf)</source>
         <translation>PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="508"/>
+        <location filename="../../ui/register_page.py" line="502"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 이미지 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="509"/>
+        <location filename="../../ui/register_page.py" line="503"/>
         <source>Save card</source>
         <translation>등록증 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="513"/>
+        <location filename="../../ui/register_page.py" line="507"/>
         <source>Saved: %1</source>
         <translation>저장됨: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="521"/>
+        <location filename="../../ui/register_page.py" line="515"/>
         <source>Sent to the printer.</source>
         <translation>프린터로 보냈습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="494"/>
+        <location filename="../../ui/register_page.py" line="488"/>
         <source>The dog was registered and flagged for an administrator&apos;s review because it looks like %1.</source>
         <translation>등록되었습니다. 다음 강아지와 닮아서 관리자가 검토하도록 표시했습니다: %1</translation>
     </message>
@@ -1153,130 +1259,160 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>RegistryPage</name>
     <message>
-        <location filename="../../ui/registry_page.py" line="38"/>
+        <location filename="../../ui/registry_page.py" line="40"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="41"/>
+        <location filename="../../ui/registry_page.py" line="43"/>
         <source>Search by name, phone or registration number</source>
         <translation>이름, 전화번호 또는 등록번호로 검색</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="44"/>
+        <location filename="../../ui/registry_page.py" line="46"/>
         <source>All</source>
         <translation>전체</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="57"/>
+        <location filename="../../ui/registry_page.py" line="59"/>
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="57"/>
-        <location filename="../../ui/registry_page.py" line="108"/>
+        <location filename="../../ui/registry_page.py" line="59"/>
+        <location filename="../../ui/registry_page.py" line="117"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="109"/>
+        <location filename="../../ui/registry_page.py" line="118"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="57"/>
+        <location filename="../../ui/registry_page.py" line="59"/>
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="58"/>
+        <location filename="../../ui/registry_page.py" line="60"/>
         <source>Phone</source>
         <translation>전화번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="69"/>
+        <location filename="../../ui/registry_page.py" line="71"/>
         <source>No dogs found.</source>
         <translation>찾은 강아지가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="88"/>
+        <location filename="../../ui/registry_page.py" line="92"/>
         <source>Show contact</source>
         <translation>연락처 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="110"/>
+        <location filename="../../ui/registry_page.py" line="96"/>
+        <source>Show contact (online)</source>
+        <translation>연락처 보기 (온라인)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="119"/>
         <source>Owner&apos;s name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="111"/>
+        <location filename="../../ui/registry_page.py" line="120"/>
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="112"/>
+        <location filename="../../ui/registry_page.py" line="121"/>
         <source>Save changes</source>
         <translation>변경 내용 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="117"/>
+        <location filename="../../ui/registry_page.py" line="126"/>
         <source>Mark lost</source>
         <translation>실종 신고</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="117"/>
+        <location filename="../../ui/registry_page.py" line="126"/>
         <source>Mark found</source>
         <translation>발견(보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="118"/>
+        <location filename="../../ui/registry_page.py" line="127"/>
         <source>Back home</source>
         <translation>귀가</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="128"/>
+        <location filename="../../ui/registry_page.py" line="137"/>
         <source>Remove registration…</source>
         <translation>등록 삭제…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="134"/>
+        <location filename="../../ui/registry_page.py" line="143"/>
         <source>Keep it</source>
         <translation>그대로 두기</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="136"/>
+        <location filename="../../ui/registry_page.py" line="145"/>
         <source>Yes, remove</source>
         <translation>예, 삭제</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="287"/>
+        <location filename="../../ui/registry_page.py" line="252"/>
+        <source>online only</source>
+        <translation>온라인 확인</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="257"/>
+        <source>contact available online</source>
+        <translation>연락처는 온라인으로 확인</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="289"/>
+        <source>Owner: contact available online</source>
+        <translation>보호자: 연락처는 온라인으로 확인</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="294"/>
+        <source>Registered with another organisation: you may mark it lost or found; only that organisation changes its details or removes it.</source>
+        <translation>다른 기관에 등록된 반려견입니다. 실종 또는 발견으로 표시할 수 있으며, 정보 변경과 삭제는 그 기관만 할 수 있습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="311"/>
+        <source>The owner&apos;s contact, from the server: shown for this view only, not kept on this kiosk.</source>
+        <translation>서버에서 받은 보호자 연락처입니다. 이 화면에서만 보이며 이 키오스크에는 저장되지 않습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="336"/>
         <source>Nothing changed.</source>
         <translation>바뀐 내용이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="292"/>
+        <location filename="../../ui/registry_page.py" line="341"/>
         <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="298"/>
-        <location filename="../../ui/registry_page.py" line="304"/>
-        <location filename="../../ui/registry_page.py" line="320"/>
+        <location filename="../../ui/registry_page.py" line="347"/>
+        <location filename="../../ui/registry_page.py" line="353"/>
+        <location filename="../../ui/registry_page.py" line="369"/>
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="309"/>
+        <location filename="../../ui/registry_page.py" line="358"/>
         <source>Remove %1 (%2) from the registry? Every kiosk forgets it at its next sync.</source>
         <translation>%1(%2)을(를) 등록부에서 삭제할까요? 다음 동기화 때 모든 키오스크에서도 지워집니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="323"/>
+        <location filename="../../ui/registry_page.py" line="372"/>
         <source>Removed: %1 (%2).</source>
         <translation>삭제됨: %1 (%2).</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="329"/>
+        <location filename="../../ui/registry_page.py" line="378"/>
         <source>Saved: %1 is now “%2”.</source>
         <translation>저장됨: %1 — 현재 “%2”.</translation>
     </message>
@@ -1461,22 +1597,22 @@ When a new registration looks like a registered dog without being a sure match, 
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/settings_page.py" line="49"/>
+        <location filename="../../ui/settings_page.py" line="51"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="52"/>
+        <location filename="../../ui/settings_page.py" line="54"/>
         <source>A camera number (0, 1, …), a video file or a folder of photos</source>
         <translation>카메라 번호 (0, 1, …), 동영상 파일 또는 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="53"/>
+        <location filename="../../ui/settings_page.py" line="55"/>
         <source>Folder…</source>
         <translation>폴더…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="59"/>
+        <location filename="../../ui/settings_page.py" line="61"/>
         <source>empty: offline registry only</source>
         <translation>비워 두면: 오프라인 등록부만 사용</translation>
     </message>
@@ -1492,57 +1628,52 @@ When a new registration looks like a registered dog without being a sure match, 
         <translation>카메라</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="70"/>
+        <location filename="../../ui/settings_page.py" line="137"/>
         <source>Server address</source>
         <translation>서버 주소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="71"/>
-        <source>API key</source>
-        <translation>API 키</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settings_page.py" line="72"/>
+        <location filename="../../ui/settings_page.py" line="70"/>
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="74"/>
+        <location filename="../../ui/settings_page.py" line="73"/>
         <source>Administrator</source>
         <translation>관리자</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="75"/>
+        <location filename="../../ui/settings_page.py" line="74"/>
         <source>Change recognition settings (administrators only)</source>
         <translation>인식 설정 변경 (관리자 전용)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="80"/>
+        <location filename="../../ui/settings_page.py" line="79"/>
         <source>Use the engine&apos;s default</source>
         <translation>엔진 기본값 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="94"/>
+        <location filename="../../ui/settings_page.py" line="93"/>
         <source>Match threshold</source>
         <translation>일치 기준값</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="95"/>
+        <location filename="../../ui/settings_page.py" line="94"/>
         <source>A lower threshold finds more dogs but confuses more of them.</source>
         <translation>기준값을 낮추면 더 많이 찾지만 다른 강아지와 혼동도 늘어납니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="135"/>
+        <location filename="../../ui/settings_page.py" line="236"/>
         <source> min</source>
         <translation>분</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="136"/>
+        <location filename="../../ui/settings_page.py" line="237"/>
         <source>Lock when idle for</source>
         <translation>사용하지 않으면 잠금</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="105"/>
+        <location filename="../../ui/settings_page.py" line="104"/>
         <source>Save settings</source>
         <translation>설정 저장</translation>
     </message>
@@ -1552,242 +1683,333 @@ When a new registration looks like a registered dog without being a sure match, 
         <translation>직원</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="128"/>
+        <location filename="../../ui/settings_page.py" line="130"/>
+        <source>Server</source>
+        <translation>서버</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="136"/>
+        <source>Organisation</source>
+        <translation>기관</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="142"/>
+        <source>Enroll</source>
+        <translation>등록</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="147"/>
+        <location filename="../../ui/settings_page.py" line="176"/>
+        <source>Enrollment code</source>
+        <translation>등록 코드</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="174"/>
+        <source>Not enrolled: this kiosk keeps its own registry and does not sync.</source>
+        <translation>등록되지 않음: 이 키오스크는 자체 등록부만 사용하며 동기화하지 않습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="176"/>
+        <source>New enrollment code</source>
+        <translation>새 등록 코드</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="182"/>
+        <source>Enrollment is not available here.</source>
+        <translation>여기에서는 등록할 수 없습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="185"/>
+        <source>Type the server&apos;s address first (https://host:port).</source>
+        <translation>먼저 서버 주소를 입력하세요 (https://호스트:포트).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="189"/>
+        <source>Type the one-time code an administrator made with savepets devices enroll (16 letters and digits).</source>
+        <translation>관리자가 savepets devices enroll로 만든 일회용 코드를 입력하세요 (영문자와 숫자 16자).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="194"/>
+        <source>Enrolling…</source>
+        <translation>등록하는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="196"/>
+        <source>Enrolling</source>
+        <translation>등록 중</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="204"/>
+        <source>Enrolled as %1 of %2. Its key is kept in the system&apos;s keyring; sync starts now.</source>
+        <translation>%2의 %1(으)로 등록했습니다. 키는 시스템 키체인에 보관되며, 이제 동기화를 시작합니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="212"/>
+        <source>This code was not accepted: it may be mistyped, used already or expired. Ask an administrator for a new one.</source>
+        <translation>이 코드는 받아들여지지 않았습니다. 잘못 입력했거나, 이미 사용했거나, 만료되었을 수 있습니다. 관리자에게 새 코드를 요청하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="217"/>
+        <source>The server cannot be reached. Check the address and the network, then try again.</source>
+        <translation>서버에 연결할 수 없습니다. 주소와 네트워크를 확인한 뒤 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="219"/>
+        <source>The server address must start with https:// (http:// only for this computer, e.g. http://127.0.0.1:8000): the key must not cross the network in clear text.</source>
+        <translation>서버 주소는 https://로 시작해야 합니다 (http://는 이 컴퓨터 안에서만, 예: http://127.0.0.1:8000). 키가 암호화되지 않은 채 네트워크를 오가면 안 됩니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="222"/>
+        <source>The server address is not a web address. Give it as https://host:port.</source>
+        <translation>서버 주소가 웹 주소가 아닙니다. https://호스트:포트 형식으로 입력하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="224"/>
+        <source>Not enrolled: %1</source>
+        <translation>등록하지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="229"/>
         <source>Sign-in</source>
         <translation>로그인</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="137"/>
+        <location filename="../../ui/settings_page.py" line="238"/>
         <source>The kiosk also locks with the Lock button. Locking signs the member out and clears the pages.</source>
         <translation>잠금 버튼으로도 잠글 수 있습니다. 잠그면 로그인한 직원이 로그아웃되고 화면의 내용이 지워집니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="146"/>
+        <location filename="../../ui/settings_page.py" line="247"/>
         <source>What staff may see and do</source>
         <translation>직원이 볼 수 있는 것과 할 수 있는 일</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="151"/>
+        <location filename="../../ui/settings_page.py" line="252"/>
         <source>Masked, shown one at a time on request</source>
         <translation>가려서 표시, 요청할 때 한 건씩 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="152"/>
+        <location filename="../../ui/settings_page.py" line="253"/>
         <source>Shown with each dog opened</source>
         <translation>강아지를 열 때마다 표시</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="153"/>
+        <location filename="../../ui/settings_page.py" line="254"/>
         <source>Never (masked only)</source>
         <translation>보이지 않음 (가린 채로만)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="154"/>
+        <location filename="../../ui/settings_page.py" line="255"/>
         <source>Change dogs&apos; and owners&apos; details</source>
         <translation>강아지와 보호자 정보 수정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="155"/>
+        <location filename="../../ui/settings_page.py" line="256"/>
         <source>Mark dogs lost, found or home</source>
         <translation>실종 · 발견 · 귀가 표시</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="156"/>
+        <location filename="../../ui/settings_page.py" line="257"/>
         <source>Remove registrations (and merge duplicates)</source>
         <translation>등록 삭제 (중복 등록 합치기 포함)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="157"/>
+        <location filename="../../ui/settings_page.py" line="258"/>
         <source>Owners&apos; contacts</source>
         <translation>보호자 연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="160"/>
+        <location filename="../../ui/settings_page.py" line="261"/>
         <source>Administrators may do everything. Every contact shown is recorded.</source>
         <translation>관리자는 모든 일을 할 수 있습니다. 연락처를 볼 때마다 기록됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="169"/>
+        <location filename="../../ui/settings_page.py" line="270"/>
         <source>Staff accounts</source>
         <translation>직원 계정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="172"/>
-        <location filename="../../ui/settings_page.py" line="212"/>
+        <location filename="../../ui/settings_page.py" line="273"/>
+        <location filename="../../ui/settings_page.py" line="313"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="172"/>
-        <location filename="../../ui/settings_page.py" line="213"/>
+        <location filename="../../ui/settings_page.py" line="273"/>
+        <location filename="../../ui/settings_page.py" line="314"/>
         <source>Role</source>
         <translation>역할</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="172"/>
+        <location filename="../../ui/settings_page.py" line="273"/>
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="184"/>
+        <location filename="../../ui/settings_page.py" line="285"/>
         <source>Add…</source>
         <translation>추가…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="186"/>
-        <location filename="../../ui/settings_page.py" line="326"/>
+        <location filename="../../ui/settings_page.py" line="287"/>
+        <location filename="../../ui/settings_page.py" line="430"/>
         <source>Disable</source>
         <translation>사용 중지</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="188"/>
+        <location filename="../../ui/settings_page.py" line="289"/>
         <source>New PIN…</source>
         <translation>새 PIN…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="207"/>
+        <location filename="../../ui/settings_page.py" line="308"/>
         <source>%1 to %2 digits</source>
         <translation>숫자 %1~%2자리</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="209"/>
+        <location filename="../../ui/settings_page.py" line="310"/>
         <source>The same PIN again</source>
         <translation>같은 PIN을 한 번 더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="214"/>
+        <location filename="../../ui/settings_page.py" line="315"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="215"/>
+        <location filename="../../ui/settings_page.py" line="316"/>
         <source>PIN again</source>
         <translation>PIN 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="216"/>
+        <location filename="../../ui/settings_page.py" line="317"/>
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="218"/>
+        <location filename="../../ui/settings_page.py" line="319"/>
         <source>Save</source>
         <translation>저장</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="264"/>
+        <location filename="../../ui/settings_page.py" line="365"/>
         <source>The kiosk now locks after %1 minutes without a touch.</source>
         <translation>이제 %1분 동안 사용하지 않으면 키오스크가 잠깁니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="300"/>
+        <location filename="../../ui/settings_page.py" line="374"/>
+        <source>administrators only</source>
+        <translation>관리자만 가능</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="404"/>
         <source>Saved: staff now see and do what is ticked.</source>
         <translation>저장했습니다. 이제 직원은 체크한 것만 보고 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="310"/>
+        <location filename="../../ui/settings_page.py" line="414"/>
         <source>Disabled</source>
         <translation>사용 중지됨</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="310"/>
+        <location filename="../../ui/settings_page.py" line="414"/>
         <source>Active</source>
         <translation>사용 중</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="326"/>
+        <location filename="../../ui/settings_page.py" line="430"/>
         <source>Enable</source>
         <translation>다시 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="335"/>
+        <location filename="../../ui/settings_page.py" line="439"/>
         <source>%1 can sign in again.</source>
         <translation>%1 님이 다시 로그인할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="336"/>
+        <location filename="../../ui/settings_page.py" line="440"/>
         <source>%1 can no longer sign in.</source>
         <translation>%1 님은 이제 로그인할 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="348"/>
+        <location filename="../../ui/settings_page.py" line="452"/>
         <source>New staff member</source>
         <translation>새 직원</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="349"/>
+        <location filename="../../ui/settings_page.py" line="453"/>
         <source>New PIN for %1</source>
         <translation>%1 님의 새 PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="368"/>
+        <location filename="../../ui/settings_page.py" line="472"/>
         <source>Enter the member&apos;s name.</source>
         <translation>직원 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="371"/>
-        <location filename="../../ui/settings_page.py" line="406"/>
+        <location filename="../../ui/settings_page.py" line="475"/>
+        <location filename="../../ui/settings_page.py" line="510"/>
         <source>A PIN is %1 to %2 digits.</source>
         <translation>PIN은 숫자 %1~%2자리입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="376"/>
+        <location filename="../../ui/settings_page.py" line="480"/>
         <source>The two PINs differ. Enter the same PIN again.</source>
         <translation>두 PIN이 다릅니다. 같은 PIN을 다시 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="381"/>
+        <location filename="../../ui/settings_page.py" line="485"/>
         <source>%1 can now sign in with their PIN.</source>
         <translation>%1 님이 이제 PIN으로 로그인할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="386"/>
+        <location filename="../../ui/settings_page.py" line="490"/>
         <source>New PIN set for %1.</source>
         <translation>%1 님의 새 PIN을 설정했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="398"/>
+        <location filename="../../ui/settings_page.py" line="502"/>
         <source>A staff member of this name exists already.</source>
         <translation>같은 이름의 직원이 이미 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="400"/>
+        <location filename="../../ui/settings_page.py" line="504"/>
         <source>This is the last active administrator: add or enable another administrator first.</source>
         <translation>마지막 관리자입니다. 다른 관리자를 먼저 추가하거나 다시 사용하게 하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="402"/>
+        <location filename="../../ui/settings_page.py" line="506"/>
         <source>You cannot disable your own account while signed in with it.</source>
         <translation>로그인한 자신의 계정은 사용 중지할 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="404"/>
+        <location filename="../../ui/settings_page.py" line="508"/>
         <source>A name is 1 to 50 characters.</source>
         <translation>이름은 1~50자입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="416"/>
+        <location filename="../../ui/settings_page.py" line="520"/>
         <source>Folder of photos to use as the camera</source>
         <translation>카메라 대신 사용할 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="261"/>
-        <location filename="../../ui/settings_page.py" line="436"/>
+        <location filename="../../ui/settings_page.py" line="362"/>
+        <location filename="../../ui/settings_page.py" line="558"/>
         <source>Could not save: %1</source>
         <translation>저장할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="438"/>
+        <location filename="../../ui/settings_page.py" line="560"/>
         <source>Saved to %1.</source>
         <translation>%1에 저장했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="537"/>
+        <location filename="../../ui/settings_page.py" line="542"/>
         <source>Not saved: the server address must start with https:// (owners&apos; names and phone numbers must not cross the network in clear text; http:// only for this computer, e.g. http://127.0.0.1:8000).</source>
         <translation>저장하지 않았습니다: 서버 주소는 https://로 시작해야 합니다 (보호자 이름과 전화번호가 네트워크에서 암호화되지 않은 채 오가면 안 됩니다. http://는 이 컴퓨터 안에서만, 예: http://127.0.0.1:8000).</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="540"/>
+        <location filename="../../ui/settings_page.py" line="545"/>
         <source>Not saved: the server address is not a web address. Give it as https://host:port, e.g. https://savepets.example.org:8443.</source>
         <translation>저장하지 않았습니다: 서버 주소가 웹 주소가 아닙니다. https://호스트:포트 형식으로 입력하세요. 예: https://savepets.example.org:8443</translation>
     </message>
@@ -1795,87 +2017,87 @@ When a new registration looks like a registered dog without being a sure match, 
 <context>
     <name>SignInPage</name>
     <message>
-        <location filename="../../ui/signin_page.py" line="105"/>
         <location filename="../../ui/signin_page.py" line="136"/>
+        <location filename="../../ui/signin_page.py" line="167"/>
         <source>Sign in</source>
         <translation>로그인</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="106"/>
+        <location filename="../../ui/signin_page.py" line="137"/>
         <source>Owners&apos; names and phone numbers are kept here: only the shelter&apos;s staff may use this kiosk. Choose your name and enter your PIN.</source>
         <translation>이 키오스크에는 보호자의 이름과 전화번호가 있어 보호소 직원만 쓸 수 있습니다. 이름을 고르고 PIN을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="124"/>
+        <location filename="../../ui/signin_page.py" line="155"/>
         <source>Your name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="127"/>
+        <location filename="../../ui/signin_page.py" line="158"/>
         <source>Choose above, or type your name</source>
         <translation>위에서 고르거나 이름을 입력하세요</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="130"/>
+        <location filename="../../ui/signin_page.py" line="161"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="132"/>
+        <location filename="../../ui/signin_page.py" line="163"/>
         <source>%1 to %2 digits</source>
         <translation>숫자 %1~%2자리</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="178"/>
+        <location filename="../../ui/signin_page.py" line="190"/>
         <source>Starting…</source>
         <translation>시작하는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="230"/>
+        <location filename="../../ui/signin_page.py" line="241"/>
         <source>Choose or type your name.</source>
         <translation>이름을 고르거나 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="233"/>
+        <location filename="../../ui/signin_page.py" line="244"/>
         <source>Enter your PIN (%1 to %2 digits).</source>
         <translation>PIN을 입력하세요 (숫자 %1~%2자리).</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="238"/>
+        <location filename="../../ui/signin_page.py" line="248"/>
         <source>Signing in…</source>
         <translation>로그인하는 중…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/signin_page.py" line="256"/>
+        <location filename="../../ui/signin_page.py" line="266"/>
         <source>Wrong PIN. Tries left before this account is locked for a minute: %n.</source>
         <translation>
             <numerusform>PIN이 틀렸습니다. 계정이 1분 동안 잠기기 전까지 남은 시도: %n번.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/signin_page.py" line="270"/>
+        <location filename="../../ui/signin_page.py" line="271"/>
         <source>Too many wrong PINs: this account is locked. Try again in %n minute(s).</source>
         <translation>
             <numerusform>PIN이 여러 번 틀려 이 계정이 잠겼습니다. %n분 후에 다시 시도하세요.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="259"/>
+        <location filename="../../ui/signin_page.py" line="273"/>
         <source>Too many wrong PINs: this account is locked. Try again in %1 seconds.</source>
         <translation>PIN이 여러 번 틀려 이 계정이 잠겼습니다. %1초 후에 다시 시도하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="262"/>
+        <location filename="../../ui/signin_page.py" line="276"/>
         <source>No staff member has this name. Choose your name from the list.</source>
         <translation>이 이름의 직원이 없습니다. 목록에서 이름을 고르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="264"/>
+        <location filename="../../ui/signin_page.py" line="278"/>
         <source>This account is disabled. An administrator can enable it in Settings.</source>
         <translation>사용 중지된 계정입니다. 관리자가 설정에서 다시 사용하게 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="266"/>
+        <location filename="../../ui/signin_page.py" line="280"/>
         <source>A PIN is %1 to %2 digits.</source>
         <translation>PIN은 숫자 %1~%2자리입니다.</translation>
     </message>
@@ -1883,39 +2105,39 @@ When a new registration looks like a registered dog without being a sure match, 
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../ui/widgets.py" line="550"/>
+        <location filename="../../ui/widgets.py" line="591"/>
         <source>Offline registry only (no server configured)</source>
         <translation>오프라인 등록부만 사용 (서버 미설정)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="552"/>
+        <location filename="../../ui/widgets.py" line="593"/>
         <source>Online</source>
         <translation>온라인</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="554"/>
+        <location filename="../../ui/widgets.py" line="595"/>
         <source>Syncing…</source>
         <translation>동기화 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="556"/>
+        <location filename="../../ui/widgets.py" line="597"/>
         <source>Sync error</source>
         <translation>동기화 오류</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="558"/>
+        <location filename="../../ui/widgets.py" line="599"/>
         <source>Offline</source>
         <translation>오프라인</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/widgets.py" line="561"/>
+        <location filename="../../ui/widgets.py" line="602"/>
         <source>%n change(s) waiting</source>
         <translation>
             <numerusform>보내지 않은 변경 %n건</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="563"/>
+        <location filename="../../ui/widgets.py" line="604"/>
         <source>last sync %1</source>
         <translation>마지막 동기화 %1</translation>
     </message>
@@ -1923,177 +2145,182 @@ When a new registration looks like a registered dog without being a sure match, 
 <context>
     <name>Texts</name>
     <message>
-        <location filename="../../ui/texts.py" line="13"/>
+        <location filename="../../ui/texts.py" line="15"/>
         <source>Too blurry: hold still</source>
         <translation>너무 흐립니다: 움직이지 마세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="14"/>
+        <location filename="../../ui/texts.py" line="16"/>
         <source>Too dark: add light</source>
         <translation>너무 어둡습니다: 조명을 밝게 하세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="15"/>
+        <location filename="../../ui/texts.py" line="17"/>
         <source>Too bright: avoid direct light</source>
         <translation>너무 밝습니다: 직사광을 피하세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="16"/>
+        <location filename="../../ui/texts.py" line="18"/>
         <source>Glare on the nose: change the angle</source>
         <translation>코에 빛 반사: 각도를 바꾸세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="17"/>
+        <location filename="../../ui/texts.py" line="19"/>
         <source>Move closer to the nose</source>
         <translation>코에 더 가까이 대세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="18"/>
+        <location filename="../../ui/texts.py" line="20"/>
         <source>Fill the guide with the nose</source>
         <translation>코가 안내선을 채우도록 맞추세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="19"/>
+        <location filename="../../ui/texts.py" line="21"/>
         <source>Already registered</source>
         <translation>이미 등록됨</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="20"/>
+        <location filename="../../ui/texts.py" line="22"/>
         <source>Same photo as another one</source>
         <translation>다른 사진과 같은 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="21"/>
+        <location filename="../../ui/texts.py" line="23"/>
         <source>Does not look like the same nose as the others</source>
         <translation>다른 사진과 같은 코로 보이지 않습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="22"/>
+        <location filename="../../ui/texts.py" line="24"/>
         <source>Not a usable image</source>
         <translation>사용할 수 없는 이미지</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="23"/>
+        <location filename="../../ui/texts.py" line="25"/>
         <source>Good: hold still</source>
         <translation>좋습니다: 그대로 계세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="25"/>
+        <location filename="../../ui/texts.py" line="27"/>
         <source>Certain</source>
         <translation>확실함</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="26"/>
+        <location filename="../../ui/texts.py" line="28"/>
         <source>Possible match — check by eye</source>
         <translation>가능성 있음 — 눈으로 확인하세요</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="27"/>
+        <location filename="../../ui/texts.py" line="29"/>
         <source>Not registered</source>
         <translation>등록되지 않음</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="35"/>
+        <location filename="../../ui/texts.py" line="37"/>
         <source>At home</source>
         <translation>집에 있음</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="36"/>
+        <location filename="../../ui/texts.py" line="38"/>
         <source>Lost</source>
         <translation>실종</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="37"/>
+        <location filename="../../ui/texts.py" line="39"/>
         <source>Found (in care)</source>
         <translation>발견 (보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="38"/>
+        <location filename="../../ui/texts.py" line="40"/>
         <source>Deceased</source>
         <translation>사망</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="39"/>
+        <location filename="../../ui/texts.py" line="41"/>
         <source>Male</source>
         <translation>수컷</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="40"/>
+        <location filename="../../ui/texts.py" line="42"/>
         <source>Female</source>
         <translation>암컷</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="41"/>
+        <location filename="../../ui/texts.py" line="43"/>
         <source>Unknown</source>
         <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="42"/>
+        <location filename="../../ui/texts.py" line="44"/>
         <source>Not a usable photo file (JPEG or PNG expected).</source>
         <translation>사용할 수 없는 사진 파일입니다 (JPEG 또는 PNG).</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="44"/>
+        <location filename="../../ui/texts.py" line="46"/>
         <source>Your role may not see owners&apos; contact details. An administrator decides this in Settings.</source>
         <translation>내 역할로는 보호자 연락처를 볼 수 없습니다. 관리자가 설정에서 정합니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="46"/>
+        <location filename="../../ui/texts.py" line="48"/>
         <source>Your role may not change dogs&apos; or owners&apos; details. An administrator decides this in Settings.</source>
         <translation>내 역할로는 강아지나 보호자 정보를 바꿀 수 없습니다. 관리자가 설정에서 정합니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="48"/>
+        <location filename="../../ui/texts.py" line="50"/>
         <source>Your role may not change a dog&apos;s status. An administrator decides this in Settings.</source>
         <translation>내 역할로는 강아지 상태를 바꿀 수 없습니다. 관리자가 설정에서 정합니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="50"/>
+        <location filename="../../ui/texts.py" line="52"/>
         <source>Your role may not remove registrations. An administrator decides this in Settings.</source>
         <translation>내 역할로는 등록을 삭제할 수 없습니다. 관리자가 설정에서 정합니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="52"/>
+        <location filename="../../ui/texts.py" line="54"/>
         <source>Only an administrator may do this.</source>
         <translation>관리자만 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="53"/>
+        <location filename="../../ui/texts.py" line="55"/>
         <source>Sign in first: the kiosk is locked.</source>
         <translation>먼저 로그인하세요. 키오스크가 잠겨 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="55"/>
+        <location filename="../../ui/texts.py" line="56"/>
+        <source>This dog is registered with another organisation: you may mark it lost or found, but only that organisation changes or removes it.</source>
+        <translation>이 반려견은 다른 기관에 등록되어 있습니다. 실종 또는 발견으로 표시할 수는 있지만, 변경과 삭제는 그 기관만 할 수 있습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="60"/>
         <source>Staff</source>
         <translation>직원</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="56"/>
+        <location filename="../../ui/texts.py" line="61"/>
         <source>Administrator</source>
         <translation>관리자</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="29"/>
+        <location filename="../../ui/texts.py" line="31"/>
         <source>One registered dog clearly matches.</source>
         <translation>등록된 강아지 한 마리와 확실히 일치합니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="30"/>
+        <location filename="../../ui/texts.py" line="32"/>
         <source>Several registered dogs look alike. Compare the noses and choose.</source>
         <translation>닮은 등록 강아지가 여러 마리입니다. 코를 비교해서 골라 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="31"/>
+        <location filename="../../ui/texts.py" line="33"/>
         <source>A registered dog looks alike, but not enough to be sure: compare.</source>
         <translation>닮은 등록 강아지가 있지만 확실하지 않습니다. 코를 비교해 주세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="32"/>
+        <location filename="../../ui/texts.py" line="34"/>
         <source>No registered dog is alike enough to be this dog.</source>
         <translation>이 강아지라고 할 만큼 닮은 등록 강아지가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/texts.py" line="33"/>
+        <location filename="../../ui/texts.py" line="35"/>
         <source>The registry has no dogs yet.</source>
         <translation>아직 등록된 강아지가 없습니다.</translation>
     </message>
