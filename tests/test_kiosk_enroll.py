@@ -258,3 +258,29 @@ def test_the_registry_page_offers_only_lost_or_found_for_another_organisations_d
         assert page.status_buttons["lost"].isEnabled() and not page.status_buttons["home"].isEnabled()
     finally:
         k.stop()
+
+
+def test_an_enrolled_kiosk_leaves_merges_and_erasures_to_the_server(tmp_path):
+    """The server refuses both from a kiosk's key, so an enrolled kiosk refuses them before anything local changes
+    (a merge half-applied here would delete the newer dog on the server and leave the review open)."""
+    from core.errors import PermissionDenied
+    from core.recognition.standin import StandInEngine
+    from core.settings import Settings
+    from core.usecases import SavePets
+    from tests.test_reviews import flagged_pair, table_counts
+
+    sp = SavePets(Settings(data_dir=tmp_path / "kiosk", engine="standin"), engine=StandInEngine())
+    try:
+        older, newer = flagged_pair(sp)
+        sp.db.set_meta("org_id", "org-a")
+        before = table_counts(sp)
+        flag = sp.list_reviews().reviews[0]
+        with pytest.raises(PermissionDenied, match="decided there by an administrator") as exc:
+            sp.resolve_review(flag.id, same_dog=True)
+        assert exc.value.details["action"] == "server_only"
+        with pytest.raises(PermissionDenied, match="erasure"):
+            sp.erase_owner("010-1234-5678")
+        assert table_counts(sp) == before and sp.find_owner("010-1234-5678") is not None
+        assert sp.resolve_review(flag.id, same_dog=False).resolution == "different_dogs"  # still the kiosk's
+    finally:
+        sp.close()

@@ -26,6 +26,7 @@ from core.settings import Settings
 from core.staff import Access, Need, StaffAccounts, StaffPermissions, access_of, denied, read_permissions
 
 log = logging.getLogger(__name__)
+ORG_ID_META, ORG_NAME_META = "org_id", "org_name"  # a kiosk's organisation (kiosk/credentials.py writes them)
 
 
 class ServiceBase:
@@ -64,6 +65,15 @@ class ServiceBase:
     def actor(self) -> Actor:
         """Who calls: the context's actor (an API key, the command line), else the kiosk's signed-in member."""
         return current_actor(self.signed_in)
+
+    def server_decides(self, what: str) -> None:
+        """On a kiosk enrolled with a server (registry meta "org_id", `savepets sync enroll`), merges and erasures
+        are an administrator's, made on the server (sync refuses them from a kiosk's key): refused here before
+        anything local changes, so the kiosk and the server never disagree about them."""
+        if self.db.meta(ORG_ID_META):
+            raise PermissionDenied(f"This kiosk is enrolled with a server: {what} is decided there by an "
+                                   "administrator (savepets on the server, or an admin key).", action="server_only",
+                                   role=None, wanted=what)
 
     def access(self, need: Need = "member") -> Access:
         """What the caller may do, or PermissionDenied when it may not do `need`. Staff members' role and account

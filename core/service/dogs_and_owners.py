@@ -14,6 +14,7 @@ from core.errors import InvalidInput, NotFound, PermissionDenied, SavePetsError
 from core.phone import normalize_phone
 from core.registry.models import ApiKey, AuditEvent, Dog, DogStatus, Meta, NosePhoto, NoseTemplate, Owner
 from core.schemas import DogOut, DogUpdate, OwnerOut
+from core.service.base import ORG_ID_META, ORG_NAME_META
 from core.service.gallery import GalleryIndex
 
 log = logging.getLogger(__name__)
@@ -265,7 +266,6 @@ class DogsAndOwners(GalleryIndex):
         return self.store.get(sha256)
 
 
-ORG_ID_META, ORG_NAME_META = "org_id", "org_name"  # the kiosk's organisation (kiosk/credentials.py writes them)
 OTHER_ORG_STATUS = (DogStatus.LOST, DogStatus.FOUND)  # what a kiosk may do to another organisation's dog
 
 

@@ -37,6 +37,7 @@ class OwnersRights(GalleryIndex):
         removed with photos and templates unless in the shelter's care (status found). See core/owner_rights.py.
         `dry_run`: what it would do, changing nothing (to confirm first)."""
         self.access("manage")
+        self.server_decides("an owner's erasure")
         if dry_run:
             with self.db.sessions() as s:
                 return owner_rights.plan(s, self._owner_by_phone(s, phone), self.now())

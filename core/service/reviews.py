@@ -50,6 +50,7 @@ class Reviews(GalleryIndex):
         self.access("edit")
         if same_dog:
             self.access("delete")
+            self.server_decides("merging two registrations")
         self._check_may_review(flag_id, same_dog)
         with self._write_lock, self.db.session() as s:
             result = reviews.resolve(s, flag_id, same_dog, device_id=self.device_id, dog_out=self._dog_out,

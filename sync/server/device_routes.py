@@ -11,6 +11,7 @@ from sync.server.devices import Devices, UnknownCode
 from sync.server.errors import ERROR_RESPONSES
 from sync.server.limits import retry_after
 from sync.server.runner import LocalRunner
+from sync.server.transport import client_address
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"], responses=ERROR_RESPONSES)
 
@@ -42,7 +43,7 @@ class Me(BaseModel):
 async def enroll(body: EnrollIn, request: Request, runner: LocalRunner = Depends(get_runner)) -> EnrollOut:
     """Redeem a one-time enrollment code: a new device of the code's organisation and role, and its API key."""
     failures = request.app.state.auth_failures
-    who = f"{request.client.host if request.client else '-'} enroll"
+    who = f"{client_address(request)} enroll"
     wait = failures.wait(who)
     if wait > 0:
         raise HTTPException(429, "Too many wrong enrollment codes from this address; wait before trying again.",
