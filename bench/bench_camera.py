@@ -51,7 +51,7 @@ def run(video: Path, engine, seconds: float, fps: float | None) -> tuple[float, 
     from PySide6.QtCore import QCoreApplication
 
     from ui.camera import Camera, VideoSource
-    from ui.widgets import CaptureView
+    from ui.capture import CaptureView
 
     view = CaptureView()
     view.resize(800, 600)

@@ -114,7 +114,7 @@ class Kiosk:
 
     def sync_status(self):
         """What the sync area shows: the sync client's own status object (state, pending, last_sync)."""
-        from ui.widgets import SyncStatus
+        from ui.sync_status import SyncStatus
 
         if not self.settings.server_url:
             return SyncStatus(state="disabled")

@@ -59,7 +59,7 @@ class SyncStatus:
     server_url: str | None = None
 
     @property
-    def message(self) -> str:  # the GUI's sync area shows it (ui/widgets.py SyncStatus)
+    def message(self) -> str:  # the GUI's sync area shows it (ui/sync_status.py SyncStatus)
         return self.last_error or ""
 
 

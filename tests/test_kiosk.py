@@ -425,7 +425,7 @@ def test_sync_area_words():
     from datetime import UTC, datetime
 
     from kiosk.app import application
-    from ui.widgets import SyncStatus, SyncStatusWidget
+    from ui.sync_status import SyncStatus, SyncStatusWidget
 
     application()
     w = SyncStatusWidget()

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from ui import texts
-from ui.widgets import bgr_to_qimage, pixmap_from_bgr, set_style_property
+from ui.images import bgr_to_qimage, pixmap_from_bgr
+from ui.style import set_style_property
 
 MAX_CANDIDATES = 8  # as many as the core offers (core.recognition.decision.ScaleRule.show)
 NAMED_BUTTONS = 5  # up to this many candidates the buttons carry names; past it, their rank (the name is below)

@@ -31,7 +31,8 @@ from ui.registry_page import RegistryPage
 from ui.review_page import ReviewPage
 from ui.settings_page import SettingsPage
 from ui.signin_page import FirstAdminPage, SignInPage
-from ui.widgets import SyncStatus, SyncStatusWidget, set_style_property
+from ui.style import set_style_property
+from ui.sync_status import SyncStatus, SyncStatusWidget
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from ui import texts
+from ui.contact_reveal import ContactReveal
 from ui.controller import error_message
+from ui.images import pixmap_from_bytes
 from ui.online_contact import OnlineContact, redacted
-from ui.widgets import ContactReveal, pixmap_from_bytes, set_style_property
+from ui.style import set_style_property
 
 
 class RegistryPage(QWidget):

@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 
 from ui import texts
 from ui.compare_view import PhotoPane
+from ui.contact_reveal import ContactReveal
 from ui.controller import error_message
-from ui.widgets import ContactReveal, pixmap_from_bgr, set_style_property
+from ui.images import pixmap_from_bgr
+from ui.style import set_style_property
 
 PAIR_PHOTOS = 5  # photos of each dog beside the large one (a registration has five; a merged one more)
 REVIEWS_SHOWN = 100  # open reviews fetched at once (the count says how many there are in all)

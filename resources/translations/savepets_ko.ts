@@ -2,6 +2,24 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>AlreadyStep</name>
+    <message>
+        <location filename="../../ui/register_already.py" line="18"/>
+        <source>This dog is already registered</source>
+        <translation>이미 등록된 강아지입니다</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_already.py" line="20"/>
+        <source>A dog cannot be registered twice. This is the registration found:</source>
+        <translation>같은 강아지를 두 번 등록할 수 없습니다. 찾은 등록 정보:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_already.py" line="24"/>
+        <source>Start over</source>
+        <translation>처음부터 다시</translation>
+    </message>
+</context>
+<context>
     <name>AuditPage</name>
     <message>
         <location filename="../../ui/audit_page.py" line="34"/>
@@ -409,42 +427,42 @@
 <context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../ui/widgets.py" line="233"/>
+        <location filename="../../ui/capture.py" line="189"/>
         <source>Take photo</source>
         <translation>사진 찍기</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="236"/>
+        <location filename="../../ui/capture.py" line="192"/>
         <source>Photo from file…</source>
         <translation>파일에서 사진…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="238"/>
+        <location filename="../../ui/capture.py" line="194"/>
         <source>Auto-capture</source>
         <translation>자동 촬영</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="269"/>
+        <location filename="../../ui/capture.py" line="225"/>
         <source>The camera was disconnected. Reconnect it, or use “Photo from file…”.</source>
         <translation>카메라 연결이 끊겼습니다. 다시 연결하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="271"/>
+        <location filename="../../ui/capture.py" line="227"/>
         <source>No camera. Check the camera in Settings, or use “Photo from file…”.</source>
         <translation>카메라가 없습니다. 설정에서 카메라를 확인하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="278"/>
+        <location filename="../../ui/capture.py" line="234"/>
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="294"/>
+        <location filename="../../ui/capture.py" line="250"/>
         <source>Choose a nose photo</source>
         <translation>코 사진 선택</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="295"/>
+        <location filename="../../ui/capture.py" line="251"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)</source>
         <translation>이미지 (*.jpg *.jpeg *.png *.bmp *.webp);;모든 파일 (*)</translation>
     </message>
@@ -452,17 +470,17 @@
 <context>
     <name>CaptureView</name>
     <message>
-        <location filename="../../ui/widgets.py" line="85"/>
+        <location filename="../../ui/capture.py" line="41"/>
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="158"/>
+        <location filename="../../ui/capture.py" line="114"/>
         <source>Photo taken</source>
         <translation>사진을 찍었습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="160"/>
+        <location filename="../../ui/capture.py" line="116"/>
         <source>Put the nose inside the guide</source>
         <translation>코를 안내선 안에 맞춰 주세요</translation>
     </message>
@@ -513,55 +531,55 @@
 <context>
     <name>CompareView</name>
     <message>
-        <location filename="../../ui/compare_view.py" line="259"/>
+        <location filename="../../ui/compare_view.py" line="260"/>
         <source>This dog</source>
         <translation>이 강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="289"/>
+        <location filename="../../ui/compare_view.py" line="290"/>
         <source>None of these</source>
         <translation>이 중에 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="292"/>
+        <location filename="../../ui/compare_view.py" line="293"/>
         <source>This is the dog</source>
         <translation>이 강아지가 맞습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="316"/>
+        <location filename="../../ui/compare_view.py" line="317"/>
         <source>These are the closest registered dogs.</source>
         <translation>가장 닮은 등록 강아지들입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="320"/>
+        <location filename="../../ui/compare_view.py" line="321"/>
         <source>No photo</source>
         <translation>사진 없음</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/compare_view.py" line="321"/>
+        <location filename="../../ui/compare_view.py" line="322"/>
         <source>Photos taken: %n</source>
         <translation>
             <numerusform>찍은 사진: %n장</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="322"/>
+        <location filename="../../ui/compare_view.py" line="323"/>
         <source>Tap a photo to zoom in, tap again to see all of it.</source>
         <translation>사진을 누르면 확대되고, 다시 누르면 전체가 보입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="361"/>
-        <location filename="../../ui/compare_view.py" line="376"/>
+        <location filename="../../ui/compare_view.py" line="362"/>
+        <location filename="../../ui/compare_view.py" line="377"/>
         <source>Loading photos…</source>
         <translation>사진을 불러오는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="372"/>
+        <location filename="../../ui/compare_view.py" line="373"/>
         <source>match probability %1 · score %2</source>
         <translation>일치 가능성 %1 · 점수 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/compare_view.py" line="376"/>
+        <location filename="../../ui/compare_view.py" line="377"/>
         <source>No photo of this dog on this kiosk</source>
         <translation>이 키오스크에는 이 강아지의 사진이 없습니다</translation>
     </message>
@@ -575,59 +593,168 @@
     </message>
 </context>
 <context>
-    <name>DogCard</name>
+    <name>DetailsStep</name>
     <message>
-        <location filename="../../ui/widgets.py" line="440"/>
-        <source>Registration number</source>
-        <translation>등록번호</translation>
+        <location filename="../../ui/register_form.py" line="59"/>
+        <source>YYYY-MM-DD (optional)</source>
+        <translation>YYYY-MM-DD (선택)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="440"/>
-        <source>Breed</source>
-        <translation>품종</translation>
+        <location filename="../../ui/register_form.py" line="61"/>
+        <source>Unknown</source>
+        <translation>모름</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="441"/>
-        <source>Sex</source>
-        <translation>성별</translation>
+        <location filename="../../ui/register_form.py" line="62"/>
+        <source>Yes</source>
+        <translation>예</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="441"/>
-        <source>Status</source>
-        <translation>상태</translation>
+        <location filename="../../ui/register_form.py" line="63"/>
+        <source>No</source>
+        <translation>아니요</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="441"/>
+        <location filename="../../ui/register_form.py" line="80"/>
         <source>Owner</source>
         <translation>보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="442"/>
+        <location filename="../../ui/register_form.py" line="83"/>
+        <source>Owner&apos;s phone *</source>
+        <translation>보호자 전화번호 *</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="85"/>
+        <source>Owner&apos;s name</source>
+        <translation>보호자 이름</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="89"/>
+        <source>Dog</source>
+        <translation>강아지</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="92"/>
+        <source>Dog&apos;s name *</source>
+        <translation>강아지 이름 *</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="94"/>
+        <source>Breed</source>
+        <translation>품종</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="95"/>
+        <source>Birth date</source>
+        <translation>생년월일</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="98"/>
+        <source>Sex</source>
+        <translation>성별</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="99"/>
+        <source>Neutered</source>
+        <translation>중성화</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="101"/>
+        <source>Notes</source>
+        <translation>메모</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="111"/>
+        <source>Back to photos</source>
+        <translation>사진으로 돌아가기</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="113"/>
+        <source>Register</source>
+        <translation>등록</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="165"/>
+        <location filename="../../ui/register_form.py" line="194"/>
+        <source>Enter a valid phone number, e.g. 010-1234-5678.</source>
+        <translation>올바른 전화번호를 입력하세요 (예: 010-1234-5678).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="172"/>
+        <source>New owner</source>
+        <translation>새 보호자</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="176"/>
+        <source>Existing owner: %1</source>
+        <translation>기존 보호자: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="206"/>
+        <source>The dog&apos;s name is required.</source>
+        <translation>강아지 이름을 입력하세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="208"/>
+        <source>Use a past date written as YYYY-MM-DD.</source>
+        <translation>지난 날짜를 YYYY-MM-DD 형식으로 입력하세요.</translation>
+    </message>
+</context>
+<context>
+    <name>DogCard</name>
+    <message>
+        <location filename="../../ui/dog_card.py" line="34"/>
+        <source>Registration number</source>
+        <translation>등록번호</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dog_card.py" line="34"/>
+        <source>Breed</source>
+        <translation>품종</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dog_card.py" line="35"/>
+        <source>Sex</source>
+        <translation>성별</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dog_card.py" line="35"/>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dog_card.py" line="35"/>
+        <source>Owner</source>
+        <translation>보호자</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dog_card.py" line="36"/>
         <source>Contact</source>
         <translation>연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="452"/>
+        <location filename="../../ui/dog_card.py" line="46"/>
         <source>Show contact</source>
         <translation>연락처 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="457"/>
+        <location filename="../../ui/dog_card.py" line="51"/>
         <source>Show contact (online)</source>
         <translation>연락처 보기 (온라인)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="506"/>
+        <location filename="../../ui/dog_card.py" line="100"/>
         <source>From the server: shown for this view only, not kept on this kiosk.</source>
         <translation>서버에서 받은 연락처입니다. 이 화면에서만 보이며 이 키오스크에는 저장되지 않습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="534"/>
+        <location filename="../../ui/dog_card.py" line="128"/>
         <source>contact available online</source>
         <translation>연락처는 온라인으로 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="540"/>
+        <location filename="../../ui/dog_card.py" line="134"/>
         <source>No photo</source>
         <translation>사진 없음</translation>
     </message>
@@ -635,19 +762,87 @@
 <context>
     <name>DogPane</name>
     <message>
-        <location filename="../../ui/review_page.py" line="60"/>
+        <location filename="../../ui/review_page.py" line="62"/>
         <source>Show contact</source>
         <translation>연락처 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="82"/>
+        <location filename="../../ui/review_page.py" line="84"/>
         <source>Registered %1</source>
         <translation>등록일 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="86"/>
+        <location filename="../../ui/review_page.py" line="88"/>
         <source>Owner: %1</source>
         <translation>보호자: %1</translation>
+    </message>
+</context>
+<context>
+    <name>DoneStep</name>
+    <message>
+        <location filename="../../ui/register_done.py" line="17"/>
+        <source>Registered</source>
+        <translation>등록일</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="32"/>
+        <source>Print card…</source>
+        <translation>등록증 인쇄…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="34"/>
+        <source>Save card as image…</source>
+        <translation>등록증 이미지로 저장…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="36"/>
+        <source>Save card as PDF…</source>
+        <translation>등록증 PDF로 저장…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="38"/>
+        <source>Register another dog</source>
+        <translation>다른 강아지 등록</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="59"/>
+        <source>Registration number: %1</source>
+        <translation>등록번호: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="63"/>
+        <source>Existing owner: the dog was added to their dogs.</source>
+        <translation>기존 보호자: 보호자의 반려견 목록에 추가되었습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="66"/>
+        <source>The dog was registered and flagged for an administrator&apos;s review because it looks like %1.</source>
+        <translation>등록되었습니다. 다음 강아지와 닮아서 관리자가 검토하도록 표시했습니다: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="78"/>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="78"/>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 이미지 (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="79"/>
+        <source>Save card</source>
+        <translation>등록증 저장</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="83"/>
+        <source>Saved: %1</source>
+        <translation>저장됨: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_done.py" line="91"/>
+        <source>Sent to the printer.</source>
+        <translation>프린터로 보냈습니다.</translation>
     </message>
 </context>
 <context>
@@ -795,73 +990,73 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="94"/>
+        <location filename="../../ui/main_window.py" line="95"/>
         <source>SavePets — nose print registry</source>
         <translation>SavePets — 비문 등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="123"/>
+        <location filename="../../ui/main_window.py" line="124"/>
         <source>Look up</source>
         <translation>조회</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="124"/>
+        <location filename="../../ui/main_window.py" line="125"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="125"/>
+        <location filename="../../ui/main_window.py" line="126"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="127"/>
+        <location filename="../../ui/main_window.py" line="128"/>
         <source>Audit trail</source>
         <translation>감사 기록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="128"/>
+        <location filename="../../ui/main_window.py" line="129"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="143"/>
+        <location filename="../../ui/main_window.py" line="144"/>
         <source>Lock</source>
         <translation>잠금</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="146"/>
+        <location filename="../../ui/main_window.py" line="147"/>
         <source>Sign out and hide personal data until someone signs in</source>
         <translation>로그아웃하고 누군가 로그인할 때까지 개인정보를 가립니다</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="312"/>
+        <location filename="../../ui/main_window.py" line="313"/>
         <source>Camera: %1</source>
         <translation>카메라: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="317"/>
+        <location filename="../../ui/main_window.py" line="318"/>
         <source>No camera</source>
         <translation>카메라 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="317"/>
+        <location filename="../../ui/main_window.py" line="318"/>
         <source>Camera disconnected</source>
         <translation>카메라 연결 끊김</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="337"/>
+        <location filename="../../ui/main_window.py" line="338"/>
         <source>Could not start: %1</source>
         <translation>시작할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="126"/>
-        <location filename="../../ui/main_window.py" line="362"/>
+        <location filename="../../ui/main_window.py" line="127"/>
+        <location filename="../../ui/main_window.py" line="363"/>
         <source>Review</source>
         <translation>검토</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="363"/>
+        <location filename="../../ui/main_window.py" line="364"/>
         <source>%n pair(s) of registrations to review</source>
         <translation>
             <numerusform>검토할 등록 %n쌍</numerusform>
@@ -924,24 +1119,83 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>PhotoSlots</name>
     <message>
-        <location filename="../../ui/widgets.py" line="357"/>
+        <location filename="../../ui/photo_slots.py" line="49"/>
         <source>Empty</source>
         <translation>비어 있음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="357"/>
+        <location filename="../../ui/photo_slots.py" line="49"/>
         <source>Checking…</source>
         <translation>확인 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="357"/>
+        <location filename="../../ui/photo_slots.py" line="49"/>
         <source>Good</source>
         <translation>좋음</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="358"/>
+        <location filename="../../ui/photo_slots.py" line="50"/>
         <source>Retake</source>
         <translation>다시 찍기</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoStep</name>
+    <message>
+        <location filename="../../ui/register_photos.py" line="32"/>
+        <source>Take 5 photos of the nose. Tap a photo to take it again.</source>
+        <translation>코 사진 5장을 찍어 주세요. 다시 찍으려면 사진을 누르세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_photos.py" line="35"/>
+        <source>Next: owner and dog</source>
+        <translation>다음: 보호자와 강아지 정보</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_photos.py" line="39"/>
+        <source>Start over</source>
+        <translation>처음부터 다시</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_photos.py" line="66"/>
+        <source>Take photo %1 again.</source>
+        <translation>%1번 사진을 다시 찍어 주세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_photos.py" line="96"/>
+        <source>Checking the photo…</source>
+        <translation>사진 확인 중…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_photos.py" line="101"/>
+        <source>Same photo as photo %1</source>
+        <translation>%1번 사진과 같은 사진</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_photos.py" line="103"/>
+        <source>Photo %1 is the same as photo %2: move a little and take it again.</source>
+        <translation>%1번 사진이 %2번 사진과 같습니다. 조금 움직여서 다시 찍어 주세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_photos.py" line="112"/>
+        <location filename="../../ui/register_photos.py" line="134"/>
+        <source>Photo %1: %2. Take it again.</source>
+        <translation>%1번 사진: %2. 다시 찍어 주세요.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_photos.py" line="117"/>
+        <source>Photo %1 is good.</source>
+        <translation>%1번 사진이 좋습니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_photos.py" line="122"/>
+        <source>Photo %1 cannot be used: %2</source>
+        <translation>%1번 사진은 사용할 수 없습니다: %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_photos.py" line="142"/>
+        <source>All 5 photos are good. Tap Next.</source>
+        <translation>사진 5장이 모두 좋습니다. 다음을 누르세요.</translation>
     </message>
 </context>
 <context>
@@ -993,426 +1247,188 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../ui/register_page.py" line="76"/>
-        <source>Take 5 photos of the nose. Tap a photo to take it again.</source>
-        <translation>코 사진 5장을 찍어 주세요. 다시 찍으려면 사진을 누르세요.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="79"/>
-        <source>Next: owner and dog</source>
-        <translation>다음: 보호자와 강아지 정보</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="83"/>
-        <location filename="../../ui/register_page.py" line="104"/>
-        <source>Start over</source>
-        <translation>처음부터 다시</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="98"/>
-        <source>This dog is already registered</source>
-        <translation>이미 등록된 강아지입니다</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="100"/>
-        <source>A dog cannot be registered twice. This is the registration found:</source>
-        <translation>같은 강아지를 두 번 등록할 수 없습니다. 찾은 등록 정보:</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="130"/>
-        <source>YYYY-MM-DD (optional)</source>
-        <translation>YYYY-MM-DD (선택)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="132"/>
-        <source>Unknown</source>
-        <translation>모름</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="133"/>
-        <source>Yes</source>
-        <translation>예</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="134"/>
-        <source>No</source>
-        <translation>아니요</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="154"/>
-        <source>Owner&apos;s phone *</source>
-        <translation>보호자 전화번호 *</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="156"/>
-        <source>Owner&apos;s name</source>
-        <translation>보호자 이름</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="163"/>
-        <source>Dog&apos;s name *</source>
-        <translation>강아지 이름 *</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="165"/>
-        <source>Breed</source>
-        <translation>품종</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="169"/>
-        <source>Sex</source>
-        <translation>성별</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="166"/>
-        <source>Birth date</source>
-        <translation>생년월일</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="151"/>
-        <source>Owner</source>
-        <translation>보호자</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="160"/>
-        <source>Dog</source>
-        <translation>강아지</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="170"/>
-        <source>Neutered</source>
-        <translation>중성화</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="172"/>
-        <source>Notes</source>
-        <translation>메모</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="182"/>
-        <source>Back to photos</source>
-        <translation>사진으로 돌아가기</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="184"/>
-        <source>Register</source>
-        <translation>등록</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="212"/>
-        <source>Registered</source>
-        <translation>등록 완료</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="227"/>
-        <source>Print card…</source>
-        <translation>등록증 인쇄…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="229"/>
-        <source>Save card as image…</source>
-        <translation>등록증 이미지로 저장…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="231"/>
-        <source>Save card as PDF…</source>
-        <translation>등록증 PDF로 저장…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="233"/>
-        <source>Register another dog</source>
-        <translation>다른 강아지 등록</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="261"/>
+        <location filename="../../ui/register_page.py" line="68"/>
         <source>Register a dog — 1. Nose photos</source>
         <translation>강아지 등록 — 1. 코 사진</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="262"/>
+        <location filename="../../ui/register_page.py" line="69"/>
         <source>Register a dog — already registered</source>
         <translation>강아지 등록 — 이미 등록됨</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="263"/>
+        <location filename="../../ui/register_page.py" line="70"/>
         <source>Register a dog — 2. Owner and dog</source>
         <translation>강아지 등록 — 2. 보호자와 강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="264"/>
+        <location filename="../../ui/register_page.py" line="71"/>
         <source>Register a dog — 3. Done</source>
         <translation>강아지 등록 — 3. 완료</translation>
     </message>
     <message>
-        <location filename="../../ui/register_page.py" line="302"/>
-        <source>Take photo %1 again.</source>
-        <translation>%1번 사진을 다시 찍어 주세요.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="332"/>
-        <source>Checking the photo…</source>
-        <translation>사진 확인 중…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="337"/>
-        <source>Same photo as photo %1</source>
-        <translation>%1번 사진과 같은 사진</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="339"/>
-        <source>Photo %1 is the same as photo %2: move a little and take it again.</source>
-        <translation>%1번 사진이 %2번 사진과 같습니다. 조금 움직여서 다시 찍어 주세요.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="348"/>
-        <location filename="../../ui/register_page.py" line="466"/>
-        <source>Photo %1: %2. Take it again.</source>
-        <translation>%1번 사진: %2. 다시 찍어 주세요.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="353"/>
-        <source>Photo %1 is good.</source>
-        <translation>%1번 사진이 좋습니다.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="358"/>
-        <source>Photo %1 cannot be used: %2</source>
-        <translation>%1번 사진은 사용할 수 없습니다: %2</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="368"/>
-        <source>All 5 photos are good. Tap Next.</source>
-        <translation>사진 5장이 모두 좋습니다. 다음을 누르세요.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="391"/>
-        <location filename="../../ui/register_page.py" line="420"/>
-        <source>Enter a valid phone number, e.g. 010-1234-5678.</source>
-        <translation>올바른 전화번호를 입력하세요 (예: 010-1234-5678).</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="398"/>
-        <source>New owner</source>
-        <translation>새 보호자</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="402"/>
-        <source>Existing owner: %1</source>
-        <translation>기존 보호자: %1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="432"/>
-        <source>The dog&apos;s name is required.</source>
-        <translation>강아지 이름을 입력하세요.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="434"/>
-        <source>Use a past date written as YYYY-MM-DD.</source>
-        <translation>지난 날짜를 YYYY-MM-DD 형식으로 입력하세요.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="450"/>
+        <location filename="../../ui/register_page.py" line="137"/>
         <source>Registering…</source>
         <translation>등록 중…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="479"/>
-        <source>Registration number: %1</source>
-        <translation>등록번호: %1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="485"/>
-        <source>Existing owner: the dog was added to their dogs.</source>
-        <translation>기존 보호자: 보호자의 반려견 목록에 추가되었습니다.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="502"/>
-        <source>PDF (*.pdf)</source>
-        <translation>PDF (*.pdf)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="502"/>
-        <source>PNG image (*.png)</source>
-        <translation>PNG 이미지 (*.png)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="503"/>
-        <source>Save card</source>
-        <translation>등록증 저장</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="507"/>
-        <source>Saved: %1</source>
-        <translation>저장됨: %1</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="515"/>
-        <source>Sent to the printer.</source>
-        <translation>프린터로 보냈습니다.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register_page.py" line="488"/>
-        <source>The dog was registered and flagged for an administrator&apos;s review because it looks like %1.</source>
-        <translation>등록되었습니다. 다음 강아지와 닮아서 관리자가 검토하도록 표시했습니다: %1</translation>
     </message>
 </context>
 <context>
     <name>RegistryPage</name>
     <message>
-        <location filename="../../ui/registry_page.py" line="40"/>
+        <location filename="../../ui/registry_page.py" line="42"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="43"/>
+        <location filename="../../ui/registry_page.py" line="45"/>
         <source>Search by name, phone or registration number</source>
         <translation>이름, 전화번호 또는 등록번호로 검색</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="46"/>
+        <location filename="../../ui/registry_page.py" line="48"/>
         <source>All</source>
         <translation>전체</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="59"/>
+        <location filename="../../ui/registry_page.py" line="61"/>
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="59"/>
-        <location filename="../../ui/registry_page.py" line="117"/>
+        <location filename="../../ui/registry_page.py" line="61"/>
+        <location filename="../../ui/registry_page.py" line="119"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="118"/>
+        <location filename="../../ui/registry_page.py" line="120"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="59"/>
+        <location filename="../../ui/registry_page.py" line="61"/>
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="60"/>
+        <location filename="../../ui/registry_page.py" line="62"/>
         <source>Phone</source>
         <translation>전화번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="71"/>
+        <location filename="../../ui/registry_page.py" line="73"/>
         <source>No dogs found.</source>
         <translation>찾은 강아지가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="92"/>
+        <location filename="../../ui/registry_page.py" line="94"/>
         <source>Show contact</source>
         <translation>연락처 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="96"/>
+        <location filename="../../ui/registry_page.py" line="98"/>
         <source>Show contact (online)</source>
         <translation>연락처 보기 (온라인)</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="119"/>
+        <location filename="../../ui/registry_page.py" line="121"/>
         <source>Owner&apos;s name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="120"/>
+        <location filename="../../ui/registry_page.py" line="122"/>
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="121"/>
+        <location filename="../../ui/registry_page.py" line="123"/>
         <source>Save changes</source>
         <translation>변경 내용 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="126"/>
+        <location filename="../../ui/registry_page.py" line="128"/>
         <source>Mark lost</source>
         <translation>실종 신고</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="126"/>
+        <location filename="../../ui/registry_page.py" line="128"/>
         <source>Mark found</source>
         <translation>발견(보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="127"/>
+        <location filename="../../ui/registry_page.py" line="129"/>
         <source>Back home</source>
         <translation>귀가</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="137"/>
+        <location filename="../../ui/registry_page.py" line="139"/>
         <source>Remove registration…</source>
         <translation>등록 삭제…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="143"/>
+        <location filename="../../ui/registry_page.py" line="145"/>
         <source>Keep it</source>
         <translation>그대로 두기</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="145"/>
+        <location filename="../../ui/registry_page.py" line="147"/>
         <source>Yes, remove</source>
         <translation>예, 삭제</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="252"/>
+        <location filename="../../ui/registry_page.py" line="254"/>
         <source>online only</source>
         <translation>온라인 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="257"/>
+        <location filename="../../ui/registry_page.py" line="259"/>
         <source>contact available online</source>
         <translation>연락처는 온라인으로 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="289"/>
+        <location filename="../../ui/registry_page.py" line="291"/>
         <source>Owner: contact available online</source>
         <translation>보호자: 연락처는 온라인으로 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="294"/>
+        <location filename="../../ui/registry_page.py" line="296"/>
         <source>Registered with another organisation: you may mark it lost or found; only that organisation changes its details or removes it.</source>
         <translation>다른 기관에 등록된 반려견입니다. 실종 또는 발견으로 표시할 수 있으며, 정보 변경과 삭제는 그 기관만 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="311"/>
+        <location filename="../../ui/registry_page.py" line="313"/>
         <source>The owner&apos;s contact, from the server: shown for this view only, not kept on this kiosk.</source>
         <translation>서버에서 받은 보호자 연락처입니다. 이 화면에서만 보이며 이 키오스크에는 저장되지 않습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="336"/>
+        <location filename="../../ui/registry_page.py" line="338"/>
         <source>Nothing changed.</source>
         <translation>바뀐 내용이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="341"/>
+        <location filename="../../ui/registry_page.py" line="343"/>
         <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="347"/>
-        <location filename="../../ui/registry_page.py" line="353"/>
-        <location filename="../../ui/registry_page.py" line="369"/>
+        <location filename="../../ui/registry_page.py" line="349"/>
+        <location filename="../../ui/registry_page.py" line="355"/>
+        <location filename="../../ui/registry_page.py" line="371"/>
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="358"/>
+        <location filename="../../ui/registry_page.py" line="360"/>
         <source>Remove %1 (%2) from the registry? Every kiosk forgets it at its next sync.</source>
         <translation>%1(%2)을(를) 등록부에서 삭제할까요? 다음 동기화 때 모든 키오스크에서도 지워집니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="372"/>
+        <location filename="../../ui/registry_page.py" line="374"/>
         <source>Removed: %1 (%2).</source>
         <translation>삭제됨: %1 (%2).</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="378"/>
+        <location filename="../../ui/registry_page.py" line="380"/>
         <source>Saved: %1 is now “%2”.</source>
         <translation>저장됨: %1 — 현재 “%2”.</translation>
     </message>
@@ -1420,42 +1436,42 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../ui/review_page.py" line="108"/>
+        <location filename="../../ui/review_page.py" line="110"/>
         <source>Review possible duplicates</source>
         <translation>중복 의심 등록 검토</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="114"/>
+        <location filename="../../ui/review_page.py" line="116"/>
         <source>Previous pair</source>
         <translation>이전 쌍</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="115"/>
+        <location filename="../../ui/review_page.py" line="117"/>
         <source>Next pair</source>
         <translation>다음 쌍</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="140"/>
+        <location filename="../../ui/review_page.py" line="142"/>
         <source>Different dogs</source>
         <translation>다른 강아지입니다</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="143"/>
+        <location filename="../../ui/review_page.py" line="145"/>
         <source>Same dog (merge into the older)</source>
         <translation>같은 강아지 (이전 등록으로 합치기)</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="157"/>
+        <location filename="../../ui/review_page.py" line="159"/>
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="160"/>
+        <location filename="../../ui/review_page.py" line="162"/>
         <source>Yes, merge</source>
         <translation>네, 합치기</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="184"/>
+        <location filename="../../ui/review_page.py" line="186"/>
         <source>Nothing to review.
 
 When a new registration looks like a registered dog without being a sure match, the two appear here side by side.</source>
@@ -1464,132 +1480,132 @@ When a new registration looks like a registered dog without being a sure match, 
 새로 등록한 강아지가 등록된 강아지와 닮았지만 확실히 같다고 할 수 없으면, 두 등록이 여기에 나란히 나옵니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="310"/>
+        <location filename="../../ui/review_page.py" line="312"/>
         <source>Pair %1 of %2</source>
         <translation>%2쌍 중 %1번째</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="312"/>
+        <location filename="../../ui/review_page.py" line="314"/>
         <source>Registered on two kiosks; the server found them alike.</source>
         <translation>두 키오스크에서 따로 등록되었고, 서버가 닮은 것을 찾았습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="313"/>
+        <location filename="../../ui/review_page.py" line="315"/>
         <source>Flagged when the newer dog was registered.</source>
         <translation>나중 등록 때 표시되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="314"/>
+        <location filename="../../ui/review_page.py" line="316"/>
         <source>These two registrations look alike (similarity %1). %2 Compare the noses: tap a photo to zoom in.</source>
         <translation>두 등록이 닮았습니다 (유사도 %1). %2 코를 비교하세요: 사진을 누르면 확대됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="316"/>
+        <location filename="../../ui/review_page.py" line="318"/>
         <source>Older registration · kept</source>
         <translation>이전 등록 · 유지</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="317"/>
+        <location filename="../../ui/review_page.py" line="319"/>
         <source>Newer registration</source>
         <translation>나중 등록</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="335"/>
-        <location filename="../../ui/review_page.py" line="341"/>
-        <location filename="../../ui/review_page.py" line="407"/>
+        <location filename="../../ui/review_page.py" line="337"/>
+        <location filename="../../ui/review_page.py" line="343"/>
+        <location filename="../../ui/review_page.py" line="409"/>
         <source>Loading photos…</source>
         <translation>사진을 불러오는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="341"/>
+        <location filename="../../ui/review_page.py" line="343"/>
         <source>No photo of this dog on this kiosk</source>
         <translation>이 키오스크에는 이 강아지의 사진이 없습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="355"/>
+        <location filename="../../ui/review_page.py" line="357"/>
         <source>Merge %1 (%2) into %3 (%4)? The newer registration is removed and its photos join the older one. This cannot be undone.</source>
         <translation>%1 (%2) 등록을 %3 (%4) 등록에 합칠까요? 나중 등록은 삭제되고 그 사진은 이전 등록에 더해집니다. 되돌릴 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="372"/>
+        <location filename="../../ui/review_page.py" line="374"/>
         <source>Merging…</source>
         <translation>합치는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="372"/>
+        <location filename="../../ui/review_page.py" line="374"/>
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="388"/>
+        <location filename="../../ui/review_page.py" line="390"/>
         <source>Kept as different dogs: %1 (%2) and %3 (%4).</source>
         <translation>다른 강아지로 두었습니다: %1 (%2), %3 (%4).</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="394"/>
+        <location filename="../../ui/review_page.py" line="396"/>
         <source>Merged into %1 (%2)</source>
         <translation>%1 (%2) 등록에 합쳤습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="397"/>
+        <location filename="../../ui/review_page.py" line="399"/>
         <source>%1 (%2) is removed. %3 keeps its registration number and owner, and has the newer registration&apos;s nose photos too (added: %4).</source>
         <translation>%1 (%2) 등록은 삭제되었습니다. %3 등록은 등록번호와 보호자가 그대로이고, 나중 등록의 코 사진 %4장이 더해졌습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="402"/>
+        <location filename="../../ui/review_page.py" line="404"/>
         <source>Nose photos of %1 (%2)</source>
         <translation>%1의 코 사진 (%2장)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/review_page.py" line="414"/>
+        <location filename="../../ui/review_page.py" line="416"/>
         <source>Next review (%n left)</source>
         <translation>
             <numerusform>다음 검토 (%n건 남음)</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="451"/>
+        <location filename="../../ui/review_page.py" line="453"/>
         <source>Show contact</source>
         <translation>연락처 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="408"/>
-        <location filename="../../ui/review_page.py" line="414"/>
+        <location filename="../../ui/review_page.py" line="410"/>
+        <location filename="../../ui/review_page.py" line="416"/>
         <source>Done</source>
         <translation>완료</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="428"/>
+        <location filename="../../ui/review_page.py" line="430"/>
         <source>Tell both owners:</source>
         <translation>두 보호자에게 알려 주세요:</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="429"/>
+        <location filename="../../ui/review_page.py" line="431"/>
         <source>owner of %1 (%2), kept</source>
         <translation>%1 (%2)의 보호자 · 유지</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="431"/>
+        <location filename="../../ui/review_page.py" line="433"/>
         <source>owner of %1 (%2), merged</source>
         <translation>%1 (%2)의 보호자 · 합쳐짐</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="433"/>
+        <location filename="../../ui/review_page.py" line="435"/>
         <source>%1&apos;s registration is now part of %2&apos;s, which stays registered to %3.</source>
         <translation>%1의 등록은 이제 %2의 등록에 합쳐졌고, 보호자는 그대로 %3입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="437"/>
+        <location filename="../../ui/review_page.py" line="439"/>
         <source>Tell the owner:</source>
         <translation>보호자에게 알려 주세요:</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="438"/>
+        <location filename="../../ui/review_page.py" line="440"/>
         <source>owner of both registrations</source>
         <translation>두 등록 모두의 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="439"/>
+        <location filename="../../ui/review_page.py" line="441"/>
         <source>%1&apos;s registration is now part of %2&apos;s: one registration number from now on, %3.</source>
         <translation>%1의 등록은 이제 %2의 등록에 합쳐졌습니다: 앞으로 등록번호는 %3 하나입니다.</translation>
     </message>
@@ -2105,39 +2121,39 @@ When a new registration looks like a registered dog without being a sure match, 
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../ui/widgets.py" line="591"/>
+        <location filename="../../ui/sync_status.py" line="43"/>
         <source>Offline registry only (no server configured)</source>
         <translation>오프라인 등록부만 사용 (서버 미설정)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="593"/>
+        <location filename="../../ui/sync_status.py" line="45"/>
         <source>Online</source>
         <translation>온라인</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="595"/>
+        <location filename="../../ui/sync_status.py" line="47"/>
         <source>Syncing…</source>
         <translation>동기화 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="597"/>
+        <location filename="../../ui/sync_status.py" line="49"/>
         <source>Sync error</source>
         <translation>동기화 오류</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="599"/>
+        <location filename="../../ui/sync_status.py" line="51"/>
         <source>Offline</source>
         <translation>오프라인</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/widgets.py" line="602"/>
+        <location filename="../../ui/sync_status.py" line="54"/>
         <source>%n change(s) waiting</source>
         <translation>
             <numerusform>보내지 않은 변경 %n건</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/widgets.py" line="604"/>
+        <location filename="../../ui/sync_status.py" line="56"/>
         <source>last sync %1</source>
         <translation>마지막 동기화 %1</translation>
     </message>

@@ -1,0 +1,91 @@
+"""Register, step 3: the registration number, the card to print or save, and a note when it awaits review."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+class DoneStep(QWidget):
+    another = Signal()  # register another dog
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.result = None
+        self.card_image = None
+        self.done_head = QLabel(self.tr("Registered"))
+        self.done_head.setObjectName("bigVerdict")
+        self.number_label = QLabel()
+        self.number_label.setObjectName("regNumber")
+        self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.card_preview = QLabel()
+        self.card_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.card_preview.setObjectName("cardPreview")
+        self.card_note = QLabel()
+        self.card_note.setObjectName("hint")
+        # registered, but it looks like dogs already registered: an administrator reviews the pair
+        self.review_note = QLabel()
+        self.review_note.setObjectName("warnBox")
+        self.review_note.setWordWrap(True)
+        self.review_note.hide()
+        print_button = QPushButton(self.tr("Print card…"))
+        print_button.clicked.connect(self.print_card)
+        png = QPushButton(self.tr("Save card as image…"))
+        png.clicked.connect(lambda: self.save_card_dialog("png"))
+        pdf = QPushButton(self.tr("Save card as PDF…"))
+        pdf.clicked.connect(lambda: self.save_card_dialog("pdf"))
+        another = QPushButton(self.tr("Register another dog"))
+        another.setObjectName("primary")
+        another.clicked.connect(self.another)
+        row = QHBoxLayout()
+        for b in (print_button, png, pdf):
+            row.addWidget(b)
+        row.addStretch(1)
+        row.addWidget(another)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.done_head)
+        lay.addWidget(self.number_label)
+        lay.addWidget(self.review_note)
+        lay.addWidget(self.card_preview, 1)
+        lay.addWidget(self.card_note)
+        lay.addLayout(row)
+
+    def show_result(self, result, first_photo: bytes | None) -> None:
+        from ui.card import render_card
+
+        self.result = result
+        dog = result.dog
+        self.number_label.setText(self.tr("Registration number: %1").replace("%1", dog.registration_number))
+        self.card_image = render_card(dog, first_photo)
+        self.card_preview.setPixmap(QPixmap.fromImage(self.card_image).scaled(
+            640, 404, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+        self.card_note.setText(self.tr("Existing owner: the dog was added to their dogs.") if result.owner_existed
+                               else "")
+        alike = ", ".join(f"{c.dog.name} ({c.dog.registration_number})" for c in result.possible_duplicates)
+        self.review_note.setText(self.tr("The dog was registered and flagged for an administrator's review because "
+                                         "it looks like %1.").replace("%1", alike))
+        self.review_note.setVisible(bool(alike))
+
+    # ================================================================ card
+    def save_card(self, path: str) -> str:
+        from ui.card import save_card
+
+        return str(save_card(self.card_image, path))
+
+    def save_card_dialog(self, kind: str) -> None:
+        name = f"{self.result.dog.registration_number}.{kind}" if self.result else f"card.{kind}"
+        filt = self.tr("PDF (*.pdf)") if kind == "pdf" else self.tr("PNG image (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save card"), name, filt)
+        if path:
+            try:
+                self.save_card(path)
+                self.card_note.setText(self.tr("Saved: %1").replace("%1", path))
+            except OSError as exc:
+                self.card_note.setText(str(exc))
+
+    def print_card(self) -> None:
+        from ui.card import print_card
+
+        if print_card(self.card_image, self):
+            self.card_note.setText(self.tr("Sent to the printer."))
