@@ -18,8 +18,6 @@ from sqlalchemy import create_engine, text
 from tests.attackkit import VICTIM_NOTE, VICTIM_OWNER, VICTIM_PHONE, World
 from tests.imaging import dog_photo_bytes
 
-pytest_plugins = ("tests.attackkit",)  # the module's fixture: world
-
 NOW = datetime.now(UTC).isoformat()
 
 
