@@ -6,7 +6,7 @@ import ipaddress
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     # is one of them has X-Forwarded-For (the client's address) and X-Forwarded-Proto (https) believed
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Reverse proxies whose X-Forwarded-For and -Proto are believed")
+    # the server's log on stderr (sync/server/logs.py): SavePets' own loggers at this level, and one access-log line
+    # a request (method, path without the query string, status, ms, key id; sync/server/access_log.py)
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Level of the server's own log lines: debug | info | warning | error")
+    access_log: bool = Field(True, description="Log each request of the server (at INFO): method, path, status, ms")
 
     # audit trail (core/audit.py): entries older than this are purged (at start, daily, `savepets audit purge`)
     audit_retention_days: int = Field(730, ge=1, le=36500, description="Days an audit entry is kept (default 2 years)")
@@ -83,6 +88,11 @@ class Settings(BaseSettings):
     language: str = "ko"
     # the kiosk locks itself (signs the member out, hides personal data) after this long without a touch
     lock_after_minutes: int = Field(5, ge=1, le=240, description="Idle minutes before the kiosk locks itself")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value):
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
 
 from core import __version__
 from core.recognition.base import Engine
 from core.settings import Settings
-from sync.server import errors
+from sync.server import errors, logs
+from sync.server.access_log import AccessLog
 from sync.server.audit_routes import router as audit_router
 from sync.server.device_routes import router as device_router
 from sync.server.keys import KeyStore
@@ -24,6 +28,11 @@ from sync.server.routes import public, router
 from sync.server.transport import HttpsOnly, networks
 
 log = logging.getLogger(__name__)
+
+# Swagger UI for /docs comes from the package (static/swagger-ui: swagger-ui-dist, Apache-2.0), never from a CDN: a
+# shelter's offline network must see the docs too.
+SWAGGER_UI = Path(__file__).resolve().parent / "static" / "swagger-ui"
+SWAGGER_ROUTE = "/docs/assets"
 
 DESCRIPTION = """Register dogs by 5 nose photos and identify them by one.
 
@@ -106,7 +115,7 @@ def _start(settings: Settings, engine: Engine | None):
     except BaseException:
         sp.close()
         raise
-    log.warning("SavePets server ready: engine %s %s, %d templates, %s, redis %s", sp.engine.name,
+    log.info("SavePets server ready: engine %s %s, %d templates, %s, redis %s", sp.engine.name,
                 sp.engine.version, templates, runner.describe(), "on" if events else "off")
     return sp, runner, events, limiter
 
@@ -118,6 +127,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     plain-http request from another machine is refused (403 https_required, transport.HttpsOnly) unless it came
     through a trusted proxy that says https, or settings.insecure."""
     settings = settings or Settings()
+    logs.configure(settings.log_level)
     problem = tls_problem(settings.host, settings.ssl_certfile, settings.ssl_keyfile, settings.insecure)
     if problem:
         raise TransportRefused(f"{problem} (Settings: ssl_certfile and ssl_keyfile, or insecure: "
@@ -143,10 +153,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             sp.close()
 
     app = FastAPI(title="SavePets", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+                  openapi_url="/openapi.json", docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.settings = settings
     app.state.trusted_proxies = trusted
     errors.install(app)
+    install_docs(app)
     app.include_router(public)
     app.include_router(router)
     app.include_router(review_router)
@@ -162,5 +173,21 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     else:
         app.include_router(sync_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_mb * 1024 * 1024)
-    app.add_middleware(HttpsOnly, trusted=trusted, insecure=settings.insecure)  # outermost: before anything is read
+    app.add_middleware(HttpsOnly, trusted=trusted, insecure=settings.insecure)  # before anything is read
+    if settings.access_log:
+        app.add_middleware(AccessLog)  # outermost: refusals of the others are logged and timed too
     return app
+
+
+def install_docs(app: FastAPI) -> None:
+    """GET /docs: Swagger UI with its script, style sheet and icon served from SWAGGER_ROUTE (the package's files)."""
+    app.mount(SWAGGER_ROUTE, StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url, title=f"{app.title} API",
+            swagger_js_url=f"{SWAGGER_ROUTE}/swagger-ui-bundle.js", swagger_css_url=f"{SWAGGER_ROUTE}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_ROUTE}/favicon-32x32.png",
+            # validatorUrl: Swagger UI would fetch a badge from validator.swagger.io for every page shown
+            swagger_ui_parameters={"validatorUrl": None})
