@@ -157,13 +157,16 @@ class Kiosk:
         except ValueError as exc:  # an address sync refuses (plain http to another machine)
             raise ContactError(str(exc), "offline") from None
         try:
-            return link.request_contact(key, reason)
+            owner = link.request_contact(key, reason)
         except Offline as exc:
             raise ContactError(f"The server cannot be reached ({exc}).", "offline") from None
         except SyncError as exc:
             raise ContactError.of(exc) from None
         finally:
             link.close()
+        if self.controller.service is not None:  # who asked, on this kiosk's trail (synced as the kiosk's claim)
+            self.controller.service.note_online_contact(key)
+        return owner
 
     def organisation(self) -> tuple[str | None, str | None]:
         from kiosk.credentials import organisation

@@ -124,6 +124,8 @@ def test_another_organisations_owner_from_the_server_shown_never_kept(world, kio
     assert "not kept on this kiosk" in page.message.text()
     assert contacts_asked(world) == before + 1
     assert local_owner(kiosk, theirs["id"]) == kept_before  # nothing written here: no owner, no outbox entry
+    asked = kiosk.controller.service.audit_trail(dog=theirs["id"], action="contact_view")
+    assert [(e.detail, e.actor_kind) for e in asked] == [("via=online", "staff")]  # who asked, on the kiosk's trail
     assert page.current.owner.redacted and page.owner_edit.text() == ""
 
     page.show_dog(next(d for d in page.dogs if d.id == world["erased"]["id"]))  # another dog: the contact is gone

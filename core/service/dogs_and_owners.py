@@ -209,6 +209,17 @@ class DogsAndOwners(GalleryIndex):
             self._audit(s, "contact_view", dog=dog, detail="via=reveal")
             return OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name)
 
+    def note_online_contact(self, key: str) -> None:
+        """At a kiosk: the signed-in member saw another organisation's owner through the server's contact route
+        (the server records the device and the reason; this records who asked, and syncs to the server's trail as
+        the kiosk's claim). Checked like reveal_contact, before the kiosk asks the server."""
+        self.access("contacts")
+        with self.db.session() as s:
+            dog = s.scalar(select(Dog).where(or_(Dog.id == key, Dog.registration_number == key)))
+            if dog is None:
+                raise NotFound(f"No dog with id or registration number {key!r}.", key=key)
+            self._audit(s, "contact_view", dog=dog, detail="via=online")
+
     def request_contact(self, key: str, reason: str, per_hour: int = 20) -> OwnerOut:
         """An owner's name and phone in full for a staff API key (any organisation's dog) or an admin, online only:
         each call is recorded with its reason, and a device that asks for more than `per_hour` in an hour is refused
