@@ -6,7 +6,10 @@
   ``{phone}`` (the E.164 number without "+", e.g. 821043218765) or ``{national}`` (01043218765): an operator's
   email-to-SMS gateway (``{phone}@sms.example.net``), or one plain address without a placeholder (e.g. an operator's
   mailbox while testing).
-- ``LogNotifier`` (the default, for development): the message goes to the log at INFO, the phone masked.
+- ``LogNotifier`` (the default for a server on loopback, for development): the message goes to the log at INFO,
+  the phone masked.
+- ``NoNotifier``: a server reachable from other machines with no SMTP configured refuses to send (503), so one-time
+  codes never end up in an operator's log.
 
 A send either completes or raises ``NotifyFailed``; nothing is queued or retried here (the outbox of notifications,
 with retries and a final state, is a later step: DESIGN.md "Reunite").
@@ -66,7 +69,20 @@ class SmtpNotifier:
             raise NotifyFailed("The message could not be sent; try again later.") from None
 
 
+class NoNotifier:
+    """A server that other machines reach, with no notifier configured: codes are never written to a log that
+    its operators read (anyone reading it could verify any phone), so nothing can be sent until notify_smtp is
+    set."""
+
+    def send(self, phone: str, text: str) -> None:
+        log.warning("notification to %s not sent: no notifier configured (set notify_smtp)", mask_phone(phone))
+        raise NotifyFailed("This server cannot send messages yet (no notifier configured); ask its operator.")
+
+
 def make_notifier(settings) -> Notifier:
+    """SMTP when configured; else the log, only for a server that listens on this machine alone (development)."""
+    from core.settings import loopback_host
+
     if settings.notify_smtp:
         return SmtpNotifier(settings.notify_smtp, settings.notify_to, settings.notify_from)
-    return LogNotifier()
+    return LogNotifier() if loopback_host(settings.host) else NoNotifier()

@@ -137,7 +137,7 @@ class Settings(BaseSettings):
 
 
 # ------------------------------------------------------------------------------------ the kiosk's server address
-def _loopback_host(host: str) -> bool:
+def loopback_host(host: str) -> bool:
     """Only this machine: a loopback IP literal (127.0.0.0/8, ::1) or the name localhost (never resolved: a name
     that resolves to 127.0.0.1 today may not tomorrow)."""
     host = host.strip("[]").lower().rstrip(".")
@@ -166,7 +166,7 @@ def server_url_problem(url: str | None) -> str | None:
     if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
         return (f"The server address {text!r} is not a web address: give https://host:port "
                 "(e.g. https://savepets.example.org:8443).")
-    if parts.scheme.lower() == "http" and not _loopback_host(host):
+    if parts.scheme.lower() == "http" and not loopback_host(host):
         return (f"Refusing to sync with {text} over plain http: owners' names and phone numbers would cross the "
                 "network in clear text. Use its https:// address (http:// is only for this machine: 127.0.0.1, "
                 "::1, localhost).")

@@ -349,3 +349,18 @@ def test_a_refused_registration_at_the_command_line_is_audited(world, tmp_path):
         assert r.returncode == 3, r.stdout + r.stderr
     entries = [e for e in audit(world, action="register_refused") if e["actor_kind"] == "cli"]
     assert entries and entries[0]["dog_id"] == victim(world)["id"] and entries[0]["reason"] == "sure_match"
+
+
+def test_a_server_reachable_from_other_machines_never_logs_codes():
+    """With no SMTP configured, only a server on loopback writes one-time codes to its log (development); one that
+    other machines reach refuses to send, so that no operator reading the log can verify another person's phone."""
+    import pytest
+
+    from core.notify import LogNotifier, NoNotifier, NotifyFailed, make_notifier
+    from core.settings import Settings
+
+    assert isinstance(make_notifier(Settings(host="127.0.0.1")), LogNotifier)
+    remote = make_notifier(Settings(host="0.0.0.0", insecure=True))
+    assert isinstance(remote, NoNotifier)
+    with pytest.raises(NotifyFailed, match="no notifier configured"):
+        remote.send("+821043218765", "SavePets code: 123456")
