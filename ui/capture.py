@@ -43,6 +43,8 @@ class CaptureView(QWidget):
         self.paused = False
         self.dwell_s = self.DWELL_S  # a page may shorten it between the frames of one capture
         self.note = ""  # shown before the guidance words (e.g. "Photo 2/3" of a look-up)
+        self.still = ""  # words of a still picture shown instead of the camera's (a photo file); "" = live
+        self.still_image: QImage | None = None
         self._good_since: float | None = None
         self._cooldown_until = 0.0
         self._last_capture = b""
@@ -67,6 +69,21 @@ class CaptureView(QWidget):
         """A full-view message (no camera, camera lost); clears the picture."""
         self.message = text
         self.frame, self.image, self.quality, self._good_since = None, None, None, None
+        self.update()
+
+    def show_still(self, frame: np.ndarray | None, words: str) -> None:
+        """Show a picture that is not the camera's (a photo file looked up), or only `words` while it is read; the
+        live picture stays paused underneath until resume()."""
+        self.paused = True
+        self._good_since = None
+        self.still = words
+        self.still_image = bgr_to_qimage(frame) if frame is not None else None
+        self.update()
+
+    def resume(self) -> None:
+        """The live picture again (after a photo taken, or a still shown)."""
+        self.paused = False
+        self.still, self.still_image = "", None
         self.update()
 
     def set_quality(self, q) -> None:
@@ -108,6 +125,8 @@ class CaptureView(QWidget):
         self._good_since = None
 
     def status_text(self) -> str:
+        if self.still:
+            return self.still
         if self.message:
             return self.message
         if self.paused:
@@ -128,6 +147,10 @@ class CaptureView(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = QRectF(self.rect())
         p.fillRect(r, QColor("#1d2127"))
+        if self.still:
+            self._paint_still(p, r)
+            p.end()
+            return
         area = r
         if self.image is not None:
             iw, ih = self.image.width(), self.image.height()
@@ -172,6 +195,26 @@ class CaptureView(QWidget):
         p.drawText(band, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
         p.end()
 
+    def _paint_still(self, p: QPainter, r: QRectF) -> None:
+        """A still picture (no guide: it is not the camera's), its words on the band; the words alone centred."""
+        f = QFont(self.font())
+        f.setPointSizeF(max(14.0, min(22.0, r.height() / 22)))
+        f.setBold(True)
+        p.setFont(f)
+        band_h = p.fontMetrics().height() * 1.8
+        if self.still_image is None:
+            band = QRectF(r.left() + 20, r.center().y() - band_h, r.width() - 40, band_h * 2)
+        else:
+            iw, ih = self.still_image.width(), self.still_image.height()
+            s = min(r.width() / iw, r.height() / ih)
+            p.drawImage(QRectF(r.center().x() - iw * s / 2, r.center().y() - ih * s / 2, iw * s, ih * s),
+                        self.still_image)
+            band = QRectF(r.left(), r.bottom() - band_h, r.width(), band_h)
+            p.fillRect(band, QColor(0, 0, 0, 170))
+            p.fillRect(QRectF(band.left(), band.top(), 14, band.height()), GREY)
+        p.setPen(QColor("white"))
+        p.drawText(band, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.still)
+
 
 class CapturePanel(QWidget):
     """The capture view with a big shutter, a file button and drag and drop of photo files."""
@@ -211,6 +254,8 @@ class CapturePanel(QWidget):
             camera.frame_ready.connect(self._frame)
             camera.quality_ready.connect(self._quality)
             camera.failed.connect(self._camera_failed)
+            camera.running_changed.connect(self._camera_running)
+            camera.source_changed.connect(self.camera_started)
 
     def _frame(self, frame) -> None:
         if self.isVisible():
@@ -221,7 +266,9 @@ class CapturePanel(QWidget):
             self.view.set_quality(q)
 
     def _camera_failed(self, kind: str, message: str) -> None:
-        if kind == "lost":
+        if kind == "reconnecting":  # the camera's watchdog (ui/camera.py): no answer, opened again by its name
+            text = self.tr("Camera not responding — reconnecting…")
+        elif kind == "lost":
             text = self.tr("The camera was disconnected. Reconnect it, or use “Photo from file…”.")
         else:
             text = self.tr("No camera. Check the camera in Settings, or use “Photo from file…”.")
@@ -229,10 +276,15 @@ class CapturePanel(QWidget):
         self.shutter.setEnabled(False)
         self.setToolTip(message)
 
+    def _camera_running(self, running: bool) -> None:
+        if running:  # started, or back after reconnecting
+            self.shutter.setEnabled(True)
+            self.setToolTip("")
+
     def camera_started(self) -> None:
+        """A camera is being started (another one chosen): the old one's picture goes at once."""
         self.shutter.setEnabled(True)
-        self.view.message = self.tr("Starting the camera…")
-        self.view.update()
+        self.view.set_message(self.tr("Starting the camera…"))
 
     def _set_auto(self, on: bool) -> None:
         self.view.auto_enabled = on

@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from ui import texts
+from ui.capture import CapturePanel
 from ui.compare_view import CompareView
 from ui.controller import error_message
-from ui.widgets import CapturePanel, DogCard
+from ui.dog_card import DogCard
 
 FRAMES = 3  # good frames of one look-up, fused by the core
 FRAME_GAP_S = 0.35  # no next frame sooner than this after one (never the same frame twice)
@@ -49,6 +50,9 @@ class LookupPage(QWidget):
         # connected after the panel's own take(): the shutter looks up at once with the frames taken so far
         self.capture.shutter.clicked.connect(self.lookup_taken)
         self.capture.files_chosen.connect(self.lookup_files)
+        self._still_words = ""  # the look-up being shown is of photo files: the first one is shown, with these words
+        if camera is not None:  # another camera chosen: its pictures at once, not the last result's frozen frame
+            camera.source_changed.connect(self._camera_changed)
 
         # the right side: waiting / result / not registered / error
         self.side = QStackedWidget()
@@ -140,8 +144,14 @@ class LookupPage(QWidget):
         self.clear_frames()
         self.card.forget_contacts()  # a contact revealed or asked from the server is not kept
         self._show_side("waiting")
-        self.capture.view.paused = False
+        self._still_words = ""
+        self.capture.view.resume()  # the live picture again (after a photo taken, or a photo file shown)
         self.capture.view.hold_off(1.0)
+
+    def _camera_changed(self) -> None:
+        """Another camera (Settings): the last look-up's result and its picture belong to the old one."""
+        if self.state != "waiting" or self.frames or self.capture.view.paused:
+            self.reset()
 
     # ------------------------------------------------------------ input
     def add_frame(self, frame) -> None:
@@ -186,10 +196,21 @@ class LookupPage(QWidget):
         self.lookup_files([path])
 
     def lookup_files(self, paths: list[str]) -> None:
-        """1 to MAX_FILES photo files of one dog (more: the first MAX_FILES)."""
+        """1 to MAX_FILES photo files of one dog (more: the first MAX_FILES). The capture view shows the first file
+        (once decoded, with the result) and says it is a file, not the camera's picture."""
+        from pathlib import Path
+
         from core.photos import read_photo_file
 
-        self._lookup([lambda p=p: read_photo_file(p) for p in paths[:MAX_FILES]])
+        paths = list(paths[:MAX_FILES])
+        if not paths:
+            return
+        first = Path(paths[0]).name
+        if len(paths) == 1:
+            words = self.tr("Photo file: %1").replace("%1", first)
+        else:
+            words = self.tr("Photo files: %1 and %2 more").replace("%1", first).replace("%2", str(len(paths) - 1))
+        self._lookup([lambda p=p: read_photo_file(p) for p in paths], still_words=words)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         self.capture.dragEnterEvent(event)
@@ -197,10 +218,15 @@ class LookupPage(QWidget):
     def dropEvent(self, event) -> None:  # noqa: N802
         self.capture.dropEvent(event)
 
-    def _lookup(self, makers) -> None:
+    def _lookup(self, makers, still_words: str = "") -> None:
         if not self.controller.loaded or self.controller.busy or not makers:
             return
-        self.capture.view.paused = True  # keep the picture that was taken while the result comes
+        self._still_words = still_words
+        if still_words:  # photo files: not the camera's picture; the file's own once it is decoded (_show)
+            self.clear_frames()
+            self.capture.view.show_still(None, still_words)
+        else:
+            self.capture.view.paused = True  # keep the picture that was taken while the result comes
         self.controller.lookup(makers, self._show, self._error, busy=self.tr("Looking up…"))
 
     # ------------------------------------------------------------ output
@@ -210,6 +236,8 @@ class LookupPage(QWidget):
 
         photos, result = out
         self.last_photos, self.last_result = list(photos or []), result
+        if self._still_words and self.last_photos:
+            self.capture.view.show_still(self.last_photos[0].image, self._still_words)
         if result.match is not None and (result.decision == Decision.MATCH or not result.candidates):
             self.card.show_dog(result.match.dog, self.controller.first_photo(result.match.dog), result.decision,
                                result.match.probability)

@@ -315,7 +315,10 @@ class MainWindow(QMainWindow):
     def _camera_failed(self, kind: str, message: str) -> None:
         for panel in (self.lookup.capture, self.register.capture):
             panel._camera_failed(kind, message)
-        self.camera_label.setText(self.tr("No camera") if kind == "open" else self.tr("Camera disconnected"))
+        if kind == "reconnecting":  # the camera's watchdog: no answer; it is being opened again by its name
+            self.camera_label.setText(self.tr("Camera not responding"))
+        else:
+            self.camera_label.setText(self.tr("No camera") if kind == "open" else self.tr("Camera disconnected"))
         self.camera_label.setToolTip(message)
 
     # ------------------------------------------------------------ status

@@ -50,13 +50,21 @@ class SettingsPage(QWidget):
         self.controller = controller
         title = QLabel(self.tr("Settings"))
         title.setObjectName("pageTitle")
+        # the camera: kept by its name (ui.camera.camera_spec), so that it is found again at another number
         self.camera = QLineEdit(str(settings.camera))
-        self.camera.setToolTip(self.tr("A camera number (0, 1, …), a video file or a folder of photos"))
+        self.camera.setToolTip(self.tr("A camera (its name, or a number 0, 1, …), a video file or a folder of photos"))
+        self.cameras = QComboBox()  # the cameras of this machine, by name; choosing one fills the field
+        self.cameras.setToolTip(self.tr("Cameras connected to this kiosk"))
+        self.cameras.activated.connect(self._camera_chosen)
+        self.cameras.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.cameras.setMinimumContentsLength(14)  # a long device name does not widen the page
         browse = QPushButton(self.tr("Folder…"))
         browse.clicked.connect(self._browse)
         cam_row = QHBoxLayout()
         cam_row.addWidget(self.camera, 1)
+        cam_row.addWidget(self.cameras)
         cam_row.addWidget(browse)
+        self.list_cameras()
         self.server_url = QLineEdit(settings.server_url or "")
         self.server_url.setPlaceholderText(self.tr("empty: offline registry only"))
         self.language = QComboBox()
@@ -516,14 +524,41 @@ class SettingsPage(QWidget):
         self.use_default.setEnabled(on)
         self.threshold.setEnabled(on and not self.use_default.isChecked())
 
+    # ------------------------------------------------------------ the camera
+    def list_cameras(self) -> None:
+        """The cameras connected now (Linux), each by its V4L2 name; the one in the field is selected."""
+        from ui.camera import list_cameras
+
+        self.cameras.clear()
+        found = list_cameras()
+        self.cameras.addItem(self.tr("Connected cameras…"), None)
+        for cam in found:
+            self.cameras.addItem(cam.name, cam.spec)
+            self.cameras.setItemData(self.cameras.count() - 1, cam.spec, Qt.ItemDataRole.ToolTipRole)
+        text = self.camera.text().strip()
+        current = next((i + 1 for i, c in enumerate(found) if text in (c.spec, c.name, str(c.index))), 0)
+        self.cameras.setCurrentIndex(current)
+        self.cameras.setVisible(bool(found))
+
+    def _camera_chosen(self, row: int) -> None:
+        spec = self.cameras.itemData(row)
+        if spec:
+            self.camera.setText(spec)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        self.list_cameras()  # a camera plugged in since
+        super().showEvent(event)
+
     def _browse(self) -> None:
         path = QFileDialog.getExistingDirectory(self, self.tr("Folder of photos to use as the camera"))
         if path:
             self.camera.setText(path)
 
     def values(self) -> dict[str, Any]:
+        from ui.camera import camera_spec
+
         out: dict[str, Any] = {
-            "camera": self.camera.text().strip() or "0",
+            "camera": camera_spec(self.camera.text()),  # a camera number is kept as that camera's name
             "server_url": self.server_url.text().strip() or None,
             "language": self.language.currentData(),
         }
@@ -558,4 +593,5 @@ class SettingsPage(QWidget):
             self.message.setText(self.tr("Could not save: %1").replace("%1", str(exc)))
             return
         self.message.setText(self.tr("Saved to %1.").replace("%1", str(where)))
+        self.camera.setText(values["camera"])  # as kept: a camera's name
         self.saved.emit(values)

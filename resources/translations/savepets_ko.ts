@@ -193,231 +193,241 @@
     </message>
     <message>
         <location filename="../../ui/audit_page.py" line="74"/>
+        <source>shown with the dog opened (always shown to this role)</source>
+        <translation>강아지를 열 때 표시 (이 역할은 항상 표시)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="75"/>
+        <source>from the server, for another organisation&apos;s dog</source>
+        <translation>다른 기관 강아지, 서버에서 받음</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_page.py" line="76"/>
         <source>in a look-up&apos;s answer</source>
         <translation>조회 결과에서</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="75"/>
+        <location filename="../../ui/audit_page.py" line="77"/>
         <source>in a list of dogs</source>
         <translation>강아지 목록에서</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="76"/>
+        <location filename="../../ui/audit_page.py" line="78"/>
         <source>with the dog&apos;s details</source>
         <translation>강아지 정보와 함께</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="77"/>
+        <location filename="../../ui/audit_page.py" line="79"/>
         <source>in the reviews</source>
         <translation>검토 목록에서</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="78"/>
+        <location filename="../../ui/audit_page.py" line="80"/>
         <source>with a review&apos;s decision</source>
         <translation>검토 결정과 함께</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="79"/>
+        <location filename="../../ui/audit_page.py" line="81"/>
         <source>in an export</source>
         <translation>내보내기에서</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="82"/>
+        <location filename="../../ui/audit_page.py" line="84"/>
         <source>name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="83"/>
+        <location filename="../../ui/audit_page.py" line="85"/>
         <source>breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="84"/>
+        <location filename="../../ui/audit_page.py" line="86"/>
         <source>sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="85"/>
+        <location filename="../../ui/audit_page.py" line="87"/>
         <source>birth date</source>
         <translation>생년월일</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="86"/>
+        <location filename="../../ui/audit_page.py" line="88"/>
         <source>neutered</source>
         <translation>중성화</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="87"/>
+        <location filename="../../ui/audit_page.py" line="89"/>
         <source>notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="88"/>
+        <location filename="../../ui/audit_page.py" line="90"/>
         <source>owner&apos;s name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="91"/>
+        <location filename="../../ui/audit_page.py" line="93"/>
         <source>photos: %1</source>
         <translation>사진 %1장</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="92"/>
+        <location filename="../../ui/audit_page.py" line="94"/>
         <source>candidates: %1</source>
         <translation>후보 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="93"/>
+        <location filename="../../ui/audit_page.py" line="95"/>
         <source>look-alikes flagged for review: %1</source>
         <translation>검토 요청된 닮은 강아지 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="94"/>
+        <location filename="../../ui/audit_page.py" line="96"/>
         <source>with %1</source>
         <translation>상대: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="95"/>
+        <location filename="../../ui/audit_page.py" line="97"/>
         <source>dogs: %1</source>
         <translation>강아지 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="96"/>
+        <location filename="../../ui/audit_page.py" line="98"/>
         <source>deleted: %1</source>
         <translation>%1건 삭제</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="97"/>
+        <location filename="../../ui/audit_page.py" line="99"/>
         <source>kept %1 days</source>
         <translation>%1일 보관</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="98"/>
+        <location filename="../../ui/audit_page.py" line="100"/>
         <source>backup of %1</source>
         <translation>%1 백업</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="99"/>
+        <location filename="../../ui/audit_page.py" line="101"/>
         <source>new owner</source>
         <translation>새 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="100"/>
+        <location filename="../../ui/audit_page.py" line="102"/>
         <source>existing owner</source>
         <translation>기존 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="101"/>
+        <location filename="../../ui/audit_page.py" line="103"/>
         <source>dog kept (in the shelter&apos;s care)</source>
         <translation>강아지 유지 (보호소 보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="102"/>
+        <location filename="../../ui/audit_page.py" line="104"/>
         <source>dog removed</source>
         <translation>강아지 삭제</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="105"/>
+        <location filename="../../ui/audit_page.py" line="107"/>
         <source>Today</source>
         <translation>오늘</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="106"/>
+        <location filename="../../ui/audit_page.py" line="108"/>
         <source>Last 7 days</source>
         <translation>최근 7일</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="107"/>
+        <location filename="../../ui/audit_page.py" line="109"/>
         <source>Last 30 days</source>
         <translation>최근 30일</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="108"/>
+        <location filename="../../ui/audit_page.py" line="110"/>
         <source>Last year</source>
         <translation>최근 1년</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="109"/>
+        <location filename="../../ui/audit_page.py" line="111"/>
         <source>Everything kept</source>
         <translation>보관 중인 전체</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="180"/>
+        <location filename="../../ui/audit_page.py" line="182"/>
         <source>Audit trail</source>
         <translation>감사 기록</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="183"/>
+        <location filename="../../ui/audit_page.py" line="185"/>
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="186"/>
+        <location filename="../../ui/audit_page.py" line="188"/>
         <source>Who: name or key</source>
         <translation>누가: 이름 또는 키</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="193"/>
+        <location filename="../../ui/audit_page.py" line="195"/>
         <source>All actions</source>
         <translation>모든 작업</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="196"/>
+        <location filename="../../ui/audit_page.py" line="198"/>
         <source>Search</source>
         <translation>검색</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="216"/>
+        <location filename="../../ui/audit_page.py" line="218"/>
         <source>When</source>
         <translation>일시</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="216"/>
+        <location filename="../../ui/audit_page.py" line="218"/>
         <source>Who</source>
         <translation>누가</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="216"/>
+        <location filename="../../ui/audit_page.py" line="218"/>
         <source>Action</source>
         <translation>작업</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="216"/>
+        <location filename="../../ui/audit_page.py" line="218"/>
         <source>Dog</source>
         <translation>강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="217"/>
+        <location filename="../../ui/audit_page.py" line="219"/>
         <source>Details</source>
         <translation>내용</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="217"/>
+        <location filename="../../ui/audit_page.py" line="219"/>
         <source>Device</source>
         <translation>기기</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="255"/>
+        <location filename="../../ui/audit_page.py" line="257"/>
         <source>Loading the audit trail…</source>
         <translation>감사 기록을 불러오는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="266"/>
+        <location filename="../../ui/audit_page.py" line="268"/>
         <source>This kiosk</source>
         <translation>이 키오스크</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="281"/>
+        <location filename="../../ui/audit_page.py" line="283"/>
         <source>No entries match.</source>
         <translation>맞는 기록이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/audit_page.py" line="283"/>
+        <location filename="../../ui/audit_page.py" line="285"/>
         <source>The newest %1 entries; narrow the search to see older ones.</source>
         <translation>최근 %1건입니다. 더 오래된 기록은 검색 조건을 좁혀 보세요.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/audit_page.py" line="286"/>
+        <location filename="../../ui/audit_page.py" line="288"/>
         <source>%n entries, newest first.</source>
         <translation>
             <numerusform>최근 순으로 %n건.</numerusform>
@@ -425,44 +435,87 @@
     </message>
 </context>
 <context>
+    <name>Camera</name>
+    <message>
+        <location filename="../../ui/camera.py" line="615"/>
+        <source>no. %1</source>
+        <translation>%1번</translation>
+    </message>
+    <message>
+        <location filename="../../ui/camera.py" line="617"/>
+        <source>photo %1</source>
+        <translation>사진 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/camera.py" line="620"/>
+        <source>folder %1 (1 image)</source>
+        <translation>폴더 %1 (사진 1장)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/camera.py" line="620"/>
+        <source>folder %1 (%2 images)</source>
+        <translation>폴더 %1 (사진 %2장)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/camera.py" line="623"/>
+        <source>video %1</source>
+        <translation>동영상 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/camera.py" line="626"/>
+        <source>demo (1 picture)</source>
+        <translation>시연 (사진 1장)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/camera.py" line="626"/>
+        <source>demo (%1 pictures)</source>
+        <translation>시연 (사진 %1장)</translation>
+    </message>
+</context>
+<context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../ui/capture.py" line="189"/>
+        <location filename="../../ui/capture.py" line="232"/>
         <source>Take photo</source>
         <translation>사진 찍기</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="192"/>
+        <location filename="../../ui/capture.py" line="235"/>
         <source>Photo from file…</source>
         <translation>파일에서 사진…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="194"/>
+        <location filename="../../ui/capture.py" line="237"/>
         <source>Auto-capture</source>
         <translation>자동 촬영</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="225"/>
+        <location filename="../../ui/capture.py" line="291"/>
+        <source>Camera not responding — reconnecting…</source>
+        <translation>카메라 응답 없음 — 다시 연결하는 중…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/capture.py" line="293"/>
         <source>The camera was disconnected. Reconnect it, or use “Photo from file…”.</source>
         <translation>카메라 연결이 끊겼습니다. 다시 연결하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="227"/>
+        <location filename="../../ui/capture.py" line="295"/>
         <source>No camera. Check the camera in Settings, or use “Photo from file…”.</source>
         <translation>카메라가 없습니다. 설정에서 카메라를 확인하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="234"/>
+        <location filename="../../ui/capture.py" line="308"/>
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="250"/>
+        <location filename="../../ui/capture.py" line="323"/>
         <source>Choose a nose photo</source>
         <translation>코 사진 선택</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="251"/>
+        <location filename="../../ui/capture.py" line="324"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)</source>
         <translation>이미지 (*.jpg *.jpeg *.png *.bmp *.webp);;모든 파일 (*)</translation>
     </message>
@@ -475,12 +528,12 @@
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="114"/>
+        <location filename="../../ui/capture.py" line="133"/>
         <source>Photo taken</source>
         <translation>사진을 찍었습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="116"/>
+        <location filename="../../ui/capture.py" line="135"/>
         <source>Put the nose inside the guide</source>
         <translation>코를 안내선 안에 맞춰 주세요</translation>
     </message>
@@ -640,63 +693,63 @@
         <translation>강아지 이름 *</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="94"/>
+        <location filename="../../ui/register_form.py" line="95"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="95"/>
+        <location filename="../../ui/register_form.py" line="96"/>
         <source>Birth date</source>
         <translation>생년월일</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="98"/>
+        <location filename="../../ui/register_form.py" line="100"/>
         <source>Sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="99"/>
+        <location filename="../../ui/register_form.py" line="101"/>
         <source>Neutered</source>
         <translation>중성화</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="101"/>
+        <location filename="../../ui/register_form.py" line="103"/>
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="111"/>
+        <location filename="../../ui/register_form.py" line="113"/>
         <source>Back to photos</source>
         <translation>사진으로 돌아가기</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="113"/>
+        <location filename="../../ui/register_form.py" line="115"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="165"/>
-        <location filename="../../ui/register_form.py" line="194"/>
+        <location filename="../../ui/register_form.py" line="168"/>
+        <location filename="../../ui/register_form.py" line="197"/>
         <source>Enter a valid phone number, e.g. 010-1234-5678.</source>
         <translation>올바른 전화번호를 입력하세요 (예: 010-1234-5678).</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="172"/>
+        <location filename="../../ui/register_form.py" line="175"/>
         <source>New owner</source>
         <translation>새 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="176"/>
+        <location filename="../../ui/register_form.py" line="179"/>
         <source>Existing owner: %1</source>
         <translation>기존 보호자: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="206"/>
+        <location filename="../../ui/register_form.py" line="209"/>
         <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="208"/>
+        <location filename="../../ui/register_form.py" line="211"/>
         <source>Use a past date written as YYYY-MM-DD.</source>
         <translation>지난 날짜를 YYYY-MM-DD 형식으로 입력하세요.</translation>
     </message>
@@ -805,42 +858,42 @@
         <translation>다른 강아지 등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="59"/>
+        <location filename="../../ui/register_done.py" line="62"/>
         <source>Registration number: %1</source>
         <translation>등록번호: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="63"/>
+        <location filename="../../ui/register_done.py" line="66"/>
         <source>Existing owner: the dog was added to their dogs.</source>
         <translation>기존 보호자: 보호자의 반려견 목록에 추가되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="66"/>
+        <location filename="../../ui/register_done.py" line="69"/>
         <source>The dog was registered and flagged for an administrator&apos;s review because it looks like %1.</source>
         <translation>등록되었습니다. 다음 강아지와 닮아서 관리자가 검토하도록 표시했습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="78"/>
+        <location filename="../../ui/register_done.py" line="81"/>
         <source>PDF (*.pdf)</source>
         <translation>PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="78"/>
+        <location filename="../../ui/register_done.py" line="81"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 이미지 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="79"/>
+        <location filename="../../ui/register_done.py" line="82"/>
         <source>Save card</source>
         <translation>등록증 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="83"/>
+        <location filename="../../ui/register_done.py" line="86"/>
         <source>Saved: %1</source>
         <translation>저장됨: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="91"/>
+        <location filename="../../ui/register_done.py" line="94"/>
         <source>Sent to the printer.</source>
         <translation>프린터로 보냈습니다.</translation>
     </message>
@@ -848,67 +901,67 @@
 <context>
     <name>FirstAdminPage</name>
     <message>
-        <location filename="../../ui/signin_page.py" line="299"/>
+        <location filename="../../ui/signin_page.py" line="317"/>
         <source>Welcome</source>
         <translation>환영합니다</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="300"/>
+        <location filename="../../ui/signin_page.py" line="318"/>
         <source>Nobody can use this kiosk yet. Create its first administrator: they sign in with a PIN, add the other staff members and decide what staff may see, in Settings.</source>
         <translation>아직 아무도 이 키오스크를 쓸 수 없습니다. 첫 관리자를 만드세요. 관리자는 PIN으로 로그인하고, 설정에서 다른 직원을 추가하고 직원이 볼 수 있는 것을 정합니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="305"/>
+        <location filename="../../ui/signin_page.py" line="323"/>
         <source>e.g. Kim Minji</source>
         <translation>예: 김민지</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="307"/>
+        <location filename="../../ui/signin_page.py" line="325"/>
         <source>%1 to %2 digits</source>
         <translation>숫자 %1~%2자리</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="308"/>
+        <location filename="../../ui/signin_page.py" line="326"/>
         <source>The same PIN again</source>
         <translation>같은 PIN을 한 번 더</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="315"/>
+        <location filename="../../ui/signin_page.py" line="333"/>
         <source>Create the administrator and sign in</source>
         <translation>관리자를 만들고 로그인</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="324"/>
+        <location filename="../../ui/signin_page.py" line="342"/>
         <source>Administrator&apos;s name</source>
         <translation>관리자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="324"/>
+        <location filename="../../ui/signin_page.py" line="351"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="325"/>
+        <location filename="../../ui/signin_page.py" line="351"/>
         <source>PIN again</source>
         <translation>PIN 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="344"/>
+        <location filename="../../ui/signin_page.py" line="378"/>
         <source>Enter the administrator&apos;s name.</source>
         <translation>관리자 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="347"/>
+        <location filename="../../ui/signin_page.py" line="381"/>
         <source>A PIN is %1 to %2 digits.</source>
         <translation>PIN은 숫자 %1~%2자리입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="352"/>
+        <location filename="../../ui/signin_page.py" line="386"/>
         <source>The two PINs differ. Enter the same PIN again.</source>
         <translation>두 PIN이 다릅니다. 같은 PIN을 다시 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="356"/>
+        <location filename="../../ui/signin_page.py" line="390"/>
         <source>Creating the administrator…</source>
         <translation>관리자를 만드는 중…</translation>
     </message>
@@ -916,48 +969,58 @@
 <context>
     <name>LookupPage</name>
     <message>
-        <location filename="../../ui/lookup_page.py" line="41"/>
+        <location filename="../../ui/lookup_page.py" line="42"/>
         <source>Who is this dog?</source>
         <translation>이 강아지는 누구일까요?</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="63"/>
+        <location filename="../../ui/lookup_page.py" line="67"/>
         <source>Look up another dog</source>
         <translation>다른 강아지 조회</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="70"/>
+        <location filename="../../ui/lookup_page.py" line="74"/>
         <source>Not registered</source>
         <translation>등록되지 않음</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="74"/>
+        <location filename="../../ui/lookup_page.py" line="78"/>
         <source>Register this dog</source>
         <translation>이 강아지 등록하기</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="80"/>
-        <location filename="../../ui/lookup_page.py" line="93"/>
+        <location filename="../../ui/lookup_page.py" line="84"/>
+        <location filename="../../ui/lookup_page.py" line="97"/>
         <source>Try again</source>
         <translation>다시 시도</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="204"/>
+        <location filename="../../ui/lookup_page.py" line="210"/>
+        <source>Photo file: %1</source>
+        <translation>사진 파일: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lookup_page.py" line="212"/>
+        <source>Photo files: %1 and %2 more</source>
+        <translation>사진 파일: %1 외 %2장</translation>
+    </message>
+    <message>
+        <location filename="../../ui/lookup_page.py" line="230"/>
         <source>Looking up…</source>
         <translation>조회 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="249"/>
+        <location filename="../../ui/lookup_page.py" line="277"/>
         <source>This photo cannot be used: %1</source>
         <translation>이 사진은 사용할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="43"/>
+        <location filename="../../ui/lookup_page.py" line="44"/>
         <source>Hold the nose inside the guide. Three photos are taken by themselves when the picture is good.</source>
         <translation>코를 안내선 안에 맞춰 주세요. 사진이 좋으면 자동으로 3장을 찍습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="56"/>
+        <location filename="../../ui/lookup_page.py" line="60"/>
         <source>The result appears here.
 
 You can also drop photo files of one dog here (up to 5).</source>
@@ -966,23 +1029,23 @@ You can also drop photo files of one dog here (up to 5).</source>
 한 강아지의 사진 파일(최대 5장)을 여기로 끌어 놓아도 됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="78"/>
+        <location filename="../../ui/lookup_page.py" line="82"/>
         <source>Compare with the closest dogs</source>
         <translation>가장 닮은 강아지와 비교</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="156"/>
-        <location filename="../../ui/lookup_page.py" line="169"/>
+        <location filename="../../ui/lookup_page.py" line="166"/>
+        <location filename="../../ui/lookup_page.py" line="179"/>
         <source>Photo %1/%2</source>
         <translation>사진 %1/%2</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="236"/>
+        <location filename="../../ui/lookup_page.py" line="264"/>
         <source>Confirmed by staff</source>
         <translation>직원이 확인함</translation>
     </message>
     <message>
-        <location filename="../../ui/lookup_page.py" line="241"/>
+        <location filename="../../ui/lookup_page.py" line="269"/>
         <source>None of the look-alike dogs is this dog.</source>
         <translation>닮은 강아지 중에 이 강아지는 없습니다.</translation>
     </message>
@@ -1030,33 +1093,38 @@ You can also drop photo files of one dog here (up to 5).</source>
         <translation>로그아웃하고 누군가 로그인할 때까지 개인정보를 가립니다</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="313"/>
+        <location filename="../../ui/main_window.py" line="314"/>
         <source>Camera: %1</source>
         <translation>카메라: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="318"/>
+        <location filename="../../ui/main_window.py" line="320"/>
+        <source>Camera not responding</source>
+        <translation>카메라 응답 없음</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="322"/>
         <source>No camera</source>
         <translation>카메라 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="318"/>
+        <location filename="../../ui/main_window.py" line="322"/>
         <source>Camera disconnected</source>
         <translation>카메라 연결 끊김</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="338"/>
+        <location filename="../../ui/main_window.py" line="342"/>
         <source>Could not start: %1</source>
         <translation>시작할 수 없습니다: %1</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="127"/>
-        <location filename="../../ui/main_window.py" line="363"/>
+        <location filename="../../ui/main_window.py" line="367"/>
         <source>Review</source>
         <translation>검토</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="364"/>
+        <location filename="../../ui/main_window.py" line="368"/>
         <source>%n pair(s) of registrations to review</source>
         <translation>
             <numerusform>검토할 등록 %n쌍</numerusform>
@@ -1201,9 +1269,22 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>PinPad</name>
     <message>
-        <location filename="../../ui/signin_page.py" line="52"/>
+        <location filename="../../ui/signin_page.py" line="63"/>
         <source>Clear</source>
         <translation>지우기</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <location filename="../../ui/texts.py" line="140"/>
+        <source>&amp;Look in:</source>
+        <translation>찾는 위치(&amp;L):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/texts.py" line="141"/>
+        <source>Files of &amp;type:</source>
+        <translation>파일 형식(&amp;T):</translation>
     </message>
 </context>
 <context>
@@ -1386,49 +1467,49 @@ You can also drop photo files of one dog here (up to 5).</source>
         <translation>연락처는 온라인으로 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="291"/>
+        <location filename="../../ui/registry_page.py" line="292"/>
         <source>Owner: contact available online</source>
         <translation>보호자: 연락처는 온라인으로 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="296"/>
+        <location filename="../../ui/registry_page.py" line="297"/>
         <source>Registered with another organisation: you may mark it lost or found; only that organisation changes its details or removes it.</source>
         <translation>다른 기관에 등록된 반려견입니다. 실종 또는 발견으로 표시할 수 있으며, 정보 변경과 삭제는 그 기관만 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="313"/>
+        <location filename="../../ui/registry_page.py" line="314"/>
         <source>The owner&apos;s contact, from the server: shown for this view only, not kept on this kiosk.</source>
         <translation>서버에서 받은 보호자 연락처입니다. 이 화면에서만 보이며 이 키오스크에는 저장되지 않습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="338"/>
+        <location filename="../../ui/registry_page.py" line="339"/>
         <source>Nothing changed.</source>
         <translation>바뀐 내용이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="343"/>
+        <location filename="../../ui/registry_page.py" line="344"/>
         <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="349"/>
-        <location filename="../../ui/registry_page.py" line="355"/>
-        <location filename="../../ui/registry_page.py" line="371"/>
+        <location filename="../../ui/registry_page.py" line="350"/>
+        <location filename="../../ui/registry_page.py" line="356"/>
+        <location filename="../../ui/registry_page.py" line="372"/>
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="360"/>
+        <location filename="../../ui/registry_page.py" line="361"/>
         <source>Remove %1 (%2) from the registry? Every kiosk forgets it at its next sync.</source>
         <translation>%1(%2)을(를) 등록부에서 삭제할까요? 다음 동기화 때 모든 키오스크에서도 지워집니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="374"/>
+        <location filename="../../ui/registry_page.py" line="375"/>
         <source>Removed: %1 (%2).</source>
         <translation>삭제됨: %1 (%2).</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="380"/>
+        <location filename="../../ui/registry_page.py" line="381"/>
         <source>Saved: %1 is now “%2”.</source>
         <translation>저장됨: %1 — 현재 “%2”.</translation>
     </message>
@@ -1564,7 +1645,7 @@ When a new registration looks like a registered dog without being a sure match, 
         </translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="453"/>
+        <location filename="../../ui/review_page.py" line="451"/>
         <source>Show contact</source>
         <translation>연락처 보기</translation>
     </message>
@@ -1590,22 +1671,22 @@ When a new registration looks like a registered dog without being a sure match, 
         <translation>%1 (%2)의 보호자 · 합쳐짐</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="435"/>
+        <location filename="../../ui/review_page.py" line="468"/>
         <source>%1&apos;s registration is now part of %2&apos;s, which stays registered to %3.</source>
         <translation>%1의 등록은 이제 %2의 등록에 합쳐졌고, 보호자는 그대로 %3입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="439"/>
+        <location filename="../../ui/review_page.py" line="437"/>
         <source>Tell the owner:</source>
         <translation>보호자에게 알려 주세요:</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="440"/>
+        <location filename="../../ui/review_page.py" line="438"/>
         <source>owner of both registrations</source>
         <translation>두 등록 모두의 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/review_page.py" line="441"/>
+        <location filename="../../ui/review_page.py" line="439"/>
         <source>%1&apos;s registration is now part of %2&apos;s: one registration number from now on, %3.</source>
         <translation>%1의 등록은 이제 %2의 등록에 합쳐졌습니다: 앞으로 등록번호는 %3 하나입니다.</translation>
     </message>
@@ -1618,414 +1699,424 @@ When a new registration looks like a registered dog without being a sure match, 
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="54"/>
-        <source>A camera number (0, 1, …), a video file or a folder of photos</source>
-        <translation>카메라 번호 (0, 1, …), 동영상 파일 또는 사진 폴더</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settings_page.py" line="55"/>
+        <location filename="../../ui/settings_page.py" line="61"/>
         <source>Folder…</source>
         <translation>폴더…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="61"/>
+        <location filename="../../ui/settings_page.py" line="69"/>
         <source>empty: offline registry only</source>
         <translation>비워 두면: 오프라인 등록부만 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="66"/>
-        <location filename="../../ui/settings_page.py" line="119"/>
+        <location filename="../../ui/settings_page.py" line="74"/>
+        <location filename="../../ui/settings_page.py" line="127"/>
         <source>This kiosk</source>
         <translation>이 키오스크</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="69"/>
+        <location filename="../../ui/settings_page.py" line="77"/>
         <source>Camera</source>
         <translation>카메라</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="137"/>
+        <location filename="../../ui/settings_page.py" line="145"/>
         <source>Server address</source>
         <translation>서버 주소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="70"/>
+        <location filename="../../ui/settings_page.py" line="78"/>
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="73"/>
+        <location filename="../../ui/settings_page.py" line="81"/>
         <source>Administrator</source>
         <translation>관리자</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="74"/>
+        <location filename="../../ui/settings_page.py" line="82"/>
         <source>Change recognition settings (administrators only)</source>
         <translation>인식 설정 변경 (관리자 전용)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="79"/>
+        <location filename="../../ui/settings_page.py" line="87"/>
         <source>Use the engine&apos;s default</source>
         <translation>엔진 기본값 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="93"/>
+        <location filename="../../ui/settings_page.py" line="101"/>
         <source>Match threshold</source>
         <translation>일치 기준값</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="94"/>
+        <location filename="../../ui/settings_page.py" line="102"/>
         <source>A lower threshold finds more dogs but confuses more of them.</source>
         <translation>기준값을 낮추면 더 많이 찾지만 다른 강아지와 혼동도 늘어납니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="236"/>
+        <location filename="../../ui/settings_page.py" line="244"/>
         <source> min</source>
         <translation>분</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="237"/>
+        <location filename="../../ui/settings_page.py" line="245"/>
         <source>Lock when idle for</source>
         <translation>사용하지 않으면 잠금</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="104"/>
+        <location filename="../../ui/settings_page.py" line="112"/>
         <source>Save settings</source>
         <translation>설정 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="120"/>
+        <location filename="../../ui/settings_page.py" line="55"/>
+        <source>A camera (its name, or a number 0, 1, …), a video file or a folder of photos</source>
+        <translation>카메라(이름 또는 번호 0, 1, …), 동영상 파일 또는 사진 폴더</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="57"/>
+        <source>Cameras connected to this kiosk</source>
+        <translation>이 키오스크에 연결된 카메라</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="128"/>
         <source>Staff</source>
         <translation>직원</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="130"/>
+        <location filename="../../ui/settings_page.py" line="138"/>
         <source>Server</source>
         <translation>서버</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="136"/>
+        <location filename="../../ui/settings_page.py" line="144"/>
         <source>Organisation</source>
         <translation>기관</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="142"/>
+        <location filename="../../ui/settings_page.py" line="150"/>
         <source>Enroll</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="147"/>
-        <location filename="../../ui/settings_page.py" line="176"/>
+        <location filename="../../ui/settings_page.py" line="155"/>
+        <location filename="../../ui/settings_page.py" line="184"/>
         <source>Enrollment code</source>
         <translation>등록 코드</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="174"/>
+        <location filename="../../ui/settings_page.py" line="182"/>
         <source>Not enrolled: this kiosk keeps its own registry and does not sync.</source>
         <translation>등록되지 않음: 이 키오스크는 자체 등록부만 사용하며 동기화하지 않습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="176"/>
+        <location filename="../../ui/settings_page.py" line="184"/>
         <source>New enrollment code</source>
         <translation>새 등록 코드</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="182"/>
+        <location filename="../../ui/settings_page.py" line="190"/>
         <source>Enrollment is not available here.</source>
         <translation>여기에서는 등록할 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="185"/>
+        <location filename="../../ui/settings_page.py" line="193"/>
         <source>Type the server&apos;s address first (https://host:port).</source>
         <translation>먼저 서버 주소를 입력하세요 (https://호스트:포트).</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="189"/>
+        <location filename="../../ui/settings_page.py" line="197"/>
         <source>Type the one-time code an administrator made with savepets devices enroll (16 letters and digits).</source>
         <translation>관리자가 savepets devices enroll로 만든 일회용 코드를 입력하세요 (영문자와 숫자 16자).</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="194"/>
+        <location filename="../../ui/settings_page.py" line="202"/>
         <source>Enrolling…</source>
         <translation>등록하는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="196"/>
+        <location filename="../../ui/settings_page.py" line="204"/>
         <source>Enrolling</source>
         <translation>등록 중</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="204"/>
+        <location filename="../../ui/settings_page.py" line="212"/>
         <source>Enrolled as %1 of %2. Its key is kept in the system&apos;s keyring; sync starts now.</source>
         <translation>%2의 %1(으)로 등록했습니다. 키는 시스템 키체인에 보관되며, 이제 동기화를 시작합니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="212"/>
+        <location filename="../../ui/settings_page.py" line="220"/>
         <source>This code was not accepted: it may be mistyped, used already or expired. Ask an administrator for a new one.</source>
         <translation>이 코드는 받아들여지지 않았습니다. 잘못 입력했거나, 이미 사용했거나, 만료되었을 수 있습니다. 관리자에게 새 코드를 요청하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="217"/>
+        <location filename="../../ui/settings_page.py" line="225"/>
         <source>The server cannot be reached. Check the address and the network, then try again.</source>
         <translation>서버에 연결할 수 없습니다. 주소와 네트워크를 확인한 뒤 다시 시도하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="219"/>
+        <location filename="../../ui/settings_page.py" line="227"/>
         <source>The server address must start with https:// (http:// only for this computer, e.g. http://127.0.0.1:8000): the key must not cross the network in clear text.</source>
         <translation>서버 주소는 https://로 시작해야 합니다 (http://는 이 컴퓨터 안에서만, 예: http://127.0.0.1:8000). 키가 암호화되지 않은 채 네트워크를 오가면 안 됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="222"/>
+        <location filename="../../ui/settings_page.py" line="230"/>
         <source>The server address is not a web address. Give it as https://host:port.</source>
         <translation>서버 주소가 웹 주소가 아닙니다. https://호스트:포트 형식으로 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="224"/>
+        <location filename="../../ui/settings_page.py" line="232"/>
         <source>Not enrolled: %1</source>
         <translation>등록하지 못했습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="229"/>
+        <location filename="../../ui/settings_page.py" line="237"/>
         <source>Sign-in</source>
         <translation>로그인</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="238"/>
+        <location filename="../../ui/settings_page.py" line="246"/>
         <source>The kiosk also locks with the Lock button. Locking signs the member out and clears the pages.</source>
         <translation>잠금 버튼으로도 잠글 수 있습니다. 잠그면 로그인한 직원이 로그아웃되고 화면의 내용이 지워집니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="247"/>
+        <location filename="../../ui/settings_page.py" line="255"/>
         <source>What staff may see and do</source>
         <translation>직원이 볼 수 있는 것과 할 수 있는 일</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="252"/>
+        <location filename="../../ui/settings_page.py" line="260"/>
         <source>Masked, shown one at a time on request</source>
         <translation>가려서 표시, 요청할 때 한 건씩 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="253"/>
+        <location filename="../../ui/settings_page.py" line="261"/>
         <source>Shown with each dog opened</source>
         <translation>강아지를 열 때마다 표시</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="254"/>
+        <location filename="../../ui/settings_page.py" line="262"/>
         <source>Never (masked only)</source>
         <translation>보이지 않음 (가린 채로만)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="255"/>
+        <location filename="../../ui/settings_page.py" line="263"/>
         <source>Change dogs&apos; and owners&apos; details</source>
         <translation>강아지와 보호자 정보 수정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="256"/>
+        <location filename="../../ui/settings_page.py" line="264"/>
         <source>Mark dogs lost, found or home</source>
         <translation>실종 · 발견 · 귀가 표시</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="257"/>
+        <location filename="../../ui/settings_page.py" line="265"/>
         <source>Remove registrations (and merge duplicates)</source>
         <translation>등록 삭제 (중복 등록 합치기 포함)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="258"/>
+        <location filename="../../ui/settings_page.py" line="266"/>
         <source>Owners&apos; contacts</source>
         <translation>보호자 연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="261"/>
+        <location filename="../../ui/settings_page.py" line="269"/>
         <source>Administrators may do everything. Every contact shown is recorded.</source>
         <translation>관리자는 모든 일을 할 수 있습니다. 연락처를 볼 때마다 기록됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="270"/>
+        <location filename="../../ui/settings_page.py" line="278"/>
         <source>Staff accounts</source>
         <translation>직원 계정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="273"/>
-        <location filename="../../ui/settings_page.py" line="313"/>
+        <location filename="../../ui/settings_page.py" line="281"/>
+        <location filename="../../ui/settings_page.py" line="321"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="273"/>
-        <location filename="../../ui/settings_page.py" line="314"/>
+        <location filename="../../ui/settings_page.py" line="281"/>
+        <location filename="../../ui/settings_page.py" line="322"/>
         <source>Role</source>
         <translation>역할</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="273"/>
+        <location filename="../../ui/settings_page.py" line="281"/>
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="285"/>
+        <location filename="../../ui/settings_page.py" line="293"/>
         <source>Add…</source>
         <translation>추가…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="287"/>
-        <location filename="../../ui/settings_page.py" line="430"/>
+        <location filename="../../ui/settings_page.py" line="295"/>
+        <location filename="../../ui/settings_page.py" line="438"/>
         <source>Disable</source>
         <translation>사용 중지</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="289"/>
+        <location filename="../../ui/settings_page.py" line="297"/>
         <source>New PIN…</source>
         <translation>새 PIN…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="308"/>
+        <location filename="../../ui/settings_page.py" line="316"/>
         <source>%1 to %2 digits</source>
         <translation>숫자 %1~%2자리</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="310"/>
+        <location filename="../../ui/settings_page.py" line="318"/>
         <source>The same PIN again</source>
         <translation>같은 PIN을 한 번 더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="315"/>
+        <location filename="../../ui/settings_page.py" line="323"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="316"/>
+        <location filename="../../ui/settings_page.py" line="324"/>
         <source>PIN again</source>
         <translation>PIN 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="317"/>
+        <location filename="../../ui/settings_page.py" line="325"/>
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="319"/>
+        <location filename="../../ui/settings_page.py" line="327"/>
         <source>Save</source>
         <translation>저장</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="365"/>
+        <location filename="../../ui/settings_page.py" line="373"/>
         <source>The kiosk now locks after %1 minutes without a touch.</source>
         <translation>이제 %1분 동안 사용하지 않으면 키오스크가 잠깁니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="374"/>
+        <location filename="../../ui/settings_page.py" line="382"/>
         <source>administrators only</source>
         <translation>관리자만 가능</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="404"/>
+        <location filename="../../ui/settings_page.py" line="412"/>
         <source>Saved: staff now see and do what is ticked.</source>
         <translation>저장했습니다. 이제 직원은 체크한 것만 보고 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="414"/>
+        <location filename="../../ui/settings_page.py" line="422"/>
         <source>Disabled</source>
         <translation>사용 중지됨</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="414"/>
+        <location filename="../../ui/settings_page.py" line="422"/>
         <source>Active</source>
         <translation>사용 중</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="430"/>
+        <location filename="../../ui/settings_page.py" line="438"/>
         <source>Enable</source>
         <translation>다시 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="439"/>
+        <location filename="../../ui/settings_page.py" line="447"/>
         <source>%1 can sign in again.</source>
         <translation>%1 님이 다시 로그인할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="440"/>
+        <location filename="../../ui/settings_page.py" line="448"/>
         <source>%1 can no longer sign in.</source>
         <translation>%1 님은 이제 로그인할 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="452"/>
+        <location filename="../../ui/settings_page.py" line="460"/>
         <source>New staff member</source>
         <translation>새 직원</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="453"/>
+        <location filename="../../ui/settings_page.py" line="461"/>
         <source>New PIN for %1</source>
         <translation>%1 님의 새 PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="472"/>
+        <location filename="../../ui/settings_page.py" line="480"/>
         <source>Enter the member&apos;s name.</source>
         <translation>직원 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="475"/>
-        <location filename="../../ui/settings_page.py" line="510"/>
+        <location filename="../../ui/settings_page.py" line="483"/>
+        <location filename="../../ui/settings_page.py" line="518"/>
         <source>A PIN is %1 to %2 digits.</source>
         <translation>PIN은 숫자 %1~%2자리입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="480"/>
+        <location filename="../../ui/settings_page.py" line="488"/>
         <source>The two PINs differ. Enter the same PIN again.</source>
         <translation>두 PIN이 다릅니다. 같은 PIN을 다시 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="485"/>
+        <location filename="../../ui/settings_page.py" line="493"/>
         <source>%1 can now sign in with their PIN.</source>
         <translation>%1 님이 이제 PIN으로 로그인할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="490"/>
+        <location filename="../../ui/settings_page.py" line="498"/>
         <source>New PIN set for %1.</source>
         <translation>%1 님의 새 PIN을 설정했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="502"/>
+        <location filename="../../ui/settings_page.py" line="510"/>
         <source>A staff member of this name exists already.</source>
         <translation>같은 이름의 직원이 이미 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="504"/>
+        <location filename="../../ui/settings_page.py" line="512"/>
         <source>This is the last active administrator: add or enable another administrator first.</source>
         <translation>마지막 관리자입니다. 다른 관리자를 먼저 추가하거나 다시 사용하게 하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="506"/>
+        <location filename="../../ui/settings_page.py" line="514"/>
         <source>You cannot disable your own account while signed in with it.</source>
         <translation>로그인한 자신의 계정은 사용 중지할 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="508"/>
+        <location filename="../../ui/settings_page.py" line="516"/>
         <source>A name is 1 to 50 characters.</source>
         <translation>이름은 1~50자입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="520"/>
+        <location filename="../../ui/settings_page.py" line="534"/>
+        <source>Connected cameras…</source>
+        <translation>연결된 카메라…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="553"/>
         <source>Folder of photos to use as the camera</source>
         <translation>카메라 대신 사용할 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="362"/>
-        <location filename="../../ui/settings_page.py" line="558"/>
+        <location filename="../../ui/settings_page.py" line="370"/>
+        <location filename="../../ui/settings_page.py" line="593"/>
         <source>Could not save: %1</source>
         <translation>저장할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="560"/>
+        <location filename="../../ui/settings_page.py" line="595"/>
         <source>Saved to %1.</source>
         <translation>%1에 저장했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="542"/>
+        <location filename="../../ui/settings_page.py" line="577"/>
         <source>Not saved: the server address must start with https:// (owners&apos; names and phone numbers must not cross the network in clear text; http:// only for this computer, e.g. http://127.0.0.1:8000).</source>
         <translation>저장하지 않았습니다: 서버 주소는 https://로 시작해야 합니다 (보호자 이름과 전화번호가 네트워크에서 암호화되지 않은 채 오가면 안 됩니다. http://는 이 컴퓨터 안에서만, 예: http://127.0.0.1:8000).</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="545"/>
+        <location filename="../../ui/settings_page.py" line="580"/>
         <source>Not saved: the server address is not a web address. Give it as https://host:port, e.g. https://savepets.example.org:8443.</source>
         <translation>저장하지 않았습니다: 서버 주소가 웹 주소가 아닙니다. https://호스트:포트 형식으로 입력하세요. 예: https://savepets.example.org:8443</translation>
     </message>
@@ -2033,87 +2124,87 @@ When a new registration looks like a registered dog without being a sure match, 
 <context>
     <name>SignInPage</name>
     <message>
-        <location filename="../../ui/signin_page.py" line="136"/>
-        <location filename="../../ui/signin_page.py" line="167"/>
+        <location filename="../../ui/signin_page.py" line="154"/>
+        <location filename="../../ui/signin_page.py" line="185"/>
         <source>Sign in</source>
         <translation>로그인</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="137"/>
+        <location filename="../../ui/signin_page.py" line="155"/>
         <source>Owners&apos; names and phone numbers are kept here: only the shelter&apos;s staff may use this kiosk. Choose your name and enter your PIN.</source>
         <translation>이 키오스크에는 보호자의 이름과 전화번호가 있어 보호소 직원만 쓸 수 있습니다. 이름을 고르고 PIN을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="155"/>
+        <location filename="../../ui/signin_page.py" line="173"/>
         <source>Your name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="158"/>
+        <location filename="../../ui/signin_page.py" line="176"/>
         <source>Choose above, or type your name</source>
         <translation>위에서 고르거나 이름을 입력하세요</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="161"/>
+        <location filename="../../ui/signin_page.py" line="179"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="163"/>
+        <location filename="../../ui/signin_page.py" line="181"/>
         <source>%1 to %2 digits</source>
         <translation>숫자 %1~%2자리</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="190"/>
+        <location filename="../../ui/signin_page.py" line="208"/>
         <source>Starting…</source>
         <translation>시작하는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="241"/>
+        <location filename="../../ui/signin_page.py" line="259"/>
         <source>Choose or type your name.</source>
         <translation>이름을 고르거나 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="244"/>
+        <location filename="../../ui/signin_page.py" line="262"/>
         <source>Enter your PIN (%1 to %2 digits).</source>
         <translation>PIN을 입력하세요 (숫자 %1~%2자리).</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="248"/>
+        <location filename="../../ui/signin_page.py" line="266"/>
         <source>Signing in…</source>
         <translation>로그인하는 중…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/signin_page.py" line="266"/>
+        <location filename="../../ui/signin_page.py" line="284"/>
         <source>Wrong PIN. Tries left before this account is locked for a minute: %n.</source>
         <translation>
             <numerusform>PIN이 틀렸습니다. 계정이 1분 동안 잠기기 전까지 남은 시도: %n번.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/signin_page.py" line="271"/>
+        <location filename="../../ui/signin_page.py" line="289"/>
         <source>Too many wrong PINs: this account is locked. Try again in %n minute(s).</source>
         <translation>
             <numerusform>PIN이 여러 번 틀려 이 계정이 잠겼습니다. %n분 후에 다시 시도하세요.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="273"/>
+        <location filename="../../ui/signin_page.py" line="291"/>
         <source>Too many wrong PINs: this account is locked. Try again in %1 seconds.</source>
         <translation>PIN이 여러 번 틀려 이 계정이 잠겼습니다. %1초 후에 다시 시도하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="276"/>
+        <location filename="../../ui/signin_page.py" line="294"/>
         <source>No staff member has this name. Choose your name from the list.</source>
         <translation>이 이름의 직원이 없습니다. 목록에서 이름을 고르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="278"/>
+        <location filename="../../ui/signin_page.py" line="296"/>
         <source>This account is disabled. An administrator can enable it in Settings.</source>
         <translation>사용 중지된 계정입니다. 관리자가 설정에서 다시 사용하게 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/signin_page.py" line="280"/>
+        <location filename="../../ui/signin_page.py" line="298"/>
         <source>A PIN is %1 to %2 digits.</source>
         <translation>PIN은 숫자 %1~%2자리입니다.</translation>
     </message>
