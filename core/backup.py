@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -82,16 +83,22 @@ def backup(settings: Settings, target: Path, passphrase: str) -> dict:
 
 
 def restore(settings: Settings, source: Path, passphrase: str | None, force: bool = False) -> dict:
-    """Restore into the data folder. Refuses to overwrite a registry with dogs unless `force`; the old
-    registry is then kept beside it as registry.sqlite3.before-restore. An encrypted backup needs its
-    passphrase (WrongPassphrase otherwise); a plain one from before encryption needs none."""
+    """Restore into the data folder. Holds the registry's lock exclusively throughout (RegistryInUse while a kiosk,
+    server or command uses it). Refuses to overwrite a registry with dogs, or one it cannot read (locked, damaged),
+    unless `force`; the old registry is then kept beside it as registry.sqlite3.before-restore, copied with SQLite's
+    backup API (its write-ahead log included). A registry locked by another program is never overwritten. An
+    encrypted backup needs its passphrase (WrongPassphrase otherwise); a plain one from before encryption needs
+    none. Any refusal leaves everything as it was."""
     from core.registry.db import Database
+    from core.registry.inuse import holding
 
     db_path = _sqlite_path(settings)
     source = Path(source)
     if not source.is_file():
         raise InvalidInput(f"No such backup file: {source}")
-    with tempfile.TemporaryDirectory(dir=_existing_parent(db_path)) as tmp:
+    with holding(settings.database_url, exclusive=True), \
+            tempfile.TemporaryDirectory(dir=_existing_parent(db_path)) as tmp:
+        _check_target(db_path, force)
         sealed = crypto.is_sealed(source)
         keys = None
         archive = source
@@ -114,9 +121,6 @@ def restore(settings: Settings, source: Path, passphrase: str | None, force: boo
             archive.unlink()  # the decrypted archive: its fields are still under the passphrase's key
         extracted = Path(tmp) / "x"
         manifest = json.loads((extracted / MANIFEST).read_text())
-        if db_path.exists() and not force and _has_dogs(db_path):
-            raise InvalidInput(f"{db_path} already holds dogs; restore with --force to replace it "
-                               "(the current registry is kept as registry.sqlite3.before-restore).")
         # the registry, upgraded to this version's schema, its fields under this machine's key
         machine_key = crypto.load_key(settings.key_file, create=True)
         url = f"sqlite:///{extracted / REGISTRY}"
@@ -127,8 +131,8 @@ def restore(settings: Settings, source: Path, passphrase: str | None, force: boo
         finally:
             copy.dispose()
         if db_path.exists():
-            shutil.copy2(db_path, db_path.with_name(db_path.name + ".before-restore"))
-            for suffix in ("-wal", "-shm"):
+            _safety_copy(db_path)
+            for suffix in ("-wal", "-shm"):  # in the safety copy now; left here, SQLite would apply them to the new
                 db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         (extracted / REGISTRY).replace(db_path)
@@ -140,14 +144,25 @@ def restore(settings: Settings, source: Path, passphrase: str | None, force: boo
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     if not dest.exists():
                         p.replace(dest)
-    shutil.rmtree(settings.index_dir, ignore_errors=True)  # rebuilt from the restored registry
-    restored = Database(settings.database_url, key_file=settings.key_file)
-    try:
-        _audit(restored, settings, "restore", f"dogs={manifest.get('dogs')} "
-               f"from={str(manifest.get('created_at', '?'))[:10]}")
-    finally:
-        restored.dispose()
+        shutil.rmtree(settings.index_dir, ignore_errors=True)  # rebuilt from the restored registry
+        restored = Database(settings.database_url, key_file=settings.key_file)
+        try:
+            _audit(restored, settings, "restore", f"dogs={manifest.get('dogs')} "
+                   f"from={str(manifest.get('created_at', '?'))[:10]}")
+        finally:
+            restored.dispose()
     return manifest
+
+
+def check_restore(settings: Settings, force: bool = False) -> None:
+    """What restore would refuse about the registry it replaces (in use, holds dogs, unreadable), said before the
+    passphrase is asked for and the backup decrypted. Changes nothing."""
+    from core.registry.inuse import holding
+
+    db_path = _sqlite_path(settings)
+    if db_path.exists():
+        with holding(settings.database_url, exclusive=True):
+            _check_target(db_path, force)
 
 
 def _audit(db, settings: Settings, action: str, detail: str) -> None:
@@ -159,12 +174,69 @@ def _audit(db, settings: Settings, action: str, detail: str) -> None:
         audit.record(s, action, actor=current_actor(), device_id=settings.device_id or db.device_id(), detail=detail)
 
 
-def _has_dogs(db_path: Path) -> bool:
+def _check_target(db_path: Path, force: bool) -> None:
+    """Fail closed: a registry that holds dogs, or that cannot be read, is replaced only with `force`; one that
+    another program holds locked, never."""
+    if not db_path.exists():
+        return
     try:
-        with sqlite3.connect(db_path) as conn:
-            return conn.execute("SELECT count(*) FROM dogs").fetchone()[0] > 0
-    except sqlite3.Error:
-        return False
+        dogs = _count_dogs(db_path)
+    except sqlite3.Error as exc:
+        if _locked(exc):
+            raise _locked_by_another(db_path, exc) from exc
+        if not force:
+            raise InvalidInput(f"Cannot read the registry {db_path} ({exc}): it may be damaged, or not a SavePets "
+                               "registry. Nothing was restored; to replace it anyway, restore with --force (it is "
+                               "kept as registry.sqlite3.before-restore).", registry=str(db_path)) from exc
+        return
+    if dogs and not force:
+        raise InvalidInput(f"{db_path} already holds dogs; restore with --force to replace it "
+                           "(the current registry is kept as registry.sqlite3.before-restore).")
+
+
+def _count_dogs(db_path: Path) -> int:
+    """Registered dogs (deleted ones too: they are history worth keeping); 0 for an empty file. sqlite3.Error for
+    a file that is locked, damaged or not a registry."""
+    with closing(sqlite3.connect(db_path, timeout=1)) as conn:
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+            return 0
+        return conn.execute("SELECT count(*) FROM dogs").fetchone()[0]
+
+
+def _safety_copy(db_path: Path) -> Path:
+    """registry.sqlite3.before-restore: with SQLite's backup API, so the commits still in the write-ahead log are in
+    it. A registry SQLite cannot read (damaged, replaced only with --force) is copied as its files are, its log
+    beside it under the copy's name."""
+    before = db_path.with_name(db_path.name + ".before-restore")
+    partial = before.with_name(before.name + ".partial")
+    partial.unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):  # an earlier copy's log would be applied to this one
+        before.with_name(before.name + suffix).unlink(missing_ok=True)
+    try:
+        with closing(sqlite3.connect(db_path, timeout=1)) as src, closing(sqlite3.connect(partial)) as dst:
+            src.backup(dst)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        if _locked(exc):
+            raise _locked_by_another(db_path, exc) from exc
+        shutil.copy2(db_path, partial)
+        wal = db_path.with_name(db_path.name + "-wal")
+        if wal.exists():
+            shutil.copy2(wal, before.with_name(before.name + "-wal"))
+    partial.replace(before)
+    return before
+
+
+def _locked(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) \
+        or "locked" in str(exc)
+
+
+def _locked_by_another(db_path: Path, exc: sqlite3.Error):
+    from core.registry.inuse import RegistryInUse
+
+    return RegistryInUse(f"The registry {db_path} is locked by another program ({exc}): close it first, then "
+                         "restore. Nothing was restored.", registry=str(db_path))
 
 
 def _existing_parent(path: Path) -> Path:

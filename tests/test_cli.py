@@ -122,7 +122,8 @@ def test_lookup_with_several_photos_and_candidates_to_compare(run, tmp_path):
 
     r = run("lookup", *write_photos(tmp_path / "probe", dog=1, n=2, first=8))
     assert r.exit_code == 0, r.output
-    assert "Found" in r.text and "Why: one registered dog stands clearly apart" in r.text and "2 photo(s)" in r.text
+    assert "Found" in r.text and "Why: one registered dog stands clearly apart" in r.text
+    assert "2 photos compared with 1 registered dog" in r.text  # plural forms, "1 dog" not "1 dogs"
     assert number in r.text and "Candidates" not in r.text  # a sure match: the dog, no comparison
     found = json.loads(run("lookup", *write_photos(tmp_path / "probe3", dog=1, n=3, first=10), "--json").output)
     assert found["decision"] == Decision.MATCH and found["photos_used"] == 3 and found["reason"] == "sure_match"

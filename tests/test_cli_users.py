@@ -55,7 +55,7 @@ def test_users_from_the_command_line(run, tmp_path, monkeypatch):  # noqa: F811
     r = run("users", "add", "김직원", "--pin-file", pin)
     assert r.exit_code == EXIT_INVALID and "exists already" in r.text
     r = run("users", "add", "박직원")  # no terminal to ask on, no file, no variable
-    assert r.exit_code == EXIT_INVALID and "no PIN given" in r.text
+    assert r.exit_code == EXIT_INVALID and "Error: No PIN given" in r.text
     assert set(members(run)) == {"관리자", "김직원"}
 
     # disable, the last administrator, enable, reset a PIN

@@ -145,7 +145,7 @@ def test_cli_export_and_erase(run, tmp_path):
     r = run("owners", "export", "01031415926")
     assert r.exit_code == 0 and json.loads(r.output)["owner"]["name"] == OWNER
     r = run("owners", "export", PHONE, "--out", tmp_path / "out" / "owner.json")
-    assert r.exit_code == 0 and "1 dogs" in r.text
+    assert r.exit_code == 0 and "(1 dog)" in r.text
     assert json.loads((tmp_path / "out" / "owner.json").read_text())["owner"]["phone"] == "+821031415926"
     assert stat.S_IMODE((tmp_path / "out" / "owner.json").stat().st_mode) == 0o600
     assert run("owners", "export", "010-9999-0000").exit_code == EXIT_NOT_FOUND
@@ -154,12 +154,12 @@ def test_cli_export_and_erase(run, tmp_path):
 
     # erase asks first: no terminal to ask on, or 'no', erases nothing
     r = run("owners", "erase", PHONE)
-    assert r.exit_code == EXIT_INVALID and "--yes" in r.text and "removes 1 dog(s)" in r.text
+    assert r.exit_code == EXIT_INVALID and "--yes" in r.text and "removes 1 dog with 5 photos" in r.text
     r = run("owners", "erase", PHONE, input="n\n")
     assert r.exit_code == 1 and "Nothing erased" in r.text
     assert run("owners", "export", PHONE).exit_code == 0
     r = run("owners", "erase", PHONE, input="y\n")
-    assert r.exit_code == 0 and "Erased the owner" in r.text and "Removed 1 dog(s)" in r.text
+    assert r.exit_code == 0 and "Erased the owner" in r.text and "Removed 1 dog and 5 photos" in r.text
     assert run("owners", "export", PHONE).exit_code == EXIT_NOT_FOUND
     assert run("owners", "erase", PHONE, "--yes").exit_code == EXIT_NOT_FOUND
     register_cli(run, tmp_path, 22, phone="010-2222-3333", owner="최")

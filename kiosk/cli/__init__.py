@@ -12,6 +12,7 @@ from kiosk.cli import admin, serve, gui, sync_cmd, engine  # noqa: F401
 # isort: on
 from kiosk.cli.common import (
     EXIT_DUPLICATE,
+    EXIT_FAILED,
     EXIT_INVALID,
     EXIT_NOT_FOUND,
     DataOption,
@@ -20,13 +21,16 @@ from kiosk.cli.common import (
     app,
     err,
     errors_to_exit,
+    fail,
     out,
+    plural,
     service,
     settings_for,
+    warn,
 )
 
-__all__ = ["EXIT_DUPLICATE", "EXIT_INVALID", "EXIT_NOT_FOUND", "DataOption", "DbOption", "JsonOption", "app", "err",
-           "errors_to_exit", "main", "out", "service", "settings_for"]
+__all__ = ["EXIT_DUPLICATE", "EXIT_FAILED", "EXIT_INVALID", "EXIT_NOT_FOUND", "DataOption", "DbOption", "JsonOption",
+           "app", "err", "errors_to_exit", "fail", "main", "out", "plural", "service", "settings_for", "warn"]
 
 
 def main() -> None:

@@ -9,33 +9,22 @@ import typer
 from rich.table import Table
 
 from kiosk.cli.common import (
-    EXIT_INVALID,
     DataOption,
     DbOption,
     JsonOption,
     _database,
     app,
-    err,
     errors_to_exit,
+    fail,
     out,
 )
 
 keys_app = typer.Typer(help="API keys of the REST server (one per device, each with a role).", no_args_is_help=True)
-
-
 app.add_typer(keys_app, name="keys")
-
-
 orgs_app = typer.Typer(help="Organisations of the REST server: shelters, clinics, the app.", no_args_is_help=True)
-
-
 app.add_typer(orgs_app, name="orgs")
-
-
 devices_app = typer.Typer(help="Devices of the REST server: enroll a kiosk with a one-time code, list, revoke.",
                           no_args_is_help=True)
-
-
 app.add_typer(devices_app, name="devices")
 
 
@@ -96,8 +85,7 @@ def _role(role: str):
     try:
         return Role(role)
     except ValueError:
-        err.print(f"[bold red]Invalid input:[/] unknown role {role!r}: use kiosk, vet, mobile or admin.")
-        raise typer.Exit(EXIT_INVALID) from None
+        fail(f"Unknown role {role!r}: use kiosk, vet, mobile or admin.")
 
 
 @orgs_app.command("add")

@@ -6,6 +6,8 @@ import json
 from typing import Annotated
 
 import typer
+from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from kiosk.cli.common import (
@@ -16,12 +18,12 @@ from kiosk.cli.common import (
     app,
     errors_to_exit,
     out,
+    plural,
     settings_for,
 )
 
+WIDE = 120  # narrower terminals (80 columns): no seconds, no device column (in --json), the action with its details
 audit_app = typer.Typer(help="The audit trail: who looked up, saw or changed what, when, from which device.")
-
-
 app.add_typer(audit_app, name="audit")
 
 
@@ -57,16 +59,27 @@ def audit_list(
     if not entries:
         out.print("No audit entries" + (" match." if any((dog, who, since, action)) else " yet."))
         return
-    t = Table()
-    for column in ("When", "Who", "Action", "Dog", "Details", "Device"):
-        t.add_column(column, overflow="fold")  # nothing cut off on a narrow terminal
+    wide = out.width >= WIDE
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
+    t.add_column("When", no_wrap=True)
+    t.add_column("Who", no_wrap=True, overflow="ellipsis", max_width=None if wide else 18)
+    if wide:
+        t.add_column("Action", no_wrap=True)
+    t.add_column("Dog", no_wrap=True)
+    t.add_column("Details" if wide else "What", ratio=1, overflow="fold")  # the one that wraps (at spaces)
+    if wide:
+        t.add_column("Device", no_wrap=True)
     for e in entries:
         decision = " ".join(x for x in (e.decision, e.reason and f"({e.reason})") if x)
         who_ = e.who + (f" ({e.actor_role})" if e.actor_role else "")
-        t.add_row(e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), who_, e.action, e.registration_number or "-",
-                  "; ".join(x for x in (decision, e.detail) if x) or "-", e.device_id[:8])
+        details = "; ".join(x for x in (decision, e.detail) if x)
+        when = e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S" if wide else "%Y-%m-%d %H:%M")
+        if wide:
+            t.add_row(when, who_, e.action, e.registration_number or "-", details or "-", e.device_id[:8])
+        else:  # 80 columns: the action leads its details, so they share the room left
+            t.add_row(when, who_, e.registration_number or "-", f"[bold]{e.action}[/] {escape(details)}".rstrip())
     out.print(t)
-    out.print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, newest first"
+    out.print(f"{plural(len(entries), 'entry', 'entries')}, newest first"
               + (f" (the newest {limit}: --limit for more)" if len(entries) == limit else "") + ".")
 
 
@@ -88,5 +101,5 @@ def audit_purge(db: DbOption = None, data_dir: DataOption = None, as_json: JsonO
     if as_json:
         print(json.dumps({"deleted": gone, "retention_days": settings.audit_retention_days}))
         return
-    out.print(f"Deleted {gone} audit entr{'y' if gone == 1 else 'ies'} older than {settings.audit_retention_days} "
+    out.print(f"Deleted {plural(gone, 'audit entry', 'audit entries')} older than {settings.audit_retention_days} "
               "days.")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core import __version__
@@ -21,7 +22,8 @@ app = typer.Typer(help="SavePets: register dogs by their nose print and find the
 out = Console()
 err = Console(stderr=True)
 
-EXIT_INVALID, EXIT_DUPLICATE, EXIT_NOT_FOUND = 2, 3, 4
+# the exit code says the kind of failure; the message always reads "Error: ..." (fail)
+EXIT_FAILED, EXIT_INVALID, EXIT_DUPLICATE, EXIT_NOT_FOUND = 1, 2, 3, 4
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: SQLite in the data folder)",
                                               envvar="SAVEPETS_DB_URL")]
@@ -54,13 +56,16 @@ def settings_for(db: str | None, data_dir: Path | None, **extra):
 @contextmanager
 def service(db: str | None, data_dir: Path | None, **extra):
     """The core service, acting as the machine's operator (core.actors.cli_actor: the audit trail's "who"), with
-    every core error turned into a message and an exit code."""
+    every core error turned into a message and an exit code. Holds the registry (core.registry.inuse) while it
+    runs, so no restore replaces it meanwhile."""
     from core.actors import acting_as, cli_actor
+    from core.registry.inuse import holding
     from core.usecases import SavePets
 
-    with errors_to_exit(), acting_as(cli_actor()):
+    settings = settings_for(db, data_dir, **extra)
+    with errors_to_exit(), holding(settings.database_url), acting_as(cli_actor()):
         with err.status("Loading the registry and the recognition engine…"):
-            sp = SavePets(settings_for(db, data_dir, **extra))
+            sp = SavePets(settings)
         try:
             yield sp
         finally:
@@ -75,22 +80,42 @@ def _database(db: str | None, data_dir: Path | None):
     return Database(settings.database_url, key_file=settings.key_file)
 
 
+def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
+    """The one way a command reports an error: "Error: <message>" on standard error, and an exit code that says
+    the kind (EXIT_FAILED did not finish, EXIT_INVALID invalid input or refused, EXIT_DUPLICATE already registered,
+    EXIT_NOT_FOUND not found)."""
+    say_error(message)
+    raise typer.Exit(code)
+
+
+def say_error(message: str) -> None:
+    """An error in fail()'s words, where the command goes on (one of several, e.g. a sync's rejected changes)."""
+    err.print(f"[bold red]Error:[/] {escape(message)}")
+
+
+def warn(message: str) -> None:
+    err.print(f"[bold yellow]Warning:[/] {escape(message)}")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 dog', '2 dogs', '0 dogs'; `many` for irregular plurals (plural(n, 'entry', 'entries'))."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 @contextmanager
 def errors_to_exit():
+    """Every core error (and a validation error) as fail() reports it: the message, and the kind in the exit
+    code."""
     try:
         yield
     except AlreadyRegistered as exc:
-        err.print(f"[bold red]Refused:[/] {exc.message}")
-        raise typer.Exit(EXIT_DUPLICATE) from None
+        fail(exc.message, EXIT_DUPLICATE)
     except NotFound as exc:
-        err.print(f"[bold red]Not found:[/] {exc.message}")
-        raise typer.Exit(EXIT_NOT_FOUND) from None
+        fail(exc.message, EXIT_NOT_FOUND)
     except SavePetsError as exc:
-        err.print(f"[bold red]Error:[/] {exc.message}")
-        raise typer.Exit(EXIT_INVALID) from None
+        fail(exc.message, EXIT_INVALID)
     except ValueError as exc:  # pydantic ValidationError is a ValueError
-        err.print(f"[bold red]Invalid input:[/] {_validation_message(exc)}")
-        raise typer.Exit(EXIT_INVALID) from None
+        fail(_validation_message(exc), EXIT_INVALID)
 
 
 def _validation_message(exc: ValueError) -> str:
@@ -101,8 +126,13 @@ def _validation_message(exc: ValueError) -> str:
 
 
 def _read_photos(paths: list[Path]):
+    from core.errors import InvalidPhoto
     from core.photos import read_photo_file
 
+    for p in paths:
+        if p.is_dir():  # before read_photo_file, which would say "no such file"
+            raise InvalidPhoto(f"{p}: is a folder, not a photo; give the photo files in it (e.g. {p / '*.jpg'}).",
+                               photo=str(p))
     return [read_photo_file(p) for p in paths]
 
 

@@ -15,8 +15,6 @@ from kiosk.cli.common import (
 )
 
 db_app = typer.Typer(help="Registry database maintenance.", no_args_is_help=True)
-
-
 app.add_typer(db_app, name="db")
 
 

@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 
 from kiosk.cli.common import (
-    EXIT_INVALID,
     app,
-    err,
     errors_to_exit,
+    fail,
 )
 
 
@@ -36,9 +35,8 @@ def eval_cmd(
 
     missing = [m for m in ("sklearn", "scipy") if importlib.util.find_spec(m) is None]
     if missing:  # the desktop bundle leaves the fitting and evaluation libraries out
-        err.print(f"[bold red]savepets eval needs {', '.join(missing)}[/], which this install leaves out (the desktop "
-                  "bundle does): run it from the Python install (bash scripts/setup.sh; .venv/bin/savepets eval ...).")
-        raise typer.Exit(EXIT_INVALID)
+        fail(f"savepets eval needs {', '.join(missing)}, which this install leaves out (the desktop bundle does): "
+             "run it from the Python install (bash scripts/setup.sh; .venv/bin/savepets eval ...).")
     from core.recognition.evaluate import eval_command
 
     eval_command(str(folder), engine=engine, enroll=enroll, split=split, out=str(output) if output else None,
@@ -68,9 +66,8 @@ def train_cmd(
     try:
         from core.recognition.training.recipes import run_recipe
     except ModuleNotFoundError as exc:
-        err.print(f"[bold red]Training needs PyTorch[/] (missing: {exc.name}). Install the training extra: "
-                  "pip install -e '.\\[train]' (see the README's Training section for the CPU-only wheel).")
-        raise typer.Exit(EXIT_INVALID) from None
+        fail(f"Training needs PyTorch (missing: {exc.name}). Install the training extra: "
+             "pip install -e '.[train]' (see the README's Training section for the CPU-only wheel).")
     with errors_to_exit():
         final = run_recipe(str(folder), out=str(out_dir), recipe=recipe, budget_minutes=budget_minutes,
                            max_minutes=max_minutes, install=install, device=device, all_dogs=all_dogs)

@@ -24,8 +24,10 @@ def kiosk(
     db: DbOption = None, data_dir: DataOption = None,
 ) -> None:
     """Open the kiosk (touch-screen GUI): look up, register, browse the registry, settings."""
+    from core.registry.inuse import holding
     from kiosk.app import run
 
     settings = settings_for(db, data_dir, camera=camera, language=lang, engine=engine)
-    with errors_to_exit():
-        raise typer.Exit(run(settings))
+    with errors_to_exit(), holding(settings.database_url):  # no restore replaces the registry while the kiosk runs
+        code = run(settings)
+    raise typer.Exit(code)

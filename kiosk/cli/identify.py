@@ -18,6 +18,7 @@ from kiosk.cli.common import (
     app,
     errors_to_exit,
     out,
+    plural,
     service,
 )
 
@@ -46,7 +47,8 @@ def register(
     with service(db, data_dir) as sp:
         result = sp.register(owner_in, dog_in, images)
     if as_json:
-        print(result.model_dump_json(indent=2))
+        print(result.model_copy(update={"possible_duplicates": _concealed(result.possible_duplicates)})
+              .model_dump_json(indent=2))
         return
     out.print("[bold green]Registered.[/]" + (" (existing owner)" if result.owner_existed else ""))
     if result.possible_duplicates:
@@ -75,7 +77,7 @@ def lookup(
     with service(db, data_dir) as sp:
         result = sp.lookup(images)
     if as_json:
-        print(result.model_dump_json(indent=2))
+        print(result.model_copy(update={"candidates": _concealed(result.candidates)}).model_dump_json(indent=2))
     else:
         _print_lookup(result)
     if result.decision == Decision.NO_MATCH:
@@ -93,13 +95,20 @@ def _print_lookup(result) -> None:
     else:
         out.print("[bold]Not registered.[/]")
     out.print(f"Why: {result.message}.")
-    out.print(f"[dim]{result.photos_used} photo(s) compared with {result.gallery_dogs} registered dog(s)[/]")
+    out.print(f"[dim]{plural(result.photos_used, 'photo')} compared with "
+              f"{plural(result.gallery_dogs, 'registered dog')}[/]")
     if result.decision == Decision.MATCH:
         _print_dog(result.match.dog)
     elif result.candidates:
         uncertain = result.decision == Decision.UNCERTAIN
         _print_candidates(result.candidates, "Candidates to compare, best first" if uncertain
                           else "Closest registered dogs (none is a match), best first")
+
+
+def _concealed(candidates: list) -> list:
+    """Candidates as the table shows them, in --json too: the owner's name and phone masked ('김**',
+    '010-****-5678'), no notes (free text that may name people). One in full: savepets dogs show NUMBER."""
+    return [c.model_copy(update={"dog": c.dog.concealed().model_copy(update={"notes": ""})}) for c in candidates]
 
 
 def _print_candidates(candidates, title: str) -> None:

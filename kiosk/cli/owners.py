@@ -9,23 +9,19 @@ from typing import Annotated
 import typer
 
 from kiosk.cli.common import (
-    EXIT_INVALID,
     DataOption,
     DbOption,
     app,
-    err,
     errors_to_exit,
+    fail,
     out,
+    plural,
     service,
 )
 
 owners_app = typer.Typer(help="Owners' rights over their data: a copy of everything held about one owner (export) "
                               "and erasure on request.", no_args_is_help=True)
-
-
 app.add_typer(owners_app, name="owners")
-
-
 PhoneArg = Annotated[str, typer.Argument(help="The owner's phone, any format (010-1234-5678)")]
 
 
@@ -50,9 +46,8 @@ def owners_export(phone: PhoneArg,
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
     except OSError as exc:
-        err.print(f"[bold red]Error:[/] Cannot write {out_file}: {exc}")
-        raise typer.Exit(EXIT_INVALID) from None
-    out.print(f"Wrote the owner's data ({len(data.dogs)} dogs) to {out_file}.")
+        fail(f"Cannot write {out_file}: {exc}")
+    out.print(f"Wrote the owner's data ({plural(len(data.dogs), 'dog')}) to {out_file}.")
 
 
 @owners_app.command("erase")
@@ -65,17 +60,17 @@ def owners_erase(phone: PhoneArg,
     with service(db, data_dir) as sp, errors_to_exit():
         if not yes:
             plan = sp.erase_owner(phone, dry_run=True)
-            out.print(f"This erases the owner's name and phone for good; removes {len(plan.removed)} dog(s) with "
-                      f"their {plan.photos_removed} photos ({', '.join(plan.removed) or 'none'}); keeps "
-                      f"{len(plan.kept)} dog(s) in the shelter's care ({', '.join(plan.kept) or 'none'}).")
+            out.print(f"This erases the owner's name and phone for good; removes {plural(len(plan.removed), 'dog')} "
+                      f"with {plural(plan.photos_removed, 'photo')} ({', '.join(plan.removed) or 'none'}); keeps "
+                      f"{plural(len(plan.kept), 'dog')} in the shelter's care ({', '.join(plan.kept) or 'none'}).")
             try:
                 sure = typer.confirm("Erase this owner?", default=False)
             except typer.Abort:
-                err.print("[bold red]Error:[/] Nothing erased: confirm on a terminal, or give --yes.")
-                raise typer.Exit(EXIT_INVALID) from None
+                fail("Nothing erased: confirm on a terminal, or give --yes.")
             if not sure:
                 out.print("Nothing erased.")
                 raise typer.Exit(1)
         result = sp.erase_owner(phone)
-    out.print(f"Erased the owner. Removed {len(result.removed)} dog(s) and {result.photos_removed} photos; kept "
-              f"{len(result.kept)} dog(s) in the shelter's care without an owner. Kiosks erase it at their next sync.")
+    out.print(f"Erased the owner. Removed {plural(len(result.removed), 'dog')} and "
+              f"{plural(result.photos_removed, 'photo')}; kept {plural(len(result.kept), 'dog')} in the shelter's care "
+              "without an owner. Kiosks erase it at their next sync.")

@@ -9,30 +9,24 @@ from rich.table import Table
 
 from core.errors import NotFound
 from kiosk.cli.common import (
-    EXIT_INVALID,
     DataOption,
     DbOption,
     JsonOption,
     _phone,
     app,
-    err,
+    fail,
     out,
+    plural,
     service,
 )
 
 reviews_app = typer.Typer(help="Possible duplicates: two registrations that may be one dog, for a person to decide.",
                           no_args_is_help=True)
-
-
 app.add_typer(reviews_app, name="reviews")
-
-
 REVIEW_ID_MIN = 6  # characters of a review id enough to name it (reviews list shows 8)
-
-
 def _review_dog(dog) -> str:
     return (f"[bold]{dog.registration_number}[/]\n{dog.name} · {dog.registered_at.astimezone():%Y-%m-%d}\n"
-            f"{dog.owner.name or '-'}  {_phone(dog.owner.phone)}\n{len(dog.photos)} photos")
+            f"{dog.owner.name or '-'}  {_phone(dog.owner.phone)}\n{plural(len(dog.photos), 'photo')}")
 
 
 @reviews_app.command("list")
@@ -84,9 +78,7 @@ def reviews_resolve(
     """Decide a review: --same-dog merges the newer registration into the older one (which keeps its number and
     owner and gains the photos; the newer one is removed), --different keeps both."""
     if same_dog is None:
-        err.print("[bold red]Invalid input:[/] say --same-dog (merge the newer registration into the older one) "
-                  "or --different.")
-        raise typer.Exit(EXIT_INVALID)
+        fail("Say --same-dog (merge the newer registration into the older one) or --different.")
     with service(db, data_dir) as sp:
         result = sp.resolve_review(_review_id(sp, review), same_dog)
     if as_json:
@@ -98,10 +90,10 @@ def reviews_resolve(
                   f"{newer.registration_number} ({newer.name}) both stay registered.")
         return
     out.print(f"[bold green]Merged:[/] {newer.registration_number} ({newer.name}) into {older.registration_number} "
-              f"({older.name}), which keeps its number; {result.photos_added} photos added, "
+              f"({older.name}), which keeps its number; {plural(result.photos_added, 'photo')} added, "
               f"{newer.registration_number} removed.")
     if result.other_reviews:
-        out.print(f"{result.other_reviews} other review(s) of {newer.registration_number} now name "
+        out.print(f"{plural(result.other_reviews, 'other review')} of {newer.registration_number} now name "
                   f"{older.registration_number}.")
     out.print("Tell the owners:" if result.owners_differ else "Tell the owner (both registrations are theirs):")
     for o in result.owners:

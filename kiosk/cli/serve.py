@@ -8,13 +8,14 @@ from typing import Annotated
 import typer
 
 from kiosk.cli.common import (
-    EXIT_INVALID,
     DataOption,
     DbOption,
     app,
     err,
     errors_to_exit,
+    fail,
     settings_for,
+    warn,
 )
 
 
@@ -39,34 +40,37 @@ def serve(
     (--ssl-certfile and --ssl-keyfile) or --insecure."""
     import uvicorn
 
-    from sync.server.app import create_app, tls_problem
+    from core.registry.inuse import holding
+    from sync.server.app import TransportRefused, create_app
 
     settings = settings_for(db, data_dir, host=host, port=port, workers=workers, engine=engine, redis_url=redis,
                             task_backend=task_backend, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
                             insecure=insecure or None)
-    problem = tls_problem(settings.host, settings.ssl_certfile, settings.ssl_keyfile, settings.insecure)
-    if problem:
-        err.print(f"[bold red]Invalid input:[/] {problem}")
-        raise typer.Exit(EXIT_INVALID)
+    with errors_to_exit():
+        try:
+            application = create_app(settings)  # the one TLS rule: the factory refuses clear text off this machine
+        except TransportRefused as exc:
+            fail(str(exc))
     tls = settings.ssl_certfile is not None
     if not tls and settings.insecure:
-        err.print(f"[bold yellow]Warning:[/] listening on {settings.host} without TLS (--insecure).")
-    with errors_to_exit():
-        application = create_app(settings)
+        warn(f"listening on {settings.host} without TLS (--insecure).")
     err.print(f"SavePets server on {'https' if tls else 'http'}://{settings.host}:{settings.port}  "
               "(docs: /docs, schema: /openapi.json)")
     # proxy_headers off: the app believes X-Forwarded-* from settings.trusted_proxies only (sync/server/transport.py)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=10, proxy_headers=False,
-                ssl_certfile=str(settings.ssl_certfile) if tls else None,
-                ssl_keyfile=str(settings.ssl_keyfile) if tls else None)
+    with errors_to_exit(), holding(settings.database_url):  # no restore replaces the registry while it serves
+        uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                    timeout_graceful_shutdown=10, proxy_headers=False,
+                    ssl_certfile=str(settings.ssl_certfile) if tls else None,
+                    ssl_keyfile=str(settings.ssl_keyfile) if tls else None)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def worker(ctx: typer.Context, db: DbOption = None, data_dir: DataOption = None) -> None:
     """Run a Celery worker for task_backend=celery (extra arguments go to celery, e.g. --concurrency 4)."""
-    settings = settings_for(db, data_dir)
+    from core.registry.inuse import holding
     from sync.server import tasks
 
+    settings = settings_for(db, data_dir)
     tasks.configure(settings)
-    tasks.app.worker_main(["worker", "--loglevel", "WARNING", *ctx.args])
+    with errors_to_exit(), holding(settings.database_url):
+        tasks.app.worker_main(["worker", "--loglevel", "WARNING", *ctx.args])

@@ -8,22 +8,23 @@ from typing import Annotated
 import typer
 
 from kiosk.cli.common import (
+    EXIT_FAILED,
     EXIT_INVALID,
     DataOption,
     DbOption,
     JsonOption,
     _database,
     app,
-    err,
     errors_to_exit,
+    fail,
     out,
+    plural,
+    say_error,
     service,
     settings_for,
 )
 
 sync_app = typer.Typer(help="Sync with the server: one round (savepets sync), or enroll this kiosk (sync enroll).")
-
-
 app.add_typer(sync_app, name="sync")
 
 
@@ -62,13 +63,21 @@ def sync_cmd(
                           "errors": report.errors, **({"hint": hint} if hint else {})}))
     else:
         colour = "green" if status.state == "online" else "red"
-        out.print(f"[bold {colour}]{status.state}[/]: {report.summary()}; {status.pending} change(s) pending")
+        out.print(f"[bold {colour}]{status.state}[/]: {_summary(report)}; "
+                  f"{plural(status.pending, 'change')} pending")
         for e in report.errors:
-            err.print(f"[red]{e}[/]")
+            say_error(e)
         if hint:
-            err.print(f"[bold red]{hint}[/]")
+            say_error(hint)
     if status.state != "online":
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _summary(r) -> str:
+    return (f"pushed {r.pushed} (+{r.duplicates} already there, {r.rejected} rejected, {r.remapped} "
+            "renumbered/merged), "
+            f"{plural(r.photos_up, 'photo')} up, {plural(r.audit_up, 'audit entry', 'audit entries')} up; "
+            f"pulled {r.pulled}, {plural(r.photos_down, 'photo')} down; {r.seconds:.1f} s")
 
 
 @sync_app.command("enroll")
@@ -88,8 +97,7 @@ def sync_enroll(
         try:
             done = enroll(server, code, settings.data_dir, db=database, name=name)
         except EnrollError as exc:
-            err.print(f"[bold red]Not enrolled:[/] {exc.message}")
-            raise typer.Exit(EXIT_INVALID if exc.kind != "unreachable" else 1) from None
+            fail(f"Not enrolled: {exc.message}", EXIT_FAILED if exc.kind == "unreachable" else EXIT_INVALID)
         finally:
             database.dispose()
     if as_json:

@@ -12,24 +12,19 @@ from rich.table import Table
 
 from core.errors import NotFound
 from kiosk.cli.common import (
-    EXIT_INVALID,
     DataOption,
     DbOption,
     JsonOption,
     _database,
     app,
-    err,
     errors_to_exit,
+    fail,
     out,
 )
 
 users_app = typer.Typer(help="Staff accounts of this kiosk's registry: who signs in at the kiosk, with a PIN and a "
                              "role (staff or admin).", no_args_is_help=True)
-
-
 app.add_typer(users_app, name="users")
-
-
 PinFileOption = Annotated[Path | None, typer.Option(
     "--pin-file", help="Read the PIN from this file (for scripts; else $SAVEPETS_PIN, else it is asked twice)",
     exists=True, dir_okay=False)]
@@ -51,13 +46,10 @@ def _read_pin(pin_file: Path | None) -> str:
     if os.environ.get("SAVEPETS_PIN"):
         return os.environ["SAVEPETS_PIN"].strip()
     if not sys.stdin.isatty():
-        err.print("[bold red]Invalid input:[/] no PIN given: use --pin-file FILE or $SAVEPETS_PIN (no terminal to "
-                  "ask on).")
-        raise typer.Exit(EXIT_INVALID)
+        fail("No PIN given: use --pin-file FILE or $SAVEPETS_PIN (there is no terminal to ask on).")
     first = typer.prompt("PIN (4 to 8 digits)", hide_input=True)
     if typer.prompt("The same PIN again", hide_input=True) != first:
-        err.print("[bold red]Invalid input:[/] the two PINs differ; nothing was changed.")
-        raise typer.Exit(EXIT_INVALID)
+        fail("The two PINs differ; nothing was changed.")
     return first
 
 
