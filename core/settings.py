@@ -82,7 +82,10 @@ class Settings(BaseSettings):
     notify_from: str = Field("savepets@localhost", description="Sender address of notifications")
 
     # kiosk
-    camera: str = "0"
+    # the camera, kept by its name (Linux: a /dev/v4l/by-id or by-path link, or its V4L2 name) and resolved to its
+    # number when opened, since the number can change when it is plugged in again; or a number, a video, a folder
+    camera: str = Field("0", description="Camera: its name (/dev/v4l/by-id/…, or its V4L2 name), a number (0, 1, "
+                        "…), a video file or a folder of photos")
     server_url: str | None = None
     api_key: str | None = None
     language: str = "ko"

@@ -90,7 +90,8 @@ class Kiosk:
         from ui.controller import Controller
 
         self.settings = settings
-        self.camera = camera
+        self.camera = camera  # given at start (--camera, tests): used until another camera is saved in Settings
+        self._settings_camera = str(settings.camera)
         from kiosk.credentials import resolve_api_key
 
         resolve_api_key(settings)  # the keyring's key (an api_key left in the config file moves there first)
@@ -210,6 +211,8 @@ class Kiosk:
     def _build(self):
         from ui.main_window import MainWindow
 
+        if self.camera is not None and str(self.settings.camera) != self._settings_camera:
+            self.camera = None  # another camera saved in Settings since the start: the window rebuilt keeps it
         w = MainWindow(self.controller, self.settings, save_settings, self.sync_status,
                        camera_source=self.camera if self.camera is not None else self.settings.camera)
         w.language_changed.connect(self.change_language)

@@ -223,3 +223,35 @@ def test_a_source_that_cannot_be_opened_again_is_lost(qtbot):
     assert not cam.reconnecting and cam.worker is None
     release.set()
     cam.stop()
+
+
+def test_settings_list_cameras_by_name_and_keep_a_number_as_its_name(qtbot, machine, tmp_path):
+    """The Settings page lists the connected cameras by their V4L2 names; choosing one, or typing its number, keeps
+    the camera's name in the config file (its number can change when it is plugged in again)."""
+    from core.settings import Settings
+    from kiosk.app import application
+    from kiosk.config import read_config, write_config
+    from ui.settings_page import SettingsPage
+
+    application()
+    machine.plug(0, "Integrated Camera", "Chicony_Integrated_Camera_0001", "7")
+    machine.plug(2, "HD Webcam C525", "046d_HD_Webcam_C525_A1B2C3", "2")
+    cfg = tmp_path / "config.toml"
+    page = SettingsPage(Settings(data_dir=tmp_path / "data", camera="0"), lambda v: write_config(v, cfg))
+    qtbot.addWidget(page)
+    names = [page.cameras.itemText(i) for i in range(page.cameras.count())]
+    assert names[1:] == ["Integrated Camera", "HD Webcam C525"]
+    assert page.cameras.currentIndex() == 1  # "0" is the integrated camera
+    c525 = str(machine.dev / "by-id" / "usb-046d_HD_Webcam_C525_A1B2C3-video-index0")
+    page.cameras.activated.emit(2)
+    page.cameras.setCurrentIndex(2)
+    assert page.camera.text() == c525
+    page.save()
+    assert read_config(cfg)["camera"] == c525
+    page.camera.setText("0")  # a number typed: kept as that camera's name
+    page.save()
+    assert read_config(cfg)["camera"] == str(machine.dev / "by-id" / "usb-Chicony_Integrated_Camera_0001-video-index0")
+    assert page.camera.text() == read_config(cfg)["camera"]
+    page.camera.setText(str(tmp_path))  # a folder stays a folder
+    page.save()
+    assert read_config(cfg)["camera"] == str(tmp_path)

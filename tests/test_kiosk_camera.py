@@ -192,3 +192,25 @@ def test_the_status_line_names_the_camera_in_the_kiosk_language(qtbot, tmp_path,
     w.start_camera(str(one))
     qtbot.waitUntil(lambda: w.camera_label.text() == expected[1], timeout=10_000)
     assert "images" not in w.camera_label.text() or language == "en"
+
+
+def test_a_camera_saved_in_settings_outlives_a_change_of_language(qtbot, tmp_path, kiosk_factory,  # noqa: F811
+                                                                   monkeypatch):
+    """The kiosk started with a camera of its own (--camera); another one saved in Settings together with another
+    language: the window rebuilt in that language shows the camera saved, not the one given at start."""
+    from ui.camera import ArraySource
+
+    monkeypatch.setenv("SAVEPETS_CONFIG", str(tmp_path / "config.toml"))
+    k = kiosk_factory(ArraySource([BLUE]))
+    w = k.window
+    red = tmp_path / "cam-red"
+    write_images([RED], red)
+    page = w.settings_page
+    page.camera.setText(str(red))
+    page.language.setCurrentIndex(page.language.findData("ko"))
+    page.save()
+    assert k.window is not w
+    view = k.window.lookup.capture.view
+    qtbot.waitUntil(lambda: view.frame is not None, timeout=10_000)
+    assert (view.frame == RED).all()
+    assert k.window.camera_label.text() == "카메라: 폴더 cam-red (사진 1장)"
