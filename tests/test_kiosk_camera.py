@@ -214,3 +214,32 @@ def test_a_camera_saved_in_settings_outlives_a_change_of_language(qtbot, tmp_pat
     qtbot.waitUntil(lambda: view.frame is not None, timeout=10_000)
     assert (view.frame == RED).all()
     assert k.window.camera_label.text() == "카메라: 폴더 cam-red (사진 1장)"
+
+
+def test_a_stall_beside_a_result_keeps_the_photo_taken(qtbot, tmp_path, kiosk_factory, monkeypatch):  # noqa: F811
+    """The camera stalls while a look-up's result is shown: the photo taken stays beside it, with the camera's state
+    in words; back again, it is 'Photo taken' once more; the next look-up gets the live picture."""
+    import ui.camera
+    from tests.kiosk_fixtures import wait_idle
+
+    monkeypatch.setattr(ui.camera, "STALL_S", 0.8)
+    monkeypatch.setattr(ui.camera, "RETRY_S", 0.3)
+    cable = Unpluggable()
+    k = kiosk_factory(_stalling_source(cable, BLUE))
+    w = k.window
+    view = w.lookup.capture.view
+    qtbot.waitUntil(lambda: view.frame is not None, timeout=10_000)
+    w.lookup.lookup_frames([view.frame])
+    qtbot.waitUntil(lambda: w.lookup.state != "waiting", timeout=20_000)
+    wait_idle(qtbot, k)
+    taken = view.frame
+    cable.plugged.clear()
+    qtbot.waitUntil(lambda: view.status_text() == "Camera not responding — reconnecting…", timeout=5_000)
+    assert view.frame is taken and w.lookup.state != "waiting"
+    cable.plugged.set()
+    qtbot.waitUntil(lambda: not w.camera.reconnecting, timeout=5_000)
+    qtbot.waitUntil(lambda: view.status_text() == "Photo taken", timeout=2_000)
+    assert view.frame is taken
+    w.lookup.reset()
+    qtbot.waitUntil(lambda: view.frame is not None and view.frame is not taken, timeout=5_000)
+    cable.release.set()

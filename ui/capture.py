@@ -66,9 +66,12 @@ class CaptureView(QWidget):
         self.update()
 
     def set_message(self, text: str) -> None:
-        """A full-view message (no camera, camera lost); clears the picture."""
+        """A full-view message (no camera, camera lost); clears the picture, but for a photo taken (or a still) held
+        beside its result: that stays, with the message on it, until resume()."""
         self.message = text
-        self.frame, self.image, self.quality, self._good_since = None, None, None, None
+        self.quality, self._good_since = None, None
+        if not (self.paused and (self.frame is not None or self.still)):
+            self.frame, self.image = None, None
         self.update()
 
     def show_still(self, frame: np.ndarray | None, words: str) -> None:
@@ -81,9 +84,12 @@ class CaptureView(QWidget):
         self.update()
 
     def resume(self) -> None:
-        """The live picture again (after a photo taken, or a still shown)."""
+        """The live picture again (after a photo taken, or a still shown); a message (no camera, reconnecting, another
+        camera starting) in place of the picture held until now."""
         self.paused = False
         self.still, self.still_image = "", None
+        if self.message:
+            self.frame, self.image = None, None
         self.update()
 
     def set_quality(self, q) -> None:
@@ -188,7 +194,7 @@ class CaptureView(QWidget):
         band = QRectF(r.left(), r.bottom() - band_h, r.width(), band_h)
         if self.message and self.image is None:
             band = QRectF(r.left() + 20, r.center().y() - band_h, r.width() - 40, band_h * 2)
-        p.fillRect(band, QColor(0, 0, 0, 170) if not self.message else QColor(0, 0, 0, 0))
+        p.fillRect(band, QColor(0, 0, 0, 170) if not self.message or self.image is not None else QColor(0, 0, 0, 0))
         if not self.message:
             p.fillRect(QRectF(band.left(), band.top(), 14, band.height()), colour)
         p.setPen(QColor("white"))
@@ -280,6 +286,9 @@ class CapturePanel(QWidget):
         if running:  # started, or back after reconnecting
             self.shutter.setEnabled(True)
             self.setToolTip("")
+            if self.view.paused and self.view.frame is not None and self.view.message:
+                self.view.message = ""  # the photo taken, held beside its result, is "photo taken" again
+                self.view.update()
 
     def camera_started(self) -> None:
         """A camera is being started (another one chosen): the old one's picture goes at once."""
