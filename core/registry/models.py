@@ -350,6 +350,23 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class IdempotencyKey(Base):
+    """The first answer to a POST /v1/dogs or /v1/lookup that carried an Idempotency-Key header, for a retry with the
+    same key (sync/server/idempotency.py): one per API key and header value, kept 24 h. Server-local: never synced."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("api_key_id", "idem_key", name="uq_idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    api_key_id: Mapped[str] = mapped_column(String(16), nullable=False)
+    idem_key: Mapped[str] = mapped_column(String(64), nullable=False)  # the header's value
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)  # sha256 of the route, fields and photos
+    status: Mapped[int | None] = mapped_column(Integer)  # None while the first request is still running
+    response: Mapped[dict | None] = mapped_column(EncryptedJSON)  # {"body": ..., "headers": ...}: owners' data
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
 class StaffMember(Base):
     """A staff account of this registry (core/staff.py; migration 0006_staff_users). Local: never synced."""
 
