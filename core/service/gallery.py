@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from functools import partial
 
 import numpy as np
@@ -14,14 +15,21 @@ from sqlalchemy.orm import Session, selectinload
 from core.recognition.base import SEARCH_DOGS, Decision, StoredPhoto
 from core.recognition.decision import Verdict, decide, rank_dogs
 from core.recognition.gallery import Gallery
-from core.registry.models import Dog, NosePhoto, NoseTemplate, Owner
+from core.registry.models import Dog, NosePhoto, NoseTemplate, Owner, utcnow
 from core.schemas import CandidateOut
 from core.service.base import ServiceBase
 
 log = logging.getLogger(__name__)
+# A template written less than this long before the gallery last read the registry may have been in a transaction
+# that had not committed yet (or stamped by a host whose clock is a little behind): the tail read looks back this far.
+TAIL_SLACK = timedelta(minutes=2)
 
 
 class GalleryIndex(ServiceBase):
+    # Every live template stamped (updated_at) before this is in the gallery: the tail after it is what another
+    # process may have committed since (the registration check reads it, _gallery_tail). None: not loaded yet.
+    _gallery_mark: datetime | None = None
+
     @property
     def gallery(self) -> Gallery:
         with self._gallery_lock:
@@ -39,6 +47,7 @@ class GalleryIndex(ServiceBase):
 
     def _load_gallery(self) -> Gallery:
         self.ensure_templates()
+        self._gallery_mark = utcnow() - TAIL_SLACK  # what is read from here on includes everything older
         with self.db.sessions() as s:
             stamp = self._templates_stamp(s)
         index_dir = self.settings.index_dir
@@ -78,11 +87,13 @@ class GalleryIndex(ServiceBase):
             if self._gallery is None:
                 return
             g = self._gallery
+            mark = utcnow() - TAIL_SLACK
             with self.db.sessions() as s:
                 live = set(s.scalars(self._live_templates().with_only_columns(NoseTemplate.id)))
             gone = [k for k in list(g._id_of) if k not in live]
             g.remove(gone)
             self._fill_gallery(g, only_missing=True)
+            self._gallery_mark = max(self._gallery_mark or mark, mark)
 
     def ensure_templates(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Make templates with the current engine for photos that lack one (after a model change or a pull)."""
@@ -118,6 +129,26 @@ class GalleryIndex(ServiceBase):
                 self._gallery.add([r.id for r in rows], [r.dog_id for r in rows],
                                   np.stack([np.frombuffer(r.vector, np.float32) for r in rows]))
 
+    def _gallery_tail(self, s: Session) -> list[str]:
+        """The registration check, under the registration lock (so every other registration has committed): the live
+        templates stamped since the gallery's mark that it lacks (committed by other processes or replicas since it
+        was last brought in step), added to it now. Returns their dogs, best compared exactly (the approximate index
+        may not rank a fresh template). The mark moves up to TAIL_SLACK ago, so the next tail stays short."""
+        g = self.gallery
+        now = utcnow()
+        query = self._live_templates()
+        if self._gallery_mark is not None:
+            query = query.where(NoseTemplate.updated_at >= self._gallery_mark)
+        rows = [r for r in s.execute(query).all() if r.id not in g]
+        if rows:
+            g.add([r.id for r in rows], [r.dog_id for r in rows],
+                  np.stack([np.frombuffer(r.vector, np.float32) for r in rows]))
+            log.info("registration check: %d templates of %d dogs committed elsewhere since the gallery's last "
+                     "update", len(rows), len({r.dog_id for r in rows}))
+        with self._gallery_lock:
+            self._gallery_mark = max(self._gallery_mark or now, now - TAIL_SLACK)
+        return list(dict.fromkeys(r.dog_id for r in rows))
+
     def _gallery_remove(self, dog_id: str) -> None:
         with self._gallery_lock:
             if self._gallery is not None:
@@ -140,12 +171,14 @@ class GalleryIndex(ServiceBase):
             vecs.append(np.frombuffer(r.vector, np.float32))
         return {d: (shas, np.stack(vecs)) for d, (shas, vecs) in grouped.items()}
 
-    def _identify(self, vectors: np.ndarray, images: Sequence[np.ndarray]) -> Verdict:
-        """The verdict for photos of one dog: the gallery's nearest dogs for each photo, scored as
-        core.recognition.decision.rank_dogs does and decided by the engine's registry-size rule."""
+    def _identify(self, vectors: np.ndarray, images: Sequence[np.ndarray], also: Sequence[str] = ()) -> Verdict:
+        """The verdict for photos of one dog: the gallery's nearest dogs for each photo (and the dogs `also`, always
+        scored: the registration check's tail), scored as core.recognition.decision.rank_dogs does and decided by
+        the engine's registry-size rule."""
         g = self.gallery
         n_dogs = g.dogs
-        dogs = list(dict.fromkeys(d for v in vectors for d, _, _ in g.search_templates(v, k=SEARCH_DOGS)))
+        dogs = list(dict.fromkeys([*(d for v in vectors for d, _, _ in g.search_templates(v, k=SEARCH_DOGS)),
+                                   *also]))
         templates = {d: ([StoredPhoto(sha, partial(self._stored_image, sha)) if self.store.exists(sha) else None
                           for sha in shas], vecs)
                          for d, (shas, vecs) in self._templates_of(dogs).items()} if dogs else {}
