@@ -28,6 +28,7 @@ from sync.server.deps import (
     viewer_of,
 )
 from sync.server.errors import ERROR_RESPONSES, ErrorOut
+from sync.server.idempotency import IdemKey, fingerprint, once
 from sync.server.limits import retry_after
 from sync.server.runner import LocalRunner
 
@@ -139,6 +140,7 @@ async def register(
     principal: Principal = Depends(require_role()),
     runner: LocalRunner = Depends(get_runner),
     sp: SavePets = Depends(get_service),
+    idempotency_key: IdemKey = None,
 ) -> RegisterResult:
     """Register a dog from exactly 5 nose photos, the owner's phone and the dog's details.
 
@@ -147,28 +149,39 @@ async def register(
     `possible_duplicates` lists those dogs (owner phones masked, photos with their `url`).
     409 only when the nose is surely registered already (`details.match`); 422 when a photo is unusable
     (`details.problems`, or `details.index` for a file that is no image) or a field is invalid. A refused
-    registration changes nothing.
+    registration changes nothing. With an `Idempotency-Key` header a retry gets the first answer and registers
+    nothing (the same key with another request: 422 `idempotency_key_reused`).
     """
     if len(photos) != REQUIRED_PHOTOS:
         raise PhotosRejected(f"Registration needs exactly {REQUIRED_PHOTOS} nose photos; got {len(photos)}.",
                              count=len(photos))
     owner = OwnerIn(phone=form.phone, name=form.owner_name)
     dog = DogIn(**form.model_dump(exclude={"phone", "owner_name"}))
-    try:
-        result = await runner.register(owner, dog, await _read(photos))
-    except AlreadyRegistered as exc:
-        match = exc.details.get("match") or {}
-        if match.get("dog", {}).get("id"):
-            dog = (await runner.call(sp.get_dog, match["dog"]["id"]) if principal.role != Role.MOBILE
-                   else DogOut.model_validate(match["dog"]))  # core masked it; the public gets no owner at all
-            shown = present(dog, await viewer_of(principal, runner, sp), candidate=True)
-            exc.details["match"] = {**match, "dog": shown.model_dump(mode="json")}
-        raise
-    response.headers["Location"] = f"/v1/dogs/{result.dog.id}"
-    viewer = await viewer_of(principal, runner, sp)
-    return result.model_copy(update={
-        "dog": present(result.dog, viewer),
-        "possible_duplicates": [present_candidate(c, viewer) for c in result.possible_duplicates]})
+    uploads = await _read(photos)
+
+    async def work() -> tuple[RegisterResult, dict[str, str]]:
+        try:
+            result = await runner.register(owner, dog, uploads)
+        except AlreadyRegistered as exc:
+            match = exc.details.get("match") or {}
+            if match.get("dog", {}).get("id"):
+                found = (await runner.call(sp.get_dog, match["dog"]["id"]) if principal.role != Role.MOBILE
+                         else DogOut.model_validate(match["dog"]))  # core masked it; the public gets no owner at all
+                shown = present(found, await viewer_of(principal, runner, sp), candidate=True)
+                exc.details["match"] = {**match, "dog": shown.model_dump(mode="json")}
+            raise
+        viewer = await viewer_of(principal, runner, sp)
+        return result.model_copy(update={
+            "dog": present(result.dog, viewer),
+            "possible_duplicates": [present_candidate(c, viewer) for c in result.possible_duplicates]}), {
+            "Location": f"/v1/dogs/{result.dog.id}"}
+
+    if idempotency_key is not None:
+        return await once(runner, sp.db, principal, idempotency_key,
+                          fingerprint("register", form.model_dump(mode="json"), uploads), work, 201)
+    result, headers = await work()
+    response.headers.update(headers)
+    return result
 
 
 @router.post("/lookup", response_model=LookupResult, tags=["dogs"],
@@ -184,6 +197,7 @@ async def lookup(
     principal: Principal = Depends(require_role()),
     runner: LocalRunner = Depends(get_runner),
     sp: SavePets = Depends(get_service),
+    idempotency_key: IdemKey = None,
 ) -> LookupResult:
     """Identify a dog from 1 to 5 nose photos of the same dog, fused into one answer.
 
@@ -197,19 +211,27 @@ async def lookup(
     `no_similar_dog`, `empty_registry`) and `message` in words. Every dog's photos carry a `url` (GET it with
     the same key) for comparing by eye.
     422 for 0 or more than 5 photos (`details.count`) or an unusable photo (`details.problems[].index`, or
-    `details.index` for a file that is no image).
+    `details.index` for a file that is no image). An `Idempotency-Key` header works as for `POST /v1/dogs`.
     """
     uploads = [*(photo or []), *(photos or [])]
     if not 1 <= len(uploads) <= MAX_LOOKUP_PHOTOS:
         raise PhotosRejected(f"A look-up takes 1 to {MAX_LOOKUP_PHOTOS} photos of one dog; got {len(uploads)}.",
                              count=len(uploads))
-    result = await runner.lookup(await _read(uploads))
-    public = principal.role == Role.MOBILE
-    shown = result.candidates if not public or result.decision != Decision.NO_MATCH else []
-    viewer = await viewer_of(principal, runner, sp)
-    return result.model_copy(update={
-        "match": present_candidate(result.match, viewer) if result.match else None,
-        "candidates": [present_candidate(c, viewer) for c in shown]})
+    read = await _read(uploads)
+
+    async def work() -> tuple[LookupResult, dict[str, str]]:
+        result = await runner.lookup(read)
+        public = principal.role == Role.MOBILE
+        shown = result.candidates if not public or result.decision != Decision.NO_MATCH else []
+        viewer = await viewer_of(principal, runner, sp)
+        return result.model_copy(update={
+            "match": present_candidate(result.match, viewer) if result.match else None,
+            "candidates": [present_candidate(c, viewer) for c in shown]}), {}
+
+    if idempotency_key is not None:
+        return await once(runner, sp.db, principal, idempotency_key,
+                          fingerprint("lookup", {"phone": phone}, read), work, 200)
+    return (await work())[0]
 
 
 @router.get("/dogs", response_model=list[DogOut], tags=["dogs"])
