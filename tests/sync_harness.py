@@ -35,13 +35,18 @@ def make_key(db_url: str, role: str = "kiosk", name: str = "test kiosk") -> str:
 
 
 class ServerProcess:
-    """`savepets serve` in a subprocess (stand-in engine), restartable on the same port and database."""
+    """`savepets serve` in a subprocess (stand-in engine), restartable on the same port and database.
 
-    def __init__(self, db_url: str, data_dir: Path, port: int | None = None):
+    pause_at_push=N: the process stops inside its N-th push, applied and not committed (tests/server_child.py), for a
+    kill that lands at a known point; `wait_paused` waits for it. Set it to None before a restart to serve normally."""
+
+    def __init__(self, db_url: str, data_dir: Path, port: int | None = None, pause_at_push: int | None = None):
         self.db_url, self.data_dir = db_url, Path(data_dir)
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self.log = self.data_dir / "server.log"
+        self.pause_at_push = pause_at_push
+        self.paused_flag = self.data_dir / "paused-in-push"
 
     @property
     def url(self) -> str:
@@ -52,7 +57,14 @@ class ServerProcess:
         env = {**os.environ, "SAVEPETS_ENGINE": "standin", "SAVEPETS_RATE_LIMIT_PER_MINUTE": "1000000",
                "SAVEPETS_CONFIG": str(REPO / "tests" / "no-such-config.toml"), "PYTHONUNBUFFERED": "1"}
         env.pop("SAVEPETS_SERVER_URL", None)
-        cmd = [sys.executable, "-m", "kiosk.cli", "serve", "--port", str(self.port), "--db", self.db_url,
+        module = "kiosk.cli"
+        self.paused_flag.unlink(missing_ok=True)
+        if self.pause_at_push is not None:
+            from tests.server_child import PAUSE_FILE_ENV, PAUSE_PUSH_ENV
+
+            module = "tests.server_child"
+            env.update({PAUSE_PUSH_ENV: str(self.pause_at_push), PAUSE_FILE_ENV: str(self.paused_flag)})
+        cmd = [sys.executable, "-m", module, "serve", "--port", str(self.port), "--db", self.db_url,
                "--data-dir", str(self.data_dir), "--engine", "standin"]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
@@ -66,6 +78,17 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def wait_paused(self, timeout: float = 60.0) -> str:
+        """Wait until the process stopped in its pause_at_push-th push; what it said about it."""
+        deadline = time.monotonic() + timeout
+        while not self.paused_flag.exists():
+            if self.proc is None or self.proc.poll() is not None:
+                raise RuntimeError(f"server exited before its pause: {self.log.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the server never reached push {self.pause_at_push}")
+            time.sleep(0.02)
+        return self.paused_flag.read_text()
 
     def kill(self) -> None:
         """SIGKILL: no graceful shutdown, like a power cut."""

@@ -11,16 +11,24 @@ from pathlib import Path
 
 import requests
 from pydantic import TypeAdapter
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from core.audit import AuditEntry
+from core.errors import SavePetsError
 from core.replication import server
-from core.replication.kiosk import Offline
+from core.replication.kiosk import Offline, Refused
 from core.replication.messages import Change, DogChange, FlagChange, PullPage, PushAnswer
-from sync.client import SyncClient
+from core.replication.trust import PushRefused
+from sync.client import SyncClient, SyncError
 from sync.protocol import MAX_PHOTO_BATCH_BYTES, MAX_PHOTOS_PER_BATCH, PushRequest
 from tests.sync_harness import ServerProcess, make_key
 
 HTTP_ONLY = ("retries", "max_wait_s", "timeout", "session")
+# What a server may suffer that the kiosk cannot tell from a lost connection (over HTTP: a 5xx, retried, then Offline):
+# its database gone or unreachable (OperationalError, InterfaceError: the connection, a lock, the disk), its disk
+# failing (OSError). Anything else raised by the server's code is a bug, and fails the test instead of reading as
+# "offline" (a test that expects the kiosk to ride out a fault would otherwise pass on an AttributeError).
+SERVER_FAULTS = (OperationalError, InterfaceError, OSError)
 _changes = TypeAdapter(list[Change])
 
 
@@ -112,9 +120,11 @@ class CoreRemote:
 
 class CoreLink:
     """A kiosk's link (core.replication.kiosk.Link) to a CoreRemote: the server's entry points called directly, the
-    messages passed through their JSON form as on the wire. A failure of the server reads as Offline, as a 5xx or a
-    lost connection does over HTTP. `fault(call, phase)` may raise Offline to lose a call's request ("request": the
-    server never hears it) or its answer ("answer": the server did it, the kiosk never hears)."""
+    messages passed through their JSON form as on the wire. The server's answers map as over HTTP: a refusal (a core
+    error, a 4xx there) raises SyncError, a push refused as a whole kiosk.Refused, and only a fault of the server's
+    database or disk (SERVER_FAULTS) reads as Offline; any other exception is a bug and propagates. `fault(call,
+    phase)` may raise Offline to lose a call's request ("request": the server never hears it) or its answer
+    ("answer": the server did it, the kiosk never hears)."""
 
     def __init__(self, remote: CoreRemote, fault: Callable[[str, str], None] | None = None):
         self.remote = remote
@@ -129,8 +139,13 @@ class CoreLink:
             raise Offline("the server is down")
         try:
             out = fn(sp)
-        except Exception as exc:  # the server failed: over HTTP a 5xx, retried and then Offline
+        except SERVER_FAULTS as exc:  # the server's database or disk failed: over HTTP a 5xx, retried, then Offline
             raise Offline(f"the server failed: {type(exc).__name__}: {exc}") from exc
+        except PushRefused as exc:  # HTTP 403 push_refused
+            refused = {r["change_id"]: r.get("reason", "") for r in (exc.details or {}).get("refused", [])}
+            raise Refused(str(exc), refused) from exc
+        except SavePetsError as exc:  # a refusal (HTTP 4xx): retrying as is would not help
+            raise SyncError(f"refused: {exc}", 400, {"error": exc.to_dict()}) from exc
         self.fault(call, "answer")
         return out
 

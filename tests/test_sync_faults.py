@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 import core.replication.kiosk
 import core.replication.server
@@ -29,7 +30,7 @@ from core.replication.kiosk import Offline
 from core.replication.push import outgoing_changes
 from core.schemas import DogUpdate
 from tests.sync_checks import assert_converged, fresh_dog, fresh_phone, register, server_dogs, sync_all
-from tests.sync_harness import REPO, CutProxy
+from tests.sync_harness import REPO, CutProxy, ServerProcess, make_key
 from tests.sync_remote import CoreRemote, HttpRemote, open_remote
 
 pytest_plugins = ("tests.sync_fixtures",)  # fixtures: server, kiosks
@@ -43,9 +44,12 @@ def remote(request, tmp_path):
 
 
 def sync_until_online(client, rounds: int = 12):
+    """Sync until everything is through. A fault may leave a round offline; a round that ends in "error" is a bug
+    (a programming error the sync client caught), not a fault ridden out, and fails the test."""
     reports = []
     for _ in range(rounds):
         reports.append(client.sync_once())
+        assert client.status.state != "error", f"a sync failed on an error, not a fault: {client.status.last_error}"
         if client.status.state == "online" and client.status.pending == 0:
             return reports
     raise AssertionError(f"never converged: {client.status} {reports[-1]}")
@@ -65,39 +69,34 @@ def count_on_server(remote) -> int:
 # ------------------------------------------------------------------------------------------------ server dies
 @pytest.mark.parametrize("backend", ["sqlite", "mariadb"])
 def test_server_killed_mid_push(backend, request, kiosks, tmp_path):
-    """The server process SIGKILLed while a kiosk pushes one dog a request: part of the batch is on the server, the
-    rest still in the kiosk's outbox; after a restart nothing is lost or doubled."""
-    remote = open_remote("http", backend, request, tmp_path)
+    """The server process SIGKILLed inside the third of eight pushes (one dog a request), that push applied in its
+    transaction and not committed (tests/server_child.py stops it there): the first two dogs are on the server, the
+    six others still in the kiosk's outbox; after a restart nothing is lost or doubled."""
+    url = request.getfixturevalue("mariadb_url") if backend == "mariadb" else \
+        f"sqlite:///{tmp_path / 'server' / 'registry.sqlite3'}"
+    key = make_key(url)
+    srv = ServerProcess(url, tmp_path / "server", pause_at_push=3).start()
+    remote = HttpRemote(srv, key, owned=True)
     try:
-        before = count_on_server(remote)
+        assert count_on_server(remote) == 0
         a, b = kiosks(), kiosks()
         dogs = [register(a, fresh_dog(), fresh_phone()) for _ in range(8)]
-        ca = remote.client(a, push_batch=1)  # one dog per request: many chances to die in the middle
-        real_call = ca.link._call
-
-        def slow_call(method, path, **kw):  # a slow link: the kill lands between and inside pushes
-            if path == "/push":
-                time.sleep(0.15)
-            return real_call(method, path, **kw)
-
-        ca.link._call = slow_call
-        done = threading.Event()
-        worker = threading.Thread(target=lambda: (ca.sync_once(), done.set()), daemon=True)
+        ca = remote.client(a, push_batch=1)
+        worker = threading.Thread(target=ca.sync_once, daemon=True)
         worker.start()
-        deadline = time.monotonic() + 60
-        while count_on_server(remote) < before + 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        said = srv.wait_paused()
+        assert dogs[2].id in said  # the third push holds the third dog
         remote.down()
         worker.join(60)
-        assert done.is_set() and ca.status.state == "offline"
-        landed = count_on_server(remote) - before
-        assert 2 <= landed < 8, landed  # the kill landed mid-push: part of the batch is on the server ...
-        assert 8 - landed <= ca.status.pending <= 8 - landed + 1  # ... the rest here (one answer may be lost)
+        assert not worker.is_alive() and ca.status.state == "offline"
+        assert set(server_dogs(remote.db_url)) == {dogs[0].id, dogs[1].id}  # pushes 1 and 2 committed, 3 lost
+        assert ca.status.pending == 6  # the third push was never answered: it stays here with the five after it
 
+        srv.pause_at_push = None
         remote.up()
         sync_until_online(ca)
         sync_all([remote.client(b), ca])
-        assert_converged(remote.db_url, [a, b], before + 8, [d.id for d in dogs])
+        assert_converged(remote.db_url, [a, b], 8, [d.id for d in dogs])
         store_is_sound(remote.photo_root)
     finally:
         remote.close()
@@ -105,7 +104,7 @@ def test_server_killed_mid_push(backend, request, kiosks, tmp_path):
 
 @pytest.mark.parametrize("backend", ["sqlite", "mariadb"])
 def test_server_fails_mid_push_core(backend, request, kiosks, tmp_path, monkeypatch):
-    """The core entry point fails inside its transaction on the third push (after applying it, before the commit):
+    """The server's database fails inside the third push's transaction (after applying it, before the commit):
     nothing of that push is kept, the kiosk keeps it, and it goes through once the server works again."""
     remote = open_remote("core", backend, request, tmp_path)
     try:
@@ -117,8 +116,8 @@ def test_server_fails_mid_push_core(backend, request, kiosks, tmp_path, monkeypa
         def dies_on_the_third(s, dog_ids, stamp):
             calls["n"] += 1
             real(s, dog_ids, stamp)  # the push is applied in the transaction ...
-            if calls["n"] == 3:
-                raise RuntimeError("power cut")  # ... and never committed
+            if calls["n"] == 3:  # ... and never committed: the database connection is lost
+                raise OperationalError("COMMIT", {}, ConnectionError("power cut"))
 
         monkeypatch.setattr(core.replication.server, "note_server_state", dies_on_the_third)
         ca = remote.client(a, push_batch=1)
@@ -132,6 +131,27 @@ def test_server_fails_mid_push_core(backend, request, kiosks, tmp_path, monkeypa
         sync_all([remote.client(b), ca])
         assert_converged(remote.db_url, [a, b], 8, [d.id for d in dogs])
         store_is_sound(remote.photo_root)
+    finally:
+        remote.close()
+
+
+def test_a_bug_in_the_server_is_not_offline_core(kiosks, tmp_path, monkeypatch):
+    """The core link reads only a database or disk fault of the server as Offline: a programming error in the
+    server's code surfaces as the sync's error (state "error", the exception named), so a fault test cannot pass
+    on a bug that merely looks like a server being away."""
+    remote = CoreRemote(f"sqlite:///{tmp_path / 'server' / 'registry.sqlite3'}", tmp_path / "server")
+    try:
+        a = kiosks()
+        register(a, fresh_dog(), fresh_phone())
+
+        def broken(*_a, **_k):
+            raise AttributeError("'NoneType' object has no attribute 'entity_id'")
+
+        monkeypatch.setattr(core.replication.server, "note_server_state", broken)
+        client = remote.client(a)
+        client.sync_once()
+        assert client.status.state == "error" and client.status.pending == 1
+        assert "AttributeError" in (client.status.last_error or "")
     finally:
         remote.close()
 
