@@ -1,4 +1,4 @@
-"""`savepets eval` and `savepets train`: measure and fine-tune the recognition engine."""
+"""`savepets eval` and `savepets train` (run, pack, device): measure and fine-tune the recognition engine."""
 
 from __future__ import annotations
 
@@ -6,12 +6,30 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from kiosk.cli.common import (
     app,
     errors_to_exit,
     fail,
 )
+
+
+class _TrainModes(TyperGroup):
+    """`savepets train FOLDER ...` runs a recipe (the mode `run`, as before); `pack` and `device` are its other
+    modes."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+train_app = typer.Typer(cls=_TrainModes, no_args_is_help=True, help=(
+    "Fine-tune the nose embedding: `savepets train FOLDER` runs a recipe (the mode run); `train pack` packs a "
+    "photo set for a GPU machine, `train device` trains from a pack there. Needs the training extra (PyTorch) but "
+    "for pack."))
+app.add_typer(train_app, name="train")
 
 
 @app.command("eval")
@@ -43,7 +61,7 @@ def eval_cmd(
                  distractors=str(distractors) if distractors else None, distractors_max=distractors_max)
 
 
-@app.command("train")
+@train_app.command("run")
 def train_cmd(
     folder: Annotated[Path, typer.Argument(help="A folder per dog (FOLDER/<dog id>/<photo>): dogs whose id ends in "
                                                 "5 tune the thresholds, in 0 are held out for the report, the rest "
@@ -73,3 +91,36 @@ def train_cmd(
                            max_minutes=max_minutes, install=install, device=device, all_dogs=all_dogs)
     if final is None:
         typer.echo("Stopped before the end of the schedule; run the same command again to continue.")
+
+
+@train_app.command("pack")
+def train_pack_cmd(
+    folder: Annotated[Path, typer.Argument(help="A folder per dog (FOLDER/<dog id>/<photo>)", exists=True,
+                                           file_okay=False)],
+    out_file: Annotated[Path, typer.Option("--out", help="The pack (.npz); it holds the photos: keep it out of the "
+                                                         "repository")],
+    fmt: Annotated[str, typer.Option("--format", help="webp or jpeg")] = "webp",
+    quality: Annotated[int, typer.Option(help="Encoder quality, 1-100")] = 75,
+) -> None:
+    """Pack a photo set for a GPU machine: each photo cropped and resized once to the training square, re-encoded,
+    in one file with its dog and split (scripts/train_on_device.sh)."""
+    from core.recognition.training.pack import write_pack
+
+    with errors_to_exit():
+        meta = write_pack(folder, out_file, fmt=fmt, quality=quality)
+    s = meta["splits"]
+    typer.echo(f"{out_file}: {meta['photos']} photos of {meta['dogs']} dogs (train {s['train']['dogs']}, tune "
+               f"{s['tune']['dogs']}, test {s['test']['dogs']}), {meta['side']} px {meta['format']} {meta['quality']}, "
+               f"{out_file.stat().st_size / 2 ** 20:.1f} MiB")
+
+
+@train_app.command("device", add_help_option=False,
+                   context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def train_device_cmd(ctx: typer.Context) -> None:
+    """Train a recipe from a pack on a GPU machine in one go, then calibrate, evaluate and export (the options of
+    python -m core.recognition.training.device_run --help; what scripts/train_on_device.sh runs)."""
+    try:
+        from core.recognition.training.device_run import main
+    except ModuleNotFoundError as exc:
+        fail(f"Training needs PyTorch (missing: {exc.name}). Install the training extra: pip install -e '.[train]'.")
+    main(list(ctx.args))
