@@ -246,7 +246,10 @@ def test_staff_see_contacts_masked_and_show_one(qtbot, tmp_path, kiosk_factory):
     # the registry: phones masked in the list; status changes allowed, no removal (the defaults)
     w.show_page("registry")
     reg = w.registry
-    qtbot.waitUntil(lambda: reg.table.rowCount() == 1 and reg.current is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: reg.table.rowCount() == 1, timeout=5_000)
+    assert reg.current is None  # opening the page chooses no dog: no owner shown until a row is tapped
+    reg.table.selectRow(0)
+    qtbot.waitUntil(lambda: reg.current is not None, timeout=5_000)
     assert reg.table.item(0, 3).text() == "010-****-5678"
     assert "010-****-5678" in reg.contact.text() and reg.reveal_button.isVisibleTo(w)
     assert not reg.owner_edit.isEnabled()  # a masked name is not for editing
@@ -281,6 +284,8 @@ def test_staff_see_contacts_masked_and_show_one(qtbot, tmp_path, kiosk_factory):
     sign_in(qtbot, k, STAFF_NAME, STAFF_PIN)
     qtbot.waitUntil(lambda: not w.locked, timeout=5_000)
     w.show_page("registry")
+    qtbot.waitUntil(lambda: reg.table.rowCount() == 1, timeout=5_000)
+    reg.table.selectRow(0)
     qtbot.waitUntil(lambda: reg.current is not None, timeout=5_000)
     wait_idle(qtbot, k)
     assert "010-****-5678" in reg.contact.text() and not reg.reveal_button.isVisibleTo(w)

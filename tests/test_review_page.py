@@ -87,6 +87,8 @@ def test_same_dog_merges_after_a_confirmation_and_names_the_owners(qtbot, tmp_pa
 
     # both owners to tell, in full for an administrator (each through the core's reveal_contact)
     qtbot.waitUntil(lambda: "010-2222-3333" in owners() and "010-4444-5555" in owners(), timeout=10_000)
+    # one rule for the kept owner's name: the note names them as their row does (in full here), not masked below it
+    assert "김철수" in owners() and "김철수" in page.tell_note.text() and "*" not in page.tell_note.text()
     qtbot.waitUntil(lambda: len(page.kept_labels) == 10, timeout=10_000)  # its own photos and the merged ones
     qtbot.waitUntil(lambda: page.continue_button.text() == "다음 검토 (1건 남음)", timeout=10_000)
     assert w.nav_buttons["review"].text() == "검토  1"

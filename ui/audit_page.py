@@ -71,6 +71,8 @@ OUTCOME_WORDS = {  # sign-in outcomes and review decisions (look-ups use texts.d
 }
 VIA_WORDS = {  # where a contact was shown (contact_view's via=)
     "reveal": QT_TRANSLATE_NOOP("AuditPage", "shown on request"),
+    "opened": QT_TRANSLATE_NOOP("AuditPage", "shown with the dog opened (always shown to this role)"),
+    "online": QT_TRANSLATE_NOOP("AuditPage", "from the server, for another organisation's dog"),
     "lookup": QT_TRANSLATE_NOOP("AuditPage", "in a look-up's answer"),
     "list": QT_TRANSLATE_NOOP("AuditPage", "in a list of dogs"),
     "dog": QT_TRANSLATE_NOOP("AuditPage", "with the dog's details"),

@@ -20,7 +20,7 @@ class ContactReveal:
         self.failed = failed
         self.dog = None
         self.revealed: dict[str, object] = {}  # dog id -> owner, shown again without asking until forget()
-        button.clicked.connect(self.reveal)
+        button.clicked.connect(lambda: self.reveal())
         button.hide()
 
     def forget(self) -> None:
@@ -40,9 +40,9 @@ class ContactReveal:
         self.button.setVisible(mode == "reveal")
         self.button.setEnabled(True)
         if mode == "always":
-            self.reveal()
+            self.reveal(on_request=False)  # on the trail as shown with the dog, not as asked for
 
-    def reveal(self) -> None:
+    def reveal(self, on_request: bool = True) -> None:
         dog = self.dog
         if dog is None or not self.controller.loaded:
             return
@@ -60,4 +60,4 @@ class ContactReveal:
                 if self.failed is not None:
                     self.failed(exc)
 
-        self.controller.reveal_contact(dog.id, done, on_error=error)
+        self.controller.reveal_contact(dog.id, done, on_error=error, on_request=on_request)

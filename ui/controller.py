@@ -282,8 +282,10 @@ class Controller(QObject):
                    busy: str = "") -> None:
         self._use(lambda s: s.delete_dog(key), on_done, on_error, busy, changes=True)
 
-    def reveal_contact(self, key: str, on_done: Callable[[OwnerOut], None], on_error: Failed | None = None) -> None:
-        self._use(lambda s: s.reveal_contact(key), on_done, on_error)
+    def reveal_contact(self, key: str, on_done: Callable[[OwnerOut], None], on_error: Failed | None = None,
+                       on_request: bool = True) -> None:
+        """on_request=False: shown with the dog opened, not asked for (the audit trail tells them apart)."""
+        self._use(lambda s: s.reveal_contact(key, on_request=on_request), on_done, on_error)
 
     def request_contact_online(self, key: str, reason: str, on_done: Callable[[OwnerOut], None],
                                on_error: Failed | None = None, busy: str = "") -> None:

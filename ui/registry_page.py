@@ -260,12 +260,13 @@ class RegistryPage(QWidget):
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
         self.empty.setVisible(not dogs)
+        # the dog shown stays shown; otherwise nothing is chosen until a member taps a row: opening the page shows no
+        # owner's contact (an administrator's would be shown, and put on the audit trail, at once)
         row = next((i for i, d in enumerate(dogs) if d.id == keep), None)
         if row is not None:
             self.table.selectRow(row)
-        elif dogs:
-            self.table.selectRow(0)
         else:
+            self.table.clearSelection()
             self.show_dog(None)
 
     def _selected(self) -> None:

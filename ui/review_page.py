@@ -432,9 +432,7 @@ class ReviewPage(QWidget):
                      .replace("%2", older.registration_number),
                      self.tr("owner of %1 (%2), merged").replace("%1", newer.name)
                      .replace("%2", newer.registration_number)]
-            self.tell_note.setText(self.tr("%1's registration is now part of %2's, which stays registered to %3.")
-                                   .replace("%1", newer.name).replace("%2", older.name)
-                                   .replace("%3", result.owners[0].name or texts.phone_words(result.owners[0].phone)))
+            self._kept_owner_note(result, result.owners[0])
         else:
             self.tell_title.setText(self.tr("Tell the owner:"))
             roles = [self.tr("owner of both registrations")]
@@ -454,13 +452,22 @@ class ReviewPage(QWidget):
             button.setObjectName("revealContact")
             self.owner_rows.addWidget(button, row, 3)
 
-            def show(_dog, full, name=labels[0], phone=labels[1]):
+            def show(_dog, full, name=labels[0], phone=labels[1], kept=row == 0 and result.owners_differ):
                 name.setText(full.name or "–")
                 phone.setText(texts.phone_words(full.phone))
+                if kept:  # one rule for the owner's name: the note names them as the row above does
+                    self._kept_owner_note(result, full)
 
             reveal = ContactReveal(self.controller, button, show)
             reveal.set_dog(dog.model_copy(update={"owner": owner}))  # the owner's contact, by that registration
             self.owner_reveals.append(reveal)
+
+    def _kept_owner_note(self, result, owner) -> None:
+        """Whose the kept registration is, named as the owner's row shows them: masked until their contact is shown
+        (the member's role), in full once it is."""
+        self.tell_note.setText(self.tr("%1's registration is now part of %2's, which stays registered to %3.")
+                               .replace("%1", result.newer.name).replace("%2", result.older.name)
+                               .replace("%3", owner.name or texts.phone_words(owner.phone)))
 
     def _show_kept_photos(self, images: dict) -> None:
         for label in self.kept_labels:

@@ -195,10 +195,12 @@ class DogsAndOwners(GalleryIndex):
             out = out.model_copy(update={"name": out.concealed().name})
         return out
 
-    def reveal_contact(self, key: str) -> OwnerOut:
+    def reveal_contact(self, key: str, on_request: bool = True) -> OwnerOut:
         """One owner's name and phone in full, for the dog given by id or registration number (also a registration
         merged into another or removed, whose owner may still need a call). Staff members may, as the
-        administrators allow; each call is one showing of a contact."""
+        administrators allow; each call is one showing of a contact, on the trail as asked for (via=reveal: the
+        member tapped "Show contact") or shown with the dog opened (on_request=False, via=opened: a member who
+        always sees contacts)."""
         self.access("contacts")
         with self.db.session() as s:
             dog = s.scalar(select(Dog).options(selectinload(Dog.owner))
@@ -206,7 +208,7 @@ class DogsAndOwners(GalleryIndex):
                            .order_by(Dog.deleted_at.is_not(None)))
             if dog is None:
                 raise NotFound(f"No dog with id or registration number {key!r}.", key=key)
-            self._audit(s, "contact_view", dog=dog, detail="via=reveal")
+            self._audit(s, "contact_view", dog=dog, detail="via=reveal" if on_request else "via=opened")
             return OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name)
 
     def note_online_contact(self, key: str) -> None:
