@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFileDialog, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ui import texts
 from ui.images import bgr_to_qimage
@@ -244,14 +244,15 @@ class CapturePanel(QWidget):
         self.auto.setCheckable(True)
         self.auto.setChecked(True)
         self.auto.setMinimumHeight(72)
-        row = QHBoxLayout()
-        row.addWidget(self.file_button)
-        row.addWidget(self.shutter, 2)
-        row.addWidget(self.auto)
+        # one row of buttons where they fit; one above the other in a narrow panel (a 1024-pixel-wide screen in English)
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.row.addWidget(self.file_button)
+        self.row.addWidget(self.shutter, 2)
+        self.row.addWidget(self.auto)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view, 1)
-        lay.addLayout(row)
+        lay.addLayout(self.row)
         self.shutter.clicked.connect(self.take)
         self.file_button.clicked.connect(self.pick_file)
         self.auto.toggled.connect(self._set_auto)
@@ -262,6 +263,26 @@ class CapturePanel(QWidget):
             camera.failed.connect(self._camera_failed)
             camera.running_changed.connect(self._camera_running)
             camera.source_changed.connect(self.camera_started)
+
+    def _buttons(self) -> list[QPushButton]:
+        return [self.file_button, self.shutter, self.auto]
+
+    def _one_row_width(self) -> int:
+        return sum(b.minimumSizeHint().width() for b in self._buttons()) + 2 * max(0, self.row.spacing())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - the buttons one above the other: the narrowest it can be
+        view = self.view.minimumSizeHint().expandedTo(self.view.minimumSize())
+        buttons = self._buttons()
+        width = max(b.minimumSizeHint().width() for b in buttons)
+        height = sum(b.minimumSizeHint().height() for b in buttons) + 3 * max(0, self.row.spacing())
+        return QSize(max(view.width(), width), view.height() + height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        narrow = event.size().width() < self._one_row_width()
+        direction = QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        if self.row.direction() != direction:
+            self.row.setDirection(direction)
+        super().resizeEvent(event)
 
     def _frame(self, frame) -> None:
         if self.isVisible():

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
                                  ("review", self.tr("Review"), self.review_page),
                                  ("audit", self.tr("Audit trail"), self.audit_page),
                                  ("settings", self.tr("Settings"), self.settings_page)):
-            self.stack.addWidget(page)
+            self.stack.addWidget(self._in_frame(page))
             b = QPushButton(label)
             b.setObjectName("nav")
             b.setCheckable(True)
@@ -153,7 +154,7 @@ class MainWindow(QMainWindow):
         side = QWidget()
         side.setObjectName("sidebar")
         side.setLayout(nav)
-        side.setFixedWidth(220)
+        side.setFixedWidth(200)
 
         # the status line: sync state (always visible), the camera, the busy indicator
         self.sync_widget = SyncStatusWidget()
@@ -255,8 +256,9 @@ class MainWindow(QMainWindow):
         self.settings_page.apply_access()
         self.registry.apply_access()
         self.review_page.apply_access()
-        self.nav_buttons["audit"].setVisible(self.controller.may("manage"))  # administrators only
-        if self.current_page == "audit" and not self.controller.may("manage"):
+        for key in ("review", "audit"):  # administrators only (README: reviews and the audit trail)
+            self.nav_buttons[key].setVisible(self.controller.may("manage"))
+        if self.current_page in ("review", "audit") and not self.controller.may("manage"):
             self.show_page("lookup")
         self.screen.setCurrentWidget(self.app_area)
         self.idle.arm()
@@ -282,14 +284,26 @@ class MainWindow(QMainWindow):
         self.settings_page.apply_access()
 
     # ------------------------------------------------------------ pages
+    @staticmethod
+    def _in_frame(page: QWidget) -> QScrollArea:
+        """A page in a frame that scrolls only if the page cannot fit: a page's smallest size never sets the window's
+        (the stack takes the largest of its pages', so one wide page made the window grow on every page, and a message
+        that grew a page grew the window for good). tests/test_kiosk_layout.py checks that every page fits."""
+        frame = QScrollArea()
+        frame.setObjectName("pageFrame")
+        frame.setWidgetResizable(True)
+        frame.setFrameShape(QScrollArea.Shape.NoFrame)
+        frame.setWidget(page)
+        return frame
+
     def show_page(self, key: str) -> None:
-        self.stack.setCurrentWidget(self.pages[key])
+        self.stack.setCurrentWidget(self.pages[key].parentWidget().parentWidget())  # the page's frame
         self.nav_buttons[key].setChecked(True)
 
     @property
     def current_page(self) -> str:
-        w = self.stack.currentWidget()
-        return next(k for k, v in self.pages.items() if v is w)
+        frame = self.stack.currentWidget()
+        return next(k for k, v in self.pages.items() if frame.isAncestorOf(v))
 
     def _register_from_lookup(self, photo) -> None:
         self.show_page("register")

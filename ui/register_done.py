@@ -4,7 +4,35 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+
+class CardPreview(QLabel):
+    """The card, as large as the room left allows (at most 640 pixels wide): a long review note above it shrinks the
+    preview instead of growing the window."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("cardPreview")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumSize(240, 152)
+        self.card: QPixmap | None = None
+
+    def set_card(self, card: QPixmap) -> None:
+        self.card = card
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.card is None or self.card.isNull():
+            return
+        w, h = min(self.width(), 640), min(self.height(), 404)
+        self.setPixmap(self.card.scaled(w, h, Qt.AspectRatioMode.KeepAspectRatio,
+                                        Qt.TransformationMode.SmoothTransformation))
 
 
 class DoneStep(QWidget):
@@ -19,9 +47,7 @@ class DoneStep(QWidget):
         self.number_label = QLabel()
         self.number_label.setObjectName("regNumber")
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.card_preview = QLabel()
-        self.card_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.card_preview.setObjectName("cardPreview")
+        self.card_preview = CardPreview()
         self.card_note = QLabel()
         self.card_note.setObjectName("hint")
         # registered, but it looks like dogs already registered: an administrator reviews the pair
@@ -38,11 +64,14 @@ class DoneStep(QWidget):
         another = QPushButton(self.tr("Register another dog"))
         another.setObjectName("primary")
         another.clicked.connect(self.another)
-        row = QHBoxLayout()
+        self.buttons = [print_button, png, pdf, another]
+        row = QHBoxLayout()  # the card's three actions; the next dog on a row of its own (they fit 1024 pixels)
         for b in (print_button, png, pdf):
             row.addWidget(b)
         row.addStretch(1)
-        row.addWidget(another)
+        next_row = QHBoxLayout()
+        next_row.addStretch(1)
+        next_row.addWidget(another)
         lay = QVBoxLayout(self)
         lay.addWidget(self.done_head)
         lay.addWidget(self.number_label)
@@ -50,6 +79,7 @@ class DoneStep(QWidget):
         lay.addWidget(self.card_preview, 1)
         lay.addWidget(self.card_note)
         lay.addLayout(row)
+        lay.addLayout(next_row)
 
     def show_result(self, result, first_photo: bytes | None) -> None:
         from ui.card import render_card
@@ -58,8 +88,7 @@ class DoneStep(QWidget):
         dog = result.dog
         self.number_label.setText(self.tr("Registration number: %1").replace("%1", dog.registration_number))
         self.card_image = render_card(dog, first_photo)
-        self.card_preview.setPixmap(QPixmap.fromImage(self.card_image).scaled(
-            640, 404, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+        self.card_preview.set_card(QPixmap.fromImage(self.card_image))
         self.card_note.setText(self.tr("Existing owner: the dog was added to their dogs.") if result.owner_existed
                                else "")
         alike = ", ".join(f"{c.dog.name} ({c.dog.registration_number})" for c in result.possible_duplicates)

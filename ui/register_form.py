@@ -91,10 +91,12 @@ class DetailsStep(QWidget):
         dog_col.addWidget(head)
         dog_col.addLayout(labelled(self.tr("Dog's name *"), self.fields["name"]))
         pair = QHBoxLayout()
+        pair.setSpacing(16)  # not the columns' 32
         pair.addLayout(labelled(self.tr("Breed"), self.fields["breed"]), 2)
         pair.addLayout(labelled(self.tr("Birth date"), self.fields["birth_date"]), 2)
         dog_col.addLayout(pair)
         pair = QHBoxLayout()
+        pair.setSpacing(16)  # not the columns' 32
         pair.addLayout(labelled(self.tr("Sex"), self.sex), 1)
         pair.addLayout(labelled(self.tr("Neutered"), self.neutered), 1)
         dog_col.addLayout(pair)
@@ -124,10 +126,11 @@ class DetailsStep(QWidget):
 
     def _thumbs_layout(self) -> QHBoxLayout:
         row = QHBoxLayout()
+        row.setSpacing(8)
         self.thumb_labels = []
         for _ in range(THUMBS):
             t = QLabel()
-            t.setFixedSize(72, 72)
+            t.setFixedSize(56, 56)  # five of them fit the owner's column on a 1024-pixel-wide screen
             t.setAlignment(Qt.AlignmentFlag.AlignCenter)
             t.setObjectName("thumb")
             self.thumb_labels.append(t)
@@ -138,7 +141,7 @@ class DetailsStep(QWidget):
     def show_photos(self, photos: list) -> None:
         """The photos taken, small, beside the owner's details; the focus where typing starts."""
         for label, p in zip(self.thumb_labels, photos, strict=False):
-            label.setPixmap(pixmap_from_bgr(p.image, 72) if p is not None else pixmap_from_bytes(b""))
+            label.setPixmap(pixmap_from_bgr(p.image, 56) if p is not None else pixmap_from_bytes(b""))
         self.dog_name.setFocus() if self.phone.text() else self.phone.setFocus()
 
     def reset(self) -> None:

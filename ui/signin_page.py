@@ -33,13 +33,24 @@ def pin_field(placeholder: str) -> QLineEdit:
     field.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly | Qt.InputMethodHint.ImhSensitiveData)
     field.setPlaceholderText(placeholder)
     field.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    # the dots are spaced out (kiosk.qss), the placeholder is not: "숫자 4~8자리", never "숫 자 4 ~ 8 자 리"
+    field.textChanged.connect(lambda text: _mark_empty(field, not text))
+    _mark_empty(field, True)
     return field
+
+
+def _mark_empty(field: QLineEdit, empty: bool) -> None:
+    if field.property("empty") != empty:
+        field.setProperty("empty", empty)
+        field.style().unpolish(field)
+        field.style().polish(field)
 
 
 class PinPad(QWidget):
     """Big digit keys for a touch screen; they type into `target` (a PIN field) and never take the focus."""
 
     entered = Signal()  # the OK key
+    edited = Signal()  # a key typed into, or cleared, the target
 
     def __init__(self, ok_text: str = "", parent: QWidget | None = None):
         super().__init__(parent)
@@ -71,12 +82,13 @@ class PinPad(QWidget):
             field.setText(text[:-1])
         elif len(text) < field.maxLength():
             field.setText(text + key)
+        self.edited.emit()
 
 
 def _brand_panel(title: str, text: str) -> tuple[QWidget, QVBoxLayout]:
     panel = QWidget()
     panel.setObjectName("signinSide")
-    panel.setFixedWidth(440)
+    panel.setFixedWidth(360)  # the form beside it keeps its pad and button whole on a 1024-pixel-wide screen
     lay = QVBoxLayout(panel)
     lay.setContentsMargins(36, 28, 36, 28)
     lay.setSpacing(14)
@@ -95,13 +107,19 @@ def _brand_panel(title: str, text: str) -> tuple[QWidget, QVBoxLayout]:
 
 
 def _message_box() -> QLabel:
-    """The error box under a sign-in form, hidden until there is something to say; two lines high whatever the words."""
+    """The error box under a sign-in form, hidden until there is something to say. Its place is kept while hidden and
+    its height is fixed (two lines, the longest message's at the narrowest window), so no message grows the window."""
     box = QLabel()
     box.setObjectName("errorBox")
     box.setWordWrap(True)
+    box.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    policy = box.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    policy.setVerticalPolicy(QSizePolicy.Policy.Fixed)
+    box.setSizePolicy(policy)
     box.hide()
     box.ensurePolished()
-    box.setMinimumHeight(box.fontMetrics().lineSpacing() * 2 + 32)
+    box.setFixedHeight(box.fontMetrics().lineSpacing() * 2 + 32)
     return box
 
 
@@ -179,7 +197,7 @@ class SignInPage(QWidget):
         fl.addSpacing(6)
         fl.addWidget(pin_title)
         fl.addWidget(self.pin)
-        _lay_out(self, side, form, fl, self.pad, self.submit_button, self.message, margin=24)
+        _lay_out(self, side, form, fl, self.pad, self.submit_button, self.message, margin=16)
         self.set_ready(False)
 
     def set_ready(self, ready: bool) -> None:
@@ -321,13 +339,28 @@ class FirstAdminPage(QWidget):
         form.setMaximumWidth(560)
         fl = QVBoxLayout(form)
         fl.setSpacing(8)
-        for label, widget in ((self.tr("Administrator's name"), self.name), (self.tr("PIN"), self.pin),
-                              (self.tr("PIN again"), self.pin_again)):
+        text = QLabel(self.tr("Administrator's name"))
+        text.setObjectName("fieldLabel")
+        fl.addWidget(text)
+        fl.addWidget(self.name)
+        pins = QGridLayout()  # the PIN and the PIN again side by side: the page fits a 768-pixel-high screen
+        pins.setHorizontalSpacing(12)
+        pins.setVerticalSpacing(8)
+        pins.setColumnStretch(0, 1)
+        pins.setColumnStretch(1, 1)
+        for col, (label, widget) in enumerate(((self.tr("PIN"), self.pin), (self.tr("PIN again"), self.pin_again))):
             text = QLabel(label)
             text.setObjectName("fieldLabel")
-            fl.addWidget(text)
-            fl.addWidget(widget)
+            pins.addWidget(text, 0, col)
+            pins.addWidget(widget, 1, col)
+        fl.addLayout(pins)
+        for field in (self.name, self.pin, self.pin_again):  # an edit answers the message: it goes
+            field.textEdited.connect(self._edited)
+        self.pad.edited.connect(self._edited)
         _lay_out(self, side, form, fl, self.pad, self.submit_button, self.message, margin=20)
+
+    def _edited(self, _text: str = "") -> None:
+        self.message.hide()
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
         from PySide6.QtCore import QEvent
@@ -339,6 +372,7 @@ class FirstAdminPage(QWidget):
     def submit(self) -> None:
         if not self.controller.loaded or self.controller.busy:
             return
+        self.message.hide()  # the last message answered no longer stands while this try is checked
         name, pin, again = self.name.text().strip(), self.pin.text(), self.pin_again.text()
         if not name:
             self._fail(self.tr("Enter the administrator's name."), self.name)

@@ -131,3 +131,12 @@ def phone_words(phone: str) -> str:
         return display_phone(phone) if phone.startswith("+") else phone
     except Exception:  # noqa: BLE001 - phonenumbers rejects what it cannot parse; show it as stored
         return phone
+
+
+# Qt's own words that its Korean catalogue (qtbase_ko.qm) lacks: Qt 6 added an accelerator to these two labels of the
+# file dialog, and the catalogue still has them without ("Look in:"), so the dialog said "Look in:" in Korean. Our
+# catalogue carries them in Qt's context; kiosk/app.py installs it after Qt's, which is asked first and has no answer.
+QT_CATALOGUE_GAPS = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+)

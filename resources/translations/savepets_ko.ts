@@ -475,47 +475,47 @@
 <context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../ui/capture.py" line="232"/>
+        <location filename="../../ui/capture.py" line="238"/>
         <source>Take photo</source>
         <translation>사진 찍기</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="235"/>
+        <location filename="../../ui/capture.py" line="241"/>
         <source>Photo from file…</source>
         <translation>파일에서 사진…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="237"/>
+        <location filename="../../ui/capture.py" line="243"/>
         <source>Auto-capture</source>
         <translation>자동 촬영</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="291"/>
+        <location filename="../../ui/capture.py" line="297"/>
         <source>Camera not responding — reconnecting…</source>
         <translation>카메라 응답 없음 — 다시 연결하는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="293"/>
+        <location filename="../../ui/capture.py" line="299"/>
         <source>The camera was disconnected. Reconnect it, or use “Photo from file…”.</source>
         <translation>카메라 연결이 끊겼습니다. 다시 연결하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="295"/>
+        <location filename="../../ui/capture.py" line="301"/>
         <source>No camera. Check the camera in Settings, or use “Photo from file…”.</source>
         <translation>카메라가 없습니다. 설정에서 카메라를 확인하거나 “파일에서 사진…”을 사용하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="308"/>
+        <location filename="../../ui/capture.py" line="317"/>
         <source>Starting the camera…</source>
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="323"/>
+        <location filename="../../ui/capture.py" line="332"/>
         <source>Choose a nose photo</source>
         <translation>코 사진 선택</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="324"/>
+        <location filename="../../ui/capture.py" line="333"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp);;All files (*)</source>
         <translation>이미지 (*.jpg *.jpeg *.png *.bmp *.webp);;모든 파일 (*)</translation>
     </message>
@@ -528,12 +528,12 @@
         <translation>카메라를 켜는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="133"/>
+        <location filename="../../ui/capture.py" line="139"/>
         <source>Photo taken</source>
         <translation>사진을 찍었습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/capture.py" line="135"/>
+        <location filename="../../ui/capture.py" line="141"/>
         <source>Put the nose inside the guide</source>
         <translation>코를 안내선 안에 맞춰 주세요</translation>
     </message>
@@ -833,67 +833,67 @@
 <context>
     <name>DoneStep</name>
     <message>
-        <location filename="../../ui/register_done.py" line="17"/>
+        <location filename="../../ui/register_done.py" line="45"/>
         <source>Registered</source>
         <translation>등록일</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="32"/>
+        <location filename="../../ui/register_done.py" line="58"/>
         <source>Print card…</source>
         <translation>등록증 인쇄…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="34"/>
+        <location filename="../../ui/register_done.py" line="60"/>
         <source>Save card as image…</source>
         <translation>등록증 이미지로 저장…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="36"/>
+        <location filename="../../ui/register_done.py" line="62"/>
         <source>Save card as PDF…</source>
         <translation>등록증 PDF로 저장…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="38"/>
+        <location filename="../../ui/register_done.py" line="64"/>
         <source>Register another dog</source>
         <translation>다른 강아지 등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="62"/>
+        <location filename="../../ui/register_done.py" line="89"/>
         <source>Registration number: %1</source>
         <translation>등록번호: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="66"/>
+        <location filename="../../ui/register_done.py" line="92"/>
         <source>Existing owner: the dog was added to their dogs.</source>
         <translation>기존 보호자: 보호자의 반려견 목록에 추가되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="69"/>
+        <location filename="../../ui/register_done.py" line="95"/>
         <source>The dog was registered and flagged for an administrator&apos;s review because it looks like %1.</source>
         <translation>등록되었습니다. 다음 강아지와 닮아서 관리자가 검토하도록 표시했습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="81"/>
+        <location filename="../../ui/register_done.py" line="107"/>
         <source>PDF (*.pdf)</source>
         <translation>PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="81"/>
+        <location filename="../../ui/register_done.py" line="107"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 이미지 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="82"/>
+        <location filename="../../ui/register_done.py" line="108"/>
         <source>Save card</source>
         <translation>등록증 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="86"/>
+        <location filename="../../ui/register_done.py" line="112"/>
         <source>Saved: %1</source>
         <translation>저장됨: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="94"/>
+        <location filename="../../ui/register_done.py" line="120"/>
         <source>Sent to the printer.</source>
         <translation>프린터로 보냈습니다.</translation>
     </message>
@@ -1053,78 +1053,78 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="95"/>
+        <location filename="../../ui/main_window.py" line="96"/>
         <source>SavePets — nose print registry</source>
         <translation>SavePets — 비문 등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="124"/>
+        <location filename="../../ui/main_window.py" line="125"/>
         <source>Look up</source>
         <translation>조회</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="125"/>
+        <location filename="../../ui/main_window.py" line="126"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="126"/>
+        <location filename="../../ui/main_window.py" line="127"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="128"/>
+        <location filename="../../ui/main_window.py" line="129"/>
         <source>Audit trail</source>
         <translation>감사 기록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="129"/>
+        <location filename="../../ui/main_window.py" line="130"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
+        <location filename="../../ui/main_window.py" line="145"/>
         <source>Lock</source>
         <translation>잠금</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="147"/>
+        <location filename="../../ui/main_window.py" line="148"/>
         <source>Sign out and hide personal data until someone signs in</source>
         <translation>로그아웃하고 누군가 로그인할 때까지 개인정보를 가립니다</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="314"/>
+        <location filename="../../ui/main_window.py" line="327"/>
         <source>Camera: %1</source>
         <translation>카메라: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="320"/>
+        <location filename="../../ui/main_window.py" line="333"/>
         <source>Camera not responding</source>
         <translation>카메라 응답 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="322"/>
+        <location filename="../../ui/main_window.py" line="335"/>
         <source>No camera</source>
         <translation>카메라 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="322"/>
+        <location filename="../../ui/main_window.py" line="335"/>
         <source>Camera disconnected</source>
         <translation>카메라 연결 끊김</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="342"/>
+        <location filename="../../ui/main_window.py" line="355"/>
         <source>Could not start: %1</source>
         <translation>시작할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="127"/>
-        <location filename="../../ui/main_window.py" line="367"/>
+        <location filename="../../ui/main_window.py" line="128"/>
+        <location filename="../../ui/main_window.py" line="380"/>
         <source>Review</source>
         <translation>검토</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="368"/>
+        <location filename="../../ui/main_window.py" line="381"/>
         <source>%n pair(s) of registrations to review</source>
         <translation>
             <numerusform>검토할 등록 %n쌍</numerusform>
