@@ -81,3 +81,28 @@ def test_backup_and_restore_are_recorded(run, tmp_path, monkeypatch):  # noqa: F
     trail = json.loads(run("audit", "--json").output)
     assert [e["action"] for e in trail] == ["restore", "register"]  # the backup's own entry came after it
     assert trail[0]["actor_kind"] == "cli" and trail[0]["detail"].startswith("dogs=1 from=")
+
+
+def test_the_audit_reads_at_80_columns(run, tmp_path, monkeypatch):  # noqa: F811
+    """At 80 columns each entry's time, who, dog number and action stay whole on its first line (the details wrap
+    at spaces beside them); nothing is cut off or wider than the terminal. Wider terminals get the full table."""
+    from rich.cells import cell_len
+
+    r = run("register", "--name", "초코", "--phone", "010-1234-5678", "--json", *write_photos(tmp_path / "in", dog=1))
+    number = json.loads(r.output)["dog"]["registration_number"]
+    run("lookup", write_photos(tmp_path / "probe", dog=1, n=1, first=8)[0])
+    run("lookup", write_photos(tmp_path / "stranger", dog=4, n=1)[0])
+    monkeypatch.setenv("COLUMNS", "80")
+    r = run("audit")
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80 and "│" not in r.output
+    firsts = [line for line in lines if line[:2] == "20"]  # an entry's first line starts with its date
+    assert len(firsts) == 5, r.output
+    assert all(number in line for line in firsts if "lookup no_match" not in line)
+    for action in ("contact_view", "lookup", "register"):
+        assert any(f"{number}  {action}" in line for line in firsts), action
+    assert "(no_similar_dog);" in r.text and "5 entries, newest first." in r.text
+    monkeypatch.setenv("COLUMNS", "160")
+    wide = run("audit").output.splitlines()
+    assert "Device" in wide[0] and sum(1 for line in wide if line[:2] == "20") == 5  # one line per entry

@@ -77,7 +77,10 @@ def lookup(
     with service(db, data_dir) as sp:
         result = sp.lookup(images)
     if as_json:
-        print(result.model_copy(update={"candidates": _concealed(result.candidates)}).model_dump_json(indent=2))
+        sure = result.decision == Decision.MATCH  # only a sure match is shown in full, in the table as here
+        masked = {"candidates": _concealed(result.candidates),
+                  **({} if sure or result.match is None else {"match": _concealed([result.match])[0]})}
+        print(result.model_copy(update=masked).model_dump_json(indent=2))
     else:
         _print_lookup(result)
     if result.decision == Decision.NO_MATCH:
@@ -108,7 +111,13 @@ def _print_lookup(result) -> None:
 def _concealed(candidates: list) -> list:
     """Candidates as the table shows them, in --json too: the owner's name and phone masked ('김**',
     '010-****-5678'), no notes (free text that may name people). One in full: savepets dogs show NUMBER."""
-    return [c.model_copy(update={"dog": c.dog.concealed().model_copy(update={"notes": ""})}) for c in candidates]
+    from core.schemas import mask_name
+
+    def conceal(dog):
+        owner = dog.owner.masked()  # a phone masked already (by the core, for some roles) stays as it is
+        return dog.model_copy(update={"owner": owner.model_copy(update={"name": mask_name(owner.name)}), "notes": ""})
+
+    return [c.model_copy(update={"dog": conceal(c.dog)}) for c in candidates]
 
 
 def _print_candidates(candidates, title: str) -> None:
