@@ -151,13 +151,14 @@ def test_keys_cli_create_list_revoke(tmp_path):
 def test_register_lookup_and_already_registered(server, keys, admin, mobile):
     dog, phone = new_dog(), new_phone()
     r = register(admin, dog, phone=phone, owner_name="김철수", breed="Jindo", sex="female", neutered="true",
-                 birth_date="2020-05-01")
+                 birth_date="2020-05-01", notes="밤에는 010-5999-1234로")
     assert r.status_code == 201, r.text
     body = r.json()
     number = body["dog"]["registration_number"]
     assert r.headers["location"] == f"/v1/dogs/{body['dog']['id']}"
     assert body["dog"]["owner"]["phone"].endswith(phone[-4:]) and body["dog"]["owner"]["name"] == "김철수"
     assert body["dog"]["sex"] == "female" and body["dog"]["neutered"] is True and len(body["dog"]["photos"]) == 5
+    assert body["dog"]["notes"] == "밤에는 010-5999-1234로"
     assert admin.get(f"/v1/dogs/{number}").json()["id"] == body["dog"]["id"]
 
     # look up by a sixth photo: match with the owner's contact and a score
@@ -165,12 +166,15 @@ def test_register_lookup_and_already_registered(server, keys, admin, mobile):
     assert found["decision"] == Decision.MATCH and found["match"]["dog"]["registration_number"] == number
     assert found["match"]["dog"]["owner"]["phone"] == body["dog"]["owner"]["phone"]
     assert 0 < found["match"]["score"] <= 1.0001 and 0 < found["match"]["probability"] <= 1
-    # mobile: no owner in a look-up's answer (a phone it names changes nothing); a dog read shows it masked
+    # mobile: no owner in a look-up's answer (a phone it names changes nothing); a dog read shows it masked; the
+    # notes never
     for answer in (lookup(mobile, dog).json(), lookup(mobile, dog, phone=phone).json()):
         owner = answer["match"]["dog"]["owner"]
         assert owner["redacted"] is True and owner["phone"] == owner["name"] == "", owner
-    shown = mobile.get(f"/v1/dogs/{number}").json()["owner"]
-    assert "*" in shown["phone"] and shown["phone"].endswith(phone[-4:]) and shown["name"] == "김*수"
+        assert answer["match"]["dog"]["notes"] == ""
+    shown = mobile.get(f"/v1/dogs/{number}").json()
+    assert shown["owner"]["phone"] == f"010-****-{phone[-4:]}" and shown["owner"]["name"] == "김*수"
+    assert shown["notes"] == "" and shown["name"] == "초코"
 
     # the same nose again: 409 with the matched dog, and nothing written
     before = snapshot(server.db_url, server.data_dir)
@@ -324,21 +328,23 @@ def test_look_alike_lookup_lists_candidates_masked_for_mobile(server, admin, mob
     from core.schemas import LOOKUP_REASONS
 
     dog, phone = new_dog(), new_phone()
-    created = register(admin, dog, phone=phone).json()["dog"]
+    created = register(admin, dog, phone=phone, owner_name="홍길동", notes="문 앞에 묶어 두지 마세요").json()["dog"]
     files = look_alike_files(dog, new_dog(), range(3))
     staff = admin.post("/v1/lookup", files=files).json()
     assert staff["decision"] == Decision.UNCERTAIN and staff["reason"] == "weak_match", staff
     assert staff["message"] == LOOKUP_REASONS["weak_match"] and staff["photos_used"] == 3
     ours = [c for c in staff["candidates"] if c["dog"]["id"] == created["id"]]
     assert len(ours) == 1 and ours[0]["decision"] == Decision.UNCERTAIN and 0.87 <= ours[0]["score"] < 0.97
-    assert ours[0]["dog"]["owner"]["phone"].startswith("+82")  # staff see the owner
+    assert ours[0]["dog"]["owner"]["phone"].startswith("+82")  # staff see the owner and the notes
+    assert ours[0]["dog"]["owner"]["name"] == "홍길동" and ours[0]["dog"]["notes"] == "문 앞에 묶어 두지 마세요"
     assert_photo_urls_resolve(admin, ours[0]["dog"], dog)
 
     seen = mobile.post("/v1/lookup", files=files).json()
     assert seen["candidates"] and seen["match"]
     named = mobile.post("/v1/lookup", data={"phone": phone}, files=files).json()  # naming a phone changes nothing
-    for c in [seen["match"], *seen["candidates"], *named["candidates"]]:  # the public: candidates carry no owner
-        assert c["dog"]["owner"]["redacted"] is True and c["dog"]["owner"]["phone"] == "", c
+    for c in [seen["match"], *seen["candidates"], *named["candidates"]]:  # the public: no owner, no notes
+        owner = c["dog"]["owner"]
+        assert owner["redacted"] is True and owner["phone"] == owner["name"] == "" and c["dog"]["notes"] == "", c
 
 
 def test_look_alike_registration_is_flagged_for_review_not_refused(server, admin, mobile):
