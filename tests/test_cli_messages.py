@@ -204,3 +204,15 @@ def test_backup_asks_twice_on_a_terminal(tmp_path):
     assert proc.returncode == 0, text
     assert answered == 2 and "Backed up 1 dog and 5 photos" in text and PASS not in text
     assert (tmp_path / "x.spbak").is_file()
+
+
+def test_serve_prints_the_factorys_tls_refusal_as_one_error(tmp_path):
+    """One TLS rule, in create_app; `savepets serve` prints its refusal as any other error: exit 2, no traceback."""
+    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "serve", "--host", "0.0.0.0", "--port", "1"], cwd=REPO,
+                          env=cli_env(tmp_path / "data"), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=60)
+    text = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode == EXIT_INVALID, text
+    assert text.startswith("Error: Refusing to listen on 0.0.0.0 without TLS") and "Traceback" not in text
+    assert "SAVEPETS_SSL_CERTFILE" in text  # the factory's words: the settings too, for whoever starts it
+    assert not (tmp_path / "data" / "registry.sqlite3").exists()  # refused before anything opened
