@@ -191,26 +191,43 @@ def test_key_file_made_private_outside_the_data_folder(tmp_path, monkeypatch):
     assert key_file.read_text().strip().encode() == secret
 
 
-class MemoryKeyring:
-    """A stand-in system keyring (the real one is never touched by the tests)."""
-
-    priority = 5
-
-    def __init__(self):
-        self.items = {}
-
-    def get_password(self, service, user):
-        return self.items.get((service, user))
-
-    def set_password(self, service, user, value):
-        self.items[(service, user)] = value
-
-
 def test_the_key_goes_to_the_system_keyring_when_there_is_one(tmp_path, monkeypatch):
+    """A keyring in memory is the one keyring.get_keyring() returns (never the machine's), and crypto's own filter
+    (_usable_keyring) decides whether it may hold the key: this one may; the backends that are no keyring (fail,
+    null, keyrings.alt's plain files, an empty chainer, a priority below 1) may not."""
+    import keyring.core
+    from keyring.backends import chainer, fail, null
+
+    class InMemory:  # not a KeyringBackend subclass: those join keyring's own list of backends for good
+        priority = 5
+
+        def __init__(self):
+            self.items = {}
+
+        def get_password(self, service, username):
+            return self.items.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.items[(service, username)] = password
+
+    class Weak(InMemory):
+        priority = 0.5
+
+    class PlainFile(InMemory):
+        __module__ = "keyrings.alt.file"
+
+    def usable_with(backend):
+        monkeypatch.setattr(keyring.core, "_keyring_backend", backend)
+        return crypto._usable_keyring()
+
+    monkeypatch.setattr(chainer.ChainerBackend, "backends", [])  # a chain of nothing
+    for not_a_keyring in (fail.Keyring(), null.Keyring(), Weak(), PlainFile(), chainer.ChainerBackend()):
+        assert usable_with(not_a_keyring) is None, type(not_a_keyring)
+    ring = InMemory()
+    assert usable_with(ring) is ring
+
     monkeypatch.delenv(crypto.KEY_FILE_ENV)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    ring = MemoryKeyring()
-    monkeypatch.setattr(crypto, "_usable_keyring", lambda: ring)
     url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
     Database(url).dispose()
     assert list(ring.items) == [("SavePets", "registry-key")]
