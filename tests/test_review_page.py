@@ -100,3 +100,33 @@ def test_same_dog_merges_after_a_confirmation_and_names_the_owners(qtbot, tmp_pa
     qtbot.waitUntil(lambda: page.state == "pair" and page.newer.number.text() == first_new.registration_number,
                     timeout=10_000)
     assert not page.position.isVisibleTo(page)  # one pair left: no paging
+
+
+def test_the_review_page_is_for_administrators_only(qtbot, tmp_path, kiosk_factory):  # noqa: F811
+    """README: reviews are the administrators'. A member of role staff has no Review button, is taken off the page if
+    the kiosk was left on it, and the pair an administrator had open is not on the page behind."""
+    from tests.kiosk_fixtures import ADMIN_NAME, ADMIN_PIN
+    from tests.test_kiosk_signin import STAFF_NAME, STAFF_PIN, sign_in
+
+    k = kiosk_factory(str(tmp_path / "no-camera-here"))
+    sp = k.controller.service
+    sp.add_staff(STAFF_NAME, STAFF_PIN, "staff")
+    flagged_pair(sp)
+    w, page = open_review_page(qtbot, k)  # an administrator, on the pair
+    assert w.nav_buttons["review"].isVisibleTo(w) and page.reviews
+
+    w.lock()
+    sign_in(qtbot, k, STAFF_NAME, STAFF_PIN)
+    qtbot.waitUntil(lambda: not w.locked, timeout=5_000)
+    assert k.controller.member.name == STAFF_NAME
+    assert not w.nav_buttons["review"].isVisibleTo(w) and not w.nav_buttons["audit"].isVisibleTo(w)
+    assert w.current_page == "lookup"
+    assert page.reviews == [] and page.state == "empty" and page.older.dog is None and page.newer.dog is None
+    w.show_page("registry")  # whatever the member opens, the Review button stays hidden
+    assert not w.nav_buttons["review"].isVisibleTo(w)
+
+    # an administrator again: the button is back, with the count
+    w.lock()
+    sign_in(qtbot, k, ADMIN_NAME, ADMIN_PIN)
+    qtbot.waitUntil(lambda: not w.locked, timeout=5_000)
+    assert w.nav_buttons["review"].isVisibleTo(w) and w.nav_buttons["review"].text() == "Review  1"
