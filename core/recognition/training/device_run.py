@@ -9,14 +9,15 @@ What scripts/train_on_device.sh runs there (its header has the minute-by-minute 
    out in the recipe's proportions; the views are made on the device a batch at a time (gpu_augment), the network
    runs under bf16 autocast, the stage's moving average of the weights (EMA) is what is checked and exported, a
    checkpoint (last.pt) is written every minute and resumed from when the stage's folder has one;
-3. the tune dogs checked on the device every few epochs (closed-set rank-1, TAR at FAR 1e-3, as train.quick_eval);
+3. the tune dogs checked on the device every 10 epochs (closed-set rank-1, TAR at FAR 1e-3, as train.quick_eval);
 4. finish: the photos written back out as a folder per dog (their encoded bytes as they are), the last stage's
    weights exported to ONNX and checked against torch, the operating point fitted on the tune dogs
    (calibration.calibrate_learned; RootSIFT fusion only with --fusion: it costs minutes of CPU) and the report on
    the test dogs (evaluate, enroll 5) written as eval_test.json; report.json sums the run up.
 
 The figures come from the pack's photos (re-encoded once at WebP 75); the ones to quote and the fusion rule come
-from `savepets eval` and a calibration on the original photos here, before installing (the script's header says how).
+from a calibration on the original photos here, before installing:
+`python -m core.recognition.training.device_run finish FOLDER --data DIR [--install]` (FOLDER: what came back).
 Runs on a CPU too (device cpu): the dry run in tests/test_device_run.py.
 """
 
@@ -108,7 +109,7 @@ def train_stage(train: OnDevice, tune: OnDevice | None, out: Path, stage: Stage,
     out.mkdir(parents=True, exist_ok=True)
     bf16 = dev.type == "cuda" if bf16 is None else bf16
     chunk = chunk or (8 if dev.type == "cuda" else 1)  # batches whose views are made in one go
-    tune_every = tune_every or (5 if dev.type == "cuda" else 1000)
+    tune_every = tune_every or (10 if dev.type == "cuda" else 1000)
     schedule = [(float(a), int(b)) for a, b in (x.split(":") for x in stage.res_schedule.split(","))]
     batch = min(batch, len(train))
     torch.manual_seed(seed)
@@ -379,7 +380,24 @@ def collect(out: Path, dest: Path, limit: int = 16 * 2 ** 20, max_files: int = 8
     return copied
 
 
+def finish_here(argv: list[str]) -> None:
+    """`device_run finish FOLDER --data DIR [--install]`: back from the device, the returned weights calibrated on
+    the original photos with RootSIFT fusion and reported on their test dogs (recipes.finish), optionally installed."""
+    from core.recognition.training.recipes import finish as finish_recipe
+
+    ap = argparse.ArgumentParser(prog="device_run finish", description=finish_here.__doc__)
+    ap.add_argument("folder", help="what the device call brought back (nose_embed_v1.pt at least)")
+    ap.add_argument("--data", required=True, help="the folder-per-dog set the pack was made of")
+    ap.add_argument("--install", action="store_true", help="then install into resources/models")
+    a = ap.parse_args(argv)
+    finish_recipe(a.data, Path(a.folder), install=a.install)
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["finish"]:
+        finish_here(argv[1:])
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("pack")
     ap.add_argument("--out", default="runs/device")
@@ -400,7 +418,7 @@ def main(argv: list[str] | None = None) -> None:
         report = run(a.pack, a.out, recipe=a.recipe, budget_minutes=a.budget_minutes, from_stage=a.from_stage,
                      init_from=a.init_from, arch=a.arch, frozen_blocks=a.frozen_blocks, device=a.device,
                      batch=a.batch, calibrate=not a.no_calibrate, fusion=a.fusion, progress=not a.no_progress)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:  # a bad option or pack, a missing file
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     finally:
