@@ -1,130 +1,250 @@
-"""The gallery: every enrolled template, searchable by inner product with faiss. Derived from the registry
-(it can always be rebuilt from the templates table) and saved to disk so that start-up is fast.
+"""The gallery: every enrolled template, searchable by inner product with faiss. Derived from the registry (it can
+always be rebuilt from the templates table) and saved to disk (a snapshot) so that start-up is fast.
 
-Up to ANN_MIN templates the search is exact (IndexFlatIP). Past ANN_MIN the gallery switches itself to an
-inverted-file index (IndexIVFFlat, inner product; nlist ~ 4 sqrt(n), nprobe = NPROBE_SHARE of the lists, at least
-16), which supports removal by id like the flat index; it is re-trained when the gallery has doubled since its
-last training. bench/bench_recognition.py measures its speed and recall."""
+Sized for a national registry (about 15 M templates of 256 floats) with no Python object per template:
+- Up to ANN_MIN templates the index is exact (IndexFlatIP). A gallery built larger (Gallery.build, or an add() that
+  crosses ANN_MIN) uses an inverted file of 8-bit scalar-quantised codes (IndexIVFScalarQuantizer, SQ8: 256 bytes a
+  template against 1 KB) whose faiss ids are int64 slot numbers; the candidates it finds (RERANK of them at least) are
+  re-scored on exact vectors (float16, a memory-mapped file of the snapshot, plus the templates added since in
+  memory), so that the order of the best dogs is that of an exact search. Templates added later join the trained
+  index as they are; only a full build (the next start without a current snapshot) trains again.
+- Template keys and dog ids (the registry's 36-character ids) are numpy byte-string arrays: a key's slot is found by
+  bisection over a sorted order of the keys loaded or built at once, plus a small dict of the keys added since; a dog
+  has an int32 number and a count of its templates.
+- save() writes a snapshot: every file under a name of its own (a random token), a manifest with each file's sha256
+  replaced atomically last, so two processes saving into one folder never pair one's index with the other's keys,
+  and load() rebuilds (returns None) when a checksum does not match."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import threading
-from collections import Counter
+import time
+import uuid
+from bisect import bisect_left
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
 import faiss
 import numpy as np
 
+KEY = "S36"  # the registry's ids: String(36)
+MANIFEST = "gallery.json"
+
 
 def _flat(dim: int) -> faiss.Index:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def _all_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, vectors) of every template in a flat IDMap2 or an IVF index."""
-    if isinstance(index, faiss.IndexIDMap2) or hasattr(index, "id_map"):
-        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
-        vecs = index.index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
-        return ids, vecs
-    ivf = faiss.extract_index_ivf(index)
-    ids_all, vecs_all = [], []
-    invlists = ivf.invlists
-    for lst in range(ivf.nlist):
-        n = invlists.list_size(lst)
-        if not n:
-            continue
-        ids_all.append(faiss.rev_swig_ptr(invlists.get_ids(lst), n).copy())
-        codes = faiss.rev_swig_ptr(invlists.get_codes(lst), n * invlists.code_size).copy()
-        vecs_all.append(codes.view(np.float32).reshape(n, ivf.d))
-    if not ids_all:
-        return np.zeros(0, np.int64), np.zeros((0, ivf.d), np.float32)
-    return np.concatenate(ids_all).astype(np.int64), np.concatenate(vecs_all)
+def _as_keys(items: Iterable[str]) -> np.ndarray:
+    items = list(items)
+    if any(len(k) > 36 for k in items):
+        raise ValueError("gallery keys and dog ids are at most 36 characters")
+    return np.array([k.encode() for k in items], dtype=KEY) if items else np.zeros(0, KEY)
+
+
+class _Column:
+    """A growable numpy column (over-allocated, so that adding a few rows to millions copies nothing)."""
+
+    def __init__(self, data: np.ndarray):
+        self.data = data
+        self.n = len(data)
+
+    def append(self, rows: np.ndarray) -> None:
+        need = self.n + len(rows)
+        if need > len(self.data):
+            cap = max(need, self.n + max(4096, self.n // 8))
+            grown = np.zeros((cap, *self.data.shape[1:]), self.data.dtype)
+            grown[:self.n] = self.data[:self.n]
+            self.data = grown
+        self.data[self.n:need] = rows
+        self.n = need
+
+    @property
+    def view(self) -> np.ndarray:
+        return self.data[:self.n]
+
+
+class _Lookup:
+    """key -> position in a byte-string column: bisection over a sorted order of the first `base` keys, a dict for
+    the keys appended since (few). No Python object per key of the base."""
+
+    def __init__(self, keys: np.ndarray):
+        self.order = np.argsort(keys, kind="stable").astype(np.int64) if len(keys) else np.zeros(0, np.int64)
+        self.recent: dict[bytes, int] = {}
+
+    def find(self, keys: np.ndarray, key: bytes) -> int:
+        pos = self.recent.get(key)
+        if pos is not None:
+            return pos
+        order = self.order
+        i = bisect_left(order, key, key=lambda j: keys[j])
+        return int(order[i]) if i < len(order) and keys[order[i]] == key else -1
 
 
 class Gallery:
-    ANN_MIN = 100_000  # past this many templates: approximate search (IVF)
-    NPROBE_SHARE = 1 / 16
+    ANN_MIN = 100_000  # past this many templates: approximate search (IVF, SQ8) with an exact re-rank
+    RERANK = 256  # at least this many candidates re-scored on exact vectors
+    NPROBE = 16
 
     def __init__(self, dim: int):
         self.dim = dim
         self._lock = threading.RLock()
-        self._index = _flat(dim)
-        self._trained_at = 0  # gallery size when the IVF index was trained; 0 while flat
-        self._next_id = 0
-        self._key_of: dict[int, str] = {}  # faiss id -> template key
-        self._id_of: dict[str, int] = {}
-        self._owner: dict[str, str] = {}  # template key -> dog id
-        self._templates_of: Counter[str] = Counter()  # dog id -> its templates in the gallery
+        self._index: faiss.Index = _flat(dim)
+        self._approx = False
+        self._keys = _Column(np.zeros(0, KEY))  # template key per slot
+        self._dog = _Column(np.zeros(0, np.int32))  # dog number per slot; -1: removed
+        self._dog_ids = _Column(np.zeros(0, KEY))  # dog id per dog number
+        self._count = _Column(np.zeros(0, np.int32))  # templates per dog number
+        self._key_at = _Lookup(self._keys.view)
+        self._dog_at = _Lookup(self._dog_ids.view)
+        self._vec_base: np.ndarray = np.zeros((0, dim), np.float16)  # exact vectors of slots < len (approximate)
+        self._vec_more = _Column(np.zeros((0, dim), np.float16))  # and of the slots added since
+        self._live = 0
+        self._dogs = 0
 
+    # ------------------------------------------------------------------------------------------ size
     def __len__(self) -> int:
-        return len(self._key_of)
+        return self._live
 
     @property
     def dogs(self) -> int:
         """Distinct dogs in the gallery (the registry size a look-up's decision follows)."""
-        return len(self._templates_of)
+        return self._dogs
 
     @property
     def approximate(self) -> bool:
-        """True once the gallery uses the approximate (IVF) index."""
-        return self._trained_at > 0
+        """True when the gallery uses the approximate (IVF, SQ8) index."""
+        return self._approx
 
-    def _rebuild_ann(self) -> None:
-        """Move every template into a freshly trained IVF index (called under the lock)."""
-        ids, vecs = _all_vectors(self._index)
-        n = len(ids)
-        nlist = int(min(16384, max(64, 2 ** round(np.log2(4 * np.sqrt(n))))))
-        quantizer = faiss.IndexFlatIP(self.dim)
-        ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
-        rng = np.random.default_rng(0)
-        sample = vecs[rng.choice(n, min(n, nlist * 64), replace=False)]
-        ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
-        ivf.add_with_ids(np.ascontiguousarray(vecs, dtype=np.float32), ids)
-        ivf.nprobe = max(16, int(nlist * self.NPROBE_SHARE))
-        self._index = ivf
-        self._trained_at = n
+    def nbytes(self) -> int:
+        """Memory held in numpy columns and the faiss codes (not the memory-mapped exact vectors)."""
+        codes = self._index.sa_code_size() * self._index.ntotal if self._approx else 4 * self.dim * self._index.ntotal
+        return int(codes + sum(c.data.nbytes for c in (self._keys, self._dog, self._dog_ids, self._count,
+                                                        self._vec_more)) + 8 * len(self._key_at.order))
 
-    def _maybe_switch(self) -> None:
-        n = len(self._key_of)
-        if (not self.approximate and n > self.ANN_MIN) or (self.approximate and n > 2 * self._trained_at):
-            self._rebuild_ann()
+    # ------------------------------------------------------------------------------------------ keys
+    def _slot(self, key: str) -> int:
+        s = self._key_at.find(self._keys.view, key.encode())
+        return s if s >= 0 and self._dog.data[s] >= 0 else -1
 
     def __contains__(self, key: str) -> bool:
-        return key in self._id_of
+        with self._lock:
+            return self._slot(key) >= 0
 
+    def _dog_number(self, dog_id: str, create: bool) -> int:
+        d = self._dog_at.find(self._dog_ids.view, dog_id.encode())
+        if d < 0 and create:
+            d = self._dog_ids.n
+            self._dog_ids.append(_as_keys([dog_id]))
+            self._count.append(np.zeros(1, np.int32))
+            self._dog_at.recent[dog_id.encode()] = d
+        return d
+
+    # ------------------------------------------------------------------------------------------ changes
     def add(self, keys: list[str], dog_ids: list[str], vectors: np.ndarray) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         with self._lock:
-            fresh = [i for i, k in enumerate(keys) if k not in self._id_of]
+            seen: set[str] = set()
+            fresh = []
+            for i, k in enumerate(keys):
+                if k not in seen and self._slot(k) < 0:
+                    fresh.append(i)
+                seen.add(k)
             if not fresh:
                 return
-            ids = np.arange(self._next_id, self._next_id + len(fresh), dtype=np.int64)
-            self._next_id += len(fresh)
-            self._index.add_with_ids(vectors[fresh], ids)
-            for fid, i in zip(ids.tolist(), fresh, strict=True):
-                self._key_of[fid] = keys[i]
-                self._id_of[keys[i]] = fid
-                self._owner[keys[i]] = dog_ids[i]
-                self._templates_of[dog_ids[i]] += 1
-            self._maybe_switch()
+            first = self._keys.n
+            slots = np.arange(first, first + len(fresh), dtype=np.int64)
+            dogs = np.array([self._dog_number(dog_ids[i], create=True) for i in fresh], np.int32)
+            self._keys.append(_as_keys([keys[i] for i in fresh]))
+            self._dog.append(dogs)
+            for s, i in zip(slots.tolist(), fresh, strict=True):
+                self._key_at.recent[keys[i].encode()] = s
+            for d in dogs.tolist():
+                if self._count.data[d] == 0:
+                    self._dogs += 1
+                self._count.data[d] += 1
+            self._live += len(fresh)
+            if self._approx:
+                self._vec_more.append(vectors[fresh].astype(np.float16))
+            self._index.add_with_ids(vectors[fresh], slots)
+            if not self._approx and self._live > self.ANN_MIN:
+                self._to_ann()
+            if len(self._key_at.recent) > 65536:  # fold the recent keys into the sorted order now and then
+                self._key_at = _Lookup(self._keys.view)
+                self._dog_at = _Lookup(self._dog_ids.view)
+
+    def _drop(self, slots: list[int]) -> None:
+        slots = [s for s in slots if self._dog.data[s] >= 0]
+        if not slots:
+            return
+        for s in slots:
+            d = int(self._dog.data[s])
+            self._dog.data[s] = -1
+            self._count.data[d] -= 1
+            if self._count.data[d] == 0:
+                self._dogs -= 1
+        self._live -= len(slots)
+        self._index.remove_ids(np.asarray(slots, dtype=np.int64))
 
     def remove(self, keys: list[str]) -> None:
         with self._lock:
-            ids = [self._id_of.pop(k) for k in keys if k in self._id_of]
-            if ids:
-                self._index.remove_ids(np.asarray(ids, dtype=np.int64))
-            for fid in ids:
-                dog = self._owner.pop(self._key_of.pop(fid), None)
-                if dog is not None:
-                    self._templates_of[dog] -= 1
-                    if self._templates_of[dog] <= 0:
-                        del self._templates_of[dog]
+            self._drop([s for s in (self._slot(k) for k in keys) if s >= 0])
 
     def remove_dog(self, dog_id: str) -> None:
-        self.remove([k for k, d in self._owner.items() if d == dog_id])
+        with self._lock:
+            d = self._dog_number(dog_id, create=False)
+            if d >= 0 and self._count.data[d] > 0:
+                self._drop(np.flatnonzero(self._dog.view == d).tolist())
 
+    def keys_of(self, dog_id: str) -> list[str]:
+        """The dog's template keys in the gallery."""
+        with self._lock:
+            d = self._dog_number(dog_id, create=False)
+            if d < 0 or self._count.data[d] == 0:
+                return []
+            return [k.decode() for k in self._keys.view[np.flatnonzero(self._dog.view == d)]]
+
+    # ------------------------------------------------------------------------------------------ approximate index
+    @staticmethod
+    def _ivf(dim: int, n: int, sample: np.ndarray) -> faiss.Index:
+        nlist = int(min(1024, max(64, 2 ** round(np.log2(max(1.0, np.sqrt(n) / 4))))))
+        quantizer = faiss.IndexFlatIP(dim)
+        ivf = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                            faiss.METRIC_INNER_PRODUCT)
+        ivf.train(np.ascontiguousarray(sample[: nlist * 64], dtype=np.float32))
+        ivf.nprobe = min(nlist, Gallery.NPROBE)
+        return ivf
+
+    def _to_ann(self) -> None:
+        """The flat index grew past ANN_MIN: move its templates into a trained IVF (SQ8) index."""
+        flat = self._index
+        ids = faiss.vector_to_array(flat.id_map).astype(np.int64)
+        vecs = flat.index.reconstruct_n(0, flat.ntotal)
+        rng = np.random.default_rng(0)
+        ivf = self._ivf(self.dim, len(ids), vecs[rng.permutation(len(ids))])
+        ivf.add_with_ids(vecs, ids)
+        exact = np.zeros((self._keys.n, self.dim), np.float16)
+        exact[ids] = vecs.astype(np.float16)
+        self._vec_base, self._vec_more = exact, _Column(np.zeros((0, self.dim), np.float16))
+        self._index, self._approx = ivf, True
+
+    def _exact(self, slots: np.ndarray) -> np.ndarray:
+        base = len(self._vec_base)
+        out = np.empty((len(slots), self.dim), np.float32)
+        low = slots < base
+        if low.any():
+            idx = slots[low]
+            order = np.argsort(idx)  # a memory-mapped file reads best in order
+            out[np.flatnonzero(low)[order]] = self._vec_base[idx[order]]
+        if (~low).any():
+            out[~low] = self._vec_more.data[slots[~low] - base]
+        return out
+
+    # ------------------------------------------------------------------------------------------ search
     def search(self, vector: np.ndarray, k: int = 5, per_template: int = 50) -> list[tuple[str, float]]:
         """The k best dogs for one template: (dog_id, best template similarity), best first."""
         return [(dog, score) for dog, score, _ in self.search_templates(vector, k, per_template)]
@@ -132,61 +252,209 @@ class Gallery:
     def search_templates(self, vector: np.ndarray, k: int = 5,
                          per_template: int = 50) -> list[tuple[str, float, list[str]]]:
         """The k best dogs for one template: (dog_id, best template similarity, the dog's template keys among the
-        per_template nearest, most similar first), best first."""
+        per_template nearest, most similar first), best first. Approximate: the candidates are re-scored exactly."""
+        query = np.asarray(vector, np.float32).reshape(1, self.dim)
         with self._lock:
-            if not self._key_of:
+            if not self._live:
                 return []
-            n = min(len(self._key_of), max(per_template, k))
-            query = np.asarray(vector, np.float32).reshape(1, self.dim)
-            if self.approximate:
-                scores, ids = self._index.search(query, n)
+            n = min(self._live, max(per_template, k))
+            if self._approx:
+                scores, ids = self._index.search(query, min(self._live, max(self.RERANK, 4 * n)))
+                slots = ids[0][ids[0] >= 0]
+                exact = self._exact(slots) @ query[0]
+                best = np.argsort(-exact, kind="stable")[:n]
+                slots, sc = slots[best], exact[best]
             else:
                 with one_omp_thread():
                     scores, ids = self._index.search(query, n)
-            best: dict[str, tuple[float, list[str]]] = {}
-            for s, fid in zip(scores[0].tolist(), ids[0].tolist(), strict=True):
-                if fid < 0:
+                keep = ids[0] >= 0
+                slots, sc = ids[0][keep], scores[0][keep]
+            dogs = self._dog.data[slots]
+            keys = self._keys.data[slots]
+            found: dict[int, tuple[float, list[str]]] = {}
+            for s, d, key in zip(sc.tolist(), dogs.tolist(), keys.tolist(), strict=True):
+                if d < 0:
                     continue
-                key = self._key_of[fid]
-                dog = self._owner[key]
-                if dog not in best:
-                    best[dog] = (s, [])
-                best[dog][1].append(key)
-            return sorted(((d, s, keys) for d, (s, keys) in best.items()), key=lambda t: -t[1])[:k]
+                if d not in found:
+                    found[d] = (s, [])
+                found[d][1].append(key.decode())
+            ranked = sorted(found.items(), key=lambda t: -t[1][0])[:k]
+            return [(self._dog_ids.data[d].decode(), s, ks) for d, (s, ks) in ranked]
 
-    def save(self, folder: Path, stamp: str) -> None:
-        """`stamp` identifies the registry state (and engine) it was built from; load() checks it."""
+    # ------------------------------------------------------------------------------------------ bulk build
+    @classmethod
+    def build(cls, dim: int, chunks: Iterable[tuple[list[str], list[str], np.ndarray]], total: int,
+              folder: Path | None = None) -> Gallery:
+        """A gallery of `total` (about: an upper bound is fine) templates given in chunks of (keys, dog ids, float32
+        vectors), each key once. Past ANN_MIN: an IVF SQ8 index trained on the first chunks (up to 64 k vectors),
+        its exact vectors written (float16) to a file under `folder` and memory-mapped (kept in memory without a
+        folder). Never holds all the float32 vectors at once."""
+        g = cls(dim)
+        if total <= cls.ANN_MIN:
+            for keys, dogs, vecs in chunks:
+                g.add(keys, dogs, vecs)
+            return g
+        it = iter(chunks)
+        pending: list[tuple[list[str], list[str], np.ndarray]] = []
+        have = 0
+        for c in it:
+            pending.append(c)
+            have += len(c[0])
+            if have >= 65536:
+                break
+        sample = np.concatenate([np.asarray(v, np.float32).reshape(-1, dim) for _, _, v in pending])
+        rng = np.random.default_rng(0)
+        g._index = cls._ivf(dim, total, sample[rng.permutation(len(sample))])
+        g._approx = True
+        del sample
+        token = uuid.uuid4().hex
+        vec_path = None
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            vec_path = folder / f"gallery-{token}.vectors.f16"
+            out = open(vec_path, "wb")  # noqa: SIM115 - closed below
+        keys_parts, dog_parts = [], []
+        mem_vecs: list[np.ndarray] = []
+        slot = 0
+        try:
+            for keys, dogs, vecs in _chain(pending, it):
+                vecs = np.ascontiguousarray(vecs, np.float32).reshape(-1, dim)
+                g._index.add_with_ids(vecs, np.arange(slot, slot + len(keys), dtype=np.int64))
+                slot += len(keys)
+                keys_parts.append(_as_keys(keys))
+                dog_parts.append(_as_keys(dogs))
+                half = vecs.astype(np.float16)
+                if vec_path is not None:
+                    out.write(half.tobytes())
+                else:
+                    mem_vecs.append(half)
+        finally:
+            if vec_path is not None:
+                out.close()
+        pending.clear()
+        all_keys = np.concatenate(keys_parts) if keys_parts else np.zeros(0, KEY)
+        del keys_parts
+        all_dogs = np.concatenate(dog_parts) if dog_parts else np.zeros(0, KEY)
+        del dog_parts
+        dog_ids, dog_of = np.unique(all_dogs, return_inverse=True)
+        del all_dogs
+        g._keys = _Column(all_keys)
+        g._dog = _Column(dog_of.astype(np.int32).reshape(-1))
+        g._dog_ids = _Column(dog_ids)
+        g._count = _Column(np.bincount(g._dog.view, minlength=len(dog_ids)).astype(np.int32))
+        g._key_at = _Lookup(all_keys)
+        g._dog_at = _Lookup(dog_ids)
+        g._live, g._dogs = slot, len(dog_ids)
+        if vec_path is not None:
+            g._vec_base = np.memmap(vec_path, np.float16, "r", shape=(slot, dim)) if slot else \
+                np.zeros((0, dim), np.float16)
+            g._vec_file = vec_path
+        else:
+            g._vec_base = np.concatenate(mem_vecs) if mem_vecs else np.zeros((0, dim), np.float16)
+        return g
+
+    # ------------------------------------------------------------------------------------------ snapshot
+    def save(self, folder: Path, stamp: str, extra: dict | None = None) -> None:
+        """A snapshot: `stamp` identifies the registry state (and engine) it was built from (load() checks it);
+        `extra` is kept in the manifest (the service's change-log mark). Each file under a name of its own, then the
+        manifest (with the files' sha256) replaced atomically; older snapshots' files are removed."""
         folder.mkdir(parents=True, exist_ok=True)
+        token = uuid.uuid4().hex
+        files: dict[str, str] = {}
         with self._lock:
-            faiss.write_index(self._index, str(folder / "gallery.faiss.tmp"))
-            meta = {"stamp": stamp, "dim": self.dim, "next_id": self._next_id, "trained_at": self._trained_at,
-                    "nprobe": int(getattr(faiss.extract_index_ivf(self._index), "nprobe", 0)) if self.approximate
-                    else 0,
-                    "keys": {str(f): k for f, k in self._key_of.items()}, "owner": self._owner}
-            (folder / "gallery.json.tmp").write_text(json.dumps(meta))
-            (folder / "gallery.faiss.tmp").replace(folder / "gallery.faiss")
-            (folder / "gallery.json.tmp").replace(folder / "gallery.json")
+            def put(kind: str, write) -> None:
+                path = folder / f"gallery-{token}.{kind}"
+                write(path)
+                files[kind] = path.name
+
+            put("faiss", lambda p: faiss.write_index(self._index, str(p)))
+            for kind, col in (("keys", self._keys), ("dog", self._dog), ("dogids", self._dog_ids),
+                              ("count", self._count)):
+                put(kind + ".npy", lambda p, c=col: _save_npy(p, c.view))
+            if self._approx:
+                base = getattr(self, "_vec_file", None)
+                if base is not None and base.exists() and not self._vec_more.n and len(self._vec_base) == self._keys.n:
+                    files["vectors.f16"] = base.name  # unchanged since it was written: shared, not copied
+                else:
+                    def write_vecs(p: Path) -> None:
+                        with open(p, "wb") as f:
+                            for i in range(0, len(self._vec_base), 1 << 16):
+                                f.write(np.ascontiguousarray(self._vec_base[i:i + (1 << 16)]).tobytes())
+                            f.write(self._vec_more.view.tobytes())
+                    put("vectors.f16", write_vecs)
+            meta = {"stamp": stamp, "dim": self.dim, "approximate": self._approx, "slots": self._keys.n,
+                    "live": self._live, "dogs": self._dogs,
+                    "nprobe": int(faiss.extract_index_ivf(self._index).nprobe) if self._approx else 0,
+                    "files": {kind: {"name": name, "sha256": _sha256(folder / name)} for kind, name in files.items()},
+                    "extra": extra or {}}
+        tmp = folder / f"{MANIFEST}.{token}.tmp"
+        tmp.write_text(json.dumps(meta))
+        os.replace(tmp, folder / MANIFEST)
+        _sweep(folder, {name for name in files.values()})
 
     @classmethod
-    def load(cls, folder: Path, stamp: str, dim: int) -> Gallery | None:
-        """The saved gallery if it was built from the same registry state, else None (rebuild)."""
+    def load(cls, folder: Path, stamp: str, dim: int, *, with_extra: bool = False):
+        """The saved gallery if it was built from the same registry state (`stamp`) and every file's checksum
+        matches, else None (rebuild). With with_extra: (gallery, the manifest's extra) or None."""
         try:
-            meta = json.loads((folder / "gallery.json").read_text())
+            meta = json.loads((folder / MANIFEST).read_text())
             if meta["stamp"] != stamp or meta["dim"] != dim:
                 return None
+            paths = {}
+            for kind, f in meta["files"].items():
+                path = folder / f["name"]
+                if _sha256(path) != f["sha256"]:
+                    return None
+                paths[kind] = path
             g = cls(dim)
-            g._index = faiss.read_index(str(folder / "gallery.faiss"))
-        except (OSError, ValueError, KeyError, RuntimeError):
+            g._index = faiss.read_index(str(paths["faiss"]))
+            cols = {kind: np.load(paths[kind + ".npy"]) for kind in ("keys", "dog", "dogids", "count")}
+        except (OSError, ValueError, KeyError, RuntimeError, TypeError):
             return None
-        g._next_id = meta["next_id"]
-        g._trained_at = int(meta.get("trained_at", 0))
-        if g._trained_at and meta.get("nprobe"):
+        g._keys, g._dog = _Column(cols["keys"]), _Column(cols["dog"])
+        g._dog_ids, g._count = _Column(cols["dogids"]), _Column(cols["count"])
+        g._key_at, g._dog_at = _Lookup(g._keys.view), _Lookup(g._dog_ids.view)
+        g._live, g._dogs = int(meta["live"]), int(meta["dogs"])
+        g._approx = bool(meta["approximate"])
+        if g._approx:
             faiss.extract_index_ivf(g._index).nprobe = int(meta["nprobe"])
-        g._key_of = {int(f): k for f, k in meta["keys"].items()}
-        g._id_of = {k: f for f, k in g._key_of.items()}
-        g._owner = meta["owner"]
-        g._templates_of = Counter(g._owner.values())
-        return g
+            slots = g._keys.n
+            g._vec_base = np.memmap(paths["vectors.f16"], np.float16, "r", shape=(slots, dim)) if slots else \
+                np.zeros((0, dim), np.float16)
+            g._vec_file = paths["vectors.f16"]
+        return (g, meta.get("extra") or {}) if with_extra else g
+
+
+def _chain(first, rest):
+    yield from first
+    yield from rest
+
+
+def _save_npy(path: Path, arr: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        np.save(f, arr)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 23):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sweep(folder: Path, keep: set[str], older_s: float = 120.0) -> None:
+    """Remove files of older snapshots (and left-over temporary files), once they are a little old: another
+    process may be reading the snapshot it has just found."""
+    now = time.time()
+    for p in folder.glob("gallery*"):
+        if p.name == MANIFEST or p.name in keep:
+            continue
+        try:
+            if now - p.stat().st_mtime > older_s:
+                p.unlink()
+        except OSError:
+            pass
 
 
 @contextmanager

@@ -4,8 +4,10 @@ after each change and after sync), and identification of nose photos against it.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import numpy as np
@@ -16,6 +18,7 @@ from core.recognition.base import SEARCH_DOGS, Decision, StoredPhoto
 from core.recognition.decision import Verdict, decide, rank_dogs
 from core.recognition.gallery import Gallery
 from core.registry.models import Dog, NosePhoto, NoseTemplate, Owner, utcnow
+from core.registry.templates import add_templates
 from core.schemas import CandidateOut
 from core.service.base import ServiceBase
 
@@ -25,41 +28,78 @@ log = logging.getLogger(__name__)
 TAIL_SLACK = timedelta(minutes=2)
 
 
+POLL_S = 5.0  # without Redis, a server on a shared database reads the change log this often (sync/server/events.py)
+LOAD_CHUNK = 20_000  # templates read from the database at a time when the gallery is built
+
+
 class GalleryIndex(ServiceBase):
+    """The gallery is a cache of the templates table. A process builds it once (from a snapshot in the data folder
+    plus the changes since, or from the database in chunks), then only applies changes: the templates and dogs
+    stamped (updated_at, indexed) since its mark, read outside any lock a look-up takes, applied in a few
+    milliseconds. Redis wakes it after another process's change; without Redis it polls (POLL_S)."""
+
     # Every live template stamped (updated_at) before this is in the gallery: the tail after it is what another
     # process may have committed since (the registration check reads it, _gallery_tail). None: not loaded yet.
     _gallery_mark: datetime | None = None
+    _gallery_counters: dict[str, int] | None = None
+    _gallery_refreshing: threading.Lock | None = None
 
     @property
     def gallery(self) -> Gallery:
+        g = self._gallery
+        if g is not None:  # look-ups never wait on a load or a refresh
+            return g
         with self._gallery_lock:
             if self._gallery is None:
                 self._gallery = self._load_gallery()
             return self._gallery
 
+    def gallery_counters(self) -> dict[str, int]:
+        """How this process's gallery was kept: full_loads (built from the database), snapshot_loads (from the
+        saved snapshot plus the changes since), incremental_updates (changes applied from the change log),
+        templates_added / templates_removed by those updates."""
+        if self._gallery_counters is None:
+            self._gallery_counters = {"full_loads": 0, "snapshot_loads": 0, "incremental_updates": 0,
+                                      "templates_added": 0, "templates_removed": 0}
+        return self._gallery_counters
+
+    def _count(self, name: str, n: int = 1) -> None:
+        c = self.gallery_counters()
+        c[name] = c.get(name, 0) + n
+
     def _templates_stamp(self, s: Session) -> str:
+        """What a snapshot must have been built for: this registry (its device id) and this engine."""
         e = self.engine
-        count, newest = s.execute(
-            select(func.count(NoseTemplate.id), func.max(NoseTemplate.updated_at)).where(
-                NoseTemplate.model_name == e.name, NoseTemplate.model_version == e.version)).one()
-        deleted = s.scalar(select(func.count(Dog.id)).where(Dog.deleted_at.is_not(None)))
-        return f"{e.name}:{e.version}:{count}:{newest}:{deleted}"
+        return f"{self.db.device_id()}:{e.name}:{e.version}:{e.dim}"
 
     def _load_gallery(self) -> Gallery:
         self.ensure_templates()
-        self._gallery_mark = utcnow() - TAIL_SLACK  # what is read from here on includes everything older
+        mark = utcnow() - TAIL_SLACK  # what is read from here on includes everything older
         with self.db.sessions() as s:
             stamp = self._templates_stamp(s)
         index_dir = self.settings.index_dir
-        g = Gallery.load(index_dir, stamp, self.engine.dim) if not self.db.url.endswith(":memory:") else None
-        if g is not None:
+        t0 = time.perf_counter()
+        found = None if self.db.url.endswith(":memory:") else \
+            Gallery.load(index_dir, stamp, self.engine.dim, with_extra=True)
+        if found is not None and (saved_mark := _parse_mark(found[1].get("mark"))) is not None:
+            g = found[0]
+            added, removed = self._apply_changes(g, saved_mark)
+            self._gallery_mark = mark
+            self._count("snapshot_loads")
+            log.info("gallery: %d templates of %d dogs from the snapshot, %d added and %d removed since it was "
+                     "saved (%s), in %.1f s", len(g), g.dogs, added, removed, saved_mark.isoformat(),
+                     time.perf_counter() - t0)
             return g
-        g = Gallery(self.engine.dim)
-        self._fill_gallery(g)
-        try:
-            g.save(index_dir, stamp)
-        except OSError as exc:  # a read-only data folder still works, only slower to start
-            log.warning("could not save the gallery index: %s", exc)
+        g = self._build_gallery(index_dir)
+        self._gallery_mark = mark
+        self._count("full_loads")
+        log.info("gallery: full load from the database: %d templates of %d dogs%s in %.1f s", len(g), g.dogs,
+                 " (approximate index, exact re-rank)" if g.approximate else "", time.perf_counter() - t0)
+        if not self.db.url.endswith(":memory:"):
+            try:
+                g.save(index_dir, stamp, {"mark": mark.isoformat()})
+            except OSError as exc:  # a read-only data folder still works, only slower to start
+                log.warning("could not save the gallery index: %s", exc)
         return g
 
     def _live_templates(self):
@@ -69,31 +109,103 @@ class GalleryIndex(ServiceBase):
                 .where(NoseTemplate.model_name == e.name, NoseTemplate.model_version == e.version,
                        NoseTemplate.deleted_at.is_(None), Dog.deleted_at.is_(None)))
 
-    def _fill_gallery(self, g: Gallery, only_missing: bool = False) -> int:
-        added = 0
+    def _vectors(self, rows) -> np.ndarray:
+        return np.frombuffer(b"".join(r.vector for r in rows), np.float32).reshape(len(rows), self.engine.dim)
+
+    def _template_chunks(self):
+        """The live templates, LOAD_CHUNK at a time in id order (keyset pages: never every row at once)."""
+        last = ""
+        dim4 = 4 * self.engine.dim
+        while True:
+            with self.db.sessions() as s:
+                rows = s.execute(self._live_templates().where(NoseTemplate.id > last)
+                                 .order_by(NoseTemplate.id).limit(LOAD_CHUNK)).all()
+            if not rows:
+                return
+            last = rows[-1].id
+            rows = [r for r in rows if len(r.vector) == dim4]
+            if rows:
+                yield [r.id for r in rows], [r.dog_id for r in rows], self._vectors(rows)
+
+    def _build_gallery(self, folder) -> Gallery:
+        e = self.engine
         with self.db.sessions() as s:
-            rows = s.execute(self._live_templates()).all()
-        for batch in _batched(rows, 4096):
-            batch = [r for r in batch if not (only_missing and r.id in g)]
-            if batch:
-                vecs = np.stack([np.frombuffer(r.vector, np.float32) for r in batch])
-                g.add([r.id for r in batch], [r.dog_id for r in batch], vecs)
-                added += len(batch)
-        return added
+            total = s.scalar(select(func.count(NoseTemplate.id)).where(
+                NoseTemplate.model_name == e.name, NoseTemplate.model_version == e.version,
+                NoseTemplate.deleted_at.is_(None))) or 0
+        on_disk = None if self.db.url.endswith(":memory:") else folder
+        try:
+            return Gallery.build(e.dim, self._template_chunks(), total, on_disk)
+        except OSError:
+            return Gallery.build(e.dim, self._template_chunks(), total, None)
+
+    def _apply_changes(self, g: Gallery, since: datetime) -> tuple[int, int]:
+        """Bring `g` in step with what was stamped since `since`: templates added or deleted, dogs deleted,
+        restored or erased (an erasure deletes the templates' rows and stamps the dog). Reads the database without
+        holding any lock a look-up needs; each add or remove holds the gallery's own lock for milliseconds.
+        Returns (templates added, templates removed)."""
+        e = self.engine
+        with self.db.sessions() as s:
+            changed = s.execute(select(NoseTemplate.id, NoseTemplate.dog_id, NoseTemplate.deleted_at,
+                                       Dog.deleted_at.label("dog_deleted"))
+                                .join(Dog, Dog.id == NoseTemplate.dog_id)
+                                .where(NoseTemplate.updated_at >= since, NoseTemplate.model_name == e.name,
+                                       NoseTemplate.model_version == e.version)).all()
+            dogs = s.execute(select(Dog.id, Dog.deleted_at).where(Dog.updated_at >= since)).all()
+            live_of: dict[str, set[str]] = {}
+            alive = [d.id for d in dogs if d.deleted_at is None]
+            for k in range(0, len(alive), 500):
+                for r in s.execute(self._live_templates().with_only_columns(NoseTemplate.id, NoseTemplate.dog_id)
+                                   .where(NoseTemplate.dog_id.in_(alive[k:k + 500]))):
+                    live_of.setdefault(r.dog_id, set()).add(r.id)
+        gone = {r.id for r in changed if r.deleted_at is not None or r.dog_deleted is not None}
+        want = {r.id for r in changed if r.id not in gone}
+        dead_dogs = [d.id for d in dogs if d.deleted_at is not None]
+        for d in alive:
+            have = set(g.keys_of(d))
+            live = live_of.get(d, set())
+            gone |= have - live
+            want |= live
+        missing = [k for k in want if k not in g]
+        removed = len(g)
+        g.remove([k for k in gone if k in g])
+        for d in dead_dogs:
+            g.remove_dog(d)
+        removed -= len(g)
+        added = 0
+        if missing:
+            with self.db.sessions() as s:
+                for k in range(0, len(missing), 500):
+                    rows = s.execute(self._live_templates().where(NoseTemplate.id.in_(missing[k:k + 500]))).all()
+                    if rows:
+                        before = len(g)
+                        g.add([r.id for r in rows], [r.dog_id for r in rows], self._vectors(rows))
+                        added += len(g) - before
+        return added, removed
 
     def refresh_gallery(self) -> None:
-        """Bring the gallery in step with the registry after changes made elsewhere (sync, other servers)."""
+        """Bring the gallery in step with the registry after changes made elsewhere (sync, other servers): only the
+        templates and dogs changed since the gallery's mark are read (never a full reload)."""
+        if self._gallery is None:
+            return
         with self._gallery_lock:
-            if self._gallery is None:
-                return
+            if self._gallery_refreshing is None:
+                self._gallery_refreshing = threading.Lock()
+        with self._gallery_refreshing:  # one refresh at a time; look-ups go on meanwhile
             g = self._gallery
             mark = utcnow() - TAIL_SLACK
-            with self.db.sessions() as s:
-                live = set(s.scalars(self._live_templates().with_only_columns(NoseTemplate.id)))
-            gone = [k for k in list(g._id_of) if k not in live]
-            g.remove(gone)
-            self._fill_gallery(g, only_missing=True)
-            self._gallery_mark = max(self._gallery_mark or mark, mark)
+            since = self._gallery_mark or mark
+            added, removed = self._apply_changes(g, since)
+            with self._gallery_lock:
+                self._gallery_mark = max(self._gallery_mark or mark, mark)
+            self._count("incremental_updates")
+            self._count("templates_added", added)
+            self._count("templates_removed", removed)
+            if added or removed:
+                c = self.gallery_counters()
+                log.info("gallery: incremental update from the change log: %d templates added, %d removed "
+                         "(incremental updates %d, full loads %d)", added, removed, c["incremental_updates"],
+                         c["full_loads"])
 
     def ensure_templates(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Make templates with the current engine for photos that lack one (after a model change or a pull)."""
@@ -109,25 +221,23 @@ class GalleryIndex(ServiceBase):
             if not usable:
                 continue
             vecs = e.embed([self.store.load(r.sha256).image for r in usable])
-            with self.db.session() as s:
-                for r, v in zip(usable, vecs, strict=True):
-                    s.add(NoseTemplate(photo_id=r.id, dog_id=r.dog_id, model_name=e.name, model_version=e.version,
-                                       dim=e.dim, vector=v.astype(np.float32).tobytes(), quality=r.quality,
-                                       origin_device=self.device_id))
+            # one per photo and model version: a template another replica starting too made first is already there
+            add_templates(self.db, [dict(photo_id=r.id, dog_id=r.dog_id, model_name=e.name, model_version=e.version,
+                                         dim=e.dim, vector=v.astype(np.float32).tobytes(), quality=r.quality,
+                                         origin_device=self.device_id) for r, v in zip(usable, vecs, strict=True)])
             made += len(usable)
             if progress:
                 progress(made, len(todo))
         return made
 
     def _gallery_add(self, dog_id: str) -> None:
-        with self._gallery_lock:
-            if self._gallery is None:
-                return
-            with self.db.sessions() as s:
-                rows = s.execute(self._live_templates().where(NoseTemplate.dog_id == dog_id)).all()
-            if rows:
-                self._gallery.add([r.id for r in rows], [r.dog_id for r in rows],
-                                  np.stack([np.frombuffer(r.vector, np.float32) for r in rows]))
+        g = self._gallery
+        if g is None:
+            return
+        with self.db.sessions() as s:
+            rows = s.execute(self._live_templates().where(NoseTemplate.dog_id == dog_id)).all()
+        if rows:
+            g.add([r.id for r in rows], [r.dog_id for r in rows], self._vectors(rows))
 
     def _gallery_tail(self, s: Session) -> list[str]:
         """The registration check, under the registration lock (so every other registration has committed): the live
@@ -203,6 +313,14 @@ class GalleryIndex(ServiceBase):
             return {"dogs": s.scalar(select(func.count(Dog.id)).where(Dog.deleted_at.is_(None))),
                     "owners": s.scalar(select(func.count(Owner.id)).where(Owner.deleted_at.is_(None))),
                     "templates": len(self.gallery)}
+
+
+def _parse_mark(value) -> datetime | None:
+    try:
+        mark = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return mark.replace(tzinfo=UTC) if mark.tzinfo is None else mark
 
 
 def _batched(items: Sequence, n: int):

@@ -112,11 +112,15 @@ def _start(settings: Settings, engine: Engine | None):
             limiter = RedisWindow(settings.rate_limit_per_minute, settings.redis_url, sp.db.device_id())
         else:
             limiter = TokenBucket(settings.rate_limit_per_minute)
+            if sp.db.engine.dialect.name != "sqlite":  # other replicas may share the database: poll its change log
+                from sync.server.events import GalleryEvents
+
+                events = GalleryEvents(sp, None)
     except BaseException:
         sp.close()
         raise
     log.info("SavePets server ready: engine %s %s, %d templates, %s, redis %s", sp.engine.name,
-                sp.engine.version, templates, runner.describe(), "on" if events else "off")
+                sp.engine.version, templates, runner.describe(), "on" if events and events.redis else "off")
     return sp, runner, events, limiter
 
 
