@@ -216,3 +216,29 @@ def test_serve_prints_the_factorys_tls_refusal_as_one_error(tmp_path):
     assert text.startswith("Error: Refusing to listen on 0.0.0.0 without TLS") and "Traceback" not in text
     assert "SAVEPETS_SSL_CERTFILE" in text  # the factory's words: the settings too, for whoever starts it
     assert not (tmp_path / "data" / "registry.sqlite3").exists()  # refused before anything opened
+
+
+def test_another_organisations_owner_is_said_to_be_online_only(run, tmp_path):  # noqa: F811
+    """A dog pulled from another organisation comes with its owner redacted: the CLI says where to ask, never a bare
+    '-' that reads like an erased owner."""
+    from sqlalchemy import select
+
+    from core.registry.db import Database
+    from core.registry.models import Owner
+    from core.settings import Settings
+
+    r = run("register", "--name", "바둑이", "--phone", "010-4321-8765", "--owner", "홍길동",
+            *write_photos(tmp_path / "a", 1))
+    assert r.exit_code == 0, r.output
+    db = Database(Settings(data_dir=tmp_path / "data").database_url)
+    try:
+        with db.session() as s:  # what a pull of another organisation's dog leaves: a placeholder owner
+            for owner in s.scalars(select(Owner)):
+                owner.phone, owner.name = "", ""
+    finally:
+        db.dispose()
+    listed = run("dogs", "list")
+    assert "online only" in listed.text and "홍길동" not in listed.text
+    number = json.loads(run("dogs", "list", "--json").output)[0]["registration_number"]
+    shown = run("dogs", "show", number)
+    assert "contact available online" in shown.text

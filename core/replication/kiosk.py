@@ -87,9 +87,13 @@ class SyncReport:
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        def n(count: int, one: str, many: str) -> str:
+            return f"{count} {one if count == 1 else many}"
+
         return (f"pushed {self.pushed} (+{self.duplicates} already there, {self.rejected} rejected, "
-                f"{self.remapped} renumbered/merged), {self.photos_up} photos up, {self.audit_up} audit entries up; "
-                f"pulled {self.pulled}, {self.photos_down} photos down; {self.seconds:.1f} s")
+                f"{self.remapped} renumbered/merged), {n(self.photos_up, 'photo', 'photos')} up, "
+                f"{n(self.audit_up, 'audit entry', 'audit entries')} up; pulled {self.pulled}, "
+                f"{n(self.photos_down, 'photo', 'photos')} down; {self.seconds:.1f} s")
 
 
 # ------------------------------------------------------------------------------------------------ entry points

@@ -145,7 +145,7 @@ def _print_dog(dog, title: str | None = None) -> None:
     t.add_row("Birth date", str(dog.birth_date or "-"))
     t.add_row("Neutered", {True: "yes", False: "no", None: "-"}[dog.neutered])
     t.add_row("Status", dog.status.value)
-    t.add_row("Owner", f"{dog.owner.name or '-'}  {_phone(dog.owner.phone)}")
+    t.add_row("Owner", owner_line(dog.owner))
     t.add_row("Registered", dog.registered_at.astimezone().strftime("%Y-%m-%d %H:%M"))
     if dog.notes:
         t.add_row("Notes", dog.notes)
@@ -153,6 +153,16 @@ def _print_dog(dog, title: str | None = None) -> None:
         t.add_row("Review", "[yellow]possible duplicate of another registration[/]")
     t.add_row("Id", dog.id)
     out.print(t)
+
+
+REDACTED_OWNER = "another organisation's dog: contact available online"
+
+
+def owner_line(owner) -> str:
+    """The owner as the CLI shows it; another organisation's owner (redacted by the server) says where to ask."""
+    if getattr(owner, "redacted", False):
+        return REDACTED_OWNER
+    return f"{owner.name or '-'}  {_phone(owner.phone)}"
 
 
 def _phone(e164: str) -> str:

@@ -87,7 +87,8 @@ def dogs_list(
         return
     t = Table("Registration number", "Name", "Breed", "Status", "Owner", "Phone")
     for d in dogs:
-        t.add_row(d.registration_number, d.name, d.breed, d.status.value, d.owner.name, _phone(d.owner.phone))
+        owner, phone = (("online only", "") if d.owner.redacted else (d.owner.name, _phone(d.owner.phone)))
+        t.add_row(d.registration_number, d.name, d.breed, d.status.value, owner, phone)
     out.print(t if dogs else "No dogs found.")
 
 
