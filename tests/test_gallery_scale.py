@@ -252,3 +252,31 @@ def test_two_server_processes_update_incrementally(shared_db, with_redis):
     finally:
         a.stop()
         b.stop()
+
+
+def test_refresh_finds_changes_with_their_origins_stamps(settings):
+    """A kiosk's push keeps the kiosk's stamps (older than any mark): the change log's seq brings it in."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from core.registry.models import Dog, NoseTemplate, utcnow
+    from core.replication.changelog import log_changes, take_lock
+
+    a, b = _service(settings), _service(settings)
+    try:
+        assert len(b.gallery) == 0
+        photos = dog_photos(41)
+        dog = a._write_registration(OwnerIn(phone="010-4444-0041"), DogIn(name="푸시"), photos,
+                                    a.engine.embed([p.image for p in photos]), [1.0] * 5, utcnow()).dog
+        old = utcnow() - timedelta(days=3)
+        with a.db.session() as s:
+            take_lock(s)
+            s.execute(update(NoseTemplate).where(NoseTemplate.dog_id == dog.id).values(updated_at=old))
+            s.execute(update(Dog).where(Dog.id == dog.id).values(updated_at=old))
+            log_changes(s, [("dog", dog.id)], "kiosk-1")
+        b.refresh_gallery()
+        assert len(b.gallery) == 5 and b.gallery_counters()["full_loads"] + b.gallery_counters()["snapshot_loads"] == 1
+    finally:
+        a.close()
+        b.close()

@@ -200,6 +200,11 @@ class Gallery:
             if d >= 0 and self._count.data[d] > 0:
                 self._drop(np.flatnonzero(self._dog.view == d).tolist())
 
+    def keys(self) -> list[str]:
+        """Every template key in the gallery (for a kiosk-sized gallery)."""
+        with self._lock:
+            return [k.decode() for k in self._keys.view[self._dog.view >= 0].tolist()]
+
     def keys_of(self, dog_id: str) -> list[str]:
         """The dog's template keys in the gallery."""
         with self._lock:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.recognition.base import SEARCH_DOGS, Decision, StoredPhoto
 from core.recognition.decision import Verdict, decide, rank_dogs
 from core.recognition.gallery import Gallery
-from core.registry.models import Dog, NosePhoto, NoseTemplate, Owner, utcnow
+from core.registry.models import Dog, NosePhoto, NoseTemplate, Owner, SyncLog, utcnow
 from core.registry.templates import add_templates
 from core.schemas import CandidateOut
 from core.service.base import ServiceBase
@@ -29,6 +29,8 @@ TAIL_SLACK = timedelta(minutes=2)
 
 
 POLL_S = 5.0  # without Redis, a server on a shared database reads the change log this often (sync/server/events.py)
+# a SQLite registry (a kiosk) up to this many templates also compares every template id at each refresh
+ID_DIFF_MAX = 200_000
 LOAD_CHUNK = 20_000  # templates read from the database at a time when the gallery is built
 
 
@@ -36,11 +38,20 @@ class GalleryIndex(ServiceBase):
     """The gallery is a cache of the templates table. A process builds it once (from a snapshot in the data folder
     plus the changes since, or from the database in chunks), then only applies changes: the templates and dogs
     stamped (updated_at, indexed) since its mark, read outside any lock a look-up takes, applied in a few
-    milliseconds. Redis wakes it after another process's change; without Redis it polls (POLL_S)."""
+    milliseconds. Redis wakes it after another process's change; without Redis it polls (POLL_S).
+
+    What changed is found two ways: rows stamped (updated_at) since the mark, less TAIL_SLACK (the REST API's own
+    changes, which reach the change log only when a kiosk next pulls), and the dogs the change log (sync_log, seq)
+    lists since the last seq applied (kiosks' pushes keep their origin's stamps). A kiosk's SQLite registry, whose
+    pulled rows keep the server's stamps and which has no change log of its own, also compares template ids (ids
+    only, up to ID_DIFF_MAX templates)."""
 
     # Every live template stamped (updated_at) before this is in the gallery: the tail after it is what another
     # process may have committed since (the registration check reads it, _gallery_tail). None: not loaded yet.
     _gallery_mark: datetime | None = None
+    # The change log (sync_log) as far as the gallery has applied it: kiosks' pushes, erasures and merges keep their
+    # origin's stamps, so they are found by seq, not by updated_at.
+    _gallery_seq: int = 0
     _gallery_counters: dict[str, int] | None = None
     _gallery_refreshing: threading.Lock | None = None
 
@@ -77,27 +88,28 @@ class GalleryIndex(ServiceBase):
         mark = utcnow() - TAIL_SLACK  # what is read from here on includes everything older
         with self.db.sessions() as s:
             stamp = self._templates_stamp(s)
+            seq = self._head_seq(s)
         index_dir = self.settings.index_dir
         t0 = time.perf_counter()
         found = None if self.db.url.endswith(":memory:") else \
             Gallery.load(index_dir, stamp, self.engine.dim, with_extra=True)
         if found is not None and (saved_mark := _parse_mark(found[1].get("mark"))) is not None:
             g = found[0]
-            added, removed = self._apply_changes(g, saved_mark)
-            self._gallery_mark = mark
+            added, removed, _ = self._apply_changes(g, saved_mark, int(found[1].get("seq") or 0), seq)
+            self._gallery_mark, self._gallery_seq = mark, seq
             self._count("snapshot_loads")
             log.info("gallery: %d templates of %d dogs from the snapshot, %d added and %d removed since it was "
                      "saved (%s), in %.1f s", len(g), g.dogs, added, removed, saved_mark.isoformat(),
                      time.perf_counter() - t0)
             return g
         g = self._build_gallery(index_dir)
-        self._gallery_mark = mark
+        self._gallery_mark, self._gallery_seq = mark, seq
         self._count("full_loads")
         log.info("gallery: full load from the database: %d templates of %d dogs%s in %.1f s", len(g), g.dogs,
                  " (approximate index, exact re-rank)" if g.approximate else "", time.perf_counter() - t0)
         if not self.db.url.endswith(":memory:"):
             try:
-                g.save(index_dir, stamp, {"mark": mark.isoformat()})
+                g.save(index_dir, stamp, {"mark": mark.isoformat(), "seq": seq})
             except OSError as exc:  # a read-only data folder still works, only slower to start
                 log.warning("could not save the gallery index: %s", exc)
         return g
@@ -139,25 +151,41 @@ class GalleryIndex(ServiceBase):
         except OSError:
             return Gallery.build(e.dim, self._template_chunks(), total, None)
 
-    def _apply_changes(self, g: Gallery, since: datetime) -> tuple[int, int]:
-        """Bring `g` in step with what was stamped since `since`: templates added or deleted, dogs deleted,
-        restored or erased (an erasure deletes the templates' rows and stamps the dog). Reads the database without
+    @staticmethod
+    def _head_seq(s: Session) -> int:
+        return s.scalar(select(func.max(SyncLog.seq))) or 0
+
+    def _apply_changes(self, g: Gallery, since: datetime, after_seq: int,
+                       head: int | None = None) -> tuple[int, int, int]:
+        """Bring `g` in step with what changed: templates stamped since `since` (added or deleted), dogs stamped
+        since then or listed in the change log after `after_seq` (deleted, restored, erased: an erasure deletes the
+        templates' rows and stamps the dog; pushed from a kiosk with the kiosk's stamps). Reads the database without
         holding any lock a look-up needs; each add or remove holds the gallery's own lock for milliseconds.
-        Returns (templates added, templates removed)."""
+        Returns (templates added, templates removed, the change log's seq applied up to)."""
         e = self.engine
         with self.db.sessions() as s:
+            head = self._head_seq(s) if head is None else head
             changed = s.execute(select(NoseTemplate.id, NoseTemplate.dog_id, NoseTemplate.deleted_at,
                                        Dog.deleted_at.label("dog_deleted"))
                                 .join(Dog, Dog.id == NoseTemplate.dog_id)
                                 .where(NoseTemplate.updated_at >= since, NoseTemplate.model_name == e.name,
                                        NoseTemplate.model_version == e.version)).all()
-            dogs = s.execute(select(Dog.id, Dog.deleted_at).where(Dog.updated_at >= since)).all()
+            dog_ids = set(s.scalars(select(Dog.id).where(Dog.updated_at >= since)))
+            if head > after_seq:
+                dog_ids.update(s.scalars(select(SyncLog.entity_id).where(SyncLog.seq > after_seq, SyncLog.seq <= head,
+                                                                          SyncLog.entity == "dog")))
+            listed = sorted(dog_ids)
+            dogs = []
+            for k in range(0, len(listed), 500):
+                dogs += s.execute(select(Dog.id, Dog.deleted_at).where(Dog.id.in_(listed[k:k + 500]))).all()
             live_of: dict[str, set[str]] = {}
             alive = [d.id for d in dogs if d.deleted_at is None]
             for k in range(0, len(alive), 500):
                 for r in s.execute(self._live_templates().with_only_columns(NoseTemplate.id, NoseTemplate.dog_id)
                                    .where(NoseTemplate.dog_id.in_(alive[k:k + 500]))):
                     live_of.setdefault(r.dog_id, set()).add(r.id)
+            every = set(s.scalars(self._live_templates().with_only_columns(NoseTemplate.id))) \
+                if self.db.engine.dialect.name == "sqlite" and len(g) <= ID_DIFF_MAX else None
         gone = {r.id for r in changed if r.deleted_at is not None or r.dog_deleted is not None}
         want = {r.id for r in changed if r.id not in gone}
         dead_dogs = [d.id for d in dogs if d.deleted_at is not None]
@@ -166,6 +194,9 @@ class GalleryIndex(ServiceBase):
             live = live_of.get(d, set())
             gone |= have - live
             want |= live
+        if every is not None:  # SQLite (a kiosk): pulled rows keep the server's stamps; ids only
+            gone |= {k for k in g.keys() if k not in every}
+            want |= every
         missing = [k for k in want if k not in g]
         removed = len(g)
         g.remove([k for k in gone if k in g])
@@ -181,7 +212,7 @@ class GalleryIndex(ServiceBase):
                         before = len(g)
                         g.add([r.id for r in rows], [r.dog_id for r in rows], self._vectors(rows))
                         added += len(g) - before
-        return added, removed
+        return added, removed, head
 
     def refresh_gallery(self) -> None:
         """Bring the gallery in step with the registry after changes made elsewhere (sync, other servers): only the
@@ -195,9 +226,10 @@ class GalleryIndex(ServiceBase):
             g = self._gallery
             mark = utcnow() - TAIL_SLACK
             since = self._gallery_mark or mark
-            added, removed = self._apply_changes(g, since)
+            added, removed, seq = self._apply_changes(g, since, self._gallery_seq)
             with self._gallery_lock:
                 self._gallery_mark = max(self._gallery_mark or mark, mark)
+                self._gallery_seq = max(self._gallery_seq, seq)
             self._count("incremental_updates")
             self._count("templates_added", added)
             self._count("templates_removed", removed)
