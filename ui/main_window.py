@@ -32,10 +32,13 @@ from ui.registry_page import RegistryPage
 from ui.review_page import ReviewPage
 from ui.settings_page import SettingsPage
 from ui.signin_page import FirstAdminPage, SignInPage
-from ui.style import set_style_property
+from ui.style import compact_style_sheet, set_style_property
 from ui.sync_status import SyncStatus, SyncStatusWidget
 
 log = logging.getLogger(__name__)
+
+COMPACT_BELOW = (1200, 790)  # a window narrower or shorter than this gets the compact style (1024x768 screens)
+SIDEBAR = {False: 200, True: 172}  # the navigation's width: normal, compact
 
 # a touch, a click, a key or a moving mouse anywhere in the application
 ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.TouchBegin,
@@ -154,7 +157,9 @@ class MainWindow(QMainWindow):
         side = QWidget()
         side.setObjectName("sidebar")
         side.setLayout(nav)
-        side.setFixedWidth(200)
+        side.setFixedWidth(SIDEBAR[False])
+        self.sidebar = side
+        self.compact = False  # a small screen (resizeEvent): the compact style sheet and a narrower sidebar
 
         # the status line: sync state (always visible), the camera, the busy indicator
         self.sync_widget = SyncStatusWidget()
@@ -282,6 +287,22 @@ class MainWindow(QMainWindow):
         self.review_page.clear()
         self.audit_page.clear()
         self.settings_page.apply_access()
+
+    # ------------------------------------------------------------ the screen's size
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        size = event.size()
+        self.set_compact(size.width() < COMPACT_BELOW[0] or size.height() < COMPACT_BELOW[1])
+        super().resizeEvent(event)
+
+    def set_compact(self, compact: bool) -> None:
+        """On a small screen (1024x768) the pages keep their layout with smaller margins and type
+        (resources/styles/kiosk-compact.qss, set on the window: it wins over the application's style sheet) and a
+        narrower sidebar, so that every page fits without scrolling (tests/test_kiosk_layout.py)."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.sidebar.setFixedWidth(SIDEBAR[compact])
+        self.setStyleSheet(compact_style_sheet() if compact else "")
 
     # ------------------------------------------------------------ pages
     @staticmethod
