@@ -25,6 +25,7 @@ class AlreadyStep(QWidget):
         again.setObjectName("primary")
         again.clicked.connect(self.start_over)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)  # the register page has its own
         lay.addWidget(head)
         lay.addWidget(hint)
         lay.addWidget(self.card)

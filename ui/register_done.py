@@ -14,7 +14,7 @@ class CardPreview(QLabel):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("cardPreview")
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)  # level with the buttons
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setMinimumSize(240, 152)
         self.card: QPixmap | None = None
@@ -50,6 +50,8 @@ class DoneStep(QWidget):
         self.card_preview = CardPreview()
         self.card_note = QLabel()
         self.card_note.setObjectName("hint")
+        self.card_note.setWordWrap(True)
+        self.card_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long path wraps
         # registered, but it looks like dogs already registered: an administrator reviews the pair
         self.review_note = QLabel()
         self.review_note.setObjectName("warnBox")
@@ -65,21 +67,25 @@ class DoneStep(QWidget):
         another.setObjectName("primary")
         another.clicked.connect(self.another)
         self.buttons = [print_button, png, pdf, another]
-        row = QHBoxLayout()  # the card's three actions; the next dog on a row of its own (they fit 1024 pixels)
+        # the card, and its actions beside it, one above the other (the next dog at the bottom): with a review note
+        # naming three look-alikes it fits a 1024x768 screen
+        actions = QVBoxLayout()
+        actions.setSpacing(10)
         for b in (print_button, png, pdf):
-            row.addWidget(b)
-        row.addStretch(1)
-        next_row = QHBoxLayout()
-        next_row.addStretch(1)
-        next_row.addWidget(another)
+            actions.addWidget(b)
+        actions.addWidget(self.card_note)
+        actions.addStretch(1)
+        actions.addWidget(another)
+        body = QHBoxLayout()
+        body.setSpacing(24)
+        body.addWidget(self.card_preview, 1)
+        body.addLayout(actions)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)  # the register page has its own
         lay.addWidget(self.done_head)
         lay.addWidget(self.number_label)
         lay.addWidget(self.review_note)
-        lay.addWidget(self.card_preview, 1)
-        lay.addWidget(self.card_note)
-        lay.addLayout(row)
-        lay.addLayout(next_row)
+        lay.addLayout(body, 1)
 
     def show_result(self, result, first_photo: bytes | None) -> None:
         from ui.card import render_card

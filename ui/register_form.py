@@ -74,8 +74,15 @@ class DetailsStep(QWidget):
             label.setObjectName("fieldLabel")
             box.addWidget(label)
             box.addWidget(widget)
+            box.addStretch(1)  # beside a field with an error below it, the label stays level with its neighbour's
             return box
 
+        # two columns: the owner (and the form's own error, where the owner leaves room) and the dog; the photos
+        # taken small in the buttons' row: with every error shown it fits a 1024x768 screen
+        self.form_error = QLabel()
+        self.form_error.setObjectName("errorBox")
+        self.form_error.setWordWrap(True)
+        self.form_error.hide()
         owner_col = QVBoxLayout()
         head = QLabel(self.tr("Owner"))
         head.setObjectName("sectionTitle")
@@ -83,8 +90,9 @@ class DetailsStep(QWidget):
         owner_col.addLayout(labelled(self.tr("Owner's phone *"), self.fields["phone"]))
         owner_col.addWidget(self.owner_note)
         owner_col.addLayout(labelled(self.tr("Owner's name"), self.fields["owner_name"]))
+        owner_col.addSpacing(8)
+        owner_col.addWidget(self.form_error)
         owner_col.addStretch(1)
-        owner_col.addLayout(self._thumbs_layout())
         dog_col = QVBoxLayout()
         head = QLabel(self.tr("Dog"))
         head.setObjectName("sectionTitle")
@@ -92,8 +100,8 @@ class DetailsStep(QWidget):
         dog_col.addLayout(labelled(self.tr("Dog's name *"), self.fields["name"]))
         pair = QHBoxLayout()
         pair.setSpacing(16)  # not the columns' 32
-        pair.addLayout(labelled(self.tr("Breed"), self.fields["breed"]), 2)
-        pair.addLayout(labelled(self.tr("Birth date"), self.fields["birth_date"]), 2)
+        pair.addLayout(labelled(self.tr("Breed"), self.fields["breed"]), 1)
+        pair.addLayout(labelled(self.tr("Birth date"), self.fields["birth_date"]), 1)
         dog_col.addLayout(pair)
         pair = QHBoxLayout()
         pair.setSpacing(16)  # not the columns' 32
@@ -102,26 +110,25 @@ class DetailsStep(QWidget):
         dog_col.addLayout(pair)
         dog_col.addLayout(labelled(self.tr("Notes"), self.fields["notes"]))
         dog_col.addStretch(1)
+        for col in (owner_col, dog_col):
+            col.setSpacing(10)
         form = QHBoxLayout()
         form.setSpacing(32)
         form.addLayout(owner_col, 1)
         form.addLayout(dog_col, 1)
-        self.form_error = QLabel()
-        self.form_error.setObjectName("errorBox")
-        self.form_error.setWordWrap(True)
-        self.form_error.hide()
         back = QPushButton(self.tr("Back to photos"))
         back.clicked.connect(self.back)
         self.submit_button = QPushButton(self.tr("Register"))
         self.submit_button.setObjectName("primary")
         self.submit_button.clicked.connect(self.submit)
         row = QHBoxLayout()
+        row.setSpacing(16)
         row.addWidget(back)
-        row.addStretch(1)
+        row.addLayout(self._thumbs_layout(), 1)
         row.addWidget(self.submit_button)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)  # the register page has its own
         lay.addLayout(form, 1)
-        lay.addWidget(self.form_error)
         lay.addLayout(row)
 
     def _thumbs_layout(self) -> QHBoxLayout:
@@ -130,11 +137,12 @@ class DetailsStep(QWidget):
         self.thumb_labels = []
         for _ in range(THUMBS):
             t = QLabel()
-            t.setFixedSize(56, 56)  # five of them fit the owner's column on a 1024-pixel-wide screen
+            t.setFixedSize(56, 56)  # five of them fit between the buttons on a 1024-pixel-wide screen
             t.setAlignment(Qt.AlignmentFlag.AlignCenter)
             t.setObjectName("thumb")
             self.thumb_labels.append(t)
             row.addWidget(t)
+        row.insertStretch(0, 1)
         row.addStretch(1)
         return row
 
@@ -197,7 +205,7 @@ class DetailsStep(QWidget):
             errors["phone"] = self.tr("Enter a valid phone number, e.g. 010-1234-5678.")
         except ValidationError as exc:
             for e in exc.errors():
-                errors[{"name": "owner_name"}.get(str(e["loc"][0]), str(e["loc"][0]))] = e["msg"]
+                errors[{"name": "owner_name"}.get(str(e["loc"][0]), str(e["loc"][0]))] = self._words(e)
         try:
             dog = DogIn(name=self.dog_name.text(), breed=self.breed.text(), sex=self.sex.currentData(),
                         birth_date=self.birth.text().strip() or None, neutered=self.neutered.currentData(),
@@ -208,12 +216,18 @@ class DetailsStep(QWidget):
                 if field == "name" and not self.dog_name.text().strip():
                     errors["name"] = self.tr("The dog's name is required.")
                 elif field == "birth_date":
-                    errors["birth_date"] = self.tr("Use a past date written as YYYY-MM-DD.")
+                    errors["birth_date"] = texts.unbroken_date_format(self.tr("A past date (YYYY-MM-DD)."))
                 else:
-                    errors.setdefault(field, e["msg"])
+                    errors.setdefault(field, self._words(e))
         for field, msg in errors.items():
             (self.fields.get(field) or self.fields["name"]).set_error(msg)
         return (owner, dog) if not errors else None
+
+    def _words(self, error: dict) -> str:
+        """A field's error in the kiosk's language (pydantic's own messages are English)."""
+        if error.get("type") == "string_too_long":
+            return self.tr("At most %1 characters.").replace("%1", str((error.get("ctx") or {}).get("max_length")))
+        return error["msg"]
 
     def submit(self) -> None:
         self.form_error.hide()

@@ -140,3 +140,8 @@ QT_CATALOGUE_GAPS = (
     QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
     QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
 )
+
+
+def unbroken_date_format(text: str) -> str:
+    """YYYY-MM-DD kept on one line when the text wraps (a word joiner after each hyphen: never "YYYY-MM-" / "DD")."""
+    return text.replace("YYYY-MM-DD", "YYYY-\u2060MM-\u2060DD")
