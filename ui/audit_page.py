@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ui import texts
 from ui.controller import error_message
+from ui.style import NARROW_PAGE
 
 SHOWN = 500  # entries fetched at once (newest first)
 
@@ -174,6 +175,7 @@ def details_words(entry) -> str:
 
 class AuditPage(QWidget):
     COLUMNS = 6
+    DEVICE_COLUMN = 5
 
     def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
@@ -240,6 +242,12 @@ class AuditPage(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         self.refresh()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        # on a narrow screen (1024 pixels) the list leaves out the device, so that the details are read, not cut to a
+        # word (a wider screen shows it)
+        self.table.setColumnHidden(self.DEVICE_COLUMN, event.size().width() < NARROW_PAGE)
+        super().resizeEvent(event)
 
     def filters(self) -> dict:
         days = self.since.currentData()

@@ -5,7 +5,7 @@ only); what a member may change follows their role (controller.access), and the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,11 +28,28 @@ from ui.contact_reveal import ContactReveal
 from ui.controller import error_message
 from ui.images import pixmap_from_bytes
 from ui.online_contact import OnlineContact, redacted
-from ui.style import set_style_property
+from ui.style import NARROW_PAGE, set_style_property
+
+
+class DetailFrame(QScrollArea):
+    """The chosen dog's details, never narrower than they need (their buttons are never cut); the list takes what is
+    left."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hint = super().minimumSizeHint()
+        inner = self.widget().minimumSizeHint().width() if self.widget() is not None else 0
+        return QSize(max(hint.width(), inner + self.verticalScrollBar().sizeHint().width()), hint.height())
 
 
 class RegistryPage(QWidget):
     COLUMNS = 4
+    PHONE_COLUMN = 3
 
     def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
@@ -42,9 +59,12 @@ class RegistryPage(QWidget):
         title = QLabel(self.tr("Registry"))
         title.setObjectName("pageTitle")
         self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search by name, phone or registration number"))
+        self.search.setPlaceholderText(self.tr("Name, phone or number"))  # short: the field is narrow at 1024 pixels
+        self.search.setToolTip(self.tr("Search by name, phone or registration number"))
         self.search.setClearButtonEnabled(True)
         self.status_filter = QComboBox()
+        self.status_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.status_filter.setMinimumContentsLength(6)  # the search keeps the room to show what it asks
         self.status_filter.addItem(self.tr("All"), None)
         for s in ("home", "lost", "found", "deceased"):
             self.status_filter.addItem(texts.status_words(s), s)
@@ -174,10 +194,7 @@ class RegistryPage(QWidget):
         left.addWidget(self.table, 1)
         left.addWidget(self.empty)
         body = QHBoxLayout()
-        scroll = QScrollArea()  # the details stay reachable on short screens
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = DetailFrame()  # the details stay reachable on short screens
         scroll.setWidget(self.detail)
         body.addLayout(left, 1)
         body.addWidget(scroll, 1)
@@ -188,6 +205,12 @@ class RegistryPage(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         self.refresh()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        # on a narrow screen (1024 pixels) the list leaves out the phone (masked there anyway; the search still finds
+        # it, the card shows it), so that names and statuses are read without scrolling sideways
+        self.table.setColumnHidden(self.PHONE_COLUMN, event.size().width() < NARROW_PAGE)
+        super().resizeEvent(event)
 
     def apply_access(self) -> None:
         """Buttons as the signed-in member's role allows (the core refuses the rest anyway)."""
