@@ -173,11 +173,12 @@ class CaptureView(QWidget):
             hole = QPainterPath()
             hole.addRoundedRect(guide, guide.height() * 0.45, guide.height() * 0.45)
             p.fillPath(shade.subtracted(hole), QColor(0, 0, 0, 110))
-        pen = QPen(colour, 6)
-        pen.setStyle(Qt.PenStyle.SolidLine if self.image is not None else Qt.PenStyle.DashLine)
-        p.setPen(pen)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRoundedRect(guide, guide.height() * 0.45, guide.height() * 0.45)
+        if self.image is not None or not self.message:  # a message alone (no camera) is not crossed by the guide
+            pen = QPen(colour, 6)
+            pen.setStyle(Qt.PenStyle.SolidLine if self.image is not None else Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(guide, guide.height() * 0.45, guide.height() * 0.45)
         prog = self.dwell_progress()
         if prog > 0:
             arc = QPen(GREEN.lighter(130), 10)

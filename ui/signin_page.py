@@ -330,7 +330,7 @@ class FirstAdminPage(QWidget):
             field.installEventFilter(self)
         self.pin.returnPressed.connect(lambda: self.pin_again.setFocus())
         self.pin_again.returnPressed.connect(self.submit)
-        self.submit_button = QPushButton(self.tr("Create the administrator and sign in"))
+        self.submit_button = QPushButton(self.tr("Create and sign in"))
         self.submit_button.setObjectName("primary")
         self.submit_button.setProperty("big", True)
         self.submit_button.clicked.connect(self.submit)
