@@ -72,9 +72,15 @@ class _Lookup:
     """key -> position in a byte-string column: bisection over a sorted order of the first `base` keys, a dict for
     the keys appended since (few). No Python object per key of the base."""
 
-    def __init__(self, keys: np.ndarray):
-        self.order = np.argsort(keys, kind="stable").astype(np.int64) if len(keys) else np.zeros(0, np.int64)
+    def __init__(self, keys: np.ndarray, order: np.ndarray | None = None):
+        if order is None or len(order) != len(keys):
+            order = np.argsort(keys, kind="stable").astype(np.int64) if len(keys) else np.zeros(0, np.int64)
+        self.order = order
         self.recent: dict[bytes, int] = {}
+
+    def folded(self, keys: np.ndarray) -> np.ndarray:
+        """The sorted order of every key, the recent ones included (what a snapshot keeps)."""
+        return self.order if not self.recent else _Lookup(keys).order
 
     def find(self, keys: np.ndarray, key: bytes) -> int:
         pos = self.recent.get(key)
@@ -348,7 +354,7 @@ class Gallery:
         g._dog_ids = _Column(dog_ids)
         g._count = _Column(np.bincount(g._dog.view, minlength=len(dog_ids)).astype(np.int32))
         g._key_at = _Lookup(all_keys)
-        g._dog_at = _Lookup(dog_ids)
+        g._dog_at = _Lookup(dog_ids, np.arange(len(dog_ids), dtype=np.int64))  # np.unique sorts
         g._live, g._dogs = slot, len(dog_ids)
         if vec_path is not None:
             g._vec_base = np.memmap(vec_path, np.float16, "r", shape=(slot, dim)) if slot else \
@@ -376,6 +382,8 @@ class Gallery:
             for kind, col in (("keys", self._keys), ("dog", self._dog), ("dogids", self._dog_ids),
                               ("count", self._count)):
                 put(kind + ".npy", lambda p, c=col: _save_npy(p, c.view))
+            put("keyorder.npy", lambda p: _save_npy(p, self._key_at.folded(self._keys.view)))
+            put("dogorder.npy", lambda p: _save_npy(p, self._dog_at.folded(self._dog_ids.view)))
             if self._approx:
                 base = getattr(self, "_vec_file", None)
                 if base is not None and base.exists() and not self._vec_more.n and len(self._vec_base) == self._keys.n:
@@ -413,12 +421,14 @@ class Gallery:
                 paths[kind] = path
             g = cls(dim)
             g._index = faiss.read_index(str(paths["faiss"]))
-            cols = {kind: np.load(paths[kind + ".npy"]) for kind in ("keys", "dog", "dogids", "count")}
+            cols = {kind: np.load(paths[kind + ".npy"])
+                    for kind in ("keys", "dog", "dogids", "count", "keyorder", "dogorder")}
         except (OSError, ValueError, KeyError, RuntimeError, TypeError):
             return None
         g._keys, g._dog = _Column(cols["keys"]), _Column(cols["dog"])
         g._dog_ids, g._count = _Column(cols["dogids"]), _Column(cols["count"])
-        g._key_at, g._dog_at = _Lookup(g._keys.view), _Lookup(g._dog_ids.view)
+        g._key_at = _Lookup(g._keys.view, cols["keyorder"])
+        g._dog_at = _Lookup(g._dog_ids.view, cols["dogorder"])
         g._live, g._dogs = int(meta["live"]), int(meta["dogs"])
         g._approx = bool(meta["approximate"])
         if g._approx:
