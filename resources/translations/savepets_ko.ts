@@ -668,90 +668,95 @@
         <translation>아니요</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="80"/>
+        <location filename="../../ui/register_form.py" line="87"/>
         <source>Owner</source>
         <translation>보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="83"/>
+        <location filename="../../ui/register_form.py" line="90"/>
         <source>Owner&apos;s phone *</source>
         <translation>보호자 전화번호 *</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="85"/>
+        <location filename="../../ui/register_form.py" line="92"/>
         <source>Owner&apos;s name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="89"/>
+        <location filename="../../ui/register_form.py" line="97"/>
         <source>Dog</source>
         <translation>강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="92"/>
+        <location filename="../../ui/register_form.py" line="100"/>
         <source>Dog&apos;s name *</source>
         <translation>강아지 이름 *</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="95"/>
+        <location filename="../../ui/register_form.py" line="103"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="96"/>
+        <location filename="../../ui/register_form.py" line="104"/>
         <source>Birth date</source>
         <translation>생년월일</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="100"/>
+        <location filename="../../ui/register_form.py" line="108"/>
         <source>Sex</source>
         <translation>성별</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="101"/>
+        <location filename="../../ui/register_form.py" line="109"/>
         <source>Neutered</source>
         <translation>중성화</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="103"/>
+        <location filename="../../ui/register_form.py" line="111"/>
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="113"/>
+        <location filename="../../ui/register_form.py" line="119"/>
         <source>Back to photos</source>
         <translation>사진으로 돌아가기</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="115"/>
+        <location filename="../../ui/register_form.py" line="121"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="168"/>
-        <location filename="../../ui/register_form.py" line="197"/>
+        <location filename="../../ui/register_form.py" line="176"/>
+        <location filename="../../ui/register_form.py" line="205"/>
         <source>Enter a valid phone number, e.g. 010-1234-5678.</source>
         <translation>올바른 전화번호를 입력하세요 (예: 010-1234-5678).</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="175"/>
+        <location filename="../../ui/register_form.py" line="183"/>
         <source>New owner</source>
         <translation>새 보호자</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="179"/>
+        <location filename="../../ui/register_form.py" line="187"/>
         <source>Existing owner: %1</source>
         <translation>기존 보호자: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="209"/>
+        <location filename="../../ui/register_form.py" line="217"/>
         <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_form.py" line="211"/>
-        <source>Use a past date written as YYYY-MM-DD.</source>
-        <translation>지난 날짜를 YYYY-MM-DD 형식으로 입력하세요.</translation>
+        <location filename="../../ui/register_form.py" line="219"/>
+        <source>A past date (YYYY-MM-DD).</source>
+        <translation>지난 날짜 (YYYY-MM-DD)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register_form.py" line="229"/>
+        <source>At most %1 characters.</source>
+        <translation>%1자 이하로 입력하세요.</translation>
     </message>
 </context>
 <context>
@@ -835,65 +840,65 @@
     <message>
         <location filename="../../ui/register_done.py" line="45"/>
         <source>Registered</source>
-        <translation>등록일</translation>
+        <translation>등록 완료</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="58"/>
+        <location filename="../../ui/register_done.py" line="60"/>
         <source>Print card…</source>
         <translation>등록증 인쇄…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="60"/>
+        <location filename="../../ui/register_done.py" line="62"/>
         <source>Save card as image…</source>
         <translation>등록증 이미지로 저장…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="62"/>
+        <location filename="../../ui/register_done.py" line="64"/>
         <source>Save card as PDF…</source>
         <translation>등록증 PDF로 저장…</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="64"/>
+        <location filename="../../ui/register_done.py" line="66"/>
         <source>Register another dog</source>
         <translation>다른 강아지 등록</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="89"/>
+        <location filename="../../ui/register_done.py" line="95"/>
         <source>Registration number: %1</source>
         <translation>등록번호: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="92"/>
+        <location filename="../../ui/register_done.py" line="98"/>
         <source>Existing owner: the dog was added to their dogs.</source>
         <translation>기존 보호자: 보호자의 반려견 목록에 추가되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="95"/>
+        <location filename="../../ui/register_done.py" line="101"/>
         <source>The dog was registered and flagged for an administrator&apos;s review because it looks like %1.</source>
         <translation>등록되었습니다. 다음 강아지와 닮아서 관리자가 검토하도록 표시했습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="107"/>
+        <location filename="../../ui/register_done.py" line="113"/>
         <source>PDF (*.pdf)</source>
         <translation>PDF (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="107"/>
+        <location filename="../../ui/register_done.py" line="113"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 이미지 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="108"/>
+        <location filename="../../ui/register_done.py" line="114"/>
         <source>Save card</source>
         <translation>등록증 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="112"/>
+        <location filename="../../ui/register_done.py" line="118"/>
         <source>Saved: %1</source>
         <translation>저장됨: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register_done.py" line="120"/>
+        <location filename="../../ui/register_done.py" line="126"/>
         <source>Sent to the printer.</source>
         <translation>프린터로 보냈습니다.</translation>
     </message>
@@ -927,7 +932,7 @@
     </message>
     <message>
         <location filename="../../ui/signin_page.py" line="333"/>
-        <source>Create the administrator and sign in</source>
+        <source>Create and sign in</source>
         <translation>관리자를 만들고 로그인</translation>
     </message>
     <message>
@@ -1053,78 +1058,78 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="96"/>
+        <location filename="../../ui/main_window.py" line="99"/>
         <source>SavePets — nose print registry</source>
         <translation>SavePets — 비문 등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="125"/>
+        <location filename="../../ui/main_window.py" line="128"/>
         <source>Look up</source>
         <translation>조회</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="126"/>
+        <location filename="../../ui/main_window.py" line="129"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="127"/>
+        <location filename="../../ui/main_window.py" line="130"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="129"/>
+        <location filename="../../ui/main_window.py" line="132"/>
         <source>Audit trail</source>
         <translation>감사 기록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="130"/>
+        <location filename="../../ui/main_window.py" line="133"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="145"/>
+        <location filename="../../ui/main_window.py" line="148"/>
         <source>Lock</source>
         <translation>잠금</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="148"/>
+        <location filename="../../ui/main_window.py" line="151"/>
         <source>Sign out and hide personal data until someone signs in</source>
         <translation>로그아웃하고 누군가 로그인할 때까지 개인정보를 가립니다</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="327"/>
+        <location filename="../../ui/main_window.py" line="348"/>
         <source>Camera: %1</source>
         <translation>카메라: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="333"/>
+        <location filename="../../ui/main_window.py" line="354"/>
         <source>Camera not responding</source>
         <translation>카메라 응답 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="335"/>
+        <location filename="../../ui/main_window.py" line="356"/>
         <source>No camera</source>
         <translation>카메라 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="335"/>
+        <location filename="../../ui/main_window.py" line="356"/>
         <source>Camera disconnected</source>
         <translation>카메라 연결 끊김</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="355"/>
+        <location filename="../../ui/main_window.py" line="376"/>
         <source>Could not start: %1</source>
         <translation>시작할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="128"/>
-        <location filename="../../ui/main_window.py" line="380"/>
+        <location filename="../../ui/main_window.py" line="131"/>
+        <location filename="../../ui/main_window.py" line="401"/>
         <source>Review</source>
         <translation>검토</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="381"/>
+        <location filename="../../ui/main_window.py" line="402"/>
         <source>%n pair(s) of registrations to review</source>
         <translation>
             <numerusform>검토할 등록 %n쌍</numerusform>
@@ -1356,160 +1361,165 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>RegistryPage</name>
     <message>
-        <location filename="../../ui/registry_page.py" line="42"/>
+        <location filename="../../ui/registry_page.py" line="61"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="45"/>
+        <location filename="../../ui/registry_page.py" line="65"/>
         <source>Search by name, phone or registration number</source>
         <translation>이름, 전화번호 또는 등록번호로 검색</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="48"/>
+        <location filename="../../ui/registry_page.py" line="70"/>
         <source>All</source>
         <translation>전체</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="61"/>
+        <location filename="../../ui/registry_page.py" line="83"/>
         <source>Registration number</source>
         <translation>등록번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="61"/>
-        <location filename="../../ui/registry_page.py" line="119"/>
+        <location filename="../../ui/registry_page.py" line="83"/>
+        <location filename="../../ui/registry_page.py" line="141"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="120"/>
+        <location filename="../../ui/registry_page.py" line="142"/>
         <source>Breed</source>
         <translation>품종</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="61"/>
+        <location filename="../../ui/registry_page.py" line="83"/>
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="62"/>
+        <location filename="../../ui/registry_page.py" line="64"/>
+        <source>Name, phone or number</source>
+        <translation>이름, 전화번호, 등록번호</translation>
+    </message>
+    <message>
+        <location filename="../../ui/registry_page.py" line="84"/>
         <source>Phone</source>
         <translation>전화번호</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="73"/>
+        <location filename="../../ui/registry_page.py" line="95"/>
         <source>No dogs found.</source>
         <translation>찾은 강아지가 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="94"/>
+        <location filename="../../ui/registry_page.py" line="116"/>
         <source>Show contact</source>
         <translation>연락처 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="98"/>
+        <location filename="../../ui/registry_page.py" line="120"/>
         <source>Show contact (online)</source>
         <translation>연락처 보기 (온라인)</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="121"/>
+        <location filename="../../ui/registry_page.py" line="143"/>
         <source>Owner&apos;s name</source>
         <translation>보호자 이름</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="122"/>
+        <location filename="../../ui/registry_page.py" line="144"/>
         <source>Notes</source>
         <translation>메모</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="123"/>
+        <location filename="../../ui/registry_page.py" line="145"/>
         <source>Save changes</source>
         <translation>변경 내용 저장</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="128"/>
+        <location filename="../../ui/registry_page.py" line="150"/>
         <source>Mark lost</source>
         <translation>실종 신고</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="128"/>
+        <location filename="../../ui/registry_page.py" line="150"/>
         <source>Mark found</source>
         <translation>발견(보호 중)</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="129"/>
+        <location filename="../../ui/registry_page.py" line="151"/>
         <source>Back home</source>
         <translation>귀가</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="139"/>
+        <location filename="../../ui/registry_page.py" line="161"/>
         <source>Remove registration…</source>
         <translation>등록 삭제…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="145"/>
+        <location filename="../../ui/registry_page.py" line="167"/>
         <source>Keep it</source>
         <translation>그대로 두기</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="147"/>
+        <location filename="../../ui/registry_page.py" line="169"/>
         <source>Yes, remove</source>
         <translation>예, 삭제</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="254"/>
+        <location filename="../../ui/registry_page.py" line="279"/>
         <source>online only</source>
         <translation>온라인 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="259"/>
+        <location filename="../../ui/registry_page.py" line="284"/>
         <source>contact available online</source>
         <translation>연락처는 온라인으로 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="292"/>
+        <location filename="../../ui/registry_page.py" line="317"/>
         <source>Owner: contact available online</source>
         <translation>보호자: 연락처는 온라인으로 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="297"/>
+        <location filename="../../ui/registry_page.py" line="322"/>
         <source>Registered with another organisation: you may mark it lost or found; only that organisation changes its details or removes it.</source>
         <translation>다른 기관에 등록된 반려견입니다. 실종 또는 발견으로 표시할 수 있으며, 정보 변경과 삭제는 그 기관만 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="314"/>
+        <location filename="../../ui/registry_page.py" line="339"/>
         <source>The owner&apos;s contact, from the server: shown for this view only, not kept on this kiosk.</source>
         <translation>서버에서 받은 보호자 연락처입니다. 이 화면에서만 보이며 이 키오스크에는 저장되지 않습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="339"/>
+        <location filename="../../ui/registry_page.py" line="364"/>
         <source>Nothing changed.</source>
         <translation>바뀐 내용이 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="344"/>
+        <location filename="../../ui/registry_page.py" line="369"/>
         <source>The dog&apos;s name is required.</source>
         <translation>강아지 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="350"/>
-        <location filename="../../ui/registry_page.py" line="356"/>
-        <location filename="../../ui/registry_page.py" line="372"/>
+        <location filename="../../ui/registry_page.py" line="375"/>
+        <location filename="../../ui/registry_page.py" line="381"/>
+        <location filename="../../ui/registry_page.py" line="397"/>
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="361"/>
+        <location filename="../../ui/registry_page.py" line="386"/>
         <source>Remove %1 (%2) from the registry? Every kiosk forgets it at its next sync.</source>
         <translation>%1(%2)을(를) 등록부에서 삭제할까요? 다음 동기화 때 모든 키오스크에서도 지워집니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="375"/>
+        <location filename="../../ui/registry_page.py" line="400"/>
         <source>Removed: %1 (%2).</source>
         <translation>삭제됨: %1 (%2).</translation>
     </message>
     <message>
-        <location filename="../../ui/registry_page.py" line="381"/>
+        <location filename="../../ui/registry_page.py" line="406"/>
         <source>Saved: %1 is now “%2”.</source>
         <translation>저장됨: %1 — 현재 “%2”.</translation>
     </message>
@@ -1704,43 +1714,38 @@ When a new registration looks like a registered dog without being a sure match, 
         <translation>폴더…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="69"/>
+        <location filename="../../ui/settings_page.py" line="72"/>
         <source>empty: offline registry only</source>
         <translation>비워 두면: 오프라인 등록부만 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="74"/>
-        <location filename="../../ui/settings_page.py" line="127"/>
+        <location filename="../../ui/settings_page.py" line="77"/>
+        <location filename="../../ui/settings_page.py" line="142"/>
         <source>This kiosk</source>
         <translation>이 키오스크</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="77"/>
+        <location filename="../../ui/settings_page.py" line="80"/>
         <source>Camera</source>
         <translation>카메라</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="145"/>
+        <location filename="../../ui/settings_page.py" line="161"/>
         <source>Server address</source>
         <translation>서버 주소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="78"/>
+        <location filename="../../ui/settings_page.py" line="81"/>
         <source>Language</source>
         <translation>언어</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="81"/>
+        <location filename="../../ui/settings_page.py" line="84"/>
         <source>Administrator</source>
         <translation>관리자</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="82"/>
-        <source>Change recognition settings (administrators only)</source>
-        <translation>인식 설정 변경 (관리자 전용)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settings_page.py" line="87"/>
+        <location filename="../../ui/settings_page.py" line="90"/>
         <source>Use the engine&apos;s default</source>
         <translation>엔진 기본값 사용</translation>
     </message>
@@ -1750,22 +1755,22 @@ When a new registration looks like a registered dog without being a sure match, 
         <translation>일치 기준값</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="102"/>
+        <location filename="../../ui/settings_page.py" line="103"/>
         <source>A lower threshold finds more dogs but confuses more of them.</source>
         <translation>기준값을 낮추면 더 많이 찾지만 다른 강아지와 혼동도 늘어납니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="244"/>
+        <location filename="../../ui/settings_page.py" line="260"/>
         <source> min</source>
         <translation>분</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="245"/>
+        <location filename="../../ui/settings_page.py" line="261"/>
         <source>Lock when idle for</source>
         <translation>사용하지 않으면 잠금</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="112"/>
+        <location filename="../../ui/settings_page.py" line="113"/>
         <source>Save settings</source>
         <translation>설정 저장</translation>
     </message>
@@ -1780,343 +1785,348 @@ When a new registration looks like a registered dog without being a sure match, 
         <translation>이 키오스크에 연결된 카메라</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="128"/>
+        <location filename="../../ui/settings_page.py" line="85"/>
+        <source>Change recognition settings</source>
+        <translation>인식 설정 변경</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="143"/>
         <source>Staff</source>
         <translation>직원</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="138"/>
+        <location filename="../../ui/settings_page.py" line="153"/>
         <source>Server</source>
         <translation>서버</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="144"/>
+        <location filename="../../ui/settings_page.py" line="160"/>
         <source>Organisation</source>
         <translation>기관</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="150"/>
+        <location filename="../../ui/settings_page.py" line="166"/>
         <source>Enroll</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="155"/>
-        <location filename="../../ui/settings_page.py" line="184"/>
+        <location filename="../../ui/settings_page.py" line="171"/>
+        <location filename="../../ui/settings_page.py" line="200"/>
         <source>Enrollment code</source>
         <translation>등록 코드</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="182"/>
+        <location filename="../../ui/settings_page.py" line="198"/>
         <source>Not enrolled: this kiosk keeps its own registry and does not sync.</source>
         <translation>등록되지 않음: 이 키오스크는 자체 등록부만 사용하며 동기화하지 않습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="184"/>
+        <location filename="../../ui/settings_page.py" line="200"/>
         <source>New enrollment code</source>
         <translation>새 등록 코드</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="190"/>
+        <location filename="../../ui/settings_page.py" line="206"/>
         <source>Enrollment is not available here.</source>
         <translation>여기에서는 등록할 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="193"/>
+        <location filename="../../ui/settings_page.py" line="209"/>
         <source>Type the server&apos;s address first (https://host:port).</source>
         <translation>먼저 서버 주소를 입력하세요 (https://호스트:포트).</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="197"/>
+        <location filename="../../ui/settings_page.py" line="213"/>
         <source>Type the one-time code an administrator made with savepets devices enroll (16 letters and digits).</source>
         <translation>관리자가 savepets devices enroll로 만든 일회용 코드를 입력하세요 (영문자와 숫자 16자).</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="202"/>
+        <location filename="../../ui/settings_page.py" line="218"/>
         <source>Enrolling…</source>
         <translation>등록하는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="204"/>
+        <location filename="../../ui/settings_page.py" line="220"/>
         <source>Enrolling</source>
         <translation>등록 중</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="212"/>
+        <location filename="../../ui/settings_page.py" line="228"/>
         <source>Enrolled as %1 of %2. Its key is kept in the system&apos;s keyring; sync starts now.</source>
         <translation>%2의 %1(으)로 등록했습니다. 키는 시스템 키체인에 보관되며, 이제 동기화를 시작합니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="220"/>
+        <location filename="../../ui/settings_page.py" line="236"/>
         <source>This code was not accepted: it may be mistyped, used already or expired. Ask an administrator for a new one.</source>
         <translation>이 코드는 받아들여지지 않았습니다. 잘못 입력했거나, 이미 사용했거나, 만료되었을 수 있습니다. 관리자에게 새 코드를 요청하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="225"/>
+        <location filename="../../ui/settings_page.py" line="241"/>
         <source>The server cannot be reached. Check the address and the network, then try again.</source>
         <translation>서버에 연결할 수 없습니다. 주소와 네트워크를 확인한 뒤 다시 시도하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="227"/>
+        <location filename="../../ui/settings_page.py" line="243"/>
         <source>The server address must start with https:// (http:// only for this computer, e.g. http://127.0.0.1:8000): the key must not cross the network in clear text.</source>
         <translation>서버 주소는 https://로 시작해야 합니다 (http://는 이 컴퓨터 안에서만, 예: http://127.0.0.1:8000). 키가 암호화되지 않은 채 네트워크를 오가면 안 됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="230"/>
+        <location filename="../../ui/settings_page.py" line="246"/>
         <source>The server address is not a web address. Give it as https://host:port.</source>
         <translation>서버 주소가 웹 주소가 아닙니다. https://호스트:포트 형식으로 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="232"/>
+        <location filename="../../ui/settings_page.py" line="248"/>
         <source>Not enrolled: %1</source>
         <translation>등록하지 못했습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="237"/>
+        <location filename="../../ui/settings_page.py" line="253"/>
         <source>Sign-in</source>
         <translation>로그인</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="246"/>
+        <location filename="../../ui/settings_page.py" line="262"/>
         <source>The kiosk also locks with the Lock button. Locking signs the member out and clears the pages.</source>
         <translation>잠금 버튼으로도 잠글 수 있습니다. 잠그면 로그인한 직원이 로그아웃되고 화면의 내용이 지워집니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="255"/>
+        <location filename="../../ui/settings_page.py" line="271"/>
         <source>What staff may see and do</source>
         <translation>직원이 볼 수 있는 것과 할 수 있는 일</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="260"/>
-        <source>Masked, shown one at a time on request</source>
-        <translation>가려서 표시, 요청할 때 한 건씩 보기</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settings_page.py" line="261"/>
+        <location filename="../../ui/settings_page.py" line="279"/>
         <source>Shown with each dog opened</source>
         <translation>강아지를 열 때마다 표시</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="262"/>
+        <location filename="../../ui/settings_page.py" line="280"/>
         <source>Never (masked only)</source>
         <translation>보이지 않음 (가린 채로만)</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="263"/>
+        <location filename="../../ui/settings_page.py" line="281"/>
         <source>Change dogs&apos; and owners&apos; details</source>
         <translation>강아지와 보호자 정보 수정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="264"/>
+        <location filename="../../ui/settings_page.py" line="282"/>
         <source>Mark dogs lost, found or home</source>
         <translation>실종 · 발견 · 귀가 표시</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="265"/>
-        <source>Remove registrations (and merge duplicates)</source>
-        <translation>등록 삭제 (중복 등록 합치기 포함)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/settings_page.py" line="266"/>
+        <location filename="../../ui/settings_page.py" line="284"/>
         <source>Owners&apos; contacts</source>
         <translation>보호자 연락처</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="269"/>
+        <location filename="../../ui/settings_page.py" line="287"/>
         <source>Administrators may do everything. Every contact shown is recorded.</source>
         <translation>관리자는 모든 일을 할 수 있습니다. 연락처를 볼 때마다 기록됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="278"/>
+        <location filename="../../ui/settings_page.py" line="296"/>
         <source>Staff accounts</source>
         <translation>직원 계정</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="281"/>
-        <location filename="../../ui/settings_page.py" line="321"/>
+        <location filename="../../ui/settings_page.py" line="299"/>
+        <location filename="../../ui/settings_page.py" line="339"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="281"/>
-        <location filename="../../ui/settings_page.py" line="322"/>
+        <location filename="../../ui/settings_page.py" line="299"/>
+        <location filename="../../ui/settings_page.py" line="340"/>
         <source>Role</source>
         <translation>역할</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="281"/>
+        <location filename="../../ui/settings_page.py" line="299"/>
         <source>State</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="293"/>
+        <location filename="../../ui/settings_page.py" line="311"/>
         <source>Add…</source>
         <translation>추가…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="295"/>
-        <location filename="../../ui/settings_page.py" line="438"/>
+        <location filename="../../ui/settings_page.py" line="313"/>
+        <location filename="../../ui/settings_page.py" line="456"/>
         <source>Disable</source>
         <translation>사용 중지</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="297"/>
+        <location filename="../../ui/settings_page.py" line="315"/>
         <source>New PIN…</source>
         <translation>새 PIN…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="316"/>
+        <location filename="../../ui/settings_page.py" line="334"/>
         <source>%1 to %2 digits</source>
         <translation>숫자 %1~%2자리</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="318"/>
+        <location filename="../../ui/settings_page.py" line="336"/>
         <source>The same PIN again</source>
         <translation>같은 PIN을 한 번 더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="323"/>
+        <location filename="../../ui/settings_page.py" line="341"/>
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="324"/>
+        <location filename="../../ui/settings_page.py" line="342"/>
         <source>PIN again</source>
         <translation>PIN 확인</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="325"/>
+        <location filename="../../ui/settings_page.py" line="343"/>
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="327"/>
+        <location filename="../../ui/settings_page.py" line="345"/>
         <source>Save</source>
         <translation>저장</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="373"/>
+        <location filename="../../ui/settings_page.py" line="391"/>
         <source>The kiosk now locks after %1 minutes without a touch.</source>
         <translation>이제 %1분 동안 사용하지 않으면 키오스크가 잠깁니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="382"/>
+        <location filename="../../ui/settings_page.py" line="400"/>
         <source>administrators only</source>
         <translation>관리자만 가능</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="412"/>
+        <location filename="../../ui/settings_page.py" line="430"/>
         <source>Saved: staff now see and do what is ticked.</source>
         <translation>저장했습니다. 이제 직원은 체크한 것만 보고 할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="422"/>
+        <location filename="../../ui/settings_page.py" line="440"/>
         <source>Disabled</source>
         <translation>사용 중지됨</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="422"/>
+        <location filename="../../ui/settings_page.py" line="440"/>
         <source>Active</source>
         <translation>사용 중</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="438"/>
+        <location filename="../../ui/settings_page.py" line="456"/>
         <source>Enable</source>
         <translation>다시 사용</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="447"/>
+        <location filename="../../ui/settings_page.py" line="465"/>
         <source>%1 can sign in again.</source>
         <translation>%1 님이 다시 로그인할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="448"/>
+        <location filename="../../ui/settings_page.py" line="466"/>
         <source>%1 can no longer sign in.</source>
         <translation>%1 님은 이제 로그인할 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="460"/>
+        <location filename="../../ui/settings_page.py" line="478"/>
         <source>New staff member</source>
         <translation>새 직원</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="461"/>
+        <location filename="../../ui/settings_page.py" line="479"/>
         <source>New PIN for %1</source>
         <translation>%1 님의 새 PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="480"/>
+        <location filename="../../ui/settings_page.py" line="498"/>
         <source>Enter the member&apos;s name.</source>
         <translation>직원 이름을 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="483"/>
-        <location filename="../../ui/settings_page.py" line="518"/>
+        <location filename="../../ui/settings_page.py" line="501"/>
+        <location filename="../../ui/settings_page.py" line="536"/>
         <source>A PIN is %1 to %2 digits.</source>
         <translation>PIN은 숫자 %1~%2자리입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="488"/>
+        <location filename="../../ui/settings_page.py" line="506"/>
         <source>The two PINs differ. Enter the same PIN again.</source>
         <translation>두 PIN이 다릅니다. 같은 PIN을 다시 입력하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="493"/>
+        <location filename="../../ui/settings_page.py" line="511"/>
         <source>%1 can now sign in with their PIN.</source>
         <translation>%1 님이 이제 PIN으로 로그인할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="498"/>
+        <location filename="../../ui/settings_page.py" line="516"/>
         <source>New PIN set for %1.</source>
         <translation>%1 님의 새 PIN을 설정했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="510"/>
+        <location filename="../../ui/settings_page.py" line="528"/>
         <source>A staff member of this name exists already.</source>
         <translation>같은 이름의 직원이 이미 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="512"/>
+        <location filename="../../ui/settings_page.py" line="530"/>
         <source>This is the last active administrator: add or enable another administrator first.</source>
         <translation>마지막 관리자입니다. 다른 관리자를 먼저 추가하거나 다시 사용하게 하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="514"/>
+        <location filename="../../ui/settings_page.py" line="532"/>
         <source>You cannot disable your own account while signed in with it.</source>
         <translation>로그인한 자신의 계정은 사용 중지할 수 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="516"/>
+        <location filename="../../ui/settings_page.py" line="534"/>
         <source>A name is 1 to 50 characters.</source>
         <translation>이름은 1~50자입니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="534"/>
+        <location filename="../../ui/settings_page.py" line="552"/>
         <source>Connected cameras…</source>
         <translation>연결된 카메라…</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="553"/>
+        <location filename="../../ui/settings_page.py" line="571"/>
         <source>Folder of photos to use as the camera</source>
         <translation>카메라 대신 사용할 사진 폴더</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="370"/>
-        <location filename="../../ui/settings_page.py" line="593"/>
+        <location filename="../../ui/settings_page.py" line="388"/>
+        <location filename="../../ui/settings_page.py" line="611"/>
         <source>Could not save: %1</source>
         <translation>저장할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="595"/>
+        <location filename="../../ui/settings_page.py" line="278"/>
+        <source>Masked, shown on request</source>
+        <translation>가려서 표시, 요청 시 보기</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="283"/>
+        <source>Remove and merge registrations</source>
+        <translation>등록 삭제·중복 합치기</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_page.py" line="613"/>
         <source>Saved to %1.</source>
         <translation>%1에 저장했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="577"/>
+        <location filename="../../ui/settings_page.py" line="595"/>
         <source>Not saved: the server address must start with https:// (owners&apos; names and phone numbers must not cross the network in clear text; http:// only for this computer, e.g. http://127.0.0.1:8000).</source>
         <translation>저장하지 않았습니다: 서버 주소는 https://로 시작해야 합니다 (보호자 이름과 전화번호가 네트워크에서 암호화되지 않은 채 오가면 안 됩니다. http://는 이 컴퓨터 안에서만, 예: http://127.0.0.1:8000).</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_page.py" line="580"/>
+        <location filename="../../ui/settings_page.py" line="598"/>
         <source>Not saved: the server address is not a web address. Give it as https://host:port, e.g. https://savepets.example.org:8443.</source>
         <translation>저장하지 않았습니다: 서버 주소가 웹 주소가 아닙니다. https://호스트:포트 형식으로 입력하세요. 예: https://savepets.example.org:8443</translation>
     </message>
