@@ -166,7 +166,9 @@ class NosePhoto(SyncedMixin, Base):
 
 class NoseTemplate(SyncedMixin, Base):
     __tablename__ = "nose_templates"
-    __table_args__ = (Index("ix_template_model", "model_name", "model_version"),)
+    # One template of a photo per model version (migration 0011): a racing insert fails here, "already there".
+    __table_args__ = (Index("ix_template_model", "model_name", "model_version"),
+                      Index("uq_template_photo_model", "photo_id", "model_name", "model_version", unique=True))
 
     photo_id: Mapped[str] = mapped_column(ForeignKey("nose_photos.id"), nullable=False, index=True)
     dog_id: Mapped[str] = mapped_column(ForeignKey("dogs.id"), nullable=False, index=True)

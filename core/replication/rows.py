@@ -78,9 +78,12 @@ def flag_row(st: FlagState, fix: Fix, now: datetime | None = None, device_id: st
 
 def photos_and_templates(dog_id: str, st: DogBundle, fix: Fix, *, have_photos: set[str] = frozenset(),
                          have_shas: set[str] = frozenset(), have_templates: set[str] = frozenset(),
-                         deleted_with_dog: datetime | None = None) -> tuple[list[dict], list[dict]]:
+                         deleted_with_dog: datetime | None = None,
+                         have_models: set[tuple[str, str, str]] = frozenset()) -> tuple[list[dict], list[dict]]:
     """The photo and template rows of a bundle that this side lacks: a photo is new unless its id or its image
-    (sha256) is here; a template is new unless its id is here, and only with its photo."""
+    (sha256) is here; a template is new unless its id is here, or a template of its photo and model version is
+    (`have_models`, or one earlier in the bundle: one per photo and version, migration 0011), and only with its
+    photo."""
     photos, photo_ids, shas = [], set(have_photos), set(have_shas)
     for p in st.photos:
         if p.id in photo_ids or p.sha256 in shas:
@@ -88,6 +91,11 @@ def photos_and_templates(dog_id: str, st: DogBundle, fix: Fix, *, have_photos: s
         photos.append(photo_row(dog_id, p, fix))
         photo_ids.add(p.id)
         shas.add(p.sha256)
-    templates = [template_row(dog_id, t, fix, deleted_with_dog) for t in st.templates
-                 if t.id not in have_templates and t.photo_id in photo_ids]
+    templates, models = [], set(have_models)
+    for t in st.templates:
+        model = (t.photo_id, t.model_name, t.model_version)
+        if t.id in have_templates or t.photo_id not in photo_ids or model in models:
+            continue
+        templates.append(template_row(dog_id, t, fix, deleted_with_dog))
+        models.add(model)
     return photos, templates

@@ -93,7 +93,10 @@ def add_photos_and_templates(s: Session, dog_id: str, st: DogBundle, fix: Fix) -
         dog_id, st, fix,
         have_photos=set(s.scalars(select(NosePhoto.id).where(NosePhoto.dog_id == dog_id))),
         have_shas=set(s.scalars(select(NosePhoto.sha256).where(NosePhoto.dog_id == dog_id))),
-        have_templates=set(s.scalars(select(NoseTemplate.id).where(NoseTemplate.dog_id == dog_id))))
+        have_templates=set(s.scalars(select(NoseTemplate.id).where(NoseTemplate.dog_id == dog_id))),
+        have_models={tuple(r) for r in s.execute(
+            select(NoseTemplate.photo_id, NoseTemplate.model_name, NoseTemplate.model_version)
+            .where(NoseTemplate.dog_id == dog_id))})
     if photos:
         s.execute(insert(NosePhoto), photos)
     if templates:
