@@ -64,6 +64,9 @@ def base_env(db_url: str, data_dir: Path, **settings) -> dict[str, str]:
     return env
 
 
+_deployed: set[str] = set()  # the MySQL/MariaDB databases `savepets db upgrade` has run on in this process
+
+
 class Server:
     """`savepets serve --port <free port>` with SAVEPETS_* settings; waits until /v1/ready says ready."""
 
@@ -79,8 +82,22 @@ class Server:
     def start(self, timeout: float = 90) -> Server:
         return self.launch().wait_ready(timeout)
 
+    def deploy(self) -> Server:
+        """`savepets db upgrade`, the deploy step: a server on MySQL/MariaDB does not migrate its database itself
+        and refuses to start on an older schema. Once per database here (a second run would find nothing to do)."""
+        if self.db_url.startswith("sqlite") or self.db_url in _deployed:
+            return self
+        run = subprocess.run([*savepets_command(), "db", "upgrade"], env=self.env, cwd=REPO, capture_output=True,
+                             text=True, timeout=300)
+        if run.returncode != 0:
+            raise RuntimeError(f"savepets db upgrade exited with {run.returncode}:\n{run.stdout}{run.stderr}")
+        _deployed.add(self.db_url)
+        return self
+
     def launch(self) -> Server:
-        """Start the process without waiting (to start several at once on a database already migrated)."""
+        """Start the process without waiting (to start several at once on a database already migrated); a MySQL
+        or MariaDB database is upgraded first, as a deploy does (deploy)."""
+        self.deploy()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([*savepets_command(), "serve", "--port", str(self.port)], env=self.env,

@@ -1,4 +1,10 @@
-"""Opening a registry database: any SQLAlchemy URL, upgraded to the newest schema with Alembic."""
+"""Opening a registry database: any SQLAlchemy URL, upgraded to the newest schema with Alembic.
+
+Who migrates: the kiosk's embedded SQLite upgrades itself on start. A server database (MySQL/MariaDB) is upgraded by
+the deploy step, `savepets db upgrade`, under a named database lock (GET_LOCK: two deploys at once run one after the
+other, and the second finds the head and does nothing); `savepets serve` and `savepets worker` refuse to start on an
+older or newer schema (require_schema). On MySQL every DDL statement commits, so migrations run one transaction each
+(Alembic's default there) and each is written to be run again after a crash part-way (see the migrations' notes)."""
 
 from __future__ import annotations
 
@@ -16,11 +22,88 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import crypto
+from core.errors import SavePetsError
 from core.registry.models import Meta
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 AAD_REVISION = "0009"  # from this migration on, every encrypted value is bound to its place (core/crypto.py)
+MIGRATE_LOCK = "savepets_upgrade:"  # + the database's name: the MySQL/MariaDB named lock an upgrade holds (GET_LOCK)
+MIGRATE_LOCK_WAIT_S = 3600  # a second deploy waits this long for the first one's migrations
 log = logging.getLogger(__name__)
+
+
+class SchemaMismatch(SavePetsError):
+    """The database's schema is not the one this version of SavePets is written for."""
+
+    code = "schema_mismatch"
+
+
+class SchemaBehind(SchemaMismatch):
+    """The database is older than this version: `savepets db upgrade` (the deploy step) brings it up."""
+
+    code = "schema_behind"
+
+
+class SchemaAhead(SchemaMismatch):
+    """The database was migrated by a newer version than this one: this install must be upgraded."""
+
+    code = "schema_ahead"
+
+
+def _revisions() -> tuple[set[str], set[str]]:
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revisions.update(re.findall(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", text, re.M))
+        parents.update(re.findall(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", text, re.M))
+    return revisions, parents
+
+
+def known_revisions() -> set[str]:
+    """Every migration this version of SavePets has."""
+    return _revisions()[0]
+
+
+def schema_problem(stamped: list[str], where: str = "server") -> SchemaMismatch | None:
+    """Why a database stamped with `stamped` (alembic_version's rows) cannot be used by this version as it is:
+    SchemaBehind (run the upgrade), SchemaAhead (upgrade the install), or None when it is at the head."""
+    head = head_revision()
+    if head is not None and stamped == [head]:
+        return None
+    unknown = [r for r in stamped if r not in known_revisions()]
+    if unknown:
+        return SchemaAhead(
+            f"The registry database is at schema revision {unknown[0]}, newer than this version of SavePets knows "
+            f"(its newest is {head}): this {where} is older than the database: upgrade the {where} to the version "
+            "that ran the migration. Nothing was changed.", revision=unknown[0], head=head)
+    at = ", ".join(stamped) if stamped else "none (an empty database)"
+    return SchemaBehind(
+        f"The registry database is at schema revision {at}; this version of SavePets needs {head}. Run "
+        "`savepets db upgrade` with this version (the deploy step, once for all servers), then start the "
+        f"{where}. Nothing was changed.", revision=stamped[0] if stamped else None, head=head)
+
+
+def stamped_revisions(engine: Engine) -> list[str]:
+    """The revisions alembic_version holds ([] for a database no migration has run on)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return []
+        return list(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+
+
+def require_schema(url: str, where: str = "server") -> None:
+    """A server process's start (serve, worker): a MySQL/MariaDB registry must already be at this version's schema,
+    migrated by the deploy step (`savepets db upgrade`); SchemaBehind or SchemaAhead says what to run. An embedded
+    SQLite registry passes (Database upgrades it on open: a kiosk has nobody to run a deploy step)."""
+    if url.startswith("sqlite"):
+        return
+    engine = make_engine(url)
+    try:
+        problem = schema_problem(stamped_revisions(engine), where)
+    finally:
+        engine.dispose()
+    if problem is not None:
+        raise problem
 
 
 def alembic_config(url: str):
@@ -35,11 +118,7 @@ def alembic_config(url: str):
 def head_revision() -> str | None:
     """The newest migration's id, read from the migration files: a registry already there opens without importing
     Alembic (a fifth of a second of every start). None when the files do not name one head: Alembic decides."""
-    revisions, parents = set(), set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        revisions.update(re.findall(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", text, re.M))
-        parents.update(re.findall(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", text, re.M))
+    revisions, parents = _revisions()
     heads = revisions - parents
     return heads.pop() if len(heads) == 1 else None
 
@@ -123,25 +202,69 @@ class Database:
                 "changed.", key_id=stored, found=self.key.key_id)
 
     def _stamped(self) -> list[str]:
-        with self.engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
-                return []
-            return list(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+        return stamped_revisions(self.engine)
 
-    def upgrade(self, revision: str = "head") -> None:
-        if revision == "head" and self._stamped() == [head_revision()]:
-            return  # up to date: the usual start
+    def upgrade(self, revision: str = "head") -> bool:
+        """Migrate to `revision` (default the newest); False when there was nothing to do. A database migrated by a
+        newer version is refused (SchemaAhead), never touched. On MySQL/MariaDB the migrations run under a named
+        lock: a second upgrade at the same time waits, then finds the head and does nothing."""
+        if revision == "head":
+            problem = schema_problem(self._stamped(), "install")
+            if problem is None:
+                return False  # up to date: the usual start
+            if isinstance(problem, SchemaAhead):
+                raise problem
         from alembic import command
 
-        self._migrate(command.upgrade, revision)
+        return self._migrate(command.upgrade, revision)
 
     def downgrade(self, revision: str) -> None:
         from alembic import command
 
         self._migrate(command.downgrade, revision)
 
-    def _migrate(self, step, revision: str) -> None:
-        sqlite = self.engine.dialect.name == "sqlite"
+    def _migrate(self, step, revision: str) -> bool:
+        if self.engine.dialect.name == "sqlite":
+            self._migrate_sqlite(step, revision)
+            ran = True
+        else:
+            ran = self._migrate_server(step, revision)
+        self._allow_legacy_reads()
+        return ran
+
+    def _migrate_server(self, step, revision: str) -> bool:
+        """MySQL/MariaDB (and other servers): under the named lock, with no transaction around the run, so that
+        Alembic gives each migration its own (DDL commits implicitly there: one transaction for all would be
+        committed piecemeal anyway). A crash leaves the database at the last migration that completed, plus
+        whatever DDL of the next one had run: each migration checks what is already there before it acts, so
+        running the upgrade again completes it."""
+        with self.engine.connect() as conn:
+            mysql = conn.dialect.name in ("mysql", "mariadb")
+            if mysql:  # named locks are the server's, not one database's: the name says which database
+                lock = (MIGRATE_LOCK + (conn.exec_driver_sql("SELECT DATABASE()").scalar() or ""))[:64]
+                got = conn.exec_driver_sql("SELECT GET_LOCK(%s, %s)", (lock, MIGRATE_LOCK_WAIT_S)).scalar()
+                conn.commit()
+                if got != 1:
+                    raise SchemaMismatch(f"Another `savepets db upgrade` has held the database's migration lock for "
+                                         f"{MIGRATE_LOCK_WAIT_S} s: let it finish, then run this again.")
+            try:
+                if revision == "head" and schema_problem(stamped_revisions(self.engine), "install") is None:
+                    log.info("the registry database is already at the newest schema (another upgrade ran it)")
+                    return False
+                conn.commit()
+                cfg = alembic_config(self.url)
+                cfg.attributes["connection"] = conn
+                step(cfg, revision)
+                conn.commit()
+                return True
+            finally:
+                if mysql:
+                    conn.rollback()
+                    conn.exec_driver_sql("SELECT RELEASE_LOCK(%s)", (lock,))
+                    conn.commit()
+
+    def _migrate_sqlite(self, step, revision: str) -> None:
+        sqlite = True
         with self.engine.connect() as conn:
             before = self._revision(conn)
             conn.commit()
@@ -163,7 +286,6 @@ class Database:
                     conn.commit()
         if sqlite and encrypted_now:  # the plain values of an older registry must not stay in free pages or the log
             self.compact()
-        self._allow_legacy_reads()
 
     def rekey(self, new_key: crypto.RegistryKey) -> None:
         """Re-encrypt every encrypted value (and phone hash) with `new_key`, in one transaction; the registry then

@@ -40,6 +40,7 @@ def serve(
     (--ssl-certfile and --ssl-keyfile) or --insecure."""
     import uvicorn
 
+    from core.registry.db import require_schema
     from core.registry.inuse import holding
     from sync.server.app import TransportRefused, create_app
 
@@ -47,6 +48,7 @@ def serve(
                             task_backend=task_backend, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
                             insecure=insecure or None)
     with errors_to_exit():
+        require_schema(settings.database_url)  # a server database is migrated by `savepets db upgrade`, not here
         try:
             application = create_app(settings)  # the one TLS rule: the factory refuses clear text off this machine
         except TransportRefused as exc:
@@ -67,10 +69,13 @@ def serve(
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def worker(ctx: typer.Context, db: DbOption = None, data_dir: DataOption = None) -> None:
     """Run a Celery worker for task_backend=celery (extra arguments go to celery, e.g. --concurrency 4)."""
+    from core.registry.db import require_schema
     from core.registry.inuse import holding
     from sync.server import tasks
 
     settings = settings_for(db, data_dir)
+    with errors_to_exit():
+        require_schema(settings.database_url, "worker")
     tasks.configure(settings)
     with errors_to_exit(), holding(settings.database_url):
         tasks.app.worker_main(["worker", "--loglevel", "WARNING", *ctx.args])

@@ -97,9 +97,11 @@ def redis_enabled(settings: Settings) -> bool:
 
 def _start(settings: Settings, engine: Engine | None):
     """Blocking start-up, off the event loop: registry (migrated), engine, gallery, keys, runner, events."""
+    from core.registry.db import require_schema
     from core.usecases import SavePets
     from sync.server.runner import make_runner
 
+    require_schema(settings.database_url)  # MySQL/MariaDB: migrated by the deploy step (`savepets db upgrade`) only
     sp = SavePets(settings, engine=engine)
     try:
         templates = len(sp.gallery)  # load (or build) the gallery now, not at the first lookup

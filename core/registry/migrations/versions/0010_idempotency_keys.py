@@ -17,6 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Run again after a crash on MySQL/MariaDB, where the table (DDL, committed at once) may exist before the
+    # revision is stamped: what is already there is not made again.
+    inspector = sa.inspect(op.get_bind())
+    if inspector.has_table('idempotency_keys'):
+        if not any(ix['name'] == 'ix_idempotency_keys_expires_at' for ix in inspector.get_indexes('idempotency_keys')):
+            op.create_index('ix_idempotency_keys_expires_at', 'idempotency_keys', ['expires_at'], unique=False)
+        return
     op.create_table('idempotency_keys',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('api_key_id', sa.String(length=16), nullable=False),
