@@ -9,7 +9,7 @@ of the fraction of --budget-minutes of training time spent, so a run can be stop
 resumed (same command) and still ends annealed. A checkpoint is written after every epoch; at the end the
 embedding network is saved (fp16 state dict, a few MB) to OUT/nose_embed_v1.pt and exported to ONNX (what the
 product runs, checked against torch); `--install` fits the operating threshold / calibration on the tune dogs (see
-calibration.calibrate_learned) and copies both to resources/models/.
+finish.finish, calibration.calibrate_learned) and copies both to resources/models/.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from core.recognition.data import list_dogs, read_bgr
 from core.recognition.preprocess import to_square
 from core.recognition.training.augment import CACHE_SIDE, STRENGTHS
 from core.recognition.training.batches import EpochViews, augment_workers, epoch_loader, to_network
+from core.recognition.training.finish import finish
 from core.recognition.training.model import ARCHS, NoseNet, preprocess
 
 
@@ -325,8 +326,6 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
         export(final_net, final, meta(state["history"][-1]["tune"] if state["history"] else {}))
         print(f"done: {final}", flush=True)
         if install:
-            from core.recognition.training.recipes import finish
-
             finish(data_dir, out, install=True, progress=progress)
     return final
 
