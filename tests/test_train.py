@@ -134,7 +134,8 @@ def test_a_stage_trains_the_gpu_way_on_the_cpu_and_resumes_its_moving_average(no
 
     data = _small_set(nose_data, tmp_path / "dogs", {"train": 4, "tune": 2, "test": 0})
     out = tmp_path / "stage"
-    kw = dict(out=out, budget_minutes=0.3, batch=8, res_schedule="0:64", eval_res=64, augmentation="nose",
+    # a budget that one epoch cannot use up even on a loaded 2-core machine (the first piece must stop unfinished)
+    kw = dict(out=out, budget_minutes=1.0, batch=8, res_schedule="0:64", eval_res=64, augmentation="nose",
               ema=0.9, workers=2, bf16=True, progress=False)
     assert not train(str(data), max_minutes=0.001, **kw).exists()  # one epoch, then the piece ends
     first = torch.load(out / "last.pt", weights_only=False)
