@@ -211,6 +211,26 @@ class Gallery:
         with self._lock:
             return [k.decode() for k in self._keys.view[self._dog.view >= 0].tolist()]
 
+    def keys_by_dog(self, dog_ids: list[str]) -> dict[str, list[str]]:
+        """{dog: its template keys in the gallery} for these dogs, in one pass over the slots."""
+        with self._lock:
+            numbers = [d for d in (self._dog_number(x, create=False) for x in dog_ids) if d >= 0]
+            numbers = [d for d in numbers if self._count.data[d] > 0]
+            if not numbers:
+                return {}
+            slots = np.flatnonzero(np.isin(self._dog.view, np.asarray(numbers, np.int32)))
+            out: dict[str, list[str]] = {}
+            for d, k in zip(self._dog.data[slots].tolist(), self._keys.data[slots].tolist(), strict=True):
+                out.setdefault(self._dog_ids.data[d].decode(), []).append(k.decode())
+            return out
+
+    def remove_dogs(self, dog_ids: list[str]) -> None:
+        with self._lock:
+            numbers = [d for d in (self._dog_number(x, create=False) for x in dog_ids) if d >= 0]
+            numbers = [d for d in numbers if self._count.data[d] > 0]
+            if numbers:
+                self._drop(np.flatnonzero(np.isin(self._dog.view, np.asarray(numbers, np.int32))).tolist())
+
     def keys_of(self, dog_id: str) -> list[str]:
         """The dog's template keys in the gallery."""
         with self._lock:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -118,8 +118,7 @@ class GalleryIndex(ServiceBase):
         e = self.engine
         return (select(NoseTemplate.id, NoseTemplate.dog_id, NoseTemplate.vector)
                 .join(Dog, Dog.id == NoseTemplate.dog_id)
-                .where(NoseTemplate.model_name == e.name, NoseTemplate.model_version == e.version,
-                       NoseTemplate.deleted_at.is_(None), Dog.deleted_at.is_(None)))
+                .where(_this_model(e), NoseTemplate.deleted_at.is_(None), Dog.deleted_at.is_(None)))
 
     def _vectors(self, rows) -> np.ndarray:
         return np.frombuffer(b"".join(r.vector for r in rows), np.float32).reshape(len(rows), self.engine.dim)
@@ -155,8 +154,8 @@ class GalleryIndex(ServiceBase):
     def _head_seq(s: Session) -> int:
         return s.scalar(select(func.max(SyncLog.seq))) or 0
 
-    def _apply_changes(self, g: Gallery, since: datetime, after_seq: int,
-                       head: int | None = None) -> tuple[int, int, int]:
+    def _apply_changes(self, g: Gallery, since: datetime, after_seq: int, head: int | None = None,
+                       dogs: Iterable[str] = ()) -> tuple[int, int, int]:
         """Bring `g` in step with what changed: templates stamped since `since` (added or deleted), dogs stamped
         since then or listed in the change log after `after_seq` (deleted, restored, erased: an erasure deletes the
         templates' rows and stamps the dog; pushed from a kiosk with the kiosk's stamps). Reads the database without
@@ -168,9 +167,8 @@ class GalleryIndex(ServiceBase):
             changed = s.execute(select(NoseTemplate.id, NoseTemplate.dog_id, NoseTemplate.deleted_at,
                                        Dog.deleted_at.label("dog_deleted"))
                                 .join(Dog, Dog.id == NoseTemplate.dog_id)
-                                .where(NoseTemplate.updated_at >= since, NoseTemplate.model_name == e.name,
-                                       NoseTemplate.model_version == e.version)).all()
-            dog_ids = set(s.scalars(select(Dog.id).where(Dog.updated_at >= since)))
+                                .where(NoseTemplate.updated_at >= since, _this_model(e))).all()
+            dog_ids = set(s.scalars(select(Dog.id).where(Dog.updated_at >= since))) | set(dogs)
             if head > after_seq:
                 dog_ids.update(s.scalars(select(SyncLog.entity_id).where(SyncLog.seq > after_seq, SyncLog.seq <= head,
                                                                           SyncLog.entity == "dog")))
@@ -189,8 +187,9 @@ class GalleryIndex(ServiceBase):
         gone = {r.id for r in changed if r.deleted_at is not None or r.dog_deleted is not None}
         want = {r.id for r in changed if r.id not in gone}
         dead_dogs = [d.id for d in dogs if d.deleted_at is not None]
+        have_of = g.keys_by_dog(alive) if alive else {}
         for d in alive:
-            have = set(g.keys_of(d))
+            have = set(have_of.get(d, ()))
             live = live_of.get(d, set())
             gone |= have - live
             want |= live
@@ -200,8 +199,7 @@ class GalleryIndex(ServiceBase):
         missing = [k for k in want if k not in g]
         removed = len(g)
         g.remove([k for k in gone if k in g])
-        for d in dead_dogs:
-            g.remove_dog(d)
+        g.remove_dogs(dead_dogs)
         removed -= len(g)
         added = 0
         if missing:
@@ -214,9 +212,10 @@ class GalleryIndex(ServiceBase):
                         added += len(g) - before
         return added, removed, head
 
-    def refresh_gallery(self) -> None:
+    def refresh_gallery(self, dogs: Iterable[str] = ()) -> None:
         """Bring the gallery in step with the registry after changes made elsewhere (sync, other servers): only the
-        templates and dogs changed since the gallery's mark are read (never a full reload)."""
+        templates and dogs changed since the gallery's mark are read (never a full reload), and the `dogs` given
+        (a kiosk's pull knows the dogs it wrote, with the server's stamps)."""
         if self._gallery is None:
             return
         with self._gallery_lock:
@@ -226,7 +225,7 @@ class GalleryIndex(ServiceBase):
             g = self._gallery
             mark = utcnow() - TAIL_SLACK
             since = self._gallery_mark or mark
-            added, removed, seq = self._apply_changes(g, since, self._gallery_seq)
+            added, removed, seq = self._apply_changes(g, since, self._gallery_seq, dogs=dogs)
             with self._gallery_lock:
                 self._gallery_mark = max(self._gallery_mark or mark, mark)
                 self._gallery_seq = max(self._gallery_seq, seq)
@@ -303,8 +302,8 @@ class GalleryIndex(ServiceBase):
         with self.db.sessions() as s:
             rows = s.execute(select(NoseTemplate.dog_id, NoseTemplate.vector, NosePhoto.sha256)
                              .join(NosePhoto, NosePhoto.id == NoseTemplate.photo_id)
-                             .where(NoseTemplate.dog_id.in_(list(dogs)), NoseTemplate.model_name == e.name,
-                                    NoseTemplate.model_version == e.version, NoseTemplate.deleted_at.is_(None),
+                             .where(NoseTemplate.dog_id.in_(list(dogs)), _this_model(e),
+                                    NoseTemplate.deleted_at.is_(None),
                                     NosePhoto.deleted_at.is_(None))).all()
         grouped: dict[str, tuple[list[str], list[np.ndarray]]] = {}
         for r in rows:
@@ -345,6 +344,13 @@ class GalleryIndex(ServiceBase):
             return {"dogs": s.scalar(select(func.count(Dog.id)).where(Dog.deleted_at.is_(None))),
                     "owners": s.scalar(select(func.count(Owner.id)).where(Owner.deleted_at.is_(None))),
                     "templates": len(self.gallery)}
+
+
+def _this_model(e):
+    """The engine's templates, as a condition no index serves: the (model_name, model_version) index matches nearly
+    every row, and a planner that picks it (SQLite without statistics) reads the whole table where the dog's, the
+    id's or the stamp's index reads a few rows."""
+    return NoseTemplate.model_name + "\x1f" + NoseTemplate.model_version == f"{e.name}\x1f{e.version}"
 
 
 def _parse_mark(value) -> datetime | None:
