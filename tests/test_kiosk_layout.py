@@ -96,6 +96,9 @@ def test_every_page_fits_with_its_longest_messages(qtbot, tmp_path, kiosk_factor
     walk.check("first-admin-pins-differ", fa.submit_button, *fa.pad.keys.values())
     create_first_admin(qtbot, k)
     sp = k.controller.service
+    from tests.test_kiosk_signin import STAFF_NAME, STAFF_PIN
+
+    sp.add_staff(STAFF_NAME, STAFF_PIN, "staff")
 
     # look-up: no camera, its message over the preview
     w.show_page("lookup")
@@ -156,6 +159,23 @@ def test_every_page_fits_with_its_longest_messages(qtbot, tmp_path, kiosk_factor
     qtbot.waitUntil(lambda: rv.count == 1 and rv.state == "pair", timeout=10_000)
     walk.check("review-pair", rv.same_button, rv.different_button)
 
+    # look-up: alike to two dogs, compared side by side, then the one staff chose on its card (the comparison, taller
+    # and hidden behind the capture, made the page scroll under the card)
+    from tests.test_kiosk import _two_look_alike_dogs
+
+    _a, _b, probe = _two_look_alike_dogs(tmp_path, sp)
+    lookup = w.lookup
+    w.show_page("lookup")
+    wait_idle(qtbot, k)  # (the review's photos)
+    lookup.lookup_files([str(p) for p in probe])
+    qtbot.waitUntil(lambda: lookup.state == "compare" and not lookup.compare.loading, timeout=20_000)
+    walk.check("lookup-compare", lookup.compare.confirm_button, lookup.compare.none_button,
+               *lookup.compare.choice_buttons)
+    lookup.compare.confirm_button.click()
+    wait_idle(qtbot, k)
+    assert lookup.state == "result"
+    walk.check("lookup-confirmed", lookup.again, lookup.capture.shutter)
+
     # audit trail
     w.show_page("audit")
     w.audit_page.refresh()
@@ -171,6 +191,20 @@ def test_every_page_fits_with_its_longest_messages(qtbot, tmp_path, kiosk_factor
         {"reason": "disabled"})]
     si._show_message(walk.longest(*failures))
     walk.check("signin-message", si.submit_button, *si.pad.keys.values())
+
+    # a member of role staff: the owner masked on the card, with "Show contact" under it
+    from tests.test_kiosk_signin import STAFF_NAME, STAFF_PIN, sign_in
+
+    si.reset()
+    sign_in(qtbot, k, STAFF_NAME, STAFF_PIN)
+    qtbot.waitUntil(lambda: not w.locked, timeout=5_000)
+    wait_idle(qtbot, k)
+    lookup.lookup_files([str(p) for p in probe])
+    qtbot.waitUntil(lambda: lookup.state == "compare" and not lookup.compare.loading, timeout=20_000)
+    lookup.compare.confirm_button.click()
+    wait_idle(qtbot, k)
+    assert lookup.card.reveal_button.isVisibleTo(w)
+    walk.check("lookup-staff-masked", lookup.card.reveal_button, lookup.again, lookup.capture.shutter)
 
     assert not walk.problems, "\n".join(walk.problems)
 

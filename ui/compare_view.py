@@ -306,6 +306,11 @@ class CompareView(QWidget):
         lay.addLayout(bottom)
 
     # ------------------------------------------------------------ content
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        """Behind the capture (the look-up page's other page) its height is none of the page's: a stack answers the
+        largest of its pages', and this one's made the page scroll under a dog's card."""
+        return super().heightForWidth(width) if self.isVisible() else -1
     def show_result(self, photos, result) -> None:
         """photos: the core Photos of the look-up (the probe); result: its LookupResult with candidates."""
         from core.recognition.base import Decision

@@ -21,7 +21,9 @@ class DogCard(QFrame):
         self.setObjectName("dogCard")
         self.photo_side = photo_side
         self.photo = QLabel()
-        self.photo.setFixedSize(photo_side, photo_side)
+        # beside the details a square; above them (a narrow side panel) as tall as a camera's 4:3 photo, no more: the
+        # card with "Show contact" fits the page at 1280x800 and 1024x768
+        self.photo.setFixedSize(photo_side, photo_side * 3 // 4 if vertical else photo_side)
         self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.photo.setObjectName("cardPhoto")
         self.verdict = QLabel()
@@ -129,7 +131,11 @@ class DogCard(QFrame):
         self._values["phone"].setText(phone)
         self.note("")
         if photo:
-            self.photo.setPixmap(pixmap_from_bytes(photo, self.photo_side))
+            pm = pixmap_from_bytes(photo)
+            if not pm.isNull():
+                pm = pm.scaled(self.photo.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                               Qt.TransformationMode.SmoothTransformation)
+            self.photo.setPixmap(pm)
         else:
             self.photo.setText(self.tr("No photo"))
         if decision is None:

@@ -62,7 +62,7 @@ class LookupPage(QWidget):
         waiting.setObjectName("placeholder")
         waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         waiting.setWordWrap(True)
-        self.card = DogCard(vertical=True, photo_side=180)  # room for "Show contact" at 1280x800
+        self.card = DogCard(vertical=True, photo_side=180)  # 180x135: room for "Show contact" at 1024x768
         self.card.attach(controller)  # the owner's contact only as the member may see it (core reveal_contact)
         self.again = QPushButton(self.tr("Look up another dog"))
         self.again.clicked.connect(self.reset)
