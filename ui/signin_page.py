@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.controller import error_message
+from ui.style import set_style_property
 
 PIN_MIN, PIN_MAX = 4, 8  # core.staff.PIN_MIN / PIN_MAX
 
@@ -300,9 +301,9 @@ class SignInPage(QWidget):
 
     def _show_message(self, text: str, level: str = "bad") -> None:
         self.message.setText(text)
-        self.message.setObjectName("errorBox" if level == "bad" else "hint")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        # one object name, its look by a property with the same padding (kiosk.qss): switching the name to "hint" and
+        # back lost the error box's padding (its text against the border)
+        set_style_property(self.message, "level", "bad" if level == "bad" else "info")
         self.message.setVisible(bool(text))
 
 
