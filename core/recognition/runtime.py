@@ -26,6 +26,9 @@ class OnnxNet:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or default_threads()
         opts.inter_op_num_threads = 1
+        # no busy-waiting between runs: onnxruntime's idle threads would otherwise spin on the cores that the other
+        # look-ups of a server (or the kiosk's camera) need; the answers are the same either way
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3  # warnings about unused initialisers are not the user's business
         self.session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name

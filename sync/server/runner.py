@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
+import cv2
 from starlette.exceptions import HTTPException
 
 from core.actors import current_actor
@@ -38,6 +39,9 @@ class LocalRunner:
     def __init__(self, sp: SavePets, settings: Settings):
         self.sp = sp
         self.heavy = anyio.CapacityLimiter(max(1, settings.workers))
+        # the heavy pool runs look-ups side by side: OpenCV's own thread pool inside each (RootSIFT) would only fight
+        # them for the same cores
+        cv2.setNumThreads(1)
         self.quick = anyio.CapacityLimiter(QUICK_THREADS)
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
