@@ -76,8 +76,10 @@ def nginx_or_skip() -> str:
         return found
     if not os.environ.get("CI"):
         pytest.skip("nginx is not installed (apt-get install nginx); CI installs it and runs this test")
-    proc = subprocess.run(["apt-get", "install", "-y", "nginx"],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(["apt-get", "install", "-y", "nginx"], capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:  # a fresh CI image may have no package lists yet
+        subprocess.run(["apt-get", "update"], capture_output=True, timeout=600)
+        proc = subprocess.run(["apt-get", "install", "-y", "nginx"], capture_output=True, text=True, timeout=600)
     found = shutil.which("nginx") or (NGINX if Path(NGINX).exists() else None)
     if proc.returncode != 0 or not found:
         pytest.fail(f"CI: nginx is needed and could not be installed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
