@@ -17,7 +17,7 @@ import time
 import httpx
 import pytest
 
-from tests.serverkit import REPO, Server, base_env, free_port, snapshot
+from tests.serverkit import REPO, Server, base_env, free_port, served, snapshot
 
 WRONG_LIMIT = 20  # settings.auth_failures_per_minute's default
 
@@ -71,10 +71,9 @@ def error_of(r: httpx.Response, status: int) -> dict:
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    base = tmp_path_factory.mktemp("trust")
-    server = Server(f"sqlite:///{base / 'trust.sqlite3'}", base / "data", trusted_proxies="127.0.0.3").start()
-    yield server
-    server.stop()
+    """The real server on the machine's MariaDB (what the attacks are played against)."""
+    with served("mariadb", tmp_path_factory.mktemp("trust"), trusted_proxies="127.0.0.3") as server:
+        yield server
 
 
 # ------------------------------------------------------------------------------------------- wrong secrets
