@@ -158,6 +158,15 @@ def test_every_page_fits_with_its_longest_messages(qtbot, tmp_path, kiosk_factor
     rv.refresh()
     qtbot.waitUntil(lambda: rv.count == 1 and rv.state == "pair", timeout=10_000)
     walk.check("review-pair", rv.same_button, rv.different_button)
+    rv.ask_merge()
+    walk.check("review-confirm-merge", rv.merge_button, rv.cancel_button)
+    wait_idle(qtbot, k)  # (the pair's photos)
+    rv.merge()  # merged: the owners to tell, the kept registration's ten photos, the button to go on
+    qtbot.waitUntil(lambda: rv.state == "merged", timeout=20_000)
+    wait_idle(qtbot, k)
+    qtbot.waitUntil(lambda: len(rv.kept_labels) == 10, timeout=20_000)
+    wait_idle(qtbot, k)
+    walk.check("review-merged", rv.continue_button, *rv.kept_labels)
 
     # look-up: alike to two dogs, compared side by side, then the one staff chose on its card (the comparison, taller
     # and hidden behind the capture, made the page scroll under the card)

@@ -32,10 +32,19 @@ PAIR_PHOTOS = 5  # photos of each dog beside the large one (a registration has f
 REVIEWS_SHOWN = 100  # open reviews fetched at once (the count says how many there are in all)
 MAX_KEPT_PHOTOS = 10  # a merged registration's photos shown after the merge (its own five and the newer five)
 KEPT_THUMB = 120
+KEPT_THUMB_HIGH = KEPT_THUMB * 3 // 4 + 4  # a camera's 4:3 photo, not a square: two rows and the button fit 1280x800
 
 
 def _date(dt) -> str:
     return dt.astimezone().strftime("%Y-%m-%d")
+
+
+class StackPage(QWidget):
+    """A page of the review's stack: hidden, its height for a width is none of the stack's (a QStackedWidget answers
+    the largest of its pages', so the merged page, taller, made the pair's page scroll at 1024x768)."""
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return super().heightForWidth(width) if self.isVisible() else -1
 
 
 class DogPane(PhotoPane):
@@ -174,7 +183,7 @@ class ReviewPage(QWidget):
         self.decision.addWidget(choose)
         self.decision.addWidget(confirm)
         self.decision.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        pair = QWidget()
+        pair = StackPage()
         pl = QVBoxLayout(pair)
         pl.setContentsMargins(0, 0, 0, 0)
         pl.setSpacing(12)
@@ -221,7 +230,7 @@ class ReviewPage(QWidget):
         self.continue_button.setObjectName("primary")
         self.continue_button.setProperty("big", True)
         self.continue_button.clicked.connect(self.refresh)
-        done = QWidget()
+        done = StackPage()
         dl = QVBoxLayout(done)
         dl.setContentsMargins(0, 0, 0, 0)
         dl.setSpacing(16)
@@ -481,8 +490,10 @@ class ReviewPage(QWidget):
         for i, sha in enumerate(shown):
             label = QLabel()
             label.setObjectName("thumb")
-            label.setFixedSize(KEPT_THUMB, KEPT_THUMB)
+            label.setFixedSize(KEPT_THUMB, KEPT_THUMB_HIGH)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setPixmap(pixmap_from_bgr(images[sha], KEPT_THUMB - 4))
+            label.setPixmap(pixmap_from_bgr(images[sha]).scaled(
+                KEPT_THUMB - 4, KEPT_THUMB_HIGH - 4, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
             self.kept_photos.addWidget(label, i // 5, i % 5)
             self.kept_labels.append(label)
