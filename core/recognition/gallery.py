@@ -4,10 +4,12 @@ always be rebuilt from the templates table) and saved to disk (a snapshot) so th
 Sized for a national registry (about 15 M templates of 256 floats) with no Python object per template:
 - Up to ANN_MIN templates the index is exact (IndexFlatIP). A gallery built larger (Gallery.build, or an add() that
   crosses ANN_MIN) uses an inverted file of 8-bit scalar-quantised codes (IndexIVFScalarQuantizer, SQ8: 256 bytes a
-  template against 1 KB) whose faiss ids are int64 slot numbers; the candidates it finds (RERANK of them at least) are
-  re-scored on exact vectors (float16, a memory-mapped file of the snapshot, plus the templates added since in
-  memory), so that the order of the best dogs is that of an exact search. Templates added later join the trained
-  index as they are; only a full build (the next start without a current snapshot) trains again.
+  template against 1 KB) whose faiss ids are int64 slot numbers; the candidates it finds (RERANK of them at least)
+  are re-scored on exact vectors (float16, a file of the snapshot read row by row with pread, plus the templates
+  added since in memory), so that the candidates found are ordered as an exact search orders them (the 8-bit codes
+  change no order); which candidates are found depends on the lists searched (NPROBE; bench/bench_gallery_scale.py
+  measures the real dog's rank against an exact search). Templates added later join the trained index as they are;
+  only a full build (the next start without a current snapshot) trains again.
 - Template keys and dog ids (the registry's 36-character ids) are numpy byte-string arrays: a key's slot is found by
   bisection over a sorted order of the keys loaded or built at once, plus a small dict of the keys added since; a dog
   has an int32 number and a count of its templates.
@@ -91,10 +93,44 @@ class _Lookup:
         return int(order[i]) if i < len(order) and keys[order[i]] == key else -1
 
 
+class _RowFile:
+    """The exact vectors (float16 rows) of a snapshot, read a row at a time with pread: never mapped into the
+    process, so that the rows a search reads stay in the page cache, not in the process's resident memory."""
+
+    def __init__(self, path: Path, rows: int, dim: int):
+        self.rows, self.dim, self.row_bytes = rows, dim, 2 * dim
+        self.fd = os.open(path, os.O_RDONLY)  # open while the file is there: a later sweep cannot take it away
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __getitem__(self, idx) -> np.ndarray:
+        if isinstance(idx, slice):
+            start, stop, _ = idx.indices(self.rows)
+            data = os.pread(self.fd, max(0, stop - start) * self.row_bytes, start * self.row_bytes)
+            return np.frombuffer(data, np.float16).reshape(-1, self.dim)
+        rows = np.asarray(idx, np.int64).tolist()
+        out = np.empty((len(rows), self.dim), np.float16)
+        for j, r in enumerate(rows):
+            out[j] = np.frombuffer(os.pread(self.fd, self.row_bytes, r * self.row_bytes), np.float16)
+        return out
+
+    def __del__(self):
+        try:
+            os.close(self.fd)
+        except (OSError, AttributeError):
+            pass
+
+
 class Gallery:
     ANN_MIN = 100_000  # past this many templates: approximate search (IVF, SQ8) with an exact re-rank
     RERANK = 256  # at least this many candidates re-scored on exact vectors
-    NPROBE = 16
+    NPROBE = 16  # lists searched: at least this many, and NPROBE_SHARE of them
+    NPROBE_SHARE = 1 / 10
+
+    @classmethod
+    def _nprobe(cls, nlist: int) -> int:
+        return int(min(nlist, max(cls.NPROBE, round(nlist * cls.NPROBE_SHARE))))
 
     def __init__(self, dim: int):
         self.dim = dim
@@ -107,7 +143,7 @@ class Gallery:
         self._count = _Column(np.zeros(0, np.int32))  # templates per dog number
         self._key_at = _Lookup(self._keys.view)
         self._dog_at = _Lookup(self._dog_ids.view)
-        self._vec_base: np.ndarray = np.zeros((0, dim), np.float16)  # exact vectors of slots < len (approximate)
+        self._vec_base: np.ndarray | _RowFile = np.zeros((0, dim), np.float16)  # exact vectors of the first slots
         self._vec_more = _Column(np.zeros((0, dim), np.float16))  # and of the slots added since
         self._live = 0
         self._dogs = 0
@@ -127,7 +163,7 @@ class Gallery:
         return self._approx
 
     def nbytes(self) -> int:
-        """Memory held in numpy columns and the faiss codes (not the memory-mapped exact vectors)."""
+        """Memory held in numpy columns and the faiss codes (not the exact vectors, read from a file)."""
         codes = self._index.sa_code_size() * self._index.ntotal if self._approx else 4 * self.dim * self._index.ntotal
         return int(codes + sum(c.data.nbytes for c in (self._keys, self._dog, self._dog_ids, self._count,
                                                         self._vec_more)) + 8 * len(self._key_at.order))
@@ -247,7 +283,7 @@ class Gallery:
         ivf = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
                                             faiss.METRIC_INNER_PRODUCT)
         ivf.train(np.ascontiguousarray(sample[: nlist * 64], dtype=np.float32))
-        ivf.nprobe = min(nlist, Gallery.NPROBE)
+        ivf.nprobe = Gallery._nprobe(nlist)
         return ivf
 
     def _to_ann(self) -> None:
@@ -269,7 +305,7 @@ class Gallery:
         low = slots < base
         if low.any():
             idx = slots[low]
-            order = np.argsort(idx)  # a memory-mapped file reads best in order
+            order = np.argsort(idx)  # a file reads best in order
             out[np.flatnonzero(low)[order]] = self._vec_base[idx[order]]
         if (~low).any():
             out[~low] = self._vec_more.data[slots[~low] - base]
@@ -318,8 +354,8 @@ class Gallery:
               folder: Path | None = None) -> Gallery:
         """A gallery of `total` (about: an upper bound is fine) templates given in chunks of (keys, dog ids, float32
         vectors), each key once. Past ANN_MIN: an IVF SQ8 index trained on the first chunks (up to 64 k vectors),
-        its exact vectors written (float16) to a file under `folder` and memory-mapped (kept in memory without a
-        folder). Never holds all the float32 vectors at once."""
+        its exact vectors written (float16) to a file under `folder` and read from it as needed (kept in memory
+        without a folder). Never holds all the float32 vectors at once."""
         g = cls(dim)
         if total <= cls.ANN_MIN:
             for keys, dogs, vecs in chunks:
@@ -377,8 +413,7 @@ class Gallery:
         g._dog_at = _Lookup(dog_ids, np.arange(len(dog_ids), dtype=np.int64))  # np.unique sorts
         g._live, g._dogs = slot, len(dog_ids)
         if vec_path is not None:
-            g._vec_base = np.memmap(vec_path, np.float16, "r", shape=(slot, dim)) if slot else \
-                np.zeros((0, dim), np.float16)
+            g._vec_base = _RowFile(vec_path, slot, dim)
             g._vec_file = vec_path
         else:
             g._vec_base = np.concatenate(mem_vecs) if mem_vecs else np.zeros((0, dim), np.float16)
@@ -452,10 +487,10 @@ class Gallery:
         g._live, g._dogs = int(meta["live"]), int(meta["dogs"])
         g._approx = bool(meta["approximate"])
         if g._approx:
-            faiss.extract_index_ivf(g._index).nprobe = int(meta["nprobe"])
+            ivf = faiss.extract_index_ivf(g._index)
+            ivf.nprobe = cls._nprobe(ivf.nlist)
             slots = g._keys.n
-            g._vec_base = np.memmap(paths["vectors.f16"], np.float16, "r", shape=(slots, dim)) if slots else \
-                np.zeros((0, dim), np.float16)
+            g._vec_base = _RowFile(paths["vectors.f16"], slots, dim)
             g._vec_file = paths["vectors.f16"]
         return (g, meta.get("extra") or {}) if with_extra else g
 
