@@ -99,6 +99,7 @@ def test_every_page_fits_with_its_longest_messages(qtbot, tmp_path, kiosk_factor
     from tests.test_kiosk_signin import STAFF_NAME, STAFF_PIN
 
     sp.add_staff(STAFF_NAME, STAFF_PIN, "staff")
+    sp.add_staff("Christopher Jung", "8642", "staff")  # a long name on the sign-in page's buttons
 
     # look-up: no camera, its message over the preview
     w.show_page("lookup")
@@ -156,11 +157,11 @@ def test_every_page_fits_with_its_longest_messages(qtbot, tmp_path, kiosk_factor
     rv = w.review_page
     w.show_page("review")
     rv.refresh()
-    qtbot.waitUntil(lambda: rv.count == 1 and rv.state == "pair", timeout=10_000)
+    qtbot.waitUntil(lambda: rv.count == 1 and rv.state == "pair" and not rv.loading, timeout=10_000)
+    wait_idle(qtbot, k)  # the pair's photos, with their thumbnails (the panes' tallest)
     walk.check("review-pair", rv.same_button, rv.different_button)
     rv.ask_merge()
     walk.check("review-confirm-merge", rv.merge_button, rv.cancel_button)
-    wait_idle(qtbot, k)  # (the pair's photos)
     rv.merge()  # merged: the owners to tell, the kept registration's ten photos, the button to go on
     qtbot.waitUntil(lambda: rv.state == "merged", timeout=20_000)
     wait_idle(qtbot, k)
@@ -198,8 +199,10 @@ def test_every_page_fits_with_its_longest_messages(qtbot, tmp_path, kiosk_factor
     failures = [si.failure_words(SimpleNamespace(details=d)) for d in (
         {"reason": "wrong_pin", "tries_left": 4}, {"reason": "locked", "seconds": 3600}, {"reason": "unknown"},
         {"reason": "disabled"})]
+    qtbot.waitUntil(lambda: len(si.name_buttons) == 3, timeout=10_000)
+    si.choose("Christopher Jung")  # chosen: in bold, wider
     si._show_message(walk.longest(*failures))
-    walk.check("signin-message", si.submit_button, *si.pad.keys.values())
+    walk.check("signin-message", si.submit_button, *si.pad.keys.values(), *si.name_buttons)
 
     # a member of role staff: the owner masked on the card, with "Show contact" under it
     from tests.test_kiosk_signin import STAFF_NAME, STAFF_PIN, sign_in

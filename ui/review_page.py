@@ -163,7 +163,8 @@ class ReviewPage(QWidget):
         cl.addWidget(self.same_button, 1)
         # a merge cannot be undone: it is confirmed first, in place
         self.confirm_text = QLabel()
-        self.confirm_text.setObjectName("warnBox")
+        self.confirm_text.setObjectName("confirmBox")  # a warning's colours in smaller type: three lines beside the
+        # buttons, under the photos with their thumbnails, fit 1280x800 and 1024x768
         self.confirm_text.setWordWrap(True)
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setObjectName("bigChoice")
@@ -176,9 +177,9 @@ class ReviewPage(QWidget):
         fl = QHBoxLayout(confirm)
         fl.setContentsMargins(0, 0, 0, 0)
         fl.setSpacing(16)
-        fl.addWidget(self.confirm_text, 2)
-        fl.addWidget(self.cancel_button, 1)
-        fl.addWidget(self.merge_button, 1)
+        fl.addWidget(self.confirm_text, 1)  # the buttons as wide as their words: the question in two or three lines
+        fl.addWidget(self.cancel_button)
+        fl.addWidget(self.merge_button)
         self.decision = QStackedWidget()
         self.decision.addWidget(choose)
         self.decision.addWidget(confirm)

@@ -86,12 +86,16 @@ class PinPad(QWidget):
         self.edited.emit()
 
 
+SIDE_WIDTH, SIDE_MARGIN = 360, 36  # the form beside it keeps its pad and button whole on a 1024-pixel-wide screen
+NAMES_WIDTH = SIDE_WIDTH - 2 * SIDE_MARGIN  # the members' names to choose from
+
+
 def _brand_panel(title: str, text: str) -> tuple[QWidget, QVBoxLayout]:
     panel = QWidget()
     panel.setObjectName("signinSide")
-    panel.setFixedWidth(360)  # the form beside it keeps its pad and button whole on a 1024-pixel-wide screen
+    panel.setFixedWidth(SIDE_WIDTH)
     lay = QVBoxLayout(panel)
-    lay.setContentsMargins(36, 28, 36, 28)
+    lay.setContentsMargins(SIDE_MARGIN, 28, SIDE_MARGIN, 28)
     lay.setSpacing(14)
     brand = QLabel("SavePets")
     brand.setObjectName("brand")
@@ -228,17 +232,26 @@ class SignInPage(QWidget):
             self.names_grid.removeWidget(b)
             b.deleteLater()
         self.name_buttons = []
-        for i, name in enumerate(names):
-            b = QPushButton(name)
+        for name in names:
+            b = QPushButton(name, self.names_box)
             b.setObjectName("memberChoice")
             b.setCheckable(True)
             b.setChecked(name == chosen)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.clicked.connect(lambda _=False, n=name: self.choose(n))
             self.name_group.addButton(b)
-            self.names_grid.addWidget(b, i // 2, i % 2)
             self.name_buttons.append(b)
-        self.names_grid.setRowStretch(len(names) // 2 + 1, 1)
+        # two names a row where every name fits half the panel (bold once chosen: a tenth wider), else one a row: a
+        # long name was cut at the panel's edge
+        half = (NAMES_WIDTH - self.names_grid.spacing()) // 2
+        for b in self.name_buttons:
+            b.ensurePolished()
+        cols = 2 if all(b.sizeHint().width() * 1.1 <= half for b in self.name_buttons) else 1
+        for i, b in enumerate(self.name_buttons):
+            self.names_grid.addWidget(b, i // cols, i % cols)
+        for row in range(self.names_grid.rowCount()):
+            self.names_grid.setRowStretch(row, 0)
+        self.names_grid.setRowStretch(len(names) // cols + 1, 1)
 
     def choose(self, name: str) -> None:
         self.name.setText(name)
