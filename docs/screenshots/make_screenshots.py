@@ -158,7 +158,7 @@ def main(lang: str) -> None:
     shoot(w, f"{lang}-2-lookup-found")
     # 3. look up: not registered
     w.lookup.reset()
-    stranger = np.ascontiguousarray(nose(77)[::-1])  # upside down: the stand-in engine sees another nose
+    stranger = np.ascontiguousarray(nose(78)[::-1])  # upside down: the stand-in engine sees another nose
     w.lookup.capture.view.set_frame(stranger)
     w.lookup.lookup_frames([stranger])
     pump(until=lambda: w.lookup.state != "waiting")

@@ -19,12 +19,17 @@ def synthetic_nose(seed: int, size: tuple[int, int] = (640, 480)) -> np.ndarray:
         cv2.circle(img, (int(x), int(y)), r, float(tone - rng.integers(5, 30)), -1, cv2.LINE_AA)
     img = cv2.GaussianBlur(img, (3, 3), 0)
     # nostrils: two dark commas left and right of the middle
+    # each dog's own: where the nose sits, how far apart, how large and how slanted its nostrils (so that the
+    # stand-in engine, which compares 16x16 thumbnails, tells the drawn dogs apart as it would real ones)
+    shape = np.random.default_rng(seed + 1000)
     mask = np.zeros((h, w), np.uint8)
-    cx, cy = w // 2, int(h * 0.55)
-    dx = int(w * 0.2)
+    cx, cy = int(w * shape.uniform(0.4, 0.6)), int(h * shape.uniform(0.45, 0.65))
+    dx = int(w * shape.uniform(0.14, 0.26))
+    size = shape.uniform(0.75, 1.3)
+    slant = shape.uniform(5, 45)
     for side in (-1, 1):
-        cv2.ellipse(mask, (cx + side * dx, cy), (int(w * 0.07), int(h * 0.13)), side * 25, 0, 360, 255, -1,
-                    cv2.LINE_AA)
+        cv2.ellipse(mask, (cx + side * dx, cy), (int(w * 0.07 * size), int(h * 0.13 * size)), side * slant, 0, 360,
+                    255, -1, cv2.LINE_AA)
     mask = cv2.GaussianBlur(mask, (31, 31), 0).astype(np.float32) / 255
     img = img * (1 - 0.85 * mask)
     # the philtrum: a soft vertical groove
