@@ -166,8 +166,9 @@ def _write_key_file(path: Path) -> RegistryKey:
     return key
 
 
-def _usable_keyring():
-    """The system keyring when a real one exists (Windows, macOS, a desktop Secret Service), else None."""
+def usable_keyring():
+    """The system keyring when a real one exists (Windows, macOS, a desktop Secret Service), else None: where the
+    registry key and a kiosk's API key (kiosk/credentials.py) may be kept."""
     try:
         import keyring
         from keyring.backends import fail
@@ -198,7 +199,7 @@ def load_key(key_file: Path | str | None = None, *, create: bool) -> RegistryKey
     path = default_key_file()
     if path.is_file():
         return _read_key_file(path)
-    kr = _usable_keyring()
+    kr = usable_keyring()
     if kr is not None:
         try:
             stored = kr.get_password(KEYRING_SERVICE, KEYRING_USER)

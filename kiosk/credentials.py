@@ -16,21 +16,23 @@ to the config file and the device's organisation to the registry (meta "org_id",
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from core.crypto import usable_keyring
+from core.service.base import ORG_ID_META, ORG_NAME_META
+from core.settings import server_url_problem
 
 log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "SavePets"
 STORE_FILE_ENV = "SAVEPETS_API_KEY_FILE"
 API_KEY_ENV = "SAVEPETS_API_KEY"
-ORG_ID_META, ORG_NAME_META, DEVICE_META = "org_id", "org_name", "enrolled_device_id"
+DEVICE_META = "enrolled_device_id"
 
 
 def entry_name(data_dir: Path | str) -> str:
@@ -47,26 +49,6 @@ def default_store_file() -> Path:
 
 def store_file() -> Path:
     return Path(os.environ.get(STORE_FILE_ENV) or default_store_file()).expanduser()
-
-
-def _usable_keyring():
-    """The system keyring when a real one exists, else None: the same test as core/crypto.py's for the registry key
-    (keyrings.alt's plain-text files and the null and fail backends do not count)."""
-    try:
-        import keyring
-        from keyring.backends import fail
-    except ImportError:
-        return None
-    try:
-        kr = keyring.get_keyring()
-    except Exception:  # noqa: BLE001 - a broken keyring setup is the same as none
-        return None
-    if isinstance(kr, fail.Keyring) or getattr(kr, "priority", 0) < 1 \
-            or type(kr).__module__.startswith(("keyrings.alt", "keyring.backends.null")):
-        return None
-    if type(kr).__name__ == "ChainerBackend" and not getattr(kr, "backends", None):
-        return None
-    return kr
 
 
 # ------------------------------------------------------------------------------------------------ the file store
@@ -109,7 +91,7 @@ def _write_file(path: Path, data: dict[str, str]) -> None:
 def load_api_key(data_dir: Path | str) -> str | None:
     """The key stored for this data folder (the keyring first, then the file), or None."""
     name = entry_name(data_dir)
-    kr = _usable_keyring()
+    kr = usable_keyring()
     if kr is not None:
         try:
             stored = kr.get_password(KEYRING_SERVICE, name)
@@ -123,7 +105,7 @@ def load_api_key(data_dir: Path | str) -> str | None:
 def store_api_key(data_dir: Path | str, key: str) -> str:
     """Keep `key` for this data folder; returns where, in words."""
     name = entry_name(data_dir)
-    kr = _usable_keyring()
+    kr = usable_keyring()
     if kr is not None:
         try:
             kr.set_password(KEYRING_SERVICE, name, key)
@@ -150,7 +132,7 @@ def _forget_in_file(name: str) -> None:
 
 def forget_api_key(data_dir: Path | str) -> None:
     name = entry_name(data_dir)
-    kr = _usable_keyring()
+    kr = usable_keyring()
     if kr is not None:
         try:
             kr.delete_password(KEYRING_SERVICE, name)
@@ -226,34 +208,13 @@ class Enrolled:
     stored_in: str
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_server_url(url: str) -> str:
-    """The server address, without a trailing slash; refused when it is not http(s) or when it is plain http to a
-    host other than this machine (the key would cross the network in clear). The rule is sync's own
-    (core.settings.server_url_problem, which sync/client.py applies) where this version has it."""
-    import core.settings
-
+    """The server address, without a trailing slash; refused by sync's own rule (core.settings.server_url_problem,
+    which sync/client.py applies): not http(s), or plain http to a host other than this machine."""
     url = (url or "").strip().rstrip("/")
-    problem_of = getattr(core.settings, "server_url_problem", None)
-    if problem_of is not None:
-        problem = problem_of(url)
-        if problem:
-            raise EnrollError(problem, "insecure" if url.lower().startswith("http://") else "bad_url")
-        return url
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise EnrollError(f"{url or 'An empty address'} is not a server address (https://host[:port]).", "bad_url")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise EnrollError(f"Refused: {url} is plain http to another machine, which would send the key in clear. "
-                          "Use https://.", "insecure")
+    problem = server_url_problem(url)
+    if problem:
+        raise EnrollError(problem, "insecure" if url.lower().startswith("http://") else "bad_url")
     return url
 
 

@@ -193,7 +193,7 @@ def test_key_file_made_private_outside_the_data_folder(tmp_path, monkeypatch):
 
 def test_the_key_goes_to_the_system_keyring_when_there_is_one(tmp_path, monkeypatch):
     """A keyring in memory is the one keyring.get_keyring() returns (never the machine's), and crypto's own filter
-    (_usable_keyring) decides whether it may hold the key: this one may; the backends that are no keyring (fail,
+    (usable_keyring) decides whether it may hold the key: this one may; the backends that are no keyring (fail,
     null, keyrings.alt's plain files, an empty chainer, a priority below 1) may not."""
     import keyring.core
     from keyring.backends import chainer, fail, null
@@ -218,7 +218,7 @@ def test_the_key_goes_to_the_system_keyring_when_there_is_one(tmp_path, monkeypa
 
     def usable_with(backend):
         monkeypatch.setattr(keyring.core, "_keyring_backend", backend)
-        return crypto._usable_keyring()
+        return crypto.usable_keyring()
 
     monkeypatch.setattr(chainer.ChainerBackend, "backends", [])  # a chain of nothing
     for not_a_keyring in (fail.Keyring(), null.Keyring(), Weak(), PlainFile(), chainer.ChainerBackend()):
@@ -244,7 +244,7 @@ def test_the_key_goes_to_the_system_keyring_when_there_is_one(tmp_path, monkeypa
 
 def test_the_real_keyring_is_never_used_by_tests():
     assert os.environ.get("PYTHON_KEYRING_BACKEND") == "keyring.backends.fail.Keyring"
-    assert crypto._usable_keyring() is None
+    assert crypto.usable_keyring() is None
 
 
 def test_missing_or_other_key_is_refused_and_changes_nothing(tmp_path, monkeypatch):
