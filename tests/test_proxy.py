@@ -6,7 +6,6 @@ refusing the same client over the proxy's plain http."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import httpx
@@ -14,7 +13,7 @@ import pytest
 
 from core.recognition.base import Decision
 from tests.proxykit import Nginx, nginx_or_skip, outside_address
-from tests.serverkit import REDIS_URL, Server, create_mysql_database, drop_mysql_database
+from tests.serverkit import REDIS_URL, Server, drop_mysql_database, mysql_database_with_redis
 from tests.test_server import error_of, lookup, new_dog, register
 
 RATE = 30  # requests a minute per key and per client address on the replicas
@@ -23,16 +22,8 @@ RATE = 30  # requests a minute per key and per client address on the replicas
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory):
     """nginx on https://127.0.0.1:<port> (and this machine's network address, if any) in front of two replicas."""
-    import redis
-
     nginx_or_skip()
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-        url = create_mysql_database()
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"MariaDB or Redis not reachable: {exc}")
+    url = mysql_database_with_redis()
     base = tmp_path_factory.mktemp("proxy")
     data = base / "data"
     settings = {"redis_url": REDIS_URL, "trusted_proxies": "127.0.0.1", "rate_limit_per_minute": RATE}

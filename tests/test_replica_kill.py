@@ -8,7 +8,6 @@ Bounded: CLIENTS threads of DOGS_EACH dogs, DEADLINE_S in all; a key whose first
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -17,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.proxykit import Nginx, nginx_or_skip
-from tests.serverkit import REDIS_URL, Server, create_mysql_database, drop_mysql_database
+from tests.serverkit import REDIS_URL, Server, drop_mysql_database, mysql_database_with_redis
 from tests.test_server import new_dog, new_phone, photo_files
 
 CLIENTS, DOGS_EACH = 4, 6
@@ -27,16 +26,8 @@ DEADLINE_S, GIVE_UP_S = 240.0, 20.0
 
 @pytest.fixture
 def proxied_pair(tmp_path):
-    import redis
-
     nginx_or_skip()
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-        url = create_mysql_database()
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"MariaDB or Redis not reachable: {exc}")
+    url = mysql_database_with_redis()
     data = tmp_path / "data"
     key = Server(url, data).key("admin", "kill")
     settings = {"redis_url": REDIS_URL, "trusted_proxies": "127.0.0.1"}

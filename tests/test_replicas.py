@@ -5,7 +5,6 @@ MariaDB."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -17,7 +16,7 @@ from core.recognition.base import Decision
 from core.registry.models import ReviewFlag, utcnow
 from core.schemas import DogIn, OwnerIn
 from tests.imaging import dog_photos
-from tests.serverkit import REDIS_URL, Server, create_mysql_database, drop_mysql_database, snapshot
+from tests.serverkit import REDIS_URL, Server, drop_mysql_database, mysql_database_with_redis, snapshot
 from tests.test_server import error_of, lookup, new_dog, new_phone, photo_files, register
 
 FIGURES: dict[str, object] = {}  # printed at the end of the module (pytest -s): the issue's figures
@@ -26,15 +25,7 @@ FIGURES: dict[str, object] = {}  # printed at the end of the module (pytest -s):
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory):
     """Two replicas on one database and one photo folder (a shared volume), kept in step over Redis."""
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-        url = create_mysql_database()
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"MariaDB or Redis not reachable: {exc}")
+    url = mysql_database_with_redis()
     data = tmp_path_factory.mktemp("replicas") / "data"
     key = Server(url, data).key("admin")  # migrates the database once, before both start
     a = Server(url, data, redis_url=REDIS_URL).launch()

@@ -3,7 +3,6 @@ Real processes, real MariaDB, real Redis."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 
@@ -14,8 +13,8 @@ from tests.serverkit import (
     REDIS_URL,
     Server,
     base_env,
-    create_mysql_database,
     drop_mysql_database,
+    mysql_database_with_redis,
     savepets_command,
     snapshot,
 )
@@ -24,15 +23,7 @@ from tests.test_server import error_of, lookup, new_dog, photo_files, register
 
 @pytest.fixture
 def shared_mysql(tmp_path):
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-        url = create_mysql_database()
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"MariaDB or Redis not reachable: {exc}")
+    url = mysql_database_with_redis()
     yield url
     drop_mysql_database(url)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import threading
 import time
@@ -29,8 +28,8 @@ from tests.serverkit import (
     REDIS_URL,
     Server,
     base_env,
-    create_mysql_database,
     drop_mysql_database,
+    mysql_database_with_redis,
     savepets_command,
 )
 from tests.test_server import lookup, new_dog, new_phone, register
@@ -41,15 +40,7 @@ DOG_NAME = "보리"
 
 @pytest.fixture
 def shared_mysql():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-        url = create_mysql_database()
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"MariaDB or Redis not reachable: {exc}")
+    url = mysql_database_with_redis()
     yield url
     drop_mysql_database(url)
 
