@@ -19,13 +19,10 @@ Sized for a national registry (about 15 M templates of 256 floats) with no Pytho
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
-import time
 import uuid
-from bisect import bisect_left
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +30,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from core.recognition.gallery_store import MANIFEST, Column, Lookup, RowFile, chain, save_npy, sha256_of, sweep
+
 KEY = "S36"  # the registry's ids: String(36)
-MANIFEST = "gallery.json"
 
 
 def _flat(dim: int) -> faiss.Index:
@@ -46,80 +44,6 @@ def _as_keys(items: Iterable[str]) -> np.ndarray:
     if any(len(k) > 36 for k in items):
         raise ValueError("gallery keys and dog ids are at most 36 characters")
     return np.array([k.encode() for k in items], dtype=KEY) if items else np.zeros(0, KEY)
-
-
-class _Column:
-    """A growable numpy column (over-allocated, so that adding a few rows to millions copies nothing)."""
-
-    def __init__(self, data: np.ndarray):
-        self.data = data
-        self.n = len(data)
-
-    def append(self, rows: np.ndarray) -> None:
-        need = self.n + len(rows)
-        if need > len(self.data):
-            cap = max(need, self.n + max(4096, self.n // 8))
-            grown = np.zeros((cap, *self.data.shape[1:]), self.data.dtype)
-            grown[:self.n] = self.data[:self.n]
-            self.data = grown
-        self.data[self.n:need] = rows
-        self.n = need
-
-    @property
-    def view(self) -> np.ndarray:
-        return self.data[:self.n]
-
-
-class _Lookup:
-    """key -> position in a byte-string column: bisection over a sorted order of the first `base` keys, a dict for
-    the keys appended since (few). No Python object per key of the base."""
-
-    def __init__(self, keys: np.ndarray, order: np.ndarray | None = None):
-        if order is None or len(order) != len(keys):
-            order = np.argsort(keys, kind="stable").astype(np.int64) if len(keys) else np.zeros(0, np.int64)
-        self.order = order
-        self.recent: dict[bytes, int] = {}
-
-    def folded(self, keys: np.ndarray) -> np.ndarray:
-        """The sorted order of every key, the recent ones included (what a snapshot keeps)."""
-        return self.order if not self.recent else _Lookup(keys).order
-
-    def find(self, keys: np.ndarray, key: bytes) -> int:
-        pos = self.recent.get(key)
-        if pos is not None:
-            return pos
-        order = self.order
-        i = bisect_left(order, key, key=lambda j: keys[j])
-        return int(order[i]) if i < len(order) and keys[order[i]] == key else -1
-
-
-class _RowFile:
-    """The exact vectors (float16 rows) of a snapshot, read a row at a time with pread: never mapped into the
-    process, so that the rows a search reads stay in the page cache, not in the process's resident memory."""
-
-    def __init__(self, path: Path, rows: int, dim: int):
-        self.rows, self.dim, self.row_bytes = rows, dim, 2 * dim
-        self.fd = os.open(path, os.O_RDONLY)  # open while the file is there: a later sweep cannot take it away
-
-    def __len__(self) -> int:
-        return self.rows
-
-    def __getitem__(self, idx) -> np.ndarray:
-        if isinstance(idx, slice):
-            start, stop, _ = idx.indices(self.rows)
-            data = os.pread(self.fd, max(0, stop - start) * self.row_bytes, start * self.row_bytes)
-            return np.frombuffer(data, np.float16).reshape(-1, self.dim)
-        rows = np.asarray(idx, np.int64).tolist()
-        out = np.empty((len(rows), self.dim), np.float16)
-        for j, r in enumerate(rows):
-            out[j] = np.frombuffer(os.pread(self.fd, self.row_bytes, r * self.row_bytes), np.float16)
-        return out
-
-    def __del__(self):
-        try:
-            os.close(self.fd)
-        except (OSError, AttributeError):
-            pass
 
 
 class Gallery:
@@ -137,14 +61,14 @@ class Gallery:
         self._lock = threading.RLock()
         self._index: faiss.Index = _flat(dim)
         self._approx = False
-        self._keys = _Column(np.zeros(0, KEY))  # template key per slot
-        self._dog = _Column(np.zeros(0, np.int32))  # dog number per slot; -1: removed
-        self._dog_ids = _Column(np.zeros(0, KEY))  # dog id per dog number
-        self._count = _Column(np.zeros(0, np.int32))  # templates per dog number
-        self._key_at = _Lookup(self._keys.view)
-        self._dog_at = _Lookup(self._dog_ids.view)
-        self._vec_base: np.ndarray | _RowFile = np.zeros((0, dim), np.float16)  # exact vectors of the first slots
-        self._vec_more = _Column(np.zeros((0, dim), np.float16))  # and of the slots added since
+        self._keys = Column(np.zeros(0, KEY))  # template key per slot
+        self._dog = Column(np.zeros(0, np.int32))  # dog number per slot; -1: removed
+        self._dog_ids = Column(np.zeros(0, KEY))  # dog id per dog number
+        self._count = Column(np.zeros(0, np.int32))  # templates per dog number
+        self._key_at = Lookup(self._keys.view)
+        self._dog_at = Lookup(self._dog_ids.view)
+        self._vec_base: np.ndarray | RowFile = np.zeros((0, dim), np.float16)  # exact vectors of the first slots
+        self._vec_more = Column(np.zeros((0, dim), np.float16))  # and of the slots added since
         self._live = 0
         self._dogs = 0
 
@@ -216,8 +140,8 @@ class Gallery:
             if not self._approx and self._live > self.ANN_MIN:
                 self._to_ann()
             if len(self._key_at.recent) > 65536:  # fold the recent keys into the sorted order now and then
-                self._key_at = _Lookup(self._keys.view)
-                self._dog_at = _Lookup(self._dog_ids.view)
+                self._key_at = Lookup(self._keys.view)
+                self._dog_at = Lookup(self._dog_ids.view)
 
     def _drop(self, slots: list[int]) -> None:
         slots = [s for s in slots if self._dog.data[s] >= 0]
@@ -296,7 +220,7 @@ class Gallery:
         ivf.add_with_ids(vecs, ids)
         exact = np.zeros((self._keys.n, self.dim), np.float16)
         exact[ids] = vecs.astype(np.float16)
-        self._vec_base, self._vec_more = exact, _Column(np.zeros((0, self.dim), np.float16))
+        self._vec_base, self._vec_more = exact, Column(np.zeros((0, self.dim), np.float16))
         self._index, self._approx = ivf, True
 
     def _exact(self, slots: np.ndarray) -> np.ndarray:
@@ -384,7 +308,7 @@ class Gallery:
         mem_vecs: list[np.ndarray] = []
         slot = 0
         try:
-            for keys, dogs, vecs in _chain(pending, it):
+            for keys, dogs, vecs in chain(pending, it):
                 vecs = np.ascontiguousarray(vecs, np.float32).reshape(-1, dim)
                 g._index.add_with_ids(vecs, np.arange(slot, slot + len(keys), dtype=np.int64))
                 slot += len(keys)
@@ -405,15 +329,15 @@ class Gallery:
         del dog_parts
         dog_ids, dog_of = np.unique(all_dogs, return_inverse=True)
         del all_dogs
-        g._keys = _Column(all_keys)
-        g._dog = _Column(dog_of.astype(np.int32).reshape(-1))
-        g._dog_ids = _Column(dog_ids)
-        g._count = _Column(np.bincount(g._dog.view, minlength=len(dog_ids)).astype(np.int32))
-        g._key_at = _Lookup(all_keys)
-        g._dog_at = _Lookup(dog_ids, np.arange(len(dog_ids), dtype=np.int64))  # np.unique sorts
+        g._keys = Column(all_keys)
+        g._dog = Column(dog_of.astype(np.int32).reshape(-1))
+        g._dog_ids = Column(dog_ids)
+        g._count = Column(np.bincount(g._dog.view, minlength=len(dog_ids)).astype(np.int32))
+        g._key_at = Lookup(all_keys)
+        g._dog_at = Lookup(dog_ids, np.arange(len(dog_ids), dtype=np.int64))  # np.unique sorts
         g._live, g._dogs = slot, len(dog_ids)
         if vec_path is not None:
-            g._vec_base = _RowFile(vec_path, slot, dim)
+            g._vec_base = RowFile(vec_path, slot, dim)
             g._vec_file = vec_path
         else:
             g._vec_base = np.concatenate(mem_vecs) if mem_vecs else np.zeros((0, dim), np.float16)
@@ -436,9 +360,9 @@ class Gallery:
             put("faiss", lambda p: faiss.write_index(self._index, str(p)))
             for kind, col in (("keys", self._keys), ("dog", self._dog), ("dogids", self._dog_ids),
                               ("count", self._count)):
-                put(kind + ".npy", lambda p, c=col: _save_npy(p, c.view))
-            put("keyorder.npy", lambda p: _save_npy(p, self._key_at.folded(self._keys.view)))
-            put("dogorder.npy", lambda p: _save_npy(p, self._dog_at.folded(self._dog_ids.view)))
+                put(kind + ".npy", lambda p, c=col: save_npy(p, c.view))
+            put("keyorder.npy", lambda p: save_npy(p, self._key_at.folded(self._keys.view)))
+            put("dogorder.npy", lambda p: save_npy(p, self._dog_at.folded(self._dog_ids.view)))
             if self._approx:
                 base = getattr(self, "_vec_file", None)
                 if base is not None and base.exists() and not self._vec_more.n and len(self._vec_base) == self._keys.n:
@@ -453,12 +377,12 @@ class Gallery:
             meta = {"stamp": stamp, "dim": self.dim, "approximate": self._approx, "slots": self._keys.n,
                     "live": self._live, "dogs": self._dogs,
                     "nprobe": int(faiss.extract_index_ivf(self._index).nprobe) if self._approx else 0,
-                    "files": {kind: {"name": name, "sha256": _sha256(folder / name)} for kind, name in files.items()},
+                    "files": {kind: {"name": name, "sha256": sha256_of(folder / name)} for kind, name in files.items()},
                     "extra": extra or {}}
         tmp = folder / f"{MANIFEST}.{token}.tmp"
         tmp.write_text(json.dumps(meta))
         os.replace(tmp, folder / MANIFEST)
-        _sweep(folder, {name for name in files.values()})
+        sweep(folder, {name for name in files.values()})
 
     @classmethod
     def load(cls, folder: Path, stamp: str, dim: int, *, with_extra: bool = False):
@@ -471,7 +395,7 @@ class Gallery:
             paths = {}
             for kind, f in meta["files"].items():
                 path = folder / f["name"]
-                if _sha256(path) != f["sha256"]:
+                if sha256_of(path) != f["sha256"]:
                     return None
                 paths[kind] = path
             g = cls(dim)
@@ -480,51 +404,19 @@ class Gallery:
                     for kind in ("keys", "dog", "dogids", "count", "keyorder", "dogorder")}
         except (OSError, ValueError, KeyError, RuntimeError, TypeError):
             return None
-        g._keys, g._dog = _Column(cols["keys"]), _Column(cols["dog"])
-        g._dog_ids, g._count = _Column(cols["dogids"]), _Column(cols["count"])
-        g._key_at = _Lookup(g._keys.view, cols["keyorder"])
-        g._dog_at = _Lookup(g._dog_ids.view, cols["dogorder"])
+        g._keys, g._dog = Column(cols["keys"]), Column(cols["dog"])
+        g._dog_ids, g._count = Column(cols["dogids"]), Column(cols["count"])
+        g._key_at = Lookup(g._keys.view, cols["keyorder"])
+        g._dog_at = Lookup(g._dog_ids.view, cols["dogorder"])
         g._live, g._dogs = int(meta["live"]), int(meta["dogs"])
         g._approx = bool(meta["approximate"])
         if g._approx:
             ivf = faiss.extract_index_ivf(g._index)
             ivf.nprobe = cls._nprobe(ivf.nlist)
             slots = g._keys.n
-            g._vec_base = _RowFile(paths["vectors.f16"], slots, dim)
+            g._vec_base = RowFile(paths["vectors.f16"], slots, dim)
             g._vec_file = paths["vectors.f16"]
         return (g, meta.get("extra") or {}) if with_extra else g
-
-
-def _chain(first, rest):
-    yield from first
-    yield from rest
-
-
-def _save_npy(path: Path, arr: np.ndarray) -> None:
-    with open(path, "wb") as f:
-        np.save(f, arr)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 23):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _sweep(folder: Path, keep: set[str], older_s: float = 120.0) -> None:
-    """Remove files of older snapshots (and left-over temporary files), once they are a little old: another
-    process may be reading the snapshot it has just found."""
-    now = time.time()
-    for p in folder.glob("gallery*"):
-        if p.name == MANIFEST or p.name in keep:
-            continue
-        try:
-            if now - p.stat().st_mtime > older_s:
-                p.unlink()
-        except OSError:
-            pass
 
 
 @contextmanager
