@@ -64,6 +64,7 @@ class Controller(QObject):
         # (dog key, reason) -> OwnerOut from the server's contact route, on the worker thread; the kiosk gives it
         # (kiosk/app.py Kiosk.request_contact); None: no server, the pages offer no online contact
         self.contact_online: Callable[[str, str], Any] | None = None
+        self.enroll_with: Callable[[str, str], Any] | None = None  # the kiosk's enrollment (kiosk/app.py)
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="savepets-job")
         self._stopped = False
         self._jobs: list[tuple[Future, Callable, Callable, str]] = []
@@ -265,6 +266,10 @@ class Controller(QObject):
         self._use(lambda s: s.register(owner, dog, photos), on_done, on_error, busy, changes=True)
 
     # ------------------------------------------------------------ use cases: dogs and owners
+    def kiosk_org(self, on_done: Callable[[tuple[str | None, str | None]], None]) -> None:
+        """The organisation this kiosk is enrolled in: (id, name), or (None, None)."""
+        self._use(lambda s: s.kiosk_org(), on_done, lambda _exc: None)
+
     def list_dogs(self, query: str | None, status: DogStatus | None, limit: int,
                   on_done: Callable[[list[DogOut]], None], on_error: Failed | None = None) -> None:
         self._use(lambda s: s.list_dogs(query=query, status=status, limit=limit), on_done, on_error)
@@ -286,6 +291,16 @@ class Controller(QObject):
                        on_request: bool = True) -> None:
         """on_request=False: shown with the dog opened, not asked for (the audit trail tells them apart)."""
         self._use(lambda s: s.reveal_contact(key, on_request=on_request), on_done, on_error)
+
+    def enroll(self, server_url: str, code: str, on_done: Callable[[Any], None], on_error: Failed | None = None,
+               busy: str = "") -> None:
+        """Enroll this kiosk with a server by a one-time code (enroll_with, on the worker thread); errors carry a
+        `kind` (kiosk/credentials.py EnrollError)."""
+        enroll = self.enroll_with
+        if enroll is None:
+            def enroll(_url: str, _code: str):
+                raise ContactUnavailable("Enrollment is not available here.")
+        self.run(lambda: enroll(server_url, code), on_done, on_error, busy)
 
     def request_contact_online(self, key: str, reason: str, on_done: Callable[[OwnerOut], None],
                                on_error: Failed | None = None, busy: str = "") -> None:

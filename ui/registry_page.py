@@ -261,9 +261,7 @@ class RegistryPage(QWidget):
     def refresh(self) -> None:
         if not self.controller.loaded:
             return
-        service = self.controller.service
-        if service is not None and hasattr(service, "kiosk_org"):
-            self.controller.run(service.kiosk_org, self._kiosk_org, lambda _exc: None)
+        self.controller.kiosk_org(self._kiosk_org)
         self.controller.list_dogs(self.search.text() or None, self.status_filter.currentData(), 200, self._fill,
                                   on_error=lambda exc: self.message.setText(error_message(exc)))
 

@@ -175,7 +175,6 @@ class SettingsPage(QWidget):
         self.enroll_message.setWordWrap(True)
         sf.addRow(self.enroll_message)
         self._enroll_fn = None
-        self._organisation_fn = None
         self._show_org(None)
         return box
 
@@ -183,15 +182,15 @@ class SettingsPage(QWidget):
         """`enroll(server_url, code)` (run on the worker thread; raises an error with `kind` and `message`) and
         `organisation()` -> (id, name) of the kiosk (kiosk/app.py gives them)."""
         self._enroll_fn = enroll
-        self._organisation_fn = organisation
+        if self.controller is not None:
+            self.controller.enroll_with = enroll
         self.refresh_organisation()
 
     def refresh_organisation(self) -> None:
-        if self._organisation_fn is None or self.controller is None or self.controller.service is None:
+        if self.controller is None or not self.controller.loaded:
             self._show_org(None)
             return
-        self.controller.run(self._organisation_fn, lambda org: self._show_org(org[1]),
-                            lambda _exc: self._show_org(None))
+        self.controller.kiosk_org(lambda org: self._show_org(org[1]))
 
     def _show_org(self, name: str | None) -> None:
         self.org_name = name
@@ -216,8 +215,7 @@ class SettingsPage(QWidget):
             return
         self.enroll_button.setEnabled(False)
         self.enroll_message.setText(self.tr("Enrolling…"))
-        self.controller.run(lambda: self._enroll_fn(url, code), self._enrolled, self._enroll_failed,
-                            busy=self.tr("Enrolling"))
+        self.controller.enroll(url, code, self._enrolled, self._enroll_failed, busy=self.tr("Enrolling"))
 
     def _enrolled(self, done) -> None:
         self.enroll_button.setEnabled(True)
