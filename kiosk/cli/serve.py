@@ -48,11 +48,11 @@ def serve(
                             task_backend=task_backend, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
                             insecure=insecure or None)
     with errors_to_exit():
-        require_schema(settings.database_url)  # a server database is migrated by `savepets db upgrade`, not here
-        try:
+        try:  # first, before anything is opened or made on disk
             application = create_app(settings)  # the one TLS rule: the factory refuses clear text off this machine
         except TransportRefused as exc:
             fail(str(exc))
+        require_schema(settings.database_url)  # a server database is migrated by `savepets db upgrade`, not here
     tls = settings.ssl_certfile is not None
     if not tls and settings.insecure:
         warn(f"listening on {settings.host} without TLS (--insecure).")
