@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.serverkit import REPO, Server, base_env, free_port, served, snapshot
+from tests.test_serve_tls import stop, wait_until
 
 WRONG_LIMIT = 20  # settings.auth_failures_per_minute's default
 
@@ -250,29 +251,6 @@ def test_uvicorn_factory_on_all_interfaces_without_tls_is_refused(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
-def wait_ready(proc: subprocess.Popen, url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited with {proc.returncode}: {proc.stdout.read()}")
-        try:
-            if httpx.get(url + "/v1/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("server not ready in time")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
 @pytest.mark.parametrize("insecure", [False, True])
 def test_plain_http_from_another_machine_is_refused_per_request(tmp_path, insecure):
     """uvicorn bound to 0.0.0.0 while the settings say 127.0.0.1 (create_app cannot see uvicorn's --host): each
@@ -283,7 +261,7 @@ def test_plain_http_from_another_machine_is_refused_per_request(tmp_path, insecu
     port = free_port()
     proc = uvicorn_factory(tmp_path, port, **({"insecure": "1"} if insecure else {}))
     try:
-        wait_ready(proc, f"http://127.0.0.1:{port}")
+        wait_until(proc, lambda: httpx.get(f"http://127.0.0.1:{port}/v1/ready", timeout=2).status_code == 200, 120)
         r = httpx.get(f"http://{address}:{port}/v1/health", timeout=10)
         if insecure:
             assert r.status_code == 200
