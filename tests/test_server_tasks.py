@@ -12,7 +12,6 @@ import base64
 import json
 import subprocess
 import threading
-import time
 from contextlib import contextmanager
 
 import pytest
@@ -28,21 +27,13 @@ from tests.serverkit import (
     REDIS_URL,
     Server,
     base_env,
-    drop_mysql_database,
-    mysql_database_with_redis,
     savepets_command,
 )
 from tests.test_server import lookup, new_dog, new_phone, register
+from tests.test_server_scale import _eventually, shared_mysql  # noqa: F401 - shared_mysql: a fixture
 
 OWNER = "김민지 Trustworthy"
 DOG_NAME = "보리"
-
-
-@pytest.fixture
-def shared_mysql():
-    url = mysql_database_with_redis()
-    yield url
-    drop_mysql_database(url)
 
 
 @pytest.fixture
@@ -70,15 +61,6 @@ def worker(db_url: str, data, log_path):
             proc.kill()
             proc.wait(5)
         log.close()
-
-
-def _eventually(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def needles(phone: str, *names: str) -> list[bytes]:
@@ -122,7 +104,7 @@ def org_id(db_url: str, name: str) -> str:
         engine.dispose()
 
 
-def test_redis_holds_no_owner_data_in_clear_and_celery_still_registers_and_looks_up(shared_mysql, tmp_path, rds):
+def test_redis_holds_no_owner_data_in_clear_and_celery_still_registers_and_looks_up(shared_mysql, tmp_path, rds):  # noqa: F811
     data = tmp_path / "data"
     srv = Server(shared_mysql, data, redis_url=REDIS_URL, task_backend="celery")
     key = srv.key("kiosk", "Shelter A desk", org="Shelter A")  # migrates before the server and the worker start
@@ -140,7 +122,7 @@ def test_redis_holds_no_owner_data_in_clear_and_celery_still_registers_and_looks
                 r=register(c, dog, phone=phone, owner_name=OWNER, name=DOG_NAME)))
             sender.start()
             # no worker yet: the message waits in the queue, read as it lies in Redis
-            assert _eventually(lambda: rds.llen(queue) == 1), srv.log()
+            assert _eventually(lambda: rds.llen(queue) == 1, 30), srv.log()
             (raw,) = rds.lrange(queue, 0, -1)
             envelope = json.loads(raw)
             body = base64.b64decode(envelope["body"])
@@ -185,7 +167,7 @@ def _health(client) -> bool:
         return False
 
 
-def test_a_forged_or_unsigned_message_is_refused_and_changes_nothing(shared_mysql, tmp_path, rds):
+def test_a_forged_or_unsigned_message_is_refused_and_changes_nothing(shared_mysql, tmp_path, rds):  # noqa: F811
     from celery import Celery
 
     from core.registry.db import Database
