@@ -43,7 +43,14 @@ from core.recognition.training import gpu_augment
 from core.recognition.training.model import ARCHS, NoseNet
 from core.recognition.training.pack import Pack, read_pack
 from core.recognition.training.recipes import RECIPES, Stage
-from core.recognition.training.train import SubCenterArcFace, export, lr_factor, pick_device, resolution_at, warm_start
+from core.recognition.training.train import (
+    SubCenterArcFace,
+    export,
+    pick_device,
+    resolution_at,
+    train_step,
+    warm_start,
+)
 
 WEIGHTS_PT = "nose_embed_v1.pt"
 
@@ -185,20 +192,9 @@ def train_stage(train: OnDevice, tune: OnDevice | None, out: Path, stage: Stage,
                 frac = state["elapsed"] / budget
                 if frac >= 1.0:
                     break
-                for g in opt.param_groups:
-                    g["lr"] = g["base"] * lr_factor(frac)
                 x, y = x_all[k * batch: (k + 1) * batch], y_all[k * batch: (k + 1) * batch]
-                with autocast:
-                    emb = model(x)
-                logits = head(emb.float(), y)
-                loss = crit(logits, y)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-                opt.step()
-                if averaged is not None:
-                    averaged.update_parameters(model)
-                tot += loss.detach() * len(y)
+                loss, logits = train_step(model, head, crit, opt, averaged, autocast, x, y, frac)
+                tot += loss * len(y)
                 correct += (logits.argmax(1) == y).sum()
                 seen += len(y)
                 now = time.time()

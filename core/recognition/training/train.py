@@ -149,6 +149,26 @@ def warm_start(model: NoseNet, head: SubCenterArcFace, weights: Path, images: np
         head.weight.copy_(F.normalize(centres + 0.01 * torch.randn_like(centres)))
 
 
+def train_step(model: NoseNet, head: SubCenterArcFace, crit, opt, averaged, autocast, x: torch.Tensor,
+               y: torch.Tensor, frac: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimiser step at `frac` of the budget (the learning rate of the schedule there): forward under
+    `autocast`, the margin loss, clipped gradients, and the moving average (`averaged`, or None) updated. Returns the
+    loss (detached) and the logits, left on the device: the caller decides when to wait for them."""
+    for g in opt.param_groups:
+        g["lr"] = g["base"] * lr_factor(frac)
+    with autocast:
+        emb = model(x)
+    logits = head(emb.float(), y)
+    loss = crit(logits, y)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+    if averaged is not None:
+        averaged.update_parameters(model)
+    return loss.detach(), logits
+
+
 def export(model: NoseNet, path: Path, meta: dict) -> None:
     state = {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in model.state_dict().items()}
     torch.save({"state_dict": state, "meta": meta}, path)
@@ -279,19 +299,8 @@ def train(data_dir: str | Path, out: str | Path = "runs/nose_v1", budget_minutes
             frac = state["elapsed"] / budget
             if frac >= 1.0:
                 break
-            for g in opt.param_groups:
-                g["lr"] = g["base"] * lr_factor(frac)
             x, y = to_network(x_views, dev), y.to(dev, non_blocking=True)
-            with autocast:
-                emb = model(x)
-            logits = head(emb.float(), y)
-            loss = crit(logits, y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            if averaged is not None:
-                averaged.update_parameters(model)
+            loss, logits = train_step(model, head, crit, opt, averaged, autocast, x, y, frac)
             tot += loss.item() * len(y)
             seen += len(y)
             correct += int((logits.argmax(1) == y).sum())
