@@ -193,6 +193,138 @@ class ReviewFlag(SyncedMixin, Base):
     resolution: Mapped[str | None] = mapped_column(String(16))  # same_dog | different_dogs (core/reviews.py)
 
 
+# -------------------------------------------------------------------------------- reunite (core/service/reunite.py)
+class LostState(str, enum.Enum):
+    OPEN = "open"
+    WITHDRAWN = "withdrawn"  # the owner took the report back
+    HOME = "home"  # the dog is home: the report ends
+
+
+class FoundState(str, enum.Enum):
+    OPEN = "open"
+    REUNITED = "reunited"  # a confirmed reunion closed it
+    CLOSED = "closed"  # closed otherwise (adopted, holding period over, a mistake)
+
+
+class ReunionState(str, enum.Enum):
+    POSSIBLE = "possible"  # a match found by recognition, for a person to confirm
+    CONFIRMED = "confirmed"  # a person compared and confirmed: the found case and the lost report close
+    REJECTED = "rejected"
+
+
+class LostReport(SyncedMixin, Base):
+    """An owner's report that a registered dog is lost: when, where, how to reach them. Synced."""
+
+    __tablename__ = "lost_reports"
+
+    dog_id: Mapped[str] = mapped_column(ForeignKey("dogs.id"), nullable=False, index=True)
+    org_id: Mapped[str | None] = mapped_column(String(36))  # the organisation whose device took the report
+    lost_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    place: Mapped[str] = mapped_column(String(200), nullable=False)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    contact_email: Mapped[str] = mapped_column(Encrypted, nullable=False, default="")
+    contact_phone: Mapped[str] = mapped_column(Encrypted, nullable=False, default="")  # E.164, or "": the owner's
+    channel: Mapped[str] = mapped_column(String(8), nullable=False, default="sms")  # sms | email
+    language: Mapped[str] = mapped_column(String(2), nullable=False, default="ko")  # ko | en
+    notify_possible: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    notes: Mapped[str] = mapped_column(Encrypted, nullable=False, default="")
+    state: Mapped[LostState] = mapped_column(_enum(LostState), nullable=False, default=LostState.OPEN, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FoundCase(SyncedMixin, Base):
+    """A dog found without its owner: a shelter's intake of a stray, or a finder's report through the app. Its
+    photos' templates are kept with it (FoundPhoto) so that new lost reports are searched among open cases."""
+
+    __tablename__ = "found_cases"
+
+    org_id: Mapped[str | None] = mapped_column(String(36), index=True)  # the organisation holding the case
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="intake")  # intake | finder
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    place: Mapped[str] = mapped_column(String(200), nullable=False)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str] = mapped_column(Encrypted, nullable=False, default="")
+    finder_contact: Mapped[str] = mapped_column(Encrypted, nullable=False, default="")
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[FoundState] = mapped_column(_enum(FoundState), nullable=False, default=FoundState.OPEN, index=True)
+    dog_id: Mapped[str | None] = mapped_column(String(36))  # the dog it was reunited with
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    photos: Mapped[list[FoundPhoto]] = relationship(back_populates="case", order_by="FoundPhoto.position")
+
+
+class FoundPhoto(SyncedMixin, Base):
+    """A found dog's nose photo (in the photo store, by sha256) with its template of one model version."""
+
+    __tablename__ = "found_photos"
+    __table_args__ = (UniqueConstraint("case_id", "sha256", name="uq_found_photo_sha"),)
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("found_cases.id"), nullable=False, index=True)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    path: Mapped[str] = mapped_column(String(200), nullable=False)
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    quality: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    model_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    model_version: Mapped[str] = mapped_column(String(64), nullable=False)
+    dim: Mapped[int] = mapped_column(Integer, nullable=False)
+    vector: Mapped[bytes] = mapped_column(Blob, nullable=False)  # float32 little-endian
+
+    case: Mapped[FoundCase] = relationship(back_populates="photos")
+
+
+class Reunion(SyncedMixin, Base):
+    """A found case and a registered dog that recognition put together: possible until a person confirms or
+    rejects it. One per (case, dog), with an id derived from the pair (reunion_id), so that the server and a kiosk
+    that both find it make the same row."""
+
+    __tablename__ = "reunions"
+    __table_args__ = (UniqueConstraint("found_case_id", "dog_id", name="uq_reunion_pair"),)
+
+    found_case_id: Mapped[str] = mapped_column(ForeignKey("found_cases.id"), nullable=False, index=True)
+    dog_id: Mapped[str] = mapped_column(ForeignKey("dogs.id"), nullable=False, index=True)
+    lost_report_id: Mapped[str | None] = mapped_column(String(36))
+    score: Mapped[float] = mapped_column(Float, nullable=False)
+    decision: Mapped[str] = mapped_column(String(16), nullable=False)  # match | uncertain
+    source: Mapped[str] = mapped_column(String(16), nullable=False)  # lost | registry
+    state: Mapped[ReunionState] = mapped_column(_enum(ReunionState), nullable=False, default=ReunionState.POSSIBLE,
+                                                index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def reunion_id(found_case_id: str, dog_id: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"savepets:reunion:{found_case_id}:{dog_id}"))
+
+
+class Notification(Base):
+    """A message to a person waiting to leave (core/notifications.py): retried until sent or given up, never
+    sent twice for one `dedupe_key`. Holds the recipient and the text, encrypted. Local: never synced."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notification_due", "state", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)  # code | reunion_possible | reunion_confirmed
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)  # email | sms
+    recipient: Mapped[str] = mapped_column(Encrypted, nullable=False)
+    language: Mapped[str] = mapped_column(String(2), nullable=False, default="ko")
+    subject: Mapped[str] = mapped_column(String(200), nullable=False, default="SavePets")
+    body: Mapped[str] = mapped_column(Encrypted, nullable=False)
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a sender holds it until then
+    last_error: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    dog_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Outbox(Base):
     """Local changes waiting to be pushed to the server, in the order they were made."""
 
