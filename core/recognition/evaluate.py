@@ -42,12 +42,13 @@ from core.recognition.scale import ENROLL_MAX, scale_report
 def evaluate(dir: str | Path, engine: Engine, enroll: int | None = None,
              dogs_filter: Iterable[str] | Callable[[str], bool] | None = None, progress: bool = True,
              split: str = "all", rerank: bool | None = None, distractors: str | Path | None = None,
-             distractors_max: int | None = None) -> dict:
+             distractors_max: int | None = None, lost: int | None = None) -> dict:
     """Evaluate `engine` on the folder-per-dog set `dir` (dogs of `split`, optionally only those accepted by
     `dogs_filter`: a collection of ids or a predicate). rerank=None: re-rank when the engine has a fusion rule.
     With `distractors` (a folder-per-dog set, up to `distractors_max` dogs) the report also has "scale": the
-    decisions a person gets with those dogs registered as well (core.recognition.scale). Returns a JSON-able
-    dict."""
+    decisions a person gets with those dogs registered as well (core.recognition.scale), and with `lost` its
+    "lost_first": that many enrolled dogs reported lost, found dogs searched among them first
+    (core.recognition.reunite_eval). Returns a JSON-able dict."""
     dogs = list_dogs(dir, split)
     if dogs_filter is not None:
         keep = dogs_filter if callable(dogs_filter) else set(dogs_filter).__contains__
@@ -78,7 +79,7 @@ def evaluate(dir: str | Path, engine: Engine, enroll: int | None = None,
         out["open_set_reranked"] = open_set_rates(o, engine.threshold, engine.uncertain_threshold)
     if distractors is not None:
         out["scale"] = {"distractors_dir": str(distractors), "distractor_dogs": len(extra),
-                        **scale_report(both, list(dogs), list(extra), engine, progress=progress)}
+                        **scale_report(both, list(dogs), list(extra), engine, progress=progress, lost=lost)}
         trained_on = sum(split_of(d) != "test" for d in extra)
         if getattr(engine, "meta", None) and trained_on:
             out["scale"]["note"] = (f"{trained_on} of the {len(extra)} distractor dogs are training or tune dogs of "
@@ -92,12 +93,12 @@ def evaluate(dir: str | Path, engine: Engine, enroll: int | None = None,
 
 def eval_command(dir: str, engine: str = "auto", enroll: int | None = None, split: str = "all",
                  rerank: bool | None = None, out: str | None = None, progress: bool = True,
-                 distractors: str | None = None, distractors_max: int | None = None) -> dict:
-    """CLI entry point (savepets eval DIR [--enroll 5] [--split test] [--distractors DIR2]): prints and returns the
-    result dict."""
+                 distractors: str | None = None, distractors_max: int | None = None, lost: int | None = None) -> dict:
+    """CLI entry point (savepets eval DIR [--enroll 5] [--split test] [--distractors DIR2 [--lost N]]): prints and
+    returns the result dict."""
     eng = load_engine(engine)
     res = evaluate(dir, eng, enroll=enroll, split=split, rerank=rerank, progress=progress, distractors=distractors,
-                   distractors_max=distractors_max)
+                   distractors_max=distractors_max, lost=lost)
     if split in ("all", "train", "tune") and getattr(eng, "meta", None):
         # the shipped weights were trained on the 'train' dogs and tuned on the 'tune' dogs of nose-pbc2022
         res["note"] = ("if this is the training set of the weights, only --split test gives figures on dogs "
@@ -119,9 +120,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default=None)
     ap.add_argument("--distractors", default=None)
     ap.add_argument("--distractors-max", type=int, default=None)
+    ap.add_argument("--lost", type=int, default=None)
     a = ap.parse_args(argv)
+    if a.lost and not a.distractors:
+        ap.error("--lost needs --distractors")
     eval_command(a.dir, a.engine, a.enroll, a.split, {"auto": None, "on": True, "off": False}[a.rerank], a.out,
-                 distractors=a.distractors, distractors_max=a.distractors_max)
+                 distractors=a.distractors, distractors_max=a.distractors_max, lost=a.lost)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from core.recognition.base import SEARCH_DOGS, Decision, Engine, StoredPhoto
 from core.recognition.data import list_dogs
 from core.recognition.decision import Templates, Verdict, decide, rank_dogs
 from core.recognition.protocols import EmbeddedSet
+from core.recognition.reunite_eval import lost_first_report
 from core.recognition.scale_rule import ScaleRule
 
 ENROLL_MAX = 5
@@ -117,8 +118,10 @@ def outcome_rates(verdicts: list[tuple[Verdict, str | None]]) -> dict:
 
 def scale_report(es: EmbeddedSet, probe_dogs: list[str], distractors: list[str], engine: Engine,
                  sizes: tuple[int, ...] = (0, 250, 500, 1000, 2000), seed: int = 0,
-                 progress: bool = True) -> dict:
-    """The scale protocol on an embedded set holding the DIR dogs (`probe_dogs`) and the DIR2 dogs."""
+                 progress: bool = True, lost: int | None = None) -> dict:
+    """The scale protocol on an embedded set holding the DIR dogs (`probe_dogs`) and the DIR2 dogs. With `lost`,
+    also "lost_first": that many enrolled dogs reported lost, found dogs searched among them first
+    (core.recognition.reunite_eval)."""
     rule = engine.scale_rule
     strangers, enrolled = split({d: es.index[d] for d in probe_dogs})
     own = [i for d in enrolled for i in _enrolled_photos(es, d)]
@@ -149,6 +152,11 @@ def scale_report(es: EmbeddedSet, probe_dogs: list[str], distractors: list[str],
         **outcome_rates([(decide(g.rank(engine, [p], fixed), g.dogs, fixed), truth) for p, truth in probes])}
     out["several_photos"] = several_photos(es, probe_dogs, full, engine, rule)
     out["registration"] = registration(es, strangers, full_verdicts, full, engine, rule)
+    if lost:
+        out["lost_first"] = lost_first_report(
+            es, engine, rule, probes, [v for v, _ in full_verdicts], {d: _enrolled_photos(es, d) for d in enrolled},
+            strangers, lost, lambda ps: decide(full.rank(engine, ps, rule), full.dogs, rule), seed=seed,
+            progress=progress)
     return out
 
 

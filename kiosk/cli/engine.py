@@ -46,19 +46,25 @@ def eval_cmd(
                               "size ('scale')", exists=True, file_okay=False)] = None,
     distractors_max: Annotated[int | None, typer.Option("--distractors-max", min=0,
                                                         help="At most this many distractor dogs")] = None,
+    lost: Annotated[int | None, typer.Option(
+        "--lost", min=1, help="With --distractors: N of the enrolled dogs are reported lost, their other photos and "
+                              "the strangers come in as found dogs, searched among the lost dogs first "
+                              "('scale.lost_first')")] = None,
 ) -> None:
     """Measure the recognition engine on a photo set: rank-1/5, ROC AUC, EER, TAR@FAR, open set, latency, and with
-    --distractors the decisions at registry scale."""
+    --distractors the decisions at registry scale (with --lost N: found dogs searched among N lost dogs first)."""
     import importlib.util
 
     missing = [m for m in ("sklearn", "scipy") if importlib.util.find_spec(m) is None]
     if missing:  # the desktop bundle leaves the fitting and evaluation libraries out
         fail(f"savepets eval needs {', '.join(missing)}, which this install leaves out (the desktop bundle does): "
              "run it from the Python install (bash scripts/setup.sh; .venv/bin/savepets eval ...).")
+    if lost and distractors is None:
+        fail("--lost needs --distractors DIR2: the lost dogs are searched beside a whole registry.")
     from core.recognition.evaluate import eval_command
 
     eval_command(str(folder), engine=engine, enroll=enroll, split=split, out=str(output) if output else None,
-                 distractors=str(distractors) if distractors else None, distractors_max=distractors_max)
+                 distractors=str(distractors) if distractors else None, distractors_max=distractors_max, lost=lost)
 
 
 @train_app.command("run")
