@@ -54,6 +54,14 @@ ACTIONS: dict[str, str] = {
     "user_reset_pin": "a staff account's PIN was reset",
     "settings": "an administrator changed what staff may see",
     "audit_purge": "audit entries past their retention were deleted",
+    "lost_report": "reported a dog lost (where, when; the owner's contact is not recorded here)",
+    "lost_end": "ended a lost report (withdrawn, or the dog is home)",
+    "found_open": "opened a found case: a stray taken in, or a finder's report",
+    "found_close": "closed a found case without a reunion",
+    "reunion_possible": "recognition put a found dog and a registered dog together, for a person to confirm",
+    "reunion_confirm": "a person confirmed a reunion: the found case and the lost report closed",
+    "reunion_reject": "a person rejected a possible reunion",
+    "notify_queued": "a message to an owner was queued (kind and channel; never the recipient or the text)",
 }
 MAX_DETAIL = 255
 MAX_LIST = 1000

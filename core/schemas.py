@@ -6,7 +6,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.phone import mask_phone, normalize_phone
 from core.recognition.base import Decision
@@ -263,3 +263,135 @@ class ReviewResult(BaseModel):
     owners: list[OwnerOut] = []  # same_dog: the owners to tell, the older registration's first (one if the same)
     owners_differ: bool = False
     other_reviews: int = 0  # other open reviews naming the removed registration: moved to the older one or closed
+
+
+# ------------------------------------------------------------------------------------ reunite (core/service/reunite.py)
+EMAIL_RE = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+PLACE_MAX = 200
+
+
+class _Place(Strict):
+    """Where: a place name people understand (a street, a park, a town), optionally with coordinates (WGS 84)."""
+
+    place: CleanText = Field(..., min_length=1, max_length=PLACE_MAX, examples=["서울 마포구 망원한강공원"])
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _both(self):
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
+def _not_future(v: datetime) -> datetime:
+    from datetime import UTC, timedelta
+
+    if v.tzinfo is None:
+        raise ValueError("give the time with its zone, e.g. 2026-12-03T09:30:00+09:00")
+    if v > datetime.now(UTC) + timedelta(minutes=10):
+        raise ValueError("is in the future")
+    if v < datetime.now(UTC) - timedelta(days=3 * 365):
+        raise ValueError("is more than 3 years ago")
+    return v
+
+
+PastTime = Annotated[datetime, AfterValidator(_not_future)]
+
+
+class LostIn(_Place):
+    """An owner's report that their dog is lost. `channel` says how the owner is told of a match: "sms" to
+    `contact_phone` (the owner's registered phone when not given) or "email" to `contact_email`."""
+
+    dog: str = Field(..., min_length=1, max_length=64, description="The dog's id or registration number")
+    lost_at: PastTime = Field(..., description="When the dog went missing (ISO 8601 with its zone)")
+    contact_email: str | None = Field(None, max_length=254, pattern=EMAIL_RE)
+    contact_phone: str | None = Field(None, max_length=32)
+    channel: Literal["sms", "email"] = "sms"
+    language: Literal["ko", "en"] = "ko"
+    notify_possible: bool = Field(False, description="Also tell the owner of possible matches, not only confirmed")
+    notes: CleanText = Field("", max_length=2000)
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        return normalize_phone(v) if v else None
+
+    @model_validator(mode="after")
+    def _reachable(self):
+        if self.channel == "email" and not self.contact_email:
+            raise ValueError("channel email needs contact_email")
+        return self
+
+
+class FoundIn(_Place):
+    """A dog found without its owner: a shelter's intake of a stray, or a finder's report."""
+
+    found_at: PastTime = Field(..., description="When the dog was found (ISO 8601 with its zone)")
+    notes: CleanText = Field("", max_length=2000)
+    contact: CleanText = Field("", max_length=254, description="The finder's phone or e-mail (optional)")
+
+
+class LostReportOut(BaseModel):
+    id: str
+    dog_id: str
+    registration_number: str
+    dog_name: str
+    lost_at: datetime
+    place: str
+    lat: float | None = None
+    lon: float | None = None
+    channel: str
+    language: str
+    notify_possible: bool
+    contact: str = Field("", description="How the owner is reached, masked")
+    notes: str = ""
+    state: str  # open | withdrawn | home
+    created_at: datetime
+    closed_at: datetime | None = None
+
+
+class FoundPhotoOut(BaseModel):
+    id: str
+    sha256: str
+    position: int
+    url: str | None = None  # filled by the server
+
+
+class ReunionOut(BaseModel):
+    """A found case and a registered dog that recognition put together, for a person to confirm by comparing."""
+
+    id: str
+    found_case_id: str
+    lost_report_id: str | None = None
+    dog: DogOut
+    score: float
+    probability: float = 0.0
+    decision: Decision
+    source: Literal["lost", "registry"]
+    state: str  # possible | confirmed | rejected
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    created_at: datetime
+    found_photos: list[FoundPhotoOut] = []
+
+
+class FoundCaseOut(BaseModel):
+    id: str
+    kind: str  # intake | finder
+    found_at: datetime
+    place: str
+    lat: float | None = None
+    lon: float | None = None
+    notes: str = ""
+    state: str  # open | reunited | closed
+    hold_until: datetime | None = None
+    days_left: int | None = Field(None, description="Days of the holding period left (0: ends today)")
+    org_id: str | None = None
+    dog_id: str | None = None
+    photos: list[FoundPhotoOut] = []
+    registered: bool = Field(False, description="Whether the dog was surely recognised as a registered dog")
+    owner_told: bool = Field(False, description="Whether a message to the owner is on its way")
+    message: str = ""
+    reunions: list[ReunionOut] = []
+    created_at: datetime

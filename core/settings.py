@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     notify_smtp: str | None = Field(None, description="SMTP server host:port for notifications; none: the log")
     notify_to: str = Field("{phone}@sms.invalid", description="Recipient address template ({phone}, {national})")
     notify_from: str = Field("savepets@localhost", description="Sender address of notifications")
+    notify_smtp_starttls: bool = Field(False, description="STARTTLS on the notify_smtp connection")
+    notify_smtp_user: str | None = Field(None, description="Login on notify_smtp (with notify_smtp_password)")
+    notify_smtp_password: str | None = Field(None, description="Password of notify_smtp_user")
+    # the outbox (core/notifications.py): SMS through an HTTP gateway when notify_webhook_url is set (the server POSTs
+    # {"id", "to", "text", "language"} with Idempotency-Key: id, Authorization: Bearer notify_webhook_token if set;
+    # https unless on loopback), else through notify_smtp and notify_to; e-mail through notify_smtp
+    notify_webhook_url: str | None = Field(None, description="SMS gateway webhook (https://...); none: notify_smtp")
+    notify_webhook_token: str | None = Field(None, description="Bearer token sent to notify_webhook_url")
+    notify_timeout: float = Field(10.0, gt=0, le=120, description="Seconds a send may take (SMTP, webhook)")
+    notify_interval: float = Field(5.0, gt=0, le=3600, description="Seconds between the server's outbox rounds")
+
+    # reunite (core/service/reunite.py): a stray taken in is held this many days before it may be rehomed
+    found_hold_days: int = Field(10, ge=0, le=365, description="Days a found dog is held for its owner (intake)")
 
     # kiosk
     # the camera, kept by its name (Linux: a /dev/v4l/by-id or by-path link, or its V4L2 name) and resolved to its
