@@ -26,6 +26,7 @@ from sync.server.owner_routes import router as owner_router
 from sync.server.review_routes import router as review_router
 from sync.server.routes import public, router
 from sync.server.transport import HttpsOnly, networks
+from sync.server.webapp import install_webapp
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(audit_router)
     app.include_router(device_router)
     app.include_router(me_router)
+    install_webapp(app)  # /app: the mobile web app and its public routes (sync/server/webapp.py)
     try:
         from sync.server.sync_routes import router as sync_router
     except ImportError as exc:

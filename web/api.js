@@ -1,0 +1,145 @@
+// The REST API (/v1) as the app calls it: keys kept in localStorage, errors as ApiError with words a person reads.
+
+import { t, has, qualityWords } from "./i18n.js";
+
+// The API lives beside /app on the same server (behind a proxy's path prefix too).
+export const BASE = new URL("../", document.baseURI);
+
+const KEYS = { public: "savepets.publicKey", staff: "savepets.staff", phone: "savepets.phone" };
+
+export class ApiError extends Error {
+  constructor(status, code, message, details = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details || {};
+  }
+
+  // The route does not exist on this server (an older server without, e.g., Reunite).
+  get missingRoute() {
+    return this.status === 404 && this.message === "Not Found";
+  }
+
+  // What to show: the app's words for the codes it knows, else the server's own message.
+  words() {
+    const d = this.details;
+    if (this.code === "unreachable") return t("unreachable");
+    if (this.code === "photos_rejected" && Array.isArray(d.problems) && d.problems.length) {
+      return d.problems.map((p) => `${t("photo_n", { n: p.index + 1 })}: ${qualityWords(p.reasons)}`).join("\n");
+    }
+    if (this.code === "invalid_photo") return t("not_image", { name: d.photo || "photo" });
+    if (this.code === "invalid_code") return d.tries_left > 0 ? t("wrong_code", { n: d.tries_left }) : t("no_code");
+    if (this.code === "invalid_enrollment_code") return t("bad_enroll");
+    if (this.code === "invalid_phone") return t("need_phone");
+    if (this.code === "rate_limited") return t("err_rate_limited");
+    if (this.code === "payload_too_large") return t("err_too_large");
+    if (this.code === "unauthorized") return t("err_unauthorized");
+    if (this.code === "notify_failed" || this.status === 503) return t("err_notify");
+    if (this.code === "forbidden") return this.message || t("err_forbidden");
+    if (has("err_" + this.code)) return t("err_" + this.code);
+    return this.message || t("err_generic", { msg: this.status });
+  }
+}
+
+function read(name) {
+  try { return JSON.parse(localStorage.getItem(name) || "null"); } catch { return null; }
+}
+
+function write(name, value) {
+  try {
+    if (value === null) localStorage.removeItem(name);
+    else localStorage.setItem(name, JSON.stringify(value));
+  } catch { /* private mode: kept for this page only */ }
+}
+
+export const staff = {
+  get: () => read(KEYS.staff),
+  set: (value) => write(KEYS.staff, value),
+  clear: () => write(KEYS.staff, null),
+};
+
+export const phone = {
+  get: () => read(KEYS.phone),
+  set: (value) => write(KEYS.phone, value),
+  clear: () => write(KEYS.phone, null),
+};
+
+export async function request(path, { method = "GET", json, form, key, signal } = {}) {
+  const headers = { Accept: "application/json" };
+  if (key) headers.Authorization = `Bearer ${key}`;
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form) body = form;
+  let response;
+  try {
+    response = await fetch(new URL(path.replace(/^\//, ""), BASE), { method, headers, body, signal });
+  } catch (exc) {
+    if (exc.name === "AbortError") throw exc;
+    document.dispatchEvent(new CustomEvent("savepets:unreachable"));
+    throw new ApiError(0, "unreachable", t("unreachable"));
+  }
+  document.dispatchEvent(new CustomEvent("savepets:reachable"));
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  if (!response.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(response.status, e.code || `http_${response.status}`, e.message || response.statusText,
+      e.details);
+  }
+  return data;
+}
+
+// This browser's public key (role mobile): made once by POST /v1/public/session and kept.
+let pending = null;
+export async function publicKey() {
+  const kept = read(KEYS.public);
+  if (kept) return kept;
+  pending = pending || request("/v1/public/session", { method: "POST" }).then((s) => {
+    write(KEYS.public, s.key);
+    return s.key;
+  }).finally(() => { pending = null; });
+  return pending;
+}
+
+// A call with the public key; a key the server no longer knows is replaced once.
+export async function asPublic(path, options = {}) {
+  try {
+    return await request(path, { ...options, key: await publicKey() });
+  } catch (exc) {
+    if (exc instanceof ApiError && exc.status === 401) {
+      write(KEYS.public, null);
+      phone.clear();
+      return request(path, { ...options, key: await publicKey() });
+    }
+    throw exc;
+  }
+}
+
+export function asStaff(path, options = {}) {
+  const s = staff.get();
+  return request(path, { ...options, key: s && s.key });
+}
+
+export function photosForm(blobs, field = "photos", fields = {}) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined && value !== null && value !== "") form.append(name, value);
+  }
+  blobs.forEach((blob, i) => form.append(field, blob, `photo-${i + 1}.jpg`));
+  return form;
+}
+
+// A stored photo (GET /v1/photos/...) needs the key: fetched once as a blob URL.
+const photoCache = new Map();
+export async function photoURL(url, key) {
+  if (!url) return "";
+  if (photoCache.has(url)) return photoCache.get(url);
+  const promise = fetch(new URL(url.replace(/^\//, ""), BASE), { headers: { Authorization: `Bearer ${key}` } })
+    .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
+    .then((b) => URL.createObjectURL(b));
+  photoCache.set(url, promise);
+  promise.catch(() => photoCache.delete(url));
+  return promise;
+}
