@@ -62,6 +62,8 @@ ACTIONS: dict[str, str] = {
     "reunion_confirm": "a person confirmed a reunion: the found case and the lost report closed",
     "reunion_reject": "a person rejected a possible reunion",
     "notify_queued": "a message to an owner was queued (kind and channel; never the recipient or the text)",
+    "notify_sent": "a queued message was handed over (kind, channel, tries, the dog; never the recipient or text)",
+    "notify_failed": "a queued message was given up after its last try (kind, channel, tries, the error)",
 }
 MAX_DETAIL = 255
 MAX_LIST = 1000

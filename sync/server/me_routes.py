@@ -1,10 +1,12 @@
 """/v1/me: the app (mobile key) proves which phone is its owner's, so that it may see that owner's dogs.
 
-`POST /v1/me/phone {"phone"}` sends a one-time code to the phone (core/notify.py); `POST /v1/me/phone/verify
-{"code"}` stores the device's verified phone (`Device.verified_phone_hash`, the keyed hash `owners.phone_hash`
-uses). Until then the app sees no owner's data. Codes: 6 digits, kept as a keyed hash only, valid 10 minutes, 5
-tries; at most 5 codes an hour per device, one a 30 seconds. Pending codes live in the server's `meta` table
-(one row per device), so every server process sees them. Each step is on the audit trail (phone_verify).
+`POST /v1/me/phone {"phone"}` sends a one-time code to the phone through the outbox (core/notifications.py: queued
+in the transaction that keeps the code's state, then sent at once by the outbox's sender; once sent, or given up,
+its text is blanked there). `POST /v1/me/phone/verify {"code"}` stores the device's verified phone
+(`Device.verified_phone_hash`, the keyed hash `owners.phone_hash` uses). Until then the app sees no owner's data.
+Codes: 6 digits, kept as a keyed hash only, valid 10 minutes, 5 tries; at most 5 codes an hour per device, one a
+30 seconds. Pending codes live in the server's `meta` table (one row per device), so every server process sees
+them. Each step is on the audit trail (phone_verify; the message's end: notify_sent / notify_failed).
 """
 
 from __future__ import annotations
@@ -13,21 +15,23 @@ import hmac
 import json
 import secrets
 from datetime import datetime, timedelta
+from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
-from core import audit
+from core import audit, notifications
 from core.actors import current_actor
 from core.errors import InvalidInput
-from core.notify import NotifyFailed, make_notifier
 from core.phone import normalize_phone
-from core.registry.models import Device, Meta, utcnow
+from core.registry.models import Device, Meta, Notification, utcnow
 from core.usecases import SavePets
 from sync.server.deps import Principal, Role, get_runner, get_service, require_role
 from sync.server.errors import ERROR_RESPONSES, ErrorOut
 from sync.server.limits import retry_after
 from sync.server.runner import LocalRunner
+from sync.server.webhook import server_transports
 
 router = APIRouter(prefix="/v1/me", responses=ERROR_RESPONSES, tags=["me"])
 APP = require_role(Role.MOBILE)
@@ -42,6 +46,8 @@ class PhoneIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     phone: str = Field(..., min_length=1, max_length=32, description="The app user's phone, any format",
                        examples=["010-1234-5678"])
+    language: Literal["ko", "en"] | None = Field(None, description="The message's language; default: the request's "
+                                                  "Accept-Language (ko when it prefers Korean), else en")
 
 
 class CodeIn(BaseModel):
@@ -79,8 +85,9 @@ class Verifier:
     def _entry(self, s, action_detail: str) -> None:
         audit.record(s, "phone_verify", actor=current_actor(), device_id=self.sp.device_id, detail=action_detail)
 
-    def start(self, device_id: str, phone: str) -> tuple[str, str, float]:
-        """A new code for `phone`: (the E.164 phone, the code, 0) or ("", "", seconds to wait) when sent too often."""
+    def start(self, device_id: str, phone: str, language: str = "en") -> tuple[str, str, float]:
+        """A new code for `phone`, queued in the outbox with the code's state (one transaction): (the E.164 phone,
+        the notification's id, 0) or ("", "", seconds to wait) when sent too often."""
         e164 = normalize_phone(phone)
         phone_hash = self.sp.phone_hash_of(e164)
         now = utcnow()
@@ -101,8 +108,13 @@ class Verifier:
             state = {"phone": phone_hash, "code": self._digest(device_id, phone_hash, code),
                      "expires": (now + CODE_VALID).isoformat(), "tries": 0, "sent": [t.isoformat() for t in sent]}
             s.merge(Meta(key=self._key(device_id), value=json.dumps(state)))
+            subject, text = notifications.code_message(language, code)
+            dedupe = f"code:{device_id}:{now.isoformat()}"
+            notifications.enqueue(s, dedupe_key=dedupe, kind="code", channel="sms", recipient=e164,
+                                  language=language, subject=subject, body=text)
+            notification_id = s.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe))
             self._entry(s, "step=sent")
-        return e164, code, 0.0
+        return e164, notification_id, 0.0
 
     def forget(self, device_id: str) -> None:
         """The code just made could not be sent: it is void (the send still counts against the limit)."""
@@ -154,18 +166,29 @@ async def send_code(body: PhoneIn, request: Request, principal: Principal = Depe
                     runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> CodeSent:
     """Send a one-time 6-digit code to `phone` (valid 10 minutes, 5 tries); `POST /v1/me/phone/verify` with it
     makes this the app's verified phone. At most 5 codes an hour, one every 30 seconds (429 with Retry-After)."""
+    transports = getattr(request.app.state, "transports", None)
+    if transports is None:
+        transports = server_transports(request.app.state.settings)
+    if "sms" not in transports:
+        raise HTTPException(503, "This server cannot send messages yet (no notifier configured); ask its operator.")
     verifier = Verifier(sp)
-    phone, code, wait = await runner.call(verifier.start, principal.device_id, body.phone)
+    language = body.language or preferred_language(request.headers.get("accept-language", ""))
+    _phone, notification_id, wait = await runner.call(verifier.start, principal.device_id, body.phone, language)
     if wait > 0:
         raise HTTPException(429, "A code was sent recently; wait before asking again.",
                             headers={"Retry-After": retry_after(wait)})
-    notifier = getattr(request.app.state, "notifier", None) or make_notifier(request.app.state.settings)
-    try:
-        await runner.call(notifier.send, phone, f"SavePets code: {code} (valid 10 minutes). Do not share it.")
-    except NotifyFailed:
+    state = await runner.call(notifications.deliver_now, sp.db, transports, notification_id,
+                              device_id=sp.device_id)
+    if state != "sent":
         await runner.call(verifier.forget, principal.device_id)
-        raise HTTPException(503, "The code could not be sent; try again later.") from None
+        raise HTTPException(503, "The code could not be sent; try again later.")
     return CodeSent(expires_in=int(CODE_VALID.total_seconds()), tries=CODE_TRIES)
+
+
+def preferred_language(accept_language: str) -> str:
+    """"ko" when the first language the client names is Korean, else "en"."""
+    first = accept_language.split(",")[0].split(";")[0].strip().lower()
+    return "ko" if first.startswith("ko") else "en"
 
 
 @router.post("/phone/verify", response_model=PhoneState,
