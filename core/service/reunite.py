@@ -194,7 +194,8 @@ class Reunite(LookUp):
                 self.store.remove(sha)
             raise
         made = self.match_found_case(case_id, images=[p.image for p in photos])
-        out = self.found_case(case_id)
+        with self.db.sessions() as s:
+            out = self._case_out(s, self._case_row(s, case_id))
         registered = any(r.decision == Decision.MATCH for r in out.reunions) or any(
             self._reunion_decision(rid) == Decision.MATCH for rid in made)
         told = self._owner_told(case_id)
@@ -298,7 +299,13 @@ class Reunite(LookUp):
             for key, score, decision, source, report_id in found:
                 case, dog = (case_id, key) if dog_id is None else (key, dog_id)
                 rid = reunion_id(case, dog)
-                if s.get(Reunion, rid) is not None or s.get(Dog, dog) is None:
+                if s.get(Dog, dog) is None:
+                    continue
+                if (have := s.get(Reunion, rid)) is not None:  # found before; now also a lost report's
+                    if report_id and have.lost_report_id is None and have.state == ReunionState.POSSIBLE:
+                        have.lost_report_id, have.updated_at = report_id, self.now()
+                        self._record(s, REUNION_ENTITY, rid, "upsert")
+                        self.tell_owner(s, have)
                     continue
                 row = Reunion(id=rid, found_case_id=case, dog_id=dog, lost_report_id=report_id,
                               score=float(score), decision=Decision(decision).value, source=source,
