@@ -277,6 +277,13 @@ class _Place(Strict):
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
 
+    @field_validator("place")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v:  # spaces only: min_length counts them before CleanText trims them
+            raise ValueError("must not be blank")
+        return v
+
     @model_validator(mode="after")
     def _both(self):
         if (self.lat is None) != (self.lon is None):

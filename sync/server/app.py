@@ -23,6 +23,7 @@ from sync.server.keys import KeyStore
 from sync.server.limits import AuthGuard, BodySizeLimit, RedisWindow, TokenBucket
 from sync.server.me_routes import router as me_router
 from sync.server.owner_routes import router as owner_router
+from sync.server.reunite_routes import router as reunite_router
 from sync.server.review_routes import router as review_router
 from sync.server.routes import public, router
 from sync.server.transport import HttpsOnly, networks
@@ -42,6 +43,16 @@ A key belongs to a device of one organisation: a device redeems a one-time code 
 `POST /v1/devices/enroll`, or an administrator makes one with `savepets keys create --role ... --org ...`.
 Errors are always `{"error": {"code": "...", "message": "...", "details": {...}}}`.
 """
+
+# The reunite routes (sync/server/reunite_routes.py) described in /docs; other tags appear after these.
+TAGS = [
+    {"name": "lost", "description": "Lost reports: an owner's dog reported lost (staff keys: any dog; the app: its "
+                                    "verified owner's own dogs), withdrawn, or ended when the dog is home."},
+    {"name": "found", "description": "Found cases: a shelter's intake of a stray or a finder's report (1 to 5 nose "
+                                     "photos), searched among the lost dogs first, then all dogs."},
+    {"name": "reunions", "description": "Possible reunions between found cases and registered dogs, for staff to "
+                                        "compare and confirm or reject (their organisation's cases)."},
+]
 
 
 def is_loopback(host: str) -> bool:
@@ -159,7 +170,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             runner.close()
             sp.close()
 
-    app = FastAPI(title="SavePets", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+    app = FastAPI(title="SavePets", version=__version__, description=DESCRIPTION, lifespan=lifespan, openapi_tags=TAGS,
                   openapi_url="/openapi.json", docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.settings = settings
     app.state.trusted_proxies = trusted
@@ -168,6 +179,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(public)
     app.include_router(router)
     app.include_router(review_router)
+    app.include_router(reunite_router)
     app.include_router(owner_router)
     app.include_router(audit_router)
     app.include_router(device_router)
