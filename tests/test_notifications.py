@@ -411,3 +411,68 @@ def test_an_expired_code_is_never_sent(db, gateway):
     with db.sessions() as s:
         (r,) = s.scalars(select(Notification))
         assert r.state == "failed" and r.body == "" and "expired" in r.last_error
+
+
+# ------------------------------------------------------------------------------------------------ a real server
+def wait_for(check, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_a_server_sends_the_outbox_and_the_apps_codes_through_it(tmp_path, smtp):
+    from tests.serverkit import served
+
+    with served("sqlite", tmp_path, notify_smtp=f"127.0.0.1:{smtp.port}", notify_to="{national}@sms.test",
+                notify_from="codes@savepets.test", notify_interval=0.5) as srv:
+        db = Database(srv.db_url, upgrade=False)
+        try:
+            # a reunion queued by another process (the use case, a kiosk's sync): the server's loop sends it
+            nid = queue(db, "reunion_confirmed:server", channel="email", recipient="owner@example.org")
+            wait_for(lambda: any("owner@example.org" in to for to, _ in smtp.messages))
+            wait_for(lambda: row(db, nid).state == "sent")
+
+            with srv.client(srv.key("mobile", "phone", org="SavePets app")) as app:
+                r = app.post("/v1/me/phone", json={"phone": "010-4321-8765", "language": "ko"})
+                assert r.status_code == 202, r.text
+            to, msg = smtp.messages[-1]
+            assert to == ["01043218765@sms.test"] and "인증번호" in msg.get_content()
+            code = msg.get_content().split("code: ")[1][:6]
+            with db.sessions() as s:
+                (sent,) = s.scalars(select(Notification).where(Notification.kind == "code"))
+                assert sent.state == "sent" and sent.body == "" and sent.recipient == ""  # the code is gone
+            entries = assert_audit_clean(db, code, "owner@example.org")
+            assert {"notify_sent", "phone_verify"} <= {e.action for e in entries}
+            with srv.client(srv.key("admin", "ops")) as ops:
+                assert ops.get("/v1/notifications").json() == {"pending": 0, "sent": 2, "failed": 0,
+                                                               "channels": ["email", "sms"]}
+            with srv.client(srv.key("mobile", "nosy", org="SavePets app")) as nosy:
+                assert nosy.get("/v1/notifications").status_code == 403
+        finally:
+            db.dispose()
+
+
+def test_a_code_the_gateway_cannot_take_is_503_and_void(tmp_path, gateway):
+    from tests.serverkit import served
+
+    with served("sqlite", tmp_path, notify_webhook_url=gateway.url, notify_timeout=2) as srv:
+        db = Database(srv.db_url, upgrade=False)
+        try:
+            with srv.client(srv.key("mobile", "first", org="SavePets app")) as app:
+                r = app.post("/v1/me/phone", json={"phone": "010-4321-8765"})  # the gateway is down
+                assert r.status_code == 503 and r.json()["error"]["message"], r.text
+            with db.sessions() as s:
+                (failed,) = s.scalars(select(Notification).where(Notification.kind == "code"))
+                assert failed.state == "failed" and failed.body == "" and failed.attempts == 1
+            gateway.start()
+            with srv.client(srv.key("mobile", "second", org="SavePets app")) as app:
+                assert app.post("/v1/me/phone", json={"phone": "010-4321-8765"}).status_code == 202
+            (req,) = gateway.requests
+            assert req["json"]["to"] == PHONE and "code: " in req["json"]["text"] and req["json"]["language"] == "en"
+            with db.sessions() as s:
+                assert notifications.counts(s) == {"pending": 0, "sent": 1, "failed": 1}
+        finally:
+            db.dispose()

@@ -28,6 +28,8 @@ from sync.server.review_routes import router as review_router
 from sync.server.routes import public, router
 from sync.server.transport import HttpsOnly, networks
 from sync.server.webapp import install_webapp
+from sync.server.webhook import router as notifications_router
+from sync.server.webhook import server_transports, start_notifications
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +164,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.auth_failures = TokenBucket(settings.auth_failures_per_minute)
         app.state.auth_guard = AuthGuard(settings.auth_failures_per_minute)
         app.state.events = events
+        # the outbox (core/notifications.py): sent every notify_interval s, at once after an enqueue here
+        app.state.notifications = start_notifications(sp, settings, app.state.transports)
         try:
             yield
         finally:
+            app.state.notifications.stop()
             if events is not None:
                 events.close()
             runner.close()
@@ -174,6 +179,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                   openapi_url="/openapi.json", docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.settings = settings
     app.state.trusted_proxies = trusted
+    app.state.transports = server_transports(settings)  # a bad notify_webhook_url is refused here
     errors.install(app)
     install_docs(app)
     app.include_router(public)
@@ -184,6 +190,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(audit_router)
     app.include_router(device_router)
     app.include_router(me_router)
+    app.include_router(notifications_router)  # GET /v1/notifications: the outbox's counts (admin)
     install_webapp(app)  # /app: the mobile web app and its public routes (sync/server/webapp.py)
     try:
         from sync.server.sync_routes import router as sync_router

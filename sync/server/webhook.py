@@ -10,6 +10,8 @@
   notify_to); "email" through SMTP; on a loopback server a channel with neither goes to the log (core/notify.py).
 - `start_notifications(sp, settings)`: the outbox's DeliveryLoop for the app's lifespan (every notify_interval
   seconds, woken at once when a message is queued in this process).
+- `GET /v1/notifications` (admin keys): how many messages are pending, sent and failed, and the channels this server
+  can send on.
 """
 
 from __future__ import annotations
@@ -18,10 +20,17 @@ import logging
 from urllib.parse import urlsplit
 
 import httpx
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
 
+from core import notifications
 from core.notifications import DeliveryLoop
 from core.notify import NotifyFailed, Transport, make_transports
 from core.settings import loopback_host
+from core.usecases import SavePets
+from sync.server.deps import Principal, Role, get_runner, get_service, require_role
+from sync.server.errors import ERROR_RESPONSES
+from sync.server.runner import LocalRunner
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +75,26 @@ def start_notifications(sp, settings, transports: dict[str, Transport] | None = 
         log.warning("notifications: no transport for %s (set notify_smtp, or notify_webhook_url for sms): such "
                     "messages wait in the outbox and fail after their last try", " and ".join(missing))
     return DeliveryLoop(sp.db, transports, interval=settings.notify_interval, device_id=sp.device_id).start()
+
+
+# ------------------------------------------------------------------------------------------------ ops
+router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES, tags=["service"])
+
+
+class OutboxState(BaseModel):
+    pending: int = Field(description="Messages waiting to be sent (or retried)")
+    sent: int
+    failed: int = Field(description="Messages given up after their last try")
+    channels: list[str] = Field(description="Channels this server can send on (email, sms)")
+
+
+@router.get("/notifications", response_model=OutboxState)
+async def outbox_state(request: Request, _principal: Principal = Depends(require_role(Role.ADMIN)),
+                       runner: LocalRunner = Depends(get_runner), sp: SavePets = Depends(get_service)) -> OutboxState:
+    """The outbox of notifications (owners' messages, one-time codes): counts by state, never their contents."""
+    def read() -> dict[str, int]:
+        with sp.db.sessions() as s:
+            return notifications.counts(s)
+
+    transports = getattr(request.app.state, "transports", None) or {}
+    return OutboxState(**await runner.call(read), channels=sorted(transports))
