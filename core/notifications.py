@@ -241,6 +241,8 @@ def _send_one(db, transports: Mapping[str, Transport], notification_id: str, now
         return None
     with db.sessions() as s:
         row = s.get(Notification, notification_id)
+        if row is None:  # deleted meanwhile
+            return None
         s.expunge(row)
     attempts_allowed = ATTEMPTS_OF.get(row.kind, MAX_ATTEMPTS)
     if row.kind in VALID_FOR and now >= _deadline(row):  # a code not sent while it was valid: never sent late
