@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -29,12 +30,17 @@ if TYPE_CHECKING:
         DogOut,
         DogStatus,
         DogUpdate,
+        FoundCaseOut,
+        FoundIn,
         LookupResult,
+        LostIn,
+        LostReportOut,
         OwnerIn,
         OwnerOut,
         PhotoCheck,
         PhotoOut,
         RegisterResult,
+        ReunionOut,
         ReviewList,
         ReviewResult,
     )
@@ -325,6 +331,44 @@ class Controller(QObject):
                        on_error: Failed | None = None, busy: str = "") -> None:
         self._use(lambda s: s.resolve_review(review_id, same_dog), on_done, on_error, busy, changes=True)
 
+    # ------------------------------------------------------------ use cases: reunite (lost reports, found dogs)
+    def reunite_board(self, limit: int, on_done: Callable[[ReuniteBoard], None], on_error: Failed | None = None,
+                      busy: str = "") -> None:
+        """The Reunite page's three lists in one job: found cases (open, and the newest reunited ones), open lost
+        reports (with their dogs' first photos), possible reunions."""
+        def board(s: SavePets) -> ReuniteBoard:
+            from core.schemas import DogStatus
+
+            lost = s.lost_reports(state="open", limit=limit)
+            first = {d.id: d.photos[0].sha256 for d in s.list_dogs(status=DogStatus.LOST, limit=max(limit, len(lost)))
+                     if d.photos}
+            return ReuniteBoard(found=s.found_cases(state=None, limit=limit), lost=lost,
+                                reunions=s.reunions(state="possible", limit=limit), lost_photos=first)
+
+        self._use(board, on_done, on_error, busy)
+
+    def report_lost(self, report: LostIn, on_done: Callable[[LostReportOut], None], on_error: Failed | None = None,
+                    busy: str = "") -> None:
+        self._use(lambda s: s.report_lost(report), on_done, on_error, busy, changes=True)
+
+    def end_lost(self, report_id: str, how: str, on_done: Callable[[LostReportOut], None],
+                 on_error: Failed | None = None, busy: str = "") -> None:
+        """how: "withdrawn" or "home"."""
+        self._use(lambda s: s.end_lost(report_id, how), on_done, on_error, busy, changes=True)
+
+    def open_found_case(self, photos: Sequence[Photo], found: FoundIn, on_done: Callable[[FoundCaseOut], None],
+                        on_error: Failed | None = None, busy: str = "") -> None:
+        """A stray taken in from these photos (a look-up's): the case, its days left and possible reunions."""
+        self._use(lambda s: s.open_found_case(list(photos), found), on_done, on_error, busy, changes=True)
+
+    def close_found_case(self, case_id: str, on_done: Callable[[FoundCaseOut], None], on_error: Failed | None = None,
+                         busy: str = "") -> None:
+        self._use(lambda s: s.close_found_case(case_id), on_done, on_error, busy, changes=True)
+
+    def decide_reunion(self, reunion_id: str, confirm: bool, on_done: Callable[[ReunionOut], None],
+                       on_error: Failed | None = None, busy: str = "") -> None:
+        self._use(lambda s: s.decide_reunion(reunion_id, confirm), on_done, on_error, busy, changes=True)
+
     def review_count(self) -> int | None:
         """The number of open reviews, counted at once on the calling thread (one quick count, for the navigation's
         badge); None before the service is loaded or when counting fails (logged)."""
@@ -347,6 +391,16 @@ class Controller(QObject):
         self.pool.shutdown(wait=True)
         if self.service is not None and hasattr(self.service, "close"):
             self.service.close()
+
+
+@dataclass(frozen=True)
+class ReuniteBoard:
+    """What the Reunite page lists (core FoundCaseOut, LostReportOut, ReunionOut)."""
+
+    found: list[FoundCaseOut]
+    lost: list[LostReportOut]
+    reunions: list[ReunionOut]
+    lost_photos: dict[str, str] = field(default_factory=dict)  # a lost dog's id -> its first nose photo's sha256
 
 
 class ContactUnavailable(Exception):

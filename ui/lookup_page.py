@@ -19,6 +19,7 @@ from ui.capture import CapturePanel
 from ui.compare_view import CompareView
 from ui.controller import error_message
 from ui.dog_card import DogCard
+from ui.reunite_forms import StrayPanel
 
 FRAMES = 3  # good frames of one look-up, fused by the core
 FRAME_GAP_S = 0.35  # no next frame sooner than this after one (never the same frame twice)
@@ -29,6 +30,7 @@ MAX_FILES = 5  # core.usecases.MAX_LOOKUP_PHOTOS
 
 class LookupPage(QWidget):
     register_requested = Signal(object)  # the core Photos of the look-up that found nothing (a list)
+    reunite_requested = Signal(str)  # a stray taken in: its found case's id, to compare on the Reunite page
     result_shown = Signal(str)  # decision value, or "error"
 
     def __init__(self, controller, camera=None, parent: QWidget | None = None):
@@ -81,6 +83,9 @@ class LookupPage(QWidget):
         # a "not registered" answer may still name the closest dogs: a person can compare them
         self.compare_button = QPushButton(self.tr("Compare with the closest dogs"))
         self.compare_button.clicked.connect(self.show_compare)
+        # a dog not surely identified, without its owner: taken in as a stray (a found case, core open_found_case)
+        self.stray_button = QPushButton(self.tr("Take in as a stray"))
+        self.stray_button.clicked.connect(self.take_in)
         again2 = QPushButton(self.tr("Try again"))
         again2.clicked.connect(self.reset)
         none = QWidget()
@@ -89,8 +94,13 @@ class LookupPage(QWidget):
         nl.addWidget(self.none_hint)
         nl.addStretch(1)
         nl.addWidget(self.register_button)
+        nl.addWidget(self.stray_button)
         nl.addWidget(self.compare_button)
         nl.addWidget(again2)
+        self.stray = StrayPanel(controller)
+        self.stray.cancelled.connect(lambda: self._show_side("none"))
+        self.stray.again.connect(self.reset)
+        self.stray.open_reunite.connect(self.reunite_requested.emit)
         self.error_label = QLabel()
         self.error_label.setObjectName("errorBox")
         self.error_label.setWordWrap(True)
@@ -101,9 +111,9 @@ class LookupPage(QWidget):
         el.addWidget(self.error_label)
         el.addStretch(1)
         el.addWidget(again3)
-        for w in (waiting, result, none, err):
+        for w in (waiting, result, none, err, self.stray):
             self.side.addWidget(w)
-        self.pages = {"waiting": waiting, "result": result, "none": none, "error": err}
+        self.pages = {"waiting": waiting, "result": result, "none": none, "error": err, "stray": self.stray}
 
         main = QWidget()
         ml = QHBoxLayout(main)
@@ -142,6 +152,7 @@ class LookupPage(QWidget):
 
     def reset(self) -> None:
         self.clear_frames()
+        self.stray.clear()
         self.card.forget_contacts()  # a contact revealed or asked from the server is not kept
         self._show_side("waiting")
         self._still_words = ""
@@ -269,6 +280,12 @@ class LookupPage(QWidget):
         self.none_hint.setText(self.tr("None of the look-alike dogs is this dog."))
         self.compare_button.setVisible(bool(self.last_result and self.last_result.candidates))
         self._show_side("none")
+
+    def take_in(self) -> None:
+        """The dog looked up, not surely identified, taken in as a stray from the same photos (a small form)."""
+        if self.last_photos:
+            self.stray.start(self.last_photos)
+            self._show_side("stray")
 
     def _error(self, exc) -> None:
         from core.errors import SavePetsError

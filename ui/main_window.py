@@ -29,6 +29,7 @@ from ui.camera import Camera, SourceError, open_source
 from ui.lookup_page import LookupPage
 from ui.register_page import RegisterPage
 from ui.registry_page import RegistryPage
+from ui.reunite_page import ReunitePage
 from ui.review_page import ReviewPage
 from ui.settings_page import SettingsPage
 from ui.signin_page import FirstAdminPage, SignInPage
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.register = RegisterPage(controller, self.camera)
         self.registry = RegistryPage(controller)
         self.review_page = ReviewPage(controller)
+        self.reunite_page = ReunitePage(controller)
         self.audit_page = AuditPage(controller)
         self.review_count = 0
         self._last_sync = None
@@ -116,6 +118,11 @@ class MainWindow(QMainWindow):
         self.settings_page.saved.connect(self._settings_saved)
         self.settings_page.lock_changed.connect(self._lock_minutes)
         self.lookup.register_requested.connect(self._register_from_lookup)
+        self.lookup.reunite_requested.connect(self._reunite_from_lookup)
+        self.reunite_page.registry_requested.connect(lambda: self.show_page("registry"))
+        self.reunite_page.count_changed.connect(self._set_reunion_count)
+        if hasattr(self.registry, "report_lost_requested"):
+            self.registry.report_lost_requested.connect(self._report_lost)
 
         self.stack = QStackedWidget()
         nav = QVBoxLayout()
@@ -128,6 +135,7 @@ class MainWindow(QMainWindow):
         for key, label, page in (("lookup", self.tr("Look up"), self.lookup),
                                  ("register", self.tr("Register"), self.register),
                                  ("registry", self.tr("Registry"), self.registry),
+                                 ("reunite", self.tr("Reunite"), self.reunite_page),
                                  ("review", self.tr("Review"), self.review_page),
                                  ("audit", self.tr("Audit trail"), self.audit_page),
                                  ("settings", self.tr("Settings"), self.settings_page)):
@@ -153,7 +161,8 @@ class MainWindow(QMainWindow):
         nav.addWidget(self.member_label)
         nav.addWidget(self.lock_button)
         self.pages = {"lookup": self.lookup, "register": self.register, "registry": self.registry,
-                      "review": self.review_page, "audit": self.audit_page, "settings": self.settings_page}
+                      "reunite": self.reunite_page, "review": self.review_page, "audit": self.audit_page,
+                      "settings": self.settings_page}
         side = QWidget()
         side.setObjectName("sidebar")
         side.setLayout(nav)
@@ -211,6 +220,7 @@ class MainWindow(QMainWindow):
         controller.load_failed.connect(self._load_failed)
         controller.ready.connect(self._ready)
         controller.changed.connect(self.refresh_reviews)
+        controller.changed.connect(self.refresh_reunite)
         self.review_page.count_changed.connect(self._set_review_count)
         self._sync_timer = QTimer(self, interval=5000)
         self._sync_timer.timeout.connect(self.refresh_sync)
@@ -261,6 +271,7 @@ class MainWindow(QMainWindow):
         self.settings_page.apply_access()
         self.registry.apply_access()
         self.review_page.apply_access()
+        self.reunite_page.apply_access()
         for key in ("review", "audit"):  # administrators only (README: reviews and the audit trail)
             self.nav_buttons[key].setVisible(self.controller.may("manage"))
         if self.current_page in ("review", "audit") and not self.controller.may("manage"):
@@ -285,6 +296,7 @@ class MainWindow(QMainWindow):
         self.register.reset()
         self.registry.clear()
         self.review_page.clear()
+        self.reunite_page.clear()
         self.audit_page.clear()
         self.settings_page.apply_access()
 
@@ -329,6 +341,16 @@ class MainWindow(QMainWindow):
     def _register_from_lookup(self, photo) -> None:
         self.show_page("register")
         self.register.start_with(photo)
+
+    def _reunite_from_lookup(self, case_id: str) -> None:
+        """A stray taken in on the look-up page: its possible dogs compared on the Reunite page."""
+        self.show_page("reunite")
+        self.reunite_page.open_case(case_id)
+
+    def _report_lost(self, dog) -> None:
+        """Report lost, from the Registry: the form on the Reunite page."""
+        self.show_page("reunite")
+        self.reunite_page.start_report(dog)
 
     # ------------------------------------------------------------ camera
     def start_camera(self, spec) -> None:
@@ -383,9 +405,10 @@ class MainWindow(QMainWindow):
             st = SyncStatus(state="error")
         self.sync_widget.set_status(st)
         last = getattr(st, "last_sync", None)
-        if last != self._last_sync:  # a sync may have brought review flags, or decisions taken elsewhere
+        if last != self._last_sync:  # a sync may have brought review flags, reunions, or decisions taken elsewhere
             self._last_sync = last
             self.refresh_reviews()
+            self.refresh_reunite()
 
     def refresh_reviews(self) -> None:
         """The number of open reviews, on the navigation (one quick count)."""
@@ -394,6 +417,17 @@ class MainWindow(QMainWindow):
         count = self.controller.review_count()
         if count is not None:
             self._set_review_count(count)
+
+    def refresh_reunite(self) -> None:
+        """The Reunite page's lists again when it is shown on its lists (a change here, or a sync's)."""
+        if self.controller.member is not None and self.current_page == "reunite" and self.reunite_page.state == "lists":
+            self.reunite_page.refresh()
+
+    def _set_reunion_count(self, count: int) -> None:
+        button = self.nav_buttons["reunite"]
+        button.setText(self.tr("Reunite") + (f"  {count}" if count else ""))
+        button.setToolTip(self.tr("%n possible reunion(s) to compare", "", count) if count else "")
+        set_style_property(button, "attention", count > 0)
 
     def _set_review_count(self, count: int) -> None:
         self.review_count = count

@@ -5,7 +5,7 @@ only); what a member may change follows their role (controller.access), and the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -48,6 +48,7 @@ class DetailFrame(QScrollArea):
 
 
 class RegistryPage(QWidget):
+    report_lost_requested = Signal(object)  # the dog chosen: report it lost (the form on the Reunite page)
     COLUMNS = 4
     PHONE_COLUMN = 3
 
@@ -152,6 +153,10 @@ class RegistryPage(QWidget):
             b.clicked.connect(lambda _=False, s=s: self.set_status(s))
             self.status_buttons[s] = b
             status_row.addWidget(b)
+        # a lost report: where, when, how to tell the owner of a found dog that may be theirs (Reunite)
+        self.report_lost_button = QPushButton(self.tr("Report lost…"))
+        self.report_lost_button.setObjectName("status_lost")
+        self.report_lost_button.clicked.connect(lambda: self.current and self.report_lost_requested.emit(self.current))
         self.message = QLabel()
         self.message.setObjectName("hint")
         self.message.setWordWrap(True)
@@ -181,6 +186,7 @@ class RegistryPage(QWidget):
         dl.setContentsMargins(0, 0, 0, 0)
         dl.addWidget(self.card)
         dl.addLayout(status_row)
+        dl.addWidget(self.report_lost_button)
         dl.addLayout(form)
         dl.addWidget(self.save_button)
         dl.addWidget(self.message)
@@ -223,6 +229,7 @@ class RegistryPage(QWidget):
         for s, b in self.status_buttons.items():
             b.setEnabled(may("status") and (self.current is None or self.current.status.value != s)
                          and (not other or s in ("lost", "found")))
+        self.report_lost_button.setEnabled(may("status") and self.current is not None)
         self.delete_button.setVisible(may("delete"))
         self.delete_button.setEnabled(not other)
         if not may("delete"):
