@@ -17,7 +17,16 @@ from sqlalchemy.orm import Session
 
 from core.registry.models import DEFAULT_ORG_ID, Dog, Meta, Outbox, Owner, SyncEntity, SyncLog, utcnow
 from core.replication.bundle import DOG, DOG_FIELDS, DogBundle, DogFields, iso, states
-from core.replication.messages import PulledDog, PulledFlag, PullPage
+from core.replication.messages import (
+    AnyPulled,
+    PulledDog,
+    PulledFlag,
+    PulledFoundCase,
+    PulledLostReport,
+    PulledReunion,
+    PullPage,
+)
+from core.replication.reunite_states import FoundCaseState, LostReportState, ReunionState, reunite_states
 
 LOCK_KEY = "sync_lock"
 
@@ -121,17 +130,28 @@ def pull_page(s: Session, since: int, limit: int, org_id: str | None = None, ful
     """Changes after the cursor, oldest first, each in its current state; the next cursor; whether there is more.
     Without `full_view`, a dog of an organisation other than `org_id` comes with its owner redacted and no notes
     (templates and the other fields in full: offline recognition needs them); a dog of no organisation is the
-    default organisation's (what migration 0008 made of the dogs before organisations)."""
+    default organisation's (what migration 0008 made of the dogs before organisations). So, of another
+    organisation's lost report, the owner's contact and the notes; of its found case, the finder's contact and
+    the notes (core/replication/reunite_states.py)."""
     rows = s.execute(select(SyncLog.seq, SyncLog.entity, SyncLog.entity_id).where(SyncLog.seq > since)
                      .order_by(SyncLog.seq).limit(limit)).all()
-    found = states(s, [(r.entity, r.entity_id) for r in rows])
-    changes: list[PulledDog | PulledFlag] = []
+    items = [(r.entity, r.entity_id) for r in rows]
+    found = {**states(s, items), **reunite_states(s, items)}
+    mine = org_id or DEFAULT_ORG_ID
+    changes: list[AnyPulled] = []
     for r in rows:
         st = found.get(r.entity_id)
         if isinstance(st, DogBundle):
-            if not full_view and (st.org_id or DEFAULT_ORG_ID) != (org_id or DEFAULT_ORG_ID):
+            if not full_view and (st.org_id or DEFAULT_ORG_ID) != mine:
                 st = st.redacted()
             changes.append(PulledDog(seq=r.seq, entity_id=r.entity_id, state=st))
+        elif isinstance(st, LostReportState | FoundCaseState):
+            if not full_view and (st.org_id or DEFAULT_ORG_ID) != mine:
+                st = st.redact()
+            kind = PulledLostReport if isinstance(st, LostReportState) else PulledFoundCase
+            changes.append(kind(seq=r.seq, entity_id=r.entity_id, state=st))
+        elif isinstance(st, ReunionState):
+            changes.append(PulledReunion(seq=r.seq, entity_id=r.entity_id, state=st))
         elif st is not None:
             changes.append(PulledFlag(seq=r.seq, entity_id=r.entity_id, state=st))
     return PullPage(changes=changes, cursor=rows[-1].seq if rows else since, has_more=len(rows) == limit)

@@ -19,11 +19,12 @@ from typing import Protocol
 from sqlalchemy import select, update
 
 from core import audit
-from core.registry.models import Dog, Meta, NosePhoto, Outbox, utcnow
+from core.registry.models import Dog, FoundCase, FoundPhoto, Meta, NosePhoto, Outbox, utcnow
 from core.replication.bundle import DOG
-from core.replication.messages import ChangeResult, DogChange, FlagChange, PullPage, PushAnswer
+from core.replication.messages import AnyChange, ChangeResult, PullPage, PushAnswer
 from core.replication.pull import apply_page, restore_agreed
 from core.replication.push import OutgoingChange, adopt_remap, mark_pushed_many, outgoing_changes, pending_count
+from core.replication.reunite_states import FOUND
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class Refused(Exception):
 class Link(Protocol):
     """What a kiosk asks of the server. Any method may raise Offline."""
 
-    def push(self, device_id: str, sent_at: datetime, changes: list[DogChange | FlagChange]) -> PushAnswer: ...
+    def push(self, device_id: str, sent_at: datetime, changes: list[AnyChange]) -> PushAnswer: ...
 
     def pull(self, since: int, limit: int) -> PullPage: ...
 
@@ -193,10 +194,12 @@ def record_audit_sent(sp, ids: list[str]) -> None:
 
 
 def photos_to_fetch(sp) -> list[str]:
-    """After a pull: the photos of live dogs whose files are not here yet."""
+    """After a pull: the photos of live dogs and of found cases whose files are not here yet."""
     with sp.db.sessions() as s:
         shas = set(s.scalars(select(NosePhoto.sha256).join(Dog, Dog.id == NosePhoto.dog_id)
                              .where(NosePhoto.deleted_at.is_(None), Dog.deleted_at.is_(None))))
+        shas |= set(s.scalars(select(FoundPhoto.sha256).join(FoundCase, FoundCase.id == FoundPhoto.case_id)
+                              .where(FoundPhoto.deleted_at.is_(None), FoundCase.deleted_at.is_(None))))
     return sorted(sha for sha in shas if not sp.store.exists(sha))
 
 
@@ -246,7 +249,7 @@ class KioskSync:
             if not batch:
                 return report
             real = [c.change for c in batch if c.change is not None]
-            report.photos_up += self._upload({sha for ch in real if ch.entity == DOG
+            report.photos_up += self._upload({sha for ch in real if ch.entity in (DOG, FOUND)
                                               for sha in ch.state.live_photo_shas()})
             try:
                 answer = self.link.push(self.sp.device_id, self.clock(), real) if real else None

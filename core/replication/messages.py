@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from core.replication.bundle import ClockName, DogBundle, FlagState, Id, Stamp
+from core.replication.reunite_states import FoundCaseState, LostReportState, ReunionState
 
 
 class _EntityChange(BaseModel):
@@ -46,7 +47,35 @@ class FlagChange(_EntityChange):
     state: FlagState
 
 
-Change = Annotated[DogChange | FlagChange, Field(discriminator="entity")]
+class LostReportChange(_EntityChange):
+    """A lost report made or changed on the kiosk (its state only moves forward). The server takes the organisation
+    from the pushing key; of another organisation's report it takes only the end a confirmed reunion makes (home).
+    Until its dog is on the server it is answered `missing_photos` with no photo named."""
+
+    entity: Literal["lost_report"] = "lost_report"
+    state: LostReportState
+
+
+class FoundCaseChange(_EntityChange):
+    """A found case opened or changed on the kiosk, with its photos (uploaded first, by sha256, like a dog's). It
+    belongs to the pushing key's organisation; only that organisation changes it afterwards."""
+
+    entity: Literal["found_case"] = "found_case"
+    state: FoundCaseState
+
+
+class ReunionChange(_EntityChange):
+    """A possible reunion found on the kiosk, or a person's decision on one (possible -> confirmed | rejected).
+    Accepted only from the organisation holding its found case; until the case and the dog are on the server it
+    is answered `missing_photos` with no photo named."""
+
+    entity: Literal["reunion"] = "reunion"
+    state: ReunionState
+
+
+ReuniteChange = LostReportChange | FoundCaseChange | ReunionChange
+AnyChange = DogChange | FlagChange | LostReportChange | FoundCaseChange | ReunionChange
+Change = Annotated[AnyChange, Field(discriminator="entity")]
 Status = Literal["applied", "duplicate", "missing_photos", "rejected"]
 
 
@@ -90,7 +119,30 @@ class PulledFlag(BaseModel):
     state: FlagState
 
 
-Pulled = Annotated[PulledDog | PulledFlag, Field(discriminator="entity")]
+class PulledLostReport(BaseModel):
+    seq: int
+    entity: Literal["lost_report"] = "lost_report"
+    entity_id: Id
+    state: LostReportState  # another organisation's: redacted (no contact, no notes)
+
+
+class PulledFoundCase(BaseModel):
+    seq: int
+    entity: Literal["found_case"] = "found_case"
+    entity_id: Id
+    state: FoundCaseState  # another organisation's: redacted (no finder's contact, no notes)
+
+
+class PulledReunion(BaseModel):
+    seq: int
+    entity: Literal["reunion"] = "reunion"
+    entity_id: Id
+    state: ReunionState
+
+
+PulledReunite = PulledLostReport | PulledFoundCase | PulledReunion
+AnyPulled = PulledDog | PulledFlag | PulledLostReport | PulledFoundCase | PulledReunion
+Pulled = Annotated[AnyPulled, Field(discriminator="entity")]
 
 
 class PullPage(BaseModel):

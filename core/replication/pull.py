@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from core.registry.encrypted import place_rows, place_values
 from core.registry.models import Dog, Meta, NosePhoto, NoseTemplate, Outbox, Owner, ReviewFlag, SyncEntity
 from core.replication.bundle import DOG_FIELDS, FLAG, DogBundle, DogFields, FlagState
-from core.replication.messages import Pulled, PulledDog, PulledFlag
+from core.replication.messages import AnyPulled, Pulled, PulledDog, PulledFlag, PulledReunite
 from core.replication.push import is_pending
+from core.replication.reunite_apply import apply_pulled
 from core.replication.rows import as_is, dog_row, flag_row, owner_row, photos_and_templates
 from core.replication.rules import (
     add_photos_and_templates,
@@ -32,12 +33,14 @@ from core.replication.rules import (
 )
 from core.replication.shadows import set_shadows
 
-DEFERRED_KEY = "sync_deferred"  # pulled review flags whose dogs have not arrived yet
+DEFERRED_KEY = "sync_deferred"  # pulled flags (and reunite entities) whose dogs (cases) have not arrived yet
 _deferred = TypeAdapter(list[Pulled])
 
 
-def apply_page(s: Session, changes: list[PulledDog | PulledFlag]) -> tuple[set[str], int]:
-    """A page of pulled changes, in the caller's transaction. Returns (dog ids touched, changes applied)."""
+def apply_page(s: Session, changes: list[AnyPulled]) -> tuple[set[str], int]:
+    """A page of pulled changes, in the caller's transaction: dogs, then review flags, then lost reports, found
+    cases and reunions (core/replication/reunite_apply.py), each of those once what it names is here. Returns (dog
+    ids touched, changes applied)."""
     deferred_row = s.get(Meta, DEFERRED_KEY)
     waiting = _deferred.validate_json(deferred_row.value) if deferred_row is not None else []
     dogs = [c.state for c in changes if isinstance(c, PulledDog)]
@@ -48,13 +51,22 @@ def apply_page(s: Session, changes: list[PulledDog | PulledFlag]) -> tuple[set[s
         if st.id not in fast:
             touched.add(_apply_dog_state(s, st))
     applied = len(dogs)
-    still = []
+    still: list[AnyPulled] = []
     for c in flags:
         if _apply_flag_state(s, c.state):
             touched.update((c.state.dog_id, c.state.other_dog_id))
             applied += 1
         else:
             still.append(c)
+    order = {"lost_report": 0, "found_case": 0, "reunion": 1}  # a reunion names its case
+    reunite = sorted([c for c in changes if isinstance(c, PulledReunite)]
+                     + [c for c in waiting if isinstance(c, PulledReunite)], key=lambda c: order[c.entity])
+    for c in reunite:
+        if apply_pulled(s, c):
+            applied += 1
+        else:
+            still.append(c)
+    s.flush()
     if still or deferred_row is not None:
         s.merge(Meta(key=DEFERRED_KEY, value=_deferred.dump_json(still).decode()))
     return touched, applied

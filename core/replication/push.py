@@ -17,7 +17,16 @@ from sqlalchemy.orm import Session
 from core.registry.models import Dog, Outbox, Owner
 from core.replication.bundle import DOG, DOG_FIELDS, OWNER_NAME, DogBundle, FlagState, states
 from core.replication.bundle import problems as describe
-from core.replication.messages import DogChange, FlagChange, Remap
+from core.replication.messages import (
+    AnyChange,
+    DogChange,
+    FlagChange,
+    FoundCaseChange,
+    LostReportChange,
+    Remap,
+    ReunionChange,
+)
+from core.replication.reunite_states import FoundCaseState, LostReportState, ReunionState, reunite_states
 from core.replication.rules import free_number_locally, merge_owner
 from core.replication.shadows import set_shadows, shadow_of
 
@@ -31,7 +40,7 @@ class OutgoingChange:
     entity: str
     entity_id: str
     seqs: list[int]
-    change: DogChange | FlagChange | None
+    change: AnyChange | None
     problem: str = ""
 
     @property
@@ -64,22 +73,26 @@ def outgoing_changes(s: Session, limit: int = 100) -> list[OutgoingChange]:
     def cannot_travel(entity_id: str, exc: ValidationError) -> None:
         problems[entity_id] = f"cannot be sent: {describe(exc)}"[:500]
 
-    found = states(s, [(r.entity, r.entity_id) for r in order], on_invalid=cannot_travel)
+    items = [(r.entity, r.entity_id) for r in order]
+    found = {**states(s, items, on_invalid=cannot_travel), **reunite_states(s, items, on_invalid=cannot_travel)}
     out = []
     for r in order:
         seqs = covered[(r.entity, r.entity_id)]
         st = found.get(r.entity_id)
-        change: DogChange | FlagChange | None = None
+        change: AnyChange | None = None
         if isinstance(st, DogBundle):
             change = DogChange(change_id=r.change_id, entity_id=r.entity_id, op=_op(st), state=st,
                                clocks=_local_clocks(s, st))
         elif isinstance(st, FlagState):
             change = FlagChange(change_id=r.change_id, entity_id=r.entity_id, op=_op(st), state=st)
+        elif isinstance(st, LostReportState | FoundCaseState | ReunionState):
+            kind = {LostReportState: LostReportChange, FoundCaseState: FoundCaseChange}.get(type(st), ReunionChange)
+            change = kind(change_id=r.change_id, entity_id=r.entity_id, op=_op(st), state=st)
         out.append(OutgoingChange(r.change_id, r.entity, r.entity_id, seqs, change, problems.get(r.entity_id, "")))
     return out
 
 
-def _op(st: DogBundle | FlagState) -> str:
+def _op(st) -> str:
     return "delete" if st.deleted_at is not None else "upsert"
 
 

@@ -21,7 +21,6 @@ from core.errors import InvalidInput
 from core.photos import decode_photo
 from core.registry.models import Dog, utcnow
 from core.replication.bulk_push import apply_new_dogs_bulk
-from core.replication.bundle import DOG
 from core.replication.changelog import (
     has_unsequenced,
     head_seq,
@@ -31,7 +30,8 @@ from core.replication.changelog import (
     take_lock,
 )
 from core.replication.lookalikes import gallery_duplicate_finder, gallery_duplicate_screen
-from core.replication.messages import ChangeResult, DogChange, FlagChange, PullPage, PushAnswer
+from core.replication.messages import AnyChange, ChangeResult, DogChange, PullPage, PushAnswer, ReuniteChange
+from core.replication.reunite_apply import Applied, apply_pushed
 from core.replication.rows import corrected
 from core.replication.server_apply import apply_change
 from core.replication.trust import Caller, PushRefused, as_received, refusals
@@ -54,15 +54,23 @@ def cursor(sp) -> int:
         return head_seq(s)
 
 
-def receive_push(sp, device_id: str | Caller, sent_at: datetime, changes: Sequence[DogChange | FlagChange],
-                 now: datetime | None = None) -> PushAnswer:
+# the order a push is applied in: what a change names comes before it (a report's dog, a reunion's case)
+_ORDER = {"dog": 0, "lost_report": 1, "found_case": 1, "reunion": 2}
+
+
+def receive_push(sp, device_id: str | Caller, sent_at: datetime, changes: Sequence[AnyChange],
+                 now: datetime | None = None, after: Applied | None = None) -> PushAnswer:
     """Apply a kiosk's batch of changes in one transaction under the sync lock: the common case in bulk, the rest
     one by one (dogs first, then review flags, which need their dogs), each in its own savepoint so that one bad
     change cannot block the others. Returns one answer per change, in the order given.
 
     `device_id` is the pushing device as its key says (a `Caller`; a bare id: a device of the default
     organisation). A push holding a change the caller may not make (core/replication/trust.py) raises PushRefused
-    and applies nothing. Templates are the server's own, made from the photos (pushed vectors are dropped)."""
+    and applies nothing. Templates are the server's own, made from the photos (pushed vectors are dropped).
+
+    Reunite changes (core/replication/reunite_apply.py): the owner is told of a reunion that arrives new or decided
+    (sp.tell_owner, in the push's transaction); the found cases and lost reports to match are added to `after`
+    (`match_pushed` runs them, off the request)."""
     caller = device_id if isinstance(device_id, Caller) else Caller(device_id)
     device_id = caller.device_id
     now = now or utcnow()
@@ -90,15 +98,22 @@ def receive_push(sp, device_id: str | Caller, sent_at: datetime, changes: Sequen
                 log.exception("sync: bulk apply failed; applying one by one")
                 fast = {}
             answers: dict[int, ChangeResult] = {}
-            for i, c in sorted(enumerate(changes), key=lambda ic: ic[1].entity != DOG):
+            after = after if after is not None else Applied()
+            tell = getattr(sp, "tell_owner", None)
+            for i, c in sorted(enumerate(changes), key=lambda ic: _ORDER.get(ic[1].entity, 3)):
                 if c.change_id in fast:
                     answers[i] = fast[c.change_id]
                     continue
                 try:
                     with s.begin_nested():
-                        answers[i] = apply_change(s, c, device_id=device_id, fix=fix, now=now,
-                                                  photo_exists=sp.store.exists, find_duplicates=finder,
-                                                  org_id=caller.org_id)
+                        if isinstance(c, ReuniteChange):
+                            answers[i] = apply_pushed(s, c, device_id=device_id, org_id=caller.org_id, fix=fix,
+                                                      now=now, photo_exists=sp.store.exists, tell=tell, after=after,
+                                                      admin=caller.admin)
+                        else:
+                            answers[i] = apply_change(s, c, device_id=device_id, fix=fix, now=now,
+                                                      photo_exists=sp.store.exists, find_duplicates=finder,
+                                                      org_id=caller.org_id)
                 except Exception as exc:  # one bad change must not block the others
                     log.exception("sync: change %s of %s rejected", c.change_id, device_id)
                     answers[i] = ChangeResult(change_id=c.change_id, status="rejected",
@@ -120,7 +135,25 @@ def receive_push(sp, device_id: str | Caller, sent_at: datetime, changes: Sequen
     return PushAnswer(results=results, clock_offset_s=offset.total_seconds(), cursor=head)
 
 
-def _statuses(s, changes: Sequence[DogChange | FlagChange]) -> dict[str, str]:
+def match_pushed(sp, after: Applied) -> int:
+    """Match the found cases and lost reports a push brought (sp.match_found_case, sp.match_lost_report): run by
+    the server off the request, in its worker pool. The possible reunions found are written to the server's outbox
+    and reach the kiosks (the one holding the case too) by their next pull; the owner is told where due. A failure
+    is logged and leaves the rest to run. Returns the reunions made."""
+    made = 0
+    for what, ids, match in (("found case", after.cases, getattr(sp, "match_found_case", None)),
+                             ("lost report", after.reports, getattr(sp, "match_lost_report", None))):
+        if match is None:
+            continue
+        for entity_id in dict.fromkeys(ids):
+            try:
+                made += len(match(entity_id))
+            except Exception:  # noqa: BLE001 - one case that cannot be matched must not stop the others
+                log.exception("sync: matching %s %s failed", what, entity_id)
+    return made
+
+
+def _statuses(s, changes: Sequence[AnyChange]) -> dict[str, str]:
     """The server's status of each existing dog a push reports a status of, before the push."""
     ids = [c.entity_id for c in changes if isinstance(c, DogChange) and "status" in c.clocks]
     return dict(s.execute(select(Dog.id, Dog.status).where(Dog.id.in_(ids))).all()) if ids else {}

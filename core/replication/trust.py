@@ -8,8 +8,15 @@ A new dog may name an owner the server has only with that owner's phone (a pushe
 dog to someone else's owner). A push holding any refused change is refused as a whole (`PushRefused`, 403 over
 HTTP), naming each change and why; nothing of it is applied.
 
+Reunite (issue 24): a device may push a lost report of any dog (as it may report any dog lost); the report is its
+key's organisation's, and of another organisation's report it may only say that it ended as home, and only with a
+confirmed reunion of a found case of its own organisation (on the server or in the same push). A found case is the
+pushing key's organisation's, and only that organisation changes it afterwards; a reunion (found, confirmed or
+rejected) is accepted only from the organisation holding its found case.
+
 Templates: the server makes every template it keeps from the photo it has (the engine embeds the stored bytes),
-whatever vectors a kiosk sent: a kiosk cannot plant a vector that sends look-ups to the wrong dog."""
+whatever vectors a kiosk sent: a kiosk cannot plant a vector that sends look-ups to the wrong dog. The same holds
+for a found case's photos (`server_found_templates`)."""
 
 from __future__ import annotations
 
@@ -27,15 +34,27 @@ from core.registry.models import (
     DEFAULT_ORG_ID,
     Dog,
     DogStatus,
+    FoundCase,
+    FoundPhoto,
+    LostReport,
     NosePhoto,
     NoseTemplate,
     Owner,
+    Reunion,
+    ReunionState,
     ReviewFlag,
     SyncIdMap,
     SyncReceived,
 )
 from core.replication.bundle import DOG, DogBundle, TemplateState
-from core.replication.messages import DogChange, FlagChange
+from core.replication.messages import (
+    AnyChange,
+    DogChange,
+    FlagChange,
+    FoundCaseChange,
+    LostReportChange,
+    ReunionChange,
+)
 from core.replication.rules import pair_flag
 
 REPORTABLE = (DogStatus.LOST, DogStatus.FOUND)  # what any device may say of any dog
@@ -62,7 +81,7 @@ class PushRefused(PermissionDenied):
     code = "push_refused"
 
 
-def refusals(s: Session, changes: Sequence[DogChange | FlagChange], caller: Caller) -> list[dict]:
+def refusals(s: Session, changes: Sequence[AnyChange], caller: Caller) -> list[dict]:
     """The changes of a push this caller may not make, each with why. The caller holds the sync lock."""
     if caller.admin:
         return []
@@ -72,7 +91,12 @@ def refusals(s: Session, changes: Sequence[DogChange | FlagChange], caller: Call
     for c in changes:
         if c.change_id in done:  # a resend: answered as the duplicate it is, nothing applied again
             continue
-        why = _dog_refusal(s, c, caller) if isinstance(c, DogChange) else _flag_refusal(s, c)
+        if isinstance(c, DogChange):
+            why = _dog_refusal(s, c, caller)
+        elif isinstance(c, FlagChange):
+            why = _flag_refusal(s, c)
+        else:
+            why = _reunite_refusal(s, c, caller, changes)
         if why:
             out.append({"change_id": c.change_id, "entity": c.entity, "entity_id": c.entity_id, "reason": why})
     return out
@@ -128,31 +152,102 @@ def _flag_refusal(s: Session, c: FlagChange) -> str:
     return "a merge (a review decided same_dog) goes through the admin routes (POST /v1/reviews/{id})"
 
 
+def _org(row) -> str:
+    return row.org_id or DEFAULT_ORG_ID
+
+
+def _reunite_refusal(s: Session, c: LostReportChange | FoundCaseChange | ReunionChange, caller: Caller,
+                     push: Sequence[AnyChange]) -> str:
+    mine = caller.org_id or DEFAULT_ORG_ID
+    if isinstance(c, FoundCaseChange):
+        case = s.get(FoundCase, c.entity_id)
+        return "" if case is None or _org(case) == mine else "a found case of another organisation"
+    if isinstance(c, ReunionChange):
+        case = s.get(FoundCase, c.state.found_case_id)
+        if case is not None and _org(case) != mine:
+            return "a reunion of another organisation's found case: only the organisation holding it decides"
+        return ""
+    report = s.get(LostReport, c.entity_id)
+    if report is None or _org(report) == mine:
+        return ""
+    if c.state.state == "home" and (report.state.value == "home" or _confirmed_here(s, report.dog_id, mine, push)):
+        return ""
+    return "a lost report of another organisation: only a confirmed reunion of this organisation's found case " \
+           "ends it (home)"
+
+
+def _confirmed_here(s: Session, dog_id: str, org_id: str, push: Sequence[AnyChange]) -> bool:
+    """Whether a reunion of `dog_id` with a found case of `org_id` is confirmed, on the server or in this push."""
+    confirmed = s.scalars(select(Reunion.found_case_id).where(Reunion.dog_id == dog_id,
+                                                              Reunion.state == ReunionState.CONFIRMED)).all()
+    pushed_cases = {c.entity_id for c in push if isinstance(c, FoundCaseChange)}
+    confirmed += [c.state.found_case_id for c in push if isinstance(c, ReunionChange) and c.state.dog_id == dog_id
+                  and c.state.state == "confirmed"]
+    for case_id in confirmed:
+        case = s.get(FoundCase, case_id)
+        if (_org(case) == org_id) if case is not None else case_id in pushed_cases:  # new: the pusher's
+            return True
+    return False
+
+
 # ------------------------------------------------------------------------------------------------ templates
 def template_id(photo_id: str, engine) -> str:
     """The id of the server's template of a photo for an engine: the same wherever and whenever it is made."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"savepets:template:{photo_id}:{engine.name}:{engine.version}"))
 
 
-def as_received(sp, changes: Sequence[DogChange | FlagChange], caller: Caller) -> list[DogChange | FlagChange]:
+def as_received(sp, changes: Sequence[AnyChange], caller: Caller) -> list[AnyChange]:
     """The changes as the server takes them: made where the key says (every `origin_device` the key's device, for
-    the rows a push creates), with the server's own templates (`server_templates`)."""
+    the rows a push creates), with the server's own templates (`server_templates`, `server_found_templates`)."""
     dev = caller.device_id
-    out: list[DogChange | FlagChange] = []
-    for c in server_templates(sp, changes):
+    out: list[AnyChange] = []
+    for c in server_found_templates(sp, server_templates(sp, changes)):
         st = c.state
         if isinstance(c, DogChange):
             st = st.model_copy(update={
                 "origin_device": dev, "owner": st.owner.model_copy(update={"origin_device": dev}),
                 "photos": [p.model_copy(update={"origin_device": dev}) for p in st.photos],
                 "templates": [x.model_copy(update={"origin_device": dev}) for x in st.templates]})
+        elif isinstance(c, FoundCaseChange):
+            st = st.model_copy(update={"origin_device": dev,
+                                       "photos": [p.model_copy(update={"origin_device": dev}) for p in st.photos]})
         else:
             st = st.model_copy(update={"origin_device": dev})
         out.append(c.model_copy(update={"state": st}))
     return out
 
 
-def server_templates(sp, changes: Sequence[DogChange | FlagChange]) -> list[DogChange | FlagChange]:
+def server_found_templates(sp, changes: Sequence[AnyChange]) -> list[AnyChange]:
+    """The changes with each found case photo's template made by the server's engine from the stored bytes (a
+    pushed vector is dropped); a photo not here yet keeps what was pushed (its change waits for the file and is
+    pushed again, so it is made then). Photos the server has already are left as they are."""
+    engine = sp.engine
+    cases = [c for c in changes if isinstance(c, FoundCaseChange)]
+    if not cases:
+        return list(changes)
+    with sp.db.sessions() as s:
+        have = set(s.scalars(select(FoundPhoto.id).where(FoundPhoto.case_id.in_([c.entity_id for c in cases]))))
+    shas = sorted({p.sha256 for c in cases for p in c.state.photos
+                   if p.id not in have and p.deleted_at is None and sp.store.exists(p.sha256)})
+    vectors: dict[str, str] = {}
+    for i in range(0, len(shas), 32):
+        batch = shas[i:i + 32]
+        for sha, v in zip(batch, engine.embed([sp.store.load(sha).image for sha in batch]), strict=True):
+            vectors[sha] = _b64(np.asarray(v, np.float32))
+    if not vectors:
+        return list(changes)
+    out: list[AnyChange] = []
+    for c in changes:
+        if isinstance(c, FoundCaseChange):
+            photos = [p.model_copy(update={"model_name": engine.name, "model_version": engine.version,
+                                           "dim": engine.dim, "vector": vectors[p.sha256]})
+                      if p.id not in have and p.sha256 in vectors else p for p in c.state.photos]
+            c = c.model_copy(update={"state": c.state.model_copy(update={"photos": photos})})
+        out.append(c)
+    return out
+
+
+def server_templates(sp, changes: Sequence[AnyChange]) -> list[AnyChange]:
     """The changes with the templates the server makes: for each live photo here, one template of the server's
     engine embedded from the stored bytes (the kiosk's template id kept where it sent one of this engine, so both
     copies name it alike); pushed vectors and templates of other engines are dropped. Templates the server has
@@ -177,7 +272,7 @@ def server_templates(sp, changes: Sequence[DogChange | FlagChange]) -> list[DogC
         batch = shas[i:i + 32]
         for sha, v in zip(batch, engine.embed([sp.store.load(sha).image for sha in batch]), strict=True):
             vectors[sha] = np.asarray(v, np.float32)
-    out: list[DogChange | FlagChange] = []
+    out: list[AnyChange] = []
     for c in changes:
         if not isinstance(c, DogChange):
             out.append(c)
@@ -205,4 +300,5 @@ def _b64(v: np.ndarray) -> str:
     return base64.b64encode(v.astype(np.float32).tobytes()).decode("ascii")
 
 
-__all__ = ["DOG", "REPORTABLE", "Caller", "PushRefused", "as_received", "refusals", "server_templates", "template_id"]
+__all__ = ["DOG", "REPORTABLE", "Caller", "PushRefused", "as_received", "refusals", "server_found_templates",
+           "server_templates", "template_id"]

@@ -5,12 +5,14 @@ for the protocol and the conflict rules."""
 from __future__ import annotations
 
 import base64
+import functools
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request, Response
 
 from core.registry.models import DEFAULT_ORG_ID, utcnow
 from core.replication import server as sync
+from core.replication.reunite_apply import Applied
 from core.replication.trust import Caller
 from core.usecases import SavePets
 from sync.protocol import (
@@ -31,7 +33,7 @@ from sync.protocol import (
     ShaList,
     SyncInfo,
 )
-from sync.server.deps import Principal, Role, get_service, key_actor, require_role
+from sync.server.deps import Principal, Role, get_runner, get_service, key_actor, require_role
 from sync.server.errors import ErrorOut
 
 router = APIRouter(prefix=PREFIX, tags=["sync"])
@@ -110,10 +112,22 @@ def caller(principal: Principal) -> Caller:
 @router.post("/push", response_model=PushResponse, responses={403: {"model": ErrorOut, "description": (
     "A change this key's device may not make (another organisation's dog, an erasure, a merge, an owner named "
     "without their phone): details.refused names each change and why; nothing of the push was applied")}})
-def push(req: PushRequest, sp: SavePets = Depends(get_service), principal: Principal = KIOSK) -> PushResponse:
-    """Up to 200 changes, each answered applied / duplicate / missing_photos / rejected (with remaps). The device and
-    organisation are the key's (a `device_id` in the body is ignored)."""
-    return sync.receive_push(sp, caller(principal), req.sent_at, req.changes)
+def push(req: PushRequest, background: BackgroundTasks, sp: SavePets = Depends(get_service),
+         principal: Principal = KIOSK, runner=Depends(get_runner)) -> PushResponse:
+    """Up to 200 changes (dogs, review flags, lost reports, found cases, reunions), each answered applied /
+    duplicate / missing_photos / rejected (with remaps). The device and organisation are the key's (a `device_id`
+    in the body is ignored). The found cases and lost reports it brings are matched after the answer, in the
+    server's worker pool: a possible reunion found reaches the kiosks by their next pull."""
+    after = Applied()
+    answer = sync.receive_push(sp, caller(principal), req.sent_at, req.changes, after=after)
+    if after.cases or after.reports:
+        background.add_task(_match, sp, runner, after)
+    return answer
+
+
+async def _match(sp: SavePets, runner, after: Applied) -> None:
+    """Matching after a push, in the pool of the server's heavy work (sync/server/runner.py), off the request."""
+    await anyio.to_thread.run_sync(functools.partial(sync.match_pushed, sp, after), limiter=runner.heavy)
 
 
 @router.post("/audit", response_model=AuditPushResult)
