@@ -112,10 +112,15 @@ def limit_size(image: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
 
 
 class PhotoStore:
-    """Photos on disk under root/ab/cd/<sha256>.jpg. Writes are atomic; the same content is stored once."""
+    """Photos on disk under root/ab/cd/<sha256>. Writes are atomic; the same content is stored once.
 
-    def __init__(self, root: Path):
+    Files derived from a photo (the features re-ranking reads: core.recognition.feature_store) lie under
+    derived/ab/cd/<sha256>.<name>, outside root (a backup copies the photos, not what can be made again from them),
+    and go when the photo goes (remove): nothing of an erased dog's photo stays behind."""
+
+    def __init__(self, root: Path, derived: Path | None = None):
         self.root = Path(root)
+        self.derived = Path(derived) if derived is not None else None
 
     def relpath(self, sha256: str) -> str:
         return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
@@ -149,5 +154,21 @@ class PhotoStore:
     def load(self, sha256: str) -> Photo:
         return decode_photo(self.get(sha256), label=sha256[:12])
 
+    def derived_path(self, sha256: str, name: str) -> Path | None:
+        """Where a file derived from this photo is kept (None: this store keeps none)."""
+        if self.derived is None or not _is_sha256(sha256) or not name.replace("-", "").isalnum():
+            return None
+        return self.derived / f"{self.relpath(sha256)}.{name}"
+
     def remove(self, sha256: str) -> None:
+        """The photo's file and every file derived from it."""
         self.path(sha256).unlink(missing_ok=True)
+        if self.derived is not None and _is_sha256(sha256):
+            folder = (self.derived / self.relpath(sha256)).parent
+            if folder.is_dir():
+                for p in folder.glob(f"{sha256}.*"):
+                    p.unlink(missing_ok=True)
+
+
+def _is_sha256(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)

@@ -11,6 +11,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -53,13 +54,24 @@ class Quality:
         return "; ".join(QUALITY_REASONS.get(r, r) for r in self.reasons) or "good"
 
 
+class FeatureCache(Protocol):
+    """Where the features derived from stored photos are kept between look-ups and processes
+    (core.recognition.feature_store.FeatureFiles), by the photo's key and the extractor's version."""
+
+    def read(self, sha256: str, version: str) -> tuple[np.ndarray, np.ndarray] | None: ...
+
+    def write(self, sha256: str, version: str, xy: np.ndarray, desc: np.ndarray) -> bool: ...
+
+
 @dataclass(frozen=True)
 class StoredPhoto:
-    """An enrolled photo as re-ranking sees it: a stable key (its content hash), so that features derived from it
-    can be cached, and a loader, so that it is read and decoded only when it is actually verified."""
+    """An enrolled photo as re-ranking sees it: a stable key (its content hash, sha256), so that features derived
+    from it can be cached, a loader, so that it is read and decoded only when it is actually verified, and where
+    its features are kept (read there instead of extracted again; None: only in this process)."""
 
     key: str
     load: Callable[[], np.ndarray]
+    cache: FeatureCache | None = None
 
 
 # Re-ranking verifies a candidate dog against this many of its photos: those whose templates are the most like
@@ -134,6 +146,11 @@ class Engine(ABC):
     def reranks(self) -> bool:
         """Whether rerank() can change scores: only then do callers gather the candidates' photos."""
         return False
+
+    def keep_features(self, photos: list[StoredPhoto]) -> None:
+        """Extract now and keep (in each photo's cache) what rerank() will need of these newly stored photos, so that
+        look-ups read it instead of extracting it. Default: nothing to keep."""
+        return None
 
     def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]], scores: dict[str, float],
                margin: float = 0.0, floor: float = float("-inf")) -> dict[str, float]:

@@ -65,11 +65,20 @@ class FittedEngine(Engine):
     def reranks(self) -> bool:
         return bool(self.fusion)
 
+    @property
+    def matcher(self) -> RootSiftMatcher:
+        with self._matcher_lock:
+            if self._matcher is None:
+                self._matcher = RootSiftMatcher()
+        return self._matcher
+
+    def keep_features(self, photos: list[StoredPhoto]) -> None:
+        if self.fusion:
+            for photo in photos:
+                self.matcher.keep(photo)
+
     def rerank(self, probe: np.ndarray, candidates: dict[str, list[StoredPhoto]], scores: dict[str, float],
                margin: float = 0.0, floor: float = float("-inf")) -> dict[str, float]:
         if not self.fusion:
             return scores
-        with self._matcher_lock:
-            if self._matcher is None:
-                self._matcher = RootSiftMatcher()
-        return fused_rerank(self._matcher, self.fusion, probe, candidates, scores, margin, floor)
+        return fused_rerank(self.matcher, self.fusion, probe, candidates, scores, margin, floor)

@@ -18,6 +18,7 @@ from core.actors import Actor, current_actor
 from core.errors import NotFound, PermissionDenied
 from core.photos import PhotoStore
 from core.recognition.base import Engine
+from core.recognition.feature_store import FeatureFiles
 from core.recognition.gallery import Gallery
 from core.registry.db import Database
 from core.registry.models import Device, Dog, Outbox, ReviewFlag, utcnow
@@ -36,7 +37,9 @@ class ServiceBase:
                  database: Database | None = None):
         self.settings = settings or Settings()
         self.db = database or Database(self.settings.database_url, key_file=self.settings.key_file)
-        self.store = PhotoStore(self.settings.photo_dir)
+        # derived files of the photos (re-ranking's features) beside the photo folder, removed with each photo
+        self.store = PhotoStore(self.settings.photo_dir, derived=self.settings.data_dir / "features")
+        self.features = FeatureFiles(self.store.derived_path)
         if engine is None:
             from core.recognition.factory import load_engine
 

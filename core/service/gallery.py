@@ -320,14 +320,27 @@ class GalleryIndex(ServiceBase):
         n_dogs = g.dogs
         dogs = list(dict.fromkeys([*(d for v in vectors for d, _, _ in g.search_templates(v, k=SEARCH_DOGS)),
                                    *also]))
-        templates = {d: ([StoredPhoto(sha, partial(self._stored_image, sha)) if self.store.exists(sha) else None
-                          for sha in shas], vecs)
+        templates = {d: ([self._stored_photo(sha) if self.store.exists(sha) else None for sha in shas], vecs)
                          for d, (shas, vecs) in self._templates_of(dogs).items()} if dogs else {}
         rule = self.engine.scale_rule
         return decide(rank_dogs(self.engine, vectors, list(images), templates, rule, n_dogs), n_dogs, rule)
 
     def _stored_image(self, sha256: str) -> np.ndarray:
         return self.store.load(sha256).image
+
+    def _stored_photo(self, sha256: str) -> StoredPhoto:
+        """A stored photo as re-ranking sees it: decoded only if its kept features are missing."""
+        return StoredPhoto(sha256, partial(self._stored_image, sha256), self.features)
+
+    def _keep_features(self, shas: Iterable[str]) -> None:
+        """What re-ranking needs of newly stored photos, extracted now and kept beside the photos, so that look-ups
+        read it (extracting it cost most of a look-up's CPU time). Never fails a registration: a store that cannot
+        be written, or a photo gone meanwhile, leaves it to the look-ups."""
+        photos = [self._stored_photo(sha) for sha in dict.fromkeys(shas)]
+        try:
+            self.engine.keep_features(photos)
+        except Exception:  # noqa: BLE001 - an optimisation: the registration is committed whatever happens here
+            log.warning("could not keep the features of %d photos", len(photos), exc_info=True)
 
     def _candidates(self, s: Session, shown: Sequence[tuple[str, float, Decision]]) -> list[CandidateOut]:
         dogs = {d.id: d for d in s.scalars(select(Dog).options(selectinload(Dog.owner), selectinload(Dog.photos))

@@ -67,6 +67,7 @@ class Registration(GalleryIndex):
                     raise
                 log.info("registration raced with another writer; retrying")
         self._gallery_add(result.dog.id)
+        self._keep_features(p.sha256 for p in photos)
         self._changed(result.dog.id)
         if acc.member and not acc.may("contacts") and result.owner_existed:  # the phone was theirs, not the name
             owner = result.dog.owner.model_copy(update={"name": result.dog.owner.concealed().name})
@@ -207,12 +208,14 @@ class Registration(GalleryIndex):
         written: list[str] = []
         try:
             with self.db.session() as s:
-                return self._insert_registration(s, owner_in, dog_in, photos, vectors, qualities, registered_at,
-                                                 look_alikes, written)
+                result = self._insert_registration(s, owner_in, dog_in, photos, vectors, qualities, registered_at,
+                                                   look_alikes, written)
         except BaseException:
             for sha in written:
                 self.store.remove(sha)
             raise
+        self._keep_features(p.sha256 for p in photos)
+        return result
 
     def _insert_registration(self, s: Session, owner_in: OwnerIn, dog_in: DogIn, photos: Sequence[Photo],
                              vectors: np.ndarray, qualities: list[float], registered_at: datetime,
