@@ -13,7 +13,14 @@ from typer.testing import CliRunner
 from core.recognition.base import Decision
 from core.recognition.data import list_dogs
 from core.recognition.decision import decide
-from core.recognition.reunite import LOST, REGISTRY, ReuniteVerdict, rank_found_cases, search_lost_first
+from core.recognition.reunite import (
+    LOST,
+    LOST_CANDIDATES,
+    REGISTRY,
+    ReuniteVerdict,
+    rank_found_cases,
+    search_lost_first,
+)
 from core.recognition.scale import is_stranger
 from core.recognition.scale_rule import ScaleRule
 from kiosk.cli import app
@@ -76,7 +83,9 @@ def test_an_unrelated_stray_is_matched_to_no_lost_dog():
     registry = decide([("someone", 0.3)], REGISTERED, RULE)
     v = search_lost_first(FakeEngine(), stray, [np.zeros((4, 4, 3), np.uint8)], _templates(centers), registry)
     assert v.lost.decision == Decision.NO_MATCH and v.matched is None
-    assert not [c for c in v.possible if c[3] == LOST] and v.possible == []
+    # the closest lost dogs are still offered for a person to compare, each marked as no match
+    assert [c[3] for c in v.possible] == [LOST] * LOST_CANDIDATES
+    assert {c[2] for c in v.possible} == {Decision.NO_MATCH}
 
 
 def test_no_lost_dogs_is_an_empty_lost_verdict_and_the_registry_still_answers():

@@ -32,8 +32,7 @@ from core.recognition.decision import Templates, Verdict, decide, rank_dogs
 
 LOST = "lost"
 REGISTRY = "registry"
-LOST_EXTRA = 8  # at most this many lost dogs below the review threshold become possible reunions ...
-LOST_EXTRA_GAP = 0.0  # ... when they are within this of it (0: none below it)
+LOST_CANDIDATES = 8  # the lost search's closest dogs offered as possible reunions, whatever their score
 
 _ORDER = {Decision.MATCH: 0, Decision.UNCERTAIN: 1, Decision.NO_MATCH: 2}
 
@@ -60,14 +59,8 @@ class ReuniteVerdict:
         dogs, then the rest; by score within each), no dog twice (a dog both searches offer keeps the lost
         search's entry)."""
         out: dict[str, tuple[str, float, Decision, str]] = {}
-        floor = self.lost.review_threshold - LOST_EXTRA_GAP
-        extra = 0
-        for d, s, dec in self.lost.shown:
-            if dec != Decision.NO_MATCH:
-                out[d] = (d, s, dec, LOST)
-            elif extra < LOST_EXTRA and s >= floor:
-                out[d] = (d, s, dec, LOST)
-                extra += 1
+        for d, s, dec in self.lost.shown[:LOST_CANDIDATES]:
+            out[d] = (d, s, dec, LOST)
         for d, s, dec in self.registry.shown:
             if dec != Decision.NO_MATCH and d not in out:
                 out[d] = (d, s, dec, REGISTRY)
