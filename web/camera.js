@@ -75,6 +75,7 @@ export class Capture {
     try { await this.video.play(); } catch { /* autoplay refused: frames still arrive on most phones */ }
     this.camMsg.hidden = true;
     this.el.classList.add("live");
+    this.render();
     this.loop();
   }
 
