@@ -247,6 +247,31 @@ def test_found_photo_field_and_idempotency_key(world):
         assert counts(world) == before
 
 
+def test_found_form_as_browsers_send_it(world):
+    """Empty optional fields (a form's blank inputs) are as good as missing; coordinates come as text."""
+    with world.client("kiosk_a") as c:
+        r = c.post("/v1/found", data=found_form(lat="", lon="", notes="", contact=""), files=found_files(910_401))
+        assert r.status_code == 201 and r.json()["lat"] is None, r.text
+        r = c.post("/v1/found", data=found_form(lat="37.55", lon="126.91"), files=found_files(910_402))
+        assert r.status_code == 201 and (r.json()["lat"], r.json()["lon"]) == (37.55, 126.91), r.text
+        assert r.json()["found_at"].endswith("Z")
+
+
+def test_lost_report_idempotency_key(world):
+    with world.client("kiosk_a") as c:
+        dog = register(c, 910_501, "010-3131-4141", "박민수", name="해피")["dog"]
+        body, headers = lost_body(dog["id"]), {"Idempotency-Key": "lost-once-1"}
+        first = c.post("/v1/lost", json=body, headers=headers)
+        assert first.status_code == 201, first.text
+        before = counts(world)
+        again = c.post("/v1/lost", json=body, headers=headers)
+        assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+        assert again.json() == first.json() and again.headers["location"] == first.headers["location"]
+        assert counts(world) == before
+        # without the key the same report is a second one for the dog: refused
+        assert error(c.post("/v1/lost", json=body), 422)["details"]["reason"] == "already_lost"
+
+
 def test_confirming_a_reunion_of_a_closed_case_is_refused(world):
     own = world.dogs["own"]["dog"]  # Shelter A's dog, found by Shelter A: a registry match
     with world.client("kiosk_a") as c:
