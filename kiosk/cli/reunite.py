@@ -53,6 +53,13 @@ OPTION_OF = {"lost_at": "--at", "found_at": "--at", "place": "--place", "lat": "
              "contact_email": "--email", "contact_phone": "--phone", "channel": "--channel", "language": "--language",
              "notes": "--notes"}
 
+ReportArg = Annotated[str, typer.Argument(help="The report's id, or its first characters", metavar="REPORT",
+                                          show_default=False)]
+CaseArg = Annotated[str, typer.Argument(help="The case's id, or its first characters", metavar="CASE",
+                                        show_default=False)]
+ReunionArg = Annotated[str, typer.Argument(help="The reunion's id, or its first characters", metavar="REUNION",
+                                           show_default=False)]
+
 _AGO = re.compile(r"(\d{1,5})\s*(m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s+ago")
 _UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _ID_CHARS = re.compile(r"[0-9a-f-]+")
@@ -210,7 +217,8 @@ def _owner(dog) -> str:
 def _decision(r) -> str:
     from core.recognition.base import Decision
 
-    return {Decision.MATCH: "[bold green]sure match[/]", Decision.UNCERTAIN: "possible"}.get(r.decision, "unlikely")
+    return {Decision.MATCH: "[bold green]sure match[/]", Decision.UNCERTAIN: "[yellow]possible[/]"}.get(
+        r.decision, "[dim]unlikely[/]")
 
 
 def _source(r) -> str:
@@ -298,7 +306,7 @@ def _print_case(sp, c, title: str | None = None) -> None:
 # ------------------------------------------------------------------------------------------------ lost
 @lost_app.command("report")
 def lost_report(
-    dog: Annotated[str, typer.Argument(help=KEY_HELP, show_default=False)],
+    dog: Annotated[str, typer.Argument(help=KEY_HELP, metavar="DOG", show_default=False)],
     place: Annotated[str, typer.Option("--place", help=PLACE_HELP, show_default=False)],
     at: Annotated[str, typer.Option("--at", help=AT_HELP)] = "now",
     lat: Annotated[float | None, typer.Option("--lat", help=LAT_HELP)] = None,
@@ -362,7 +370,7 @@ def lost_list(
         out.print("No lost reports." if wanted is None else f"No {wanted} lost reports.")
         return
     t = Table("Report", "Dog", "Lost", "Place", "State")
-    t.columns[0].no_wrap = t.columns[1].no_wrap = True
+    t.columns[0].no_wrap = t.columns[1].no_wrap = t.columns[2].no_wrap = True
     for r in reports:
         t.add_row(f"[bold]{r.id[:SHORT]}[/]", _dog_cell(r.registration_number, r.dog_name),
                   _local(r.lost_at).replace(" ", "\n"), escape(r.place), r.state)
@@ -385,14 +393,14 @@ def _end(report: str, how: str, db, data_dir, as_json: bool) -> None:
 
 
 @lost_app.command("withdraw")
-def lost_withdraw(report: Annotated[str, typer.Argument(help="The report's id, or its first characters")],
+def lost_withdraw(report: ReportArg,
                   db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
     """Withdraw a lost report (the owner took it back); the dog's status becomes home."""
     _end(report, "withdrawn", db, data_dir, as_json)
 
 
 @lost_app.command("home")
-def lost_home(report: Annotated[str, typer.Argument(help="The report's id, or its first characters")],
+def lost_home(report: ReportArg,
               db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
     """End a lost report: the dog is home."""
     _end(report, "home", db, data_dir, as_json)
@@ -401,7 +409,8 @@ def lost_home(report: Annotated[str, typer.Argument(help="The report's id, or it
 # ------------------------------------------------------------------------------------------------ found
 @found_app.command("open")
 def found_open(
-    photos: Annotated[list[Path], typer.Argument(help="1 to 5 nose photos of the found dog", show_default=False)],
+    photos: Annotated[list[Path], typer.Argument(help="1 to 5 nose photos of the found dog", metavar="PHOTO...",
+                                                 show_default=False)],
     place: Annotated[str, typer.Option("--place", help=PLACE_HELP, show_default=False)],
     at: Annotated[str, typer.Option("--at", help=AT_HELP)] = "now",
     lat: Annotated[float | None, typer.Option("--lat", help=LAT_HELP)] = None,
@@ -412,6 +421,7 @@ def found_open(
     """Take in a dog found without its owner: a found case from 1 to 5 nose photos, held for its owner the days the
     settings say. It is searched at once among the dogs reported lost, then among all registered dogs; what may be
     the dog is listed as possible reunions, best first."""
+    from core.recognition.base import Decision
     from core.schemas import FoundIn
 
     with errors_to_exit():
@@ -426,10 +436,13 @@ def found_open(
         out.print(f"[bold green]Found case {case.id[:SHORT]} opened[/] ({plural(len(case.photos), 'photo')}"
                   + (f"; held until {_local(case.hold_until)[:10]}, {_days_left(case)} left" if case.days_left
                      else "") + ").")
-        out.print(escape(case.message))
+        unlikely = case.reunions and all(r.decision == Decision.NO_MATCH for r in case.reunions)
+        out.print("No registered dog matches these photos; the closest dogs reported lost are listed to compare. "
+                  "The case stays open: a lost report made later is searched against it." if unlikely
+                  else escape(case.message))
         _print_case(sp, case)
     if case.reunions:
-        _print_reunions(case.reunions, "Registered dogs this may be, best first")
+        _print_reunions(case.reunions, "Registered dogs to compare, best first")
         out.print("Compare and decide: savepets reunions show REUNION")
 
 
@@ -451,11 +464,12 @@ def found_list(
         out.print("No found cases." if wanted is None else f"No {wanted} found cases.")
         return
     t = Table("Case", "Found", "Place", "Held", "Registered dog", "State")
-    t.columns[0].no_wrap = t.columns[4].no_wrap = True
+    t.columns[0].no_wrap = t.columns[1].no_wrap = t.columns[4].no_wrap = True
     for c in cases:
         reunited = next((r for r in c.reunions if r.state == "confirmed"), None)
         dogs = (_dog_cell(reunited.dog.registration_number, reunited.dog.name) if reunited else
-                "\n".join(f"may be {escape(r.dog.name)} ({r.score:.3f})" for r in c.reunions if r.state == "possible"))
+                "\n".join(f"{escape(r.dog.name)} {r.score:.3f} {_decision(r)}" for r in c.reunions
+                          if r.state == "possible"))
         t.add_row(f"[bold]{c.id[:SHORT]}[/]\n{plural(len(c.photos), 'photo')}", _local(c.found_at).replace(" ", "\n"),
                   escape(c.place), _days_left(c) + (" left" if c.days_left else ""), dogs or "-", c.state)
     out.print(t)
@@ -463,7 +477,7 @@ def found_list(
 
 
 @found_app.command("show")
-def found_show(case: Annotated[str, typer.Argument(help="The case's id, or its first characters")],
+def found_show(case: CaseArg,
                db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
     """One found case: when and where, its photos (paths, to compare) and its reunions."""
     from core.registry.models import FoundCase
@@ -483,7 +497,7 @@ def found_show(case: Annotated[str, typer.Argument(help="The case's id, or its f
 
 
 @found_app.command("close")
-def found_close(case: Annotated[str, typer.Argument(help="The case's id, or its first characters")],
+def found_close(case: CaseArg,
                 db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
     """Close a found case without a reunion (adopted, holding period over, opened by mistake)."""
     from core.registry.models import FoundCase
@@ -530,7 +544,7 @@ def reunions_list(
 
 
 @reunions_app.command("show")
-def reunions_show(reunion: Annotated[str, typer.Argument(help="The reunion's id, or its first characters")],
+def reunions_show(reunion: ReunionArg,
                   db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
     """One reunion, to compare: the found dog's photos and the registered dog's (paths), the score, the dog and its
     owner (contact masked; savepets dogs show NUMBER in full), and its lost report."""
@@ -590,7 +604,7 @@ def _decide(reunion: str, confirm: bool, db, data_dir, as_json: bool) -> None:
 
 
 @reunions_app.command("confirm")
-def reunions_confirm(reunion: Annotated[str, typer.Argument(help="The reunion's id, or its first characters")],
+def reunions_confirm(reunion: ReunionArg,
                      db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
     """Confirm a reunion after comparing the photos: the found case is closed as reunited, the dog's lost report
     ends (home), its status becomes found, and its owner is told."""
@@ -598,7 +612,7 @@ def reunions_confirm(reunion: Annotated[str, typer.Argument(help="The reunion's 
 
 
 @reunions_app.command("reject")
-def reunions_reject(reunion: Annotated[str, typer.Argument(help="The reunion's id, or its first characters")],
+def reunions_reject(reunion: ReunionArg,
                     db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False) -> None:
     """Reject a reunion: the found dog is not that registered dog. The found case stays open."""
     _decide(reunion, False, db, data_dir, as_json)
