@@ -111,6 +111,8 @@ class Kiosk:
         self.sync_client = None
         self.sync_failure: str | None = None  # why the sync client could not start, shown on the sync line
         self.controller.ready.connect(self._start_sync)
+        self.controller.ready.connect(self._start_notifications)
+        self.notifications = None  # the outbox's delivery loop of a kiosk that tells owners itself
         self.controller.contact_online = self.request_contact  # "Show contact (online)": the server's contact route
 
     def sync_status(self):
@@ -192,10 +194,28 @@ class Kiosk:
             self.sync_client = None
             self.sync_failure = f"{type(exc).__name__}: {exc}"
 
+    def _start_notifications(self) -> None:
+        """A kiosk not enrolled with a server tells owners itself (reunions: core/notifications.py), through the
+        SMTP server of its settings; an enrolled one leaves that to the server its reunions reach through sync."""
+        service = self.controller.service
+        if self.notifications is not None or service is None or not service.sends_notifications():
+            return
+        try:
+            from core.notifications import DeliveryLoop
+            from core.notify import make_transports
+
+            self.notifications = DeliveryLoop(service.db, make_transports(self.settings),
+                                              interval=self.settings.notify_interval,
+                                              device_id=service.device_id).start()
+        except Exception:  # noqa: BLE001 - messages wait in the outbox; the kiosk keeps working
+            log.exception("could not start sending notifications")
+
     def stop(self) -> None:
         if self.window is not None:
             self.window.camera.stop()
             self.window.idle.close()  # its timer would otherwise sign out through a controller that has stopped
+        if self.notifications is not None:
+            self.notifications.stop()
         if self.sync_client is not None:
             self.sync_client.close()
         self.controller.shutdown()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.attackkit import world  # noqa: F401 - the shared registry the attack tests play against
+from tests.mailkit import smtp  # noqa: F401 - a real SMTP server (aiosmtpd) on loopback
 
 REPO = Path(__file__).resolve().parent.parent
 NOSE_DATA = REPO.parent / "shared" / "data" / "nose-pbc2022"

@@ -591,3 +591,30 @@ def test_kiosk_without_a_screen_says_so(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(NoDisplay, match="No screen"):
         run(Settings())
+
+
+def test_a_kiosk_of_its_own_tells_the_owner_of_a_confirmed_reunion(qtbot, tmp_path, kiosk_factory, smtp):  # noqa: F811
+    """Not enrolled with a server, the kiosk sends the owner's messages itself: a confirmed reunion's e-mail reaches
+    the SMTP server of its settings (a real one here)."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.schemas import DogIn, FoundIn, LostIn, OwnerIn
+    from tests.imaging import dog_photos
+
+    k = kiosk_factory(str(tmp_path / "none"))
+    k.settings.notify_smtp = f"127.0.0.1:{smtp.port}"
+    k.settings.notify_interval = 0.2
+    k.notifications.stop()
+    k.notifications = None
+    k._start_notifications()  # again, with the SMTP server now in its settings
+    sp = k.controller.service
+    dog = sp.register(OwnerIn(phone="010-4444-1234"), DogIn(name="별"), dog_photos(3)).dog
+    now = datetime.now(UTC)
+    sp.report_lost(LostIn(dog=dog.id, lost_at=now - timedelta(days=1), place="망원동", channel="email",
+                          contact_email="owner@example.org"))
+    case = sp.open_found_case(dog_photos(3, 2, first_shot=5), FoundIn(found_at=now, place="합정역"))
+    sp.decide_reunion(case.reunions[0].id, confirm=True)
+    qtbot.waitUntil(lambda: len(smtp.messages) == 2, timeout=30_000)  # possible (a sure match), then confirmed
+    assert {to for tos, _ in smtp.messages for to in tos} == {"owner@example.org"}
+    assert "별" in smtp.messages[-1][1].get_content()
+    k.stop()

@@ -4,8 +4,6 @@ server process for the app's one-time codes. No mocks."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import logging
 import threading
@@ -14,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from core import notifications
@@ -32,28 +29,6 @@ WHEN = datetime(2026, 12, 3, 5, 30, tzinfo=UTC)  # 14:30 in Seoul
 
 
 # ------------------------------------------------------------------------------------------------ real receivers
-class Inbox:
-    def __init__(self):
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((list(envelope.rcpt_tos),
-                              email.message_from_bytes(envelope.original_content or envelope.content,
-                                                       policy=email.policy.default)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    box = Inbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    box.port = port
-    yield box
-    controller.stop()
-
-
 class Gateway:
     """An SMS gateway's webhook on loopback: records each request; `status` is what it answers; down until started."""
 

@@ -1,0 +1,34 @@
+"""A real SMTP server for tests (aiosmtpd on loopback): the `smtp` fixture's inbox holds what it received."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.serverkit import free_port
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append((list(envelope.rcpt_tos),
+                              email.message_from_bytes(envelope.original_content or envelope.content,
+                                                       policy=email.policy.default)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    box = Inbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    box.port = port
+    yield box
+    controller.stop()
