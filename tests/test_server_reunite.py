@@ -306,3 +306,37 @@ def test_openapi_documents_the_reunite_routes(world):
             assert op["description"] and {"401", "403", "422"} <= set(op["responses"]), (path, method)
     assert "404" in paths["/v1/reunions/{reunion_id}/confirm"]["post"]["responses"]
     assert {t["name"] for t in doc.get("tags", [])} >= {"lost", "found", "reunions"}
+
+
+# ------------------------------------------------------------------------------------------- the real engine
+def _real(nose_data, dog: str, shots) -> list[tuple[str, tuple[str, bytes, str]]]:
+    files = sorted((nose_data / dog).iterdir())
+    return [("photos", (f"{dog}-{files[i].name}", files[i].read_bytes(), "image/jpeg")) for i in shots]
+
+
+def test_real_photos_a_finders_report_meets_the_lost_report(tmp_path, nose_data):
+    """With the real engine (settings' default) and real nose photos: a dog registered with 5 photos and reported
+    lost; a finder's other 2 photos of it become a possible reunion from the lost dogs; a stranger's do not match.
+    (A finder's case is the app organisation's: an admin key lists its reunions.)"""
+    from tests.serverkit import served
+
+    with served("mariadb", tmp_path, engine="auto") as srv:
+        kiosk, app = srv.key("kiosk", "Shelter", org="Shelter R"), srv.key("mobile", "app", org="SavePets app")
+        with srv.client(kiosk, timeout=300) as staff, srv.client(app, timeout=300) as finder, \
+                srv.client(srv.key("admin", "operator"), timeout=300) as admin:
+            r = staff.post("/v1/dogs", data={"phone": "010-8888-9999", "owner_name": "최수진", "name": "보리"},
+                           files=_real(nose_data, "1813", range(5)))
+            assert r.status_code == 201, r.text
+            dog = r.json()["dog"]
+            assert staff.post("/v1/lost", json=lost_body(dog["id"])).status_code == 201
+            r = finder.post("/v1/found", data=found_form(), files=_real(nose_data, "1813", (5, 6)))
+            assert r.status_code == 201, r.text
+            answer = r.json()
+            assert answer["reunions"] == [] and "최수진" not in r.text and "88889999" not in r.text
+            stranger = finder.post("/v1/found", data=found_form(), files=_real(nose_data, "1805", (0, 1))).json()
+            assert stranger["registered"] is False, stranger
+            assert staff.get("/v1/reunions").json()["items"] == []  # not Shelter R's cases
+            items = admin.get("/v1/reunions").json()["items"]
+            ours = [x for x in items if x["found_case_id"] == answer["id"]]
+            assert ours and ours[0]["dog"]["id"] == dog["id"] and ours[0]["source"] == "lost", items
+            assert not [x for x in items if x["found_case_id"] == stranger["id"] and x["decision"] == "match"]
