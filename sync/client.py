@@ -30,7 +30,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from core.registry.models import utcnow
 from core.replication import kiosk
 from core.replication.kiosk import KioskSync, Link, Offline, SyncReport
-from core.replication.messages import DogChange, FlagChange, PullPage, PushAnswer
+from core.replication.messages import AnyChange, PullPage, PushAnswer
 from core.settings import server_url_problem
 from core.usecases import SavePets
 from sync.protocol import MAX_PHOTO_BATCH_BYTES, PREFIX
@@ -135,7 +135,7 @@ class HttpLink(Link):
     def _json(self, method: str, path: str, **kwargs) -> dict:
         return self._call(method, path, parse=True, **kwargs)
 
-    def push(self, device_id: str, sent_at: datetime, changes: list[DogChange | FlagChange]) -> PushAnswer:
+    def push(self, device_id: str, sent_at: datetime, changes: list[AnyChange]) -> PushAnswer:
         body = {"device_id": device_id, "sent_at": sent_at.isoformat(),
                 "changes": [c.model_dump(mode="json") for c in changes]}
         try:

@@ -3,6 +3,13 @@
 The changes, their answers and the pulled pages are the core's typed models (core/replication/messages.py, with the
 dog bundle of core/replication/bundle.py): a push is validated where it enters, and a malformed one is answered 422
 with the field named (`details.errors[].field`, e.g. `changes.0.dog.state.owner.phone`), nothing written.
+
+Entities (`entity` names each change and pulled change): "dog" (the dog bundle), "review_flag", and for Reunite
+(issue 24, core/replication/reunite_states.py) "lost_report", "found_case" (with its photos: the files go up and
+down by sha256 like a dog's, each with its template) and "reunion" (its id derived from its found case and dog). A
+pulled lost report or found case of another organisation than the key's comes `redacted: true`, without the
+owner's contact and notes (a report) or the finder's contact and notes (a case). Protocol version 1 still: an
+older kiosk never pushes these, and a pull answer carries them to a kiosk that reads them.
 """
 
 from __future__ import annotations

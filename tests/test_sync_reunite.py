@@ -1,7 +1,7 @@
-"""Reunite across sync (issue 24), against a real `savepets serve` process on loopback (SQLite, stand-in engine) with
-its notify_smtp pointed at a real SMTP server (aiosmtpd) in the test; kiosks on SQLite, each of its own organisation:
-Shelter A (where the owner reports the dog lost), Clinic B (where the stray is taken in) and Vet C (another
-organisation, for what it must neither see nor change).
+"""Reunite across sync (issue 24), against a real `savepets serve` process on loopback (on SQLite, then on MariaDB;
+stand-in engine) with its notify_smtp pointed at a real SMTP server (aiosmtpd) in the test; kiosks on SQLite, each
+of its own organisation: Shelter A (where the owner reports the dog lost), Clinic B (where the stray is taken in)
+and Vet C (another organisation, for what it must neither see nor change).
 
 Done when: a lost report made on kiosk A and a stray of the same dog (other photos) taken in on kiosk B, synced
 through the server, become a possible reunion (found by the server's matching) that kiosk B sees after a pull; B's
@@ -23,6 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select, text
 
+from core.errors import PermissionDenied
 from core.photos import decode_photo
 from core.registry.models import FoundCase, LostReport, Reunion, reunion_id
 from core.replication import kiosk as kiosk_sync
@@ -41,7 +42,7 @@ from core.service.base import ORG_ID_META, ORG_NAME_META
 from core.service.reunite import FOUND_ENTITY, LOST_ENTITY, REUNION_ENTITY
 from sync.client import HttpLink, SyncClient
 from tests.imaging import dog_photo_bytes
-from tests.serverkit import Server, free_port
+from tests.serverkit import Server, free_port, served
 from tests.sync_checks import fresh_dog, fresh_phone, register
 from tests.sync_harness import make_kiosk
 
@@ -74,18 +75,14 @@ def inbox():
     controller.stop()
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, inbox):
-    """The server (SQLite, its notify_smtp the test's SMTP server) and a kiosk key of each organisation."""
+@pytest.fixture(scope="module", params=["sqlite", "mariadb"])
+def world(request, tmp_path_factory, inbox):
+    """The server (on SQLite, then on the machine's MariaDB; its notify_smtp the test's SMTP server) and a kiosk key
+    of each organisation."""
     base = tmp_path_factory.mktemp("sync-reunite")
-    srv = Server(f"sqlite:///{base / 'registry.sqlite3'}", base / "data", notify_smtp=f"127.0.0.1:{inbox.port}",
-                 notify_interval=1).start()
-    try:
+    with served(request.param, base, notify_smtp=f"127.0.0.1:{inbox.port}", notify_interval=1) as srv:
         keys = {k: srv.key("kiosk", f"{name} kiosk", org=name) for k, name in ORGS.items()}
-        yield SimpleNamespace(srv=srv, keys=keys, orgs={k: org_of(srv, key) for k, key in keys.items()},
-                              base=base)
-    finally:
-        srv.stop()
+        yield SimpleNamespace(srv=srv, keys=keys, orgs={k: org_of(srv, key) for k, key in keys.items()})
 
 
 def org_of(srv: Server, key: str) -> str:
@@ -131,6 +128,7 @@ def sync(*clients: SyncClient) -> None:
     for c in clients:
         report = c.sync_once()
         assert c.status.state == "online", (c.status, report)
+        assert report.rejected == 0, report.errors
 
 
 def wait_for(what, timeout: float = 60.0, every: float = 0.3):
@@ -265,6 +263,33 @@ def test_a_resent_or_reordered_push_changes_nothing(world, kiosks, inbox):
             assert len(s.scalars(select(LostReport.id).where(LostReport.dog_id == t.dog.id)).all()) == 1
 
 
+def test_a_lost_report_made_after_the_stray_came_in_finds_it_on_the_reporting_kiosk(world, kiosks):
+    """Kiosk A pulled B's open case before the owner came: A's own matching of the new report finds it (a possible
+    reunion of another organisation's case, which any kiosk may report); B decides it, A learns the end."""
+    a, ca = kiosks("a")
+    b, cb = kiosks("b")
+    seed = fresh_dog()
+    now = datetime.now(UTC)
+    case = b.open_found_case(stray_photos(seed), FoundIn(found_at=now - timedelta(hours=3), place="부산 해운대구"))
+    sync(cb)
+    dog = register(a, seed, fresh_phone())
+    sync(ca)
+    assert a.found_case(case.id).state == "open" and all(a.store.exists(p.sha256) for p in case.photos)
+    report = a.report_lost(LostIn(dog=dog.id, lost_at=now - timedelta(hours=8), place="부산 수영구",
+                                  contact_phone="010-2345-6789"))
+    rid = reunion_id(case.id, dog.id)
+    assert [r.id for r in a.reunions()] == [rid]  # found on kiosk A itself
+    sync(ca)  # accepted: a finding, not a decision
+    ((state, report_id),) = server_rows(world.srv, "SELECT state, lost_report_id FROM reunions WHERE id = :r", r=rid)
+    assert (state, report_id) == ("possible", report.id)
+    with pytest.raises(PermissionDenied):  # not A's to decide: B holds the case
+        a.decide_reunion(rid, confirm=True)
+    sync(cb)
+    assert b.decide_reunion(rid, confirm=True).state == "confirmed"
+    sync(cb, ca)
+    assert a.lost_report(report.id).state == "home" and a.found_case(case.id).state == "reunited"
+
+
 # ------------------------------------------------------------------------------------------------ trust
 def crafted(current, kind, **update):
     st = current.model_copy(update=update)
@@ -300,6 +325,8 @@ def test_another_organisations_kiosk_cannot_decide_or_close_through_a_crafted_pu
         assert list(refused.value.refused) == [ch.change_id], what
         assert "another organisation" in refused.value.refused[ch.change_id], what
         assert fingerprint(world.srv) == before, what
+    with pytest.raises(PermissionDenied):  # nor through its own pages: B holds the case
+        c.decide_reunion(t.rid, confirm=True)
     # B's possible reunion is still B's to decide
     assert server_rows(world.srv, "SELECT state FROM reunions WHERE id = :r", r=t.rid)[0][0] == "possible"
     assert t.b.decide_reunion(t.rid, confirm=False).state == "rejected"

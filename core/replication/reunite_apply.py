@@ -157,7 +157,8 @@ def apply_pushed(s: Session, c: ReuniteChange, *, device_id: str | None, org_id:
                  after: Applied | None = None, admin: bool = False) -> ChangeResult:
     """Apply one pushed reunite change. The caller holds the sync lock, has checked the pushing key may make it
     (core/replication/trust.py) and commits; a new report or case belongs to `org_id` (the key's). A reunion of
-    another organisation's case is rejected unless `admin` (trust.py refuses such a push first)."""
+    another organisation's case (unless `admin`) is taken only as a finding: new and possible, or a lost report
+named where none was; a decision of it is rejected (trust.py refuses such a push first)."""
     done = received(s, c.change_id)
     if done is not None:
         return done
@@ -245,10 +246,19 @@ def _push_reunion(s: Session, st: ReunionState, org_id: str | None, fix: Fix, no
     case = s.get(FoundCase, st.found_case_id)
     if case is None or s.get(Dog, st.dog_id) is None:
         return _waiting("the reunion's found case or dog is not on the server yet")
-    if org_id is not None and (case.org_id or DEFAULT_ORG_ID) != org_id:  # trust.py refuses it first
-        return ChangeResult(change_id="-", status="rejected", message="a reunion of another organisation's case")
     row = s.get(Reunion, st.id)
     was = row.state if row is not None else None
+    if org_id is not None and (case.org_id or DEFAULT_ORG_ID) != org_id:
+        # another organisation's kiosk found the pair (its own matching of a lost report among the open cases): the
+        # finding is kept, undecided, and its owner is not told from it; a decision is the holder's (trust.py)
+        if st.state != "possible":
+            return ChangeResult(change_id="-", status="rejected", message="a reunion of another organisation's "
+                                "found case: only the organisation holding it decides")
+        if row is None:
+            s.add(_new_reunion(st.model_copy(update={"decided_by": None, "decided_at": None}), fix))
+        elif row.lost_report_id is None and st.lost_report_id is not None:
+            row.lost_report_id, row.updated_at = st.lost_report_id, max(row.updated_at, now)
+        return None
     if row is None:
         row = _new_reunion(st, fix)
         s.add(row)

@@ -11,8 +11,10 @@ HTTP), naming each change and why; nothing of it is applied.
 Reunite (issue 24): a device may push a lost report of any dog (as it may report any dog lost); the report is its
 key's organisation's, and of another organisation's report it may only say that it ended as home, and only with a
 confirmed reunion of a found case of its own organisation (on the server or in the same push). A found case is the
-pushing key's organisation's, and only that organisation changes it afterwards; a reunion (found, confirmed or
-rejected) is accepted only from the organisation holding its found case.
+pushing key's organisation's, and only that organisation changes it afterwards; a reunion's decision (confirmed,
+rejected) is accepted only from the organisation holding its found case. Any device may report a possible reunion
+(a kiosk's own matching of a lost report among the open cases it pulled finds other organisations' cases): the
+server keeps it undecided and tells no owner from it.
 
 Templates: the server makes every template it keeps from the photo it has (the engine embeds the stored bytes),
 whatever vectors a kiosk sent: a kiosk cannot plant a vector that sends look-ups to the wrong dog. The same holds
@@ -164,9 +166,12 @@ def _reunite_refusal(s: Session, c: LostReportChange | FoundCaseChange | Reunion
         return "" if case is None or _org(case) == mine else "a found case of another organisation"
     if isinstance(c, ReunionChange):
         case = s.get(FoundCase, c.state.found_case_id)
-        if case is not None and _org(case) != mine:
-            return "a reunion of another organisation's found case: only the organisation holding it decides"
-        return ""
+        if case is None or _org(case) == mine or c.state.state == "possible":
+            return ""  # a finding (its matching of a lost report among open cases) any device may report
+        row = s.get(Reunion, c.entity_id)
+        if row is not None and row.state.value == c.state.state:
+            return ""  # decided so already: nothing new
+        return "a reunion of another organisation's found case: only the organisation holding it decides"
     report = s.get(LostReport, c.entity_id)
     if report is None or _org(report) == mine:
         return ""

@@ -110,8 +110,9 @@ def caller(principal: Principal) -> Caller:
 
 
 @router.post("/push", response_model=PushResponse, responses={403: {"model": ErrorOut, "description": (
-    "A change this key's device may not make (another organisation's dog, an erasure, a merge, an owner named "
-    "without their phone): details.refused names each change and why; nothing of the push was applied")}})
+    "A change this key's device may not make (another organisation's dog, found case or reunion, or lost report "
+    "other than its end at a confirmed reunion; an erasure, a merge, an owner named without their phone): "
+    "details.refused names each change and why; nothing of the push was applied")}})
 def push(req: PushRequest, background: BackgroundTasks, sp: SavePets = Depends(get_service),
          principal: Principal = KIOSK, runner=Depends(get_runner)) -> PushResponse:
     """Up to 200 changes (dogs, review flags, lost reports, found cases, reunions), each answered applied /
