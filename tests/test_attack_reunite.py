@@ -196,6 +196,11 @@ def test_another_organisation_may_not_decide_or_close_a_case(world, scene, who):
             err = refused(other.post(path))
             assert "another organisation" in err["message"], err
         refused(other.get(f"/v1/reunions/{rid}"))
+        # the case itself is every organisation's to see, not its reunions
+        case = other.get(f"/v1/found/{cid}").json()
+        assert case["id"] == cid and case["reunions"] == [] and case["photos"][0]["url"], case
+        listed = [c for c in other.get("/v1/found").json()["items"] if c["id"] == cid]
+        assert listed and listed[0]["reunions"] == []
         assert rid not in [x["id"] for x in other.get("/v1/reunions", params={"state": "all"}).json()["items"]]
     with world.client("kiosk_a") as shelter:
         assert shelter.get(f"/v1/reunions/{rid}").json()["state"] == "possible"

@@ -91,9 +91,13 @@ def present_reunion(r: ReunionOut, viewer: Viewer) -> ReunionOut:
 
 def present_case(c: FoundCaseOut, viewer: Viewer) -> FoundCaseOut:
     """A found case as this reader may see it. The public (a finder, mobile key): the case, its photos and the
-    message only; no reunion, no dog, no notes, nothing of any owner."""
-    if viewer.principal.role == Role.MOBILE:
+    message only; no reunion, no dog, no notes, nothing of any owner. A kiosk or vet key: another organisation's
+    case without its reunions (as GET /v1/reunions lists only its own organisation's cases')."""
+    role = viewer.principal.role
+    if role == Role.MOBILE:
         return c.model_copy(update={"reunions": [], "dog_id": None, "notes": "", "photos": _photos(c.photos)})
+    if role in (Role.KIOSK, Role.VET) and c.org_id != viewer.principal.org_id:
+        return c.model_copy(update={"photos": _photos(c.photos), "reunions": []})
     return c.model_copy(update={"photos": _photos(c.photos),
                                 "reunions": [present_reunion(r, viewer) for r in c.reunions]})
 
@@ -230,7 +234,8 @@ async def list_found(
     sp: SavePets = Depends(get_service),
 ) -> FoundCaseList:
     """Found cases in `state` (default open; `all`), the most recently found first, each with its photos (`url`),
-    `days_left` of the holding period and its possible reunions. Staff keys only."""
+    `days_left` of the holding period and its reunions (kiosk and vet keys: only in their organisation's cases).
+    Staff keys only: every organisation's cases."""
     cases = await runner.call(sp.found_cases, _state(state), limit)
     viewer = await viewer_of(principal, runner, sp)
     return FoundCaseList(items=[present_case(c, viewer) for c in cases])
@@ -239,7 +244,8 @@ async def list_found(
 @router.get("/found/{case_id}", response_model=FoundCaseOut, tags=["found"], responses=NOT_FOUND)
 async def get_found(case_id: Id, principal: Principal = Depends(STAFF), runner: LocalRunner = Depends(get_runner),
                     sp: SavePets = Depends(get_service)) -> FoundCaseOut:
-    """One found case with its photos and possible reunions. Staff keys only."""
+    """One found case with its photos and reunions (kiosk and vet keys: only in their organisation's cases). Staff
+    keys only."""
     return present_case(await runner.call(sp.found_case, case_id), await viewer_of(principal, runner, sp))
 
 
