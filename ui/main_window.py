@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 COMPACT_BELOW = (1200, 790)  # a window narrower or shorter than this gets the compact style (1024x768 screens)
 SIDEBAR = {False: 200, True: 172}  # the navigation's width: normal, compact
+# seven pages in the navigation (an administrator's) fit 800 pixels of height with 64-pixel buttons, as on a small
+# screen (kiosk-compact.qss); kiosk.qss's 72 made the window 844 pixels high
+NAV_STYLE = "QPushButton#nav { min-height: 64px; }"
 
 # a touch, a click, a key or a moving mouse anywhere in the application
 ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.TouchBegin,
@@ -126,7 +129,7 @@ class MainWindow(QMainWindow):
 
         self.stack = QStackedWidget()
         nav = QVBoxLayout()
-        nav.setSpacing(10)
+        nav.setSpacing(6)  # seven pages and the Lock button within 768 pixels, before the compact style applies
         brand = QLabel("SavePets")
         brand.setObjectName("brand")
         nav.addWidget(brand)
@@ -143,7 +146,7 @@ class MainWindow(QMainWindow):
             b = QPushButton(label)
             b.setObjectName("nav")
             b.setCheckable(True)
-            b.setMinimumHeight(72)
+            b.setMinimumHeight(64)
             b.clicked.connect(lambda _=False, k=key: self.show_page(k))
             self.nav_group.addButton(b)
             self.nav_buttons[key] = b
@@ -169,6 +172,7 @@ class MainWindow(QMainWindow):
         side.setFixedWidth(SIDEBAR[False])
         self.sidebar = side
         self.compact = False  # a small screen (resizeEvent): the compact style sheet and a narrower sidebar
+        self.setStyleSheet(NAV_STYLE)
 
         # the status line: sync state (always visible), the camera, the busy indicator
         self.sync_widget = SyncStatusWidget()
@@ -314,7 +318,7 @@ class MainWindow(QMainWindow):
             return
         self.compact = compact
         self.sidebar.setFixedWidth(SIDEBAR[compact])
-        self.setStyleSheet(compact_style_sheet() if compact else "")
+        self.setStyleSheet(compact_style_sheet() if compact else NAV_STYLE)
 
     # ------------------------------------------------------------ pages
     @staticmethod

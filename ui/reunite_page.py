@@ -47,6 +47,17 @@ class ReunionCompare(CompareView):
         self.probe_title.setText(self.tr("Found dog"))
         self.none_button.setText(self.tr("Not this dog"))
         self.confirm_button.setText(self.tr("Confirm: it is this dog"))
+        # back to the lists beside the decisions: the page's title row is hidden, the photos get its height
+        self.back_button = QPushButton(self.tr("Back"))
+        self.back_button.setObjectName("bigChoice")
+        bottom = self.layout().itemAt(self.layout().count() - 1).layout()
+        bottom.insertWidget(0, self.back_button)
+
+    def show_result(self, photos, result) -> None:
+        super().show_result(photos, result)
+        # (a plural of the base class's is not found under this class's name: its note in this class's words)
+        self.probe_note.setText(self.tr("Photos of the found dog: %1").replace("%1", str(len(self.probe.frames)))
+                                + "\n" + self.tr("Tap a photo to zoom in, tap again to see all of it."))
 
     def select(self, i: int) -> None:
         super().select(i)
@@ -81,7 +92,9 @@ class ReunitePage(QWidget):
         title.setObjectName("pageTitle")
         self.back_button = QPushButton(self.tr("Back to the lists"))
         self.back_button.clicked.connect(self.show_lists)
-        top = QHBoxLayout()
+        self.top = QWidget()
+        top = QHBoxLayout(self.top)
+        top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(title, 1)
         top.addWidget(self.back_button)
         self.message = QLabel()
@@ -141,6 +154,7 @@ class ReunitePage(QWidget):
         self.compare.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         self.compare.confirmed.connect(lambda _c: self.decide(True))
         self.compare.rejected.connect(lambda: self.decide(False))
+        self.compare.back_button.clicked.connect(self.show_lists)
         # reporting a dog lost (from the Registry)
         self.report_form = ReportLostForm(controller)
         self.report_form.reported.connect(self._reported)
@@ -183,7 +197,7 @@ class ReunitePage(QWidget):
         for w in self.pages.values():
             self.body.addWidget(w)
         lay = QVBoxLayout(self)
-        lay.addLayout(top)
+        lay.addWidget(self.top)
         lay.addWidget(self.message)
         lay.addWidget(self.body, 1)
         self.tabs["reunions"].setChecked(True)
@@ -204,7 +218,8 @@ class ReunitePage(QWidget):
 
     def _set_state(self, state: str) -> None:
         self.body.setCurrentWidget(self.pages[state])
-        self.back_button.setVisible(state in ("compare", "report"))
+        self.back_button.setVisible(state == "report")
+        self.top.setVisible(state != "compare")
         self.report_button.setVisible(state == "lists")
 
     def _say(self, text: str, level: str = "") -> None:
@@ -420,12 +435,12 @@ class ReunitePage(QWidget):
             self.compare.show_result(photos, SimpleNamespace(
                 candidates=candidates, decision=candidates[0].decision,
                 reason="reunion_lost" if lost else "reunion_registry"))
-            self.compare.reason.setText(
-                self.tr("Found at %1, %2 (%3). Compare the noses: confirm the dog it is, or tell which it is not.")
-                .replace("%1", case.place).replace("%2", when_words(case.found_at))
-                .replace("%3", self._days(case)))
+            self.compare.reason.setText(self.tr("Found at %1, %2 · %3").replace("%1", case.place)
+                                        .replace("%2", when_words(case.found_at)).replace("%3", self._days(case)))
+            set_style_property(self.compare.reason, "level", "warn")
             self.compare.select(first)
             self._set_state("compare")
+            self._say("")
 
         self.controller.load_photos(case.photos, loaded, lambda _exc, token=token: loaded({}, token),
                                     busy=self.tr("Loading photos…"))

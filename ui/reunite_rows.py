@@ -48,24 +48,22 @@ class Row(QFrame):
         self.thumbs: list[Thumb] = []
         self.title = QLabel()
         self.title.setObjectName("fieldValue")
+        self.title.setWordWrap(True)  # a long name and number wrap rather than push the buttons off the row
         self.lines = QLabel()
         self.lines.setObjectName("hint")
         self.lines.setWordWrap(True)
         self.badge = QLabel()
         self.badge.setObjectName("statusBadge")
         self.badge.hide()
-        head = QHBoxLayout()
-        head.setSpacing(12)
-        head.addWidget(self.title, 1)
-        head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         facts = QVBoxLayout()
-        facts.setSpacing(2)
-        facts.addLayout(head)
+        facts.setSpacing(4)
+        facts.addWidget(self.title)
+        facts.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignLeft)
         facts.addWidget(self.lines)
         facts.addStretch(1)
         self.photos = QHBoxLayout()
         self.photos.setSpacing(6)
-        self.buttons = QHBoxLayout()
+        self.buttons = QVBoxLayout()  # one under the other: the facts keep the row's width
         self.buttons.setSpacing(8)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
@@ -84,7 +82,7 @@ class Row(QFrame):
         b = QPushButton(text)
         if name:
             b.setObjectName(name)
-        self.buttons.addWidget(b, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.buttons.addWidget(b)
         return b
 
     def set_badge(self, text: str, status: str) -> None:
@@ -153,8 +151,10 @@ class LostRow(Row):
         self.add_thumb(dog_sha)
         self.title.setText(f"{report.dog_name} · {report.registration_number}")
         self.set_badge(texts.status_words("lost"), "lost")
+        contact = report.contact if any(c.isdigit() or c == "@" for c in report.contact) else self.tr(
+            "the owner's registered phone")  # the core's words when the report names no phone of its own
         how = (self.tr("by e-mail to %1") if report.channel == "email" else self.tr("by text message to %1")) \
-            .replace("%1", report.contact or "–")
+            .replace("%1", contact)
         lines = [self.tr("Lost at %1 · since %2").replace("%1", report.place).replace("%2", when_words(report.lost_at)),
                  self.tr("Owner told %1").replace("%1", how)
                  + (" · " + self.tr("of possible matches too") if report.notify_possible else "")]
@@ -183,14 +183,15 @@ class ReunionRow(Row):
         self.add_thumb(reunion.found_photos[0].sha256 if reunion.found_photos else None)
         self.add_thumb(dog.photos[0].sha256 if dog.photos else None)
         self.title.setText(f"{dog.name} · {dog.registration_number}")
-        self.set_badge(texts.decision_words(reunion.decision),
-                       "home" if getattr(reunion.decision, "value", reunion.decision) == "match" else "found")
-        source = self.tr("reported lost") if reunion.source == "lost" else self.tr("found in the whole registry")
+        decision = getattr(reunion.decision, "value", reunion.decision)
+        self.set_badge(texts.decision_words(decision) if decision != "no_match" else self.tr("Not alike"),
+                       {"match": "home", "uncertain": "found"}.get(decision, "deceased"))
+        source = self.tr("Reported lost") if reunion.source == "lost" else self.tr("Found in the whole registry")
         how = self.tr("match probability %1 · score %2").replace("%1", f"{reunion.probability:.0%}") \
             .replace("%2", f"{reunion.score:.2f}")
         where = (self.tr("Found at %1, %2").replace("%1", case.place).replace("%2", when_words(case.found_at))
                  if case is not None else "")
-        self.lines.setText("\n".join(x for x in (f"{how} · {source}", where) if x))
+        self.lines.setText("\n".join(x for x in (f"{source} · {how}", where) if x))
         b = self.add_button(self.tr("Compare"), "primary")
         b.clicked.connect(lambda: self.compare.emit(self.reunion.id))
 

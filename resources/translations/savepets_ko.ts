@@ -974,72 +974,72 @@
 <context>
     <name>FoundRow</name>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="110"/>
+        <location filename="../../ui/reunite_rows.py" line="108"/>
         <source>Taken in as a stray</source>
         <translation>유기견으로 보호 시작</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="110"/>
+        <location filename="../../ui/reunite_rows.py" line="108"/>
         <source>Reported by a finder</source>
         <translation>발견자 신고</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="111"/>
+        <location filename="../../ui/reunite_rows.py" line="109"/>
         <source>Found %1</source>
         <translation>발견 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="114"/>
+        <location filename="../../ui/reunite_rows.py" line="112"/>
         <source>Reunited</source>
         <translation>가족 찾음</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="116"/>
+        <location filename="../../ui/reunite_rows.py" line="114"/>
         <source>Home again: %1 (%2)</source>
         <translation>집으로: %1 (%2)</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="119"/>
+        <location filename="../../ui/reunite_rows.py" line="117"/>
         <source>Closed</source>
         <translation>종료됨</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="122"/>
+        <location filename="../../ui/reunite_rows.py" line="120"/>
         <source>Possible dogs to compare: %1</source>
         <translation>비교할 후보 강아지: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="123"/>
+        <location filename="../../ui/reunite_rows.py" line="121"/>
         <source>No registered dog alike yet</source>
         <translation>아직 닮은 등록 강아지 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="127"/>
+        <location filename="../../ui/reunite_rows.py" line="125"/>
         <source>Compare</source>
         <translation>비교</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="129"/>
+        <location filename="../../ui/reunite_rows.py" line="127"/>
         <source>Close…</source>
         <translation>종료…</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="134"/>
+        <location filename="../../ui/reunite_rows.py" line="132"/>
         <source>No holding period</source>
         <translation>보호 기간 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="136"/>
+        <location filename="../../ui/reunite_rows.py" line="134"/>
         <source>Last day today</source>
         <translation>오늘이 마지막 날</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="137"/>
+        <location filename="../../ui/reunite_rows.py" line="135"/>
         <source>1 day left</source>
         <translation>1일 남음</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="137"/>
+        <location filename="../../ui/reunite_rows.py" line="135"/>
         <source>%1 days left</source>
         <translation>%1일 남음</translation>
     </message>
@@ -1136,6 +1136,11 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>LostRow</name>
     <message>
+        <location filename="../../ui/reunite_rows.py" line="155"/>
+        <source>the owner&apos;s registered phone</source>
+        <translation>보호자의 등록된 전화번호</translation>
+    </message>
+    <message>
         <location filename="../../ui/reunite_rows.py" line="156"/>
         <source>by e-mail to %1</source>
         <translation>이메일로 %1에게</translation>
@@ -1184,91 +1189,91 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="100"/>
+        <location filename="../../ui/main_window.py" line="103"/>
         <source>SavePets — nose print registry</source>
         <translation>SavePets — 비문 등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="135"/>
+        <location filename="../../ui/main_window.py" line="138"/>
         <source>Look up</source>
         <translation>조회</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="136"/>
+        <location filename="../../ui/main_window.py" line="139"/>
         <source>Register</source>
         <translation>등록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="137"/>
+        <location filename="../../ui/main_window.py" line="140"/>
         <source>Registry</source>
         <translation>등록부</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="138"/>
-        <location filename="../../ui/main_window.py" line="428"/>
+        <location filename="../../ui/main_window.py" line="141"/>
+        <location filename="../../ui/main_window.py" line="432"/>
         <source>Reunite</source>
         <translation>가족 찾기</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="140"/>
+        <location filename="../../ui/main_window.py" line="143"/>
         <source>Audit trail</source>
         <translation>감사 기록</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="141"/>
+        <location filename="../../ui/main_window.py" line="144"/>
         <source>Settings</source>
         <translation>설정</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="156"/>
+        <location filename="../../ui/main_window.py" line="159"/>
         <source>Lock</source>
         <translation>잠금</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="159"/>
+        <location filename="../../ui/main_window.py" line="162"/>
         <source>Sign out and hide personal data until someone signs in</source>
         <translation>로그아웃하고 누군가 로그인할 때까지 개인정보를 가립니다</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="370"/>
+        <location filename="../../ui/main_window.py" line="374"/>
         <source>Camera: %1</source>
         <translation>카메라: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="376"/>
+        <location filename="../../ui/main_window.py" line="380"/>
         <source>Camera not responding</source>
         <translation>카메라 응답 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="378"/>
+        <location filename="../../ui/main_window.py" line="382"/>
         <source>No camera</source>
         <translation>카메라 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="378"/>
+        <location filename="../../ui/main_window.py" line="382"/>
         <source>Camera disconnected</source>
         <translation>카메라 연결 끊김</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="398"/>
+        <location filename="../../ui/main_window.py" line="402"/>
         <source>Could not start: %1</source>
         <translation>시작할 수 없습니다: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="139"/>
-        <location filename="../../ui/main_window.py" line="435"/>
+        <location filename="../../ui/main_window.py" line="142"/>
+        <location filename="../../ui/main_window.py" line="439"/>
         <source>Review</source>
         <translation>검토</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="429"/>
+        <location filename="../../ui/main_window.py" line="433"/>
         <source>%n possible reunion(s) to compare</source>
         <translation>
             <numerusform>비교할 가족 찾기 후보 %n건</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="436"/>
+        <location filename="../../ui/main_window.py" line="440"/>
         <source>%n pair(s) of registrations to review</source>
         <translation>
             <numerusform>검토할 등록 %n쌍</numerusform>
@@ -1799,12 +1804,27 @@ You can also drop photo files of one dog here (up to 5).</source>
         <translation>확인: 이 강아지가 맞습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="56"/>
+        <location filename="../../ui/reunite_page.py" line="51"/>
+        <source>Back</source>
+        <translation>뒤로</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reunite_page.py" line="59"/>
+        <source>Photos of the found dog: %1</source>
+        <translation>발견된 강아지 사진: %1장</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reunite_page.py" line="60"/>
+        <source>Tap a photo to zoom in, tap again to see all of it.</source>
+        <translation>사진을 누르면 확대되고, 다시 누르면 전체가 보입니다.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reunite_page.py" line="67"/>
         <source>reported lost</source>
         <translation>실종 신고됨</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="56"/>
+        <location filename="../../ui/reunite_page.py" line="67"/>
         <source>found in the whole registry</source>
         <translation>전체 등록부에서 찾음</translation>
     </message>
@@ -1812,27 +1832,32 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>ReunionRow</name>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="188"/>
-        <source>reported lost</source>
-        <translation>실종 신고됨</translation>
-    </message>
-    <message>
-        <location filename="../../ui/reunite_rows.py" line="188"/>
-        <source>found in the whole registry</source>
-        <translation>전체 등록부에서 찾음</translation>
+        <location filename="../../ui/reunite_rows.py" line="187"/>
+        <source>Not alike</source>
+        <translation>닮지 않음</translation>
     </message>
     <message>
         <location filename="../../ui/reunite_rows.py" line="189"/>
+        <source>Reported lost</source>
+        <translation>실종 신고됨</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reunite_rows.py" line="189"/>
+        <source>Found in the whole registry</source>
+        <translation>전체 등록부에서 찾음</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reunite_rows.py" line="190"/>
         <source>match probability %1 · score %2</source>
         <translation>일치 가능성 %1 · 점수 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="191"/>
+        <location filename="../../ui/reunite_rows.py" line="192"/>
         <source>Found at %1, %2</source>
         <translation>발견: %1, %2</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_rows.py" line="194"/>
+        <location filename="../../ui/reunite_rows.py" line="195"/>
         <source>Compare</source>
         <translation>비교</translation>
     </message>
@@ -1840,176 +1865,176 @@ You can also drop photo files of one dog here (up to 5).</source>
 <context>
     <name>ReunitePage</name>
     <message>
-        <location filename="../../ui/reunite_page.py" line="80"/>
+        <location filename="../../ui/reunite_page.py" line="91"/>
         <source>Reunite</source>
         <translation>가족 찾기</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="82"/>
-        <location filename="../../ui/reunite_page.py" line="167"/>
+        <location filename="../../ui/reunite_page.py" line="93"/>
+        <location filename="../../ui/reunite_page.py" line="181"/>
         <source>Back to the lists</source>
         <translation>목록으로</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="96"/>
+        <location filename="../../ui/reunite_page.py" line="109"/>
         <source>No possible reunions. When a found dog looks like a registered dog, the two appear here to compare.</source>
         <translation>가족 찾기 후보가 없습니다. 발견된 강아지가 등록된 강아지와 닮으면 여기에 나란히 보여 비교할 수 있습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="98"/>
+        <location filename="../../ui/reunite_page.py" line="111"/>
         <source>No found dogs held. Take one in from the look-up page: when a dog is not surely identified, tap “Take in as a stray”.</source>
         <translation>보호 중인 발견 강아지가 없습니다. 조회 페이지에서 확실히 확인되지 않은 강아지는 “유기견으로 보호 시작”을 누르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="100"/>
+        <location filename="../../ui/reunite_page.py" line="113"/>
         <source>No dogs reported lost. To report one, open it in the Registry and tap “Report lost”.</source>
         <translation>실종 신고된 강아지가 없습니다. 신고하려면 등록부에서 강아지를 열고 “실종 신고서”를 누르세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="113"/>
+        <location filename="../../ui/reunite_page.py" line="126"/>
         <source>Report a dog lost…</source>
         <translation>실종 신고하기…</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="119"/>
+        <location filename="../../ui/reunite_page.py" line="132"/>
         <source>Cancel</source>
         <translation>취소</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="158"/>
+        <location filename="../../ui/reunite_page.py" line="172"/>
         <source>Show contact</source>
         <translation>연락처 보기</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="307"/>
+        <location filename="../../ui/reunite_page.py" line="322"/>
         <source>Possible reunions</source>
         <translation>가족 찾기 후보</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="308"/>
+        <location filename="../../ui/reunite_page.py" line="323"/>
         <source>Found dogs</source>
         <translation>발견된 강아지</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="308"/>
+        <location filename="../../ui/reunite_page.py" line="323"/>
         <source>Lost reports</source>
         <translation>실종 신고</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="328"/>
-        <location filename="../../ui/reunite_page.py" line="431"/>
+        <location filename="../../ui/reunite_page.py" line="343"/>
+        <location filename="../../ui/reunite_page.py" line="446"/>
         <source>Loading photos…</source>
         <translation>사진을 불러오는 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="351"/>
+        <location filename="../../ui/reunite_page.py" line="366"/>
         <source>%1 is home? The lost report ends and the dog&apos;s status becomes “at home”.</source>
         <translation>%1이(가) 집에 돌아왔나요? 실종 신고가 끝나고 상태가 “집에 있음”이 됩니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="352"/>
+        <location filename="../../ui/reunite_page.py" line="367"/>
         <source>Yes, it is home</source>
         <translation>네, 돌아왔습니다</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="354"/>
+        <location filename="../../ui/reunite_page.py" line="369"/>
         <source>Withdraw the lost report of %1? It is no longer searched for among found dogs.</source>
         <translation>%1의 실종 신고를 취소할까요? 발견된 강아지 중에서 더 이상 찾지 않습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="355"/>
+        <location filename="../../ui/reunite_page.py" line="370"/>
         <source>Yes, withdraw</source>
         <translation>네, 취소합니다</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="358"/>
-        <location filename="../../ui/reunite_page.py" line="375"/>
-        <location filename="../../ui/reunite_page.py" line="448"/>
+        <location filename="../../ui/reunite_page.py" line="373"/>
+        <location filename="../../ui/reunite_page.py" line="390"/>
+        <location filename="../../ui/reunite_page.py" line="463"/>
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="361"/>
+        <location filename="../../ui/reunite_page.py" line="376"/>
         <source>%1 is home: the lost report is closed.</source>
         <translation>%1이(가) 집에 돌아왔습니다. 실종 신고를 종료했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="362"/>
+        <location filename="../../ui/reunite_page.py" line="377"/>
         <source>The lost report of %1 is withdrawn.</source>
         <translation>%1의 실종 신고를 취소했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="370"/>
+        <location filename="../../ui/reunite_page.py" line="385"/>
         <source>Close the found case at %1 (%2) without a reunion? Its dog is no longer searched for owners.</source>
         <translation>%1 (%2)의 발견 건을 가족 찾기 없이 종료할까요? 이 강아지의 보호자를 더 이상 찾지 않습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="372"/>
+        <location filename="../../ui/reunite_page.py" line="387"/>
         <source>Yes, close it</source>
         <translation>네, 종료합니다</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="378"/>
+        <location filename="../../ui/reunite_page.py" line="393"/>
         <source>The found case at %1 is closed.</source>
         <translation>%1의 발견 건을 종료했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="400"/>
+        <location filename="../../ui/reunite_page.py" line="415"/>
         <source>This found case is no longer open.</source>
         <translation>이 발견 건은 이미 종료되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="405"/>
+        <location filename="../../ui/reunite_page.py" line="420"/>
         <source>No registered dog is left to compare with the dog found at %1.</source>
         <translation>%1에서 발견된 강아지와 비교할 등록 강아지가 더 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="424"/>
-        <source>Found at %1, %2 (%3). Compare the noses: confirm the dog it is, or tell which it is not.</source>
-        <translation>발견: %1, %2 (%3). 코를 비교해 맞는 강아지를 확인하거나, 아닌 강아지를 알려 주세요.</translation>
+        <location filename="../../ui/reunite_page.py" line="438"/>
+        <source>Found at %1, %2 · %3</source>
+        <translation>발견: %1, %2 · %3</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="435"/>
+        <location filename="../../ui/reunite_page.py" line="450"/>
         <source>no holding period</source>
         <translation>보호 기간 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="437"/>
+        <location filename="../../ui/reunite_page.py" line="452"/>
         <source>last day today</source>
         <translation>오늘이 마지막 날</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="438"/>
+        <location filename="../../ui/reunite_page.py" line="453"/>
         <source>1 day left</source>
         <translation>1일 남음</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="438"/>
+        <location filename="../../ui/reunite_page.py" line="453"/>
         <source>%1 days left</source>
         <translation>%1일 남음</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="459"/>
+        <location filename="../../ui/reunite_page.py" line="474"/>
         <source>Not %1: noted.</source>
         <translation>%1이(가) 아님: 기록했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="470"/>
+        <location filename="../../ui/reunite_page.py" line="485"/>
         <source>Reunited: %1 (%2)</source>
         <translation>가족 찾음: %1 (%2)</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="473"/>
+        <location filename="../../ui/reunite_page.py" line="488"/>
         <source>The found case at %1 is closed as reunited, and %2&apos;s lost report ended: the dog is going home. Call the owner to come and fetch it.</source>
         <translation>%1의 발견 건은 가족 찾음으로 종료되었고 %2의 실종 신고도 끝났습니다. 보호자에게 연락해 데려가도록 하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="482"/>
+        <location filename="../../ui/reunite_page.py" line="497"/>
         <source>Owner: %1</source>
         <translation>보호자: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="497"/>
+        <location filename="../../ui/reunite_page.py" line="512"/>
         <source>%1 is reported lost at %2. Found dogs held now were searched for it; those it may be are listed under Possible reunions.</source>
         <translation>%1이(가) %2에서 실종 신고되었습니다. 지금 보호 중인 발견 강아지 중에서 찾았으며, 후보는 가족 찾기 후보에 보입니다.</translation>
     </message>
