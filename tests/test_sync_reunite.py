@@ -44,7 +44,7 @@ from sync.client import HttpLink, SyncClient
 from tests.imaging import dog_photo_bytes
 from tests.serverkit import Server, free_port, served
 from tests.sync_checks import fresh_dog, fresh_phone, register
-from tests.sync_harness import make_kiosk
+from tests.sync_harness import CutProxy, make_kiosk
 
 OWNER_EMAIL = "owner-{n}@example.org"
 REUNITE_TABLES = ("lost_reports", "found_cases", "found_photos", "reunions", "notifications")
@@ -288,6 +288,68 @@ def test_a_lost_report_made_after_the_stray_came_in_finds_it_on_the_reporting_ki
     assert b.decide_reunion(rid, confirm=True).state == "confirmed"
     sync(cb, ca)
     assert a.lost_report(report.id).state == "home" and a.found_case(case.id).state == "reunited"
+
+
+def test_a_lost_answer_is_resent_and_nothing_is_doubled(world, kiosks, inbox):
+    """The server applies B's confirmation and its answer is cut on the way back: the kiosk sends it again, the
+    server knows it (duplicate), and the owner hears once."""
+    t = lost_and_found(world, kiosks)
+    t.b.decide_reunion(t.rid, confirm=True)
+    proxy = CutProxy(world.srv.port)
+    try:
+        proxy.match, proxy.cut_after, proxy.cuts_left = b"POST /v1/sync/push", 60, 1
+        cb = SyncClient(t.b, server_url=proxy.url, api_key=world.keys["b"])
+        cb.link.http.headers["Connection"] = "close"  # one request per connection: the proxy cuts that one
+        reports = []
+        for _ in range(6):
+            reports.append(cb.sync_once())
+            if cb.status.state == "online" and cb.status.pending == 0:
+                break
+        assert proxy.cuts == 1 and sum(r.duplicates for r in reports) >= 1, reports
+    finally:
+        proxy.close()
+    delivered(world.srv)
+    for table in ("reunions", "found_cases"):
+        assert len(server_rows(world.srv, f"SELECT id FROM {table} WHERE id IN (:r, :c)", r=t.rid, c=t.case.id)) == 1
+    ((sent,),) = server_rows(world.srv, "SELECT COUNT(*) FROM notifications WHERE dedupe_key = :k",
+                             k=f"reunion_confirmed:{t.rid}")
+    assert sent == 1
+    assert len([m for m in inbox.to(t.email) if "has been found" in str(m["Subject"])]) == 1
+    sync(t.ca)
+    assert t.a.lost_report(t.report.id).state == "home"
+
+
+MALFORMED = [  # (what, spoil the change's JSON, the field the 422 names)
+    ("a reunion's id not its pair's", lambda c: c["state"].update(id=str(uuid.uuid4())), "state"),
+    ("a reunion state going nowhere", lambda c: c["state"].update(state="maybe"), "state"),
+    ("a lost report's phone", lambda c: c["state"].update(contact_phone="call me"), "contact_phone"),
+    ("lat without lon", lambda c: c["state"].update(lat=37.5, lon=None), "state"),
+    ("a found photo's vector", lambda c: c["state"]["photos"][0].update(vector="AAAA"), "vector"),
+    ("a found photo's sha256", lambda c: c["state"]["photos"][0].update(sha256="x" * 64), "sha256"),
+    ("a redacted report with its contact", lambda c: c["state"].update(redacted=True), "state"),
+]
+
+
+@pytest.mark.parametrize(("what", "spoil", "field"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_a_malformed_reunite_change_is_refused_where_it_enters(world, kiosks, what, spoil, field):
+    b, _cb = kiosks("b")
+    seed = fresh_dog()
+    dog = register(b, seed, fresh_phone())
+    b.report_lost(LostIn(dog=dog.id, lost_at=datetime.now(UTC) - timedelta(hours=2), place="서울",
+                         contact_phone="010-3456-7890", channel="sms"))
+    case = b.open_found_case(stray_photos(seed), FoundIn(found_at=datetime.now(UTC), place="서울"))
+    ours = {c.entity: c.change.model_dump(mode="json") for c in kiosk_sync.next_push(b, 100)}
+    entity = "reunion" if "reunion" in what else "found_case" if "found photo" in what else "lost_report"
+    change = ours[entity]
+    spoil(change)
+    before = fingerprint(world.srv)
+    with world.srv.client(world.keys["b"]) as http:
+        r = http.post("/v1/sync/push", json={"sent_at": datetime.now(UTC).isoformat(), "changes": [change]})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "validation_error" and any(field in e["field"] for e in error["details"]["errors"]), error
+    assert fingerprint(world.srv) == before
+    assert case.reunions  # the kiosk found its own dog
 
 
 # ------------------------------------------------------------------------------------------------ trust
