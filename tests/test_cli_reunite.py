@@ -85,7 +85,9 @@ def test_lost_found_confirm_reunited(run, tmp_path):  # noqa: F811
     r = run("reunions", "confirm", reunion["id"][:8])
     assert r.exit_code == 0, r.output
     assert f"Reunited: the found dog of case {case['id'][:8]} is 초코 ({number})" in r.text
-    assert "lost report ended (home)" in r.text and "message is queued" in r.text
+    assert f"lost report {lost['id'][:8]} ended (home)" in r.text
+    assert "The owner's message is queued: sms to the owner's registered phone" in r.text
+    assert f"savepets dogs status {number} home" in r.text
 
     assert "No open lost reports" in run("lost", "list").text
     r = run("lost", "list", "--state", "home")
@@ -123,6 +125,24 @@ def test_withdraw_then_withdraw_again(run, tmp_path):  # noqa: F811
     again = report(run, dog["registration_number"])  # a new report once the last has ended
     r = run("lost", "home", again["id"][:6])
     assert r.exit_code == 0 and "ended: the dog is home" in r.text
+
+
+def test_a_stray_taken_in_before_the_lost_report(run, tmp_path):  # noqa: F811
+    dog = register(run, tmp_path / "reg")
+    case = found(run, write_photos(tmp_path / "found", 1, n=2, first=5))
+    (reunion,) = case["reunions"]
+    assert reunion["source"] == "registry" and reunion["lost_report_id"] is None
+    r = run("lost", "report", dog["registration_number"], "--place", "망원한강공원", "--email", "minji@example.com",
+            "--language", "en")
+    assert r.exit_code == 0, r.output
+    assert "Found dogs that may be this one" in r.text and f"case {case['id'][:8]}" in r.text
+    assert "by email to m***@example.com, in English" in r.text
+    lost = json.loads(run("lost", "list", "--json").output)[0]
+    r = run("reunions", "confirm", reunion["id"][:8])
+    assert r.exit_code == 0, r.output
+    assert f"lost report {lost['id'][:8]} ended (home)" in r.text
+    assert "The owner's message is queued: email to m***@example.com" in r.text
+    assert json.loads(run("lost", "list", "--state", "home", "--json").output)[0]["id"] == lost["id"]
 
 
 def test_reject_keeps_the_case_open_then_close(run, tmp_path):  # noqa: F811
@@ -170,7 +190,7 @@ def test_times_without_a_zone_are_local(run, tmp_path, local_seoul):  # noqa: F8
 
 @pytest.mark.parametrize("args, code, message", [
     (["26010101015678"], EXIT_NOT_FOUND, "No registered dog's number has the digits 26010101015678"),
-    (["초코"], EXIT_NOT_FOUND, "No dog with id or registration number '초코'"),
+    (["초코"], EXIT_NOT_FOUND, "No dog with id or registration number '초코': find its number with savepets dogs list"),
     (["DOG", "--at", "yesterday-ish"], EXIT_INVALID, "--at 'yesterday-ish' is not a time: give ISO 8601"),
     (["DOG", "--at", "2026-13-40"], EXIT_INVALID, "is not a time"),
     (["DOG", "--at", "2099-01-01T09:00"], EXIT_INVALID, "--at 2099-01-01 09:00 is in the future"),

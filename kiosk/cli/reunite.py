@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kiosk.cli.common import (
+    EXIT_NOT_FOUND,
     DataOption,
     DbOption,
     JsonOption,
@@ -235,33 +236,32 @@ def _dog_cell(number: str, name: str) -> str:
     return f"{number}\n{escape(name)}"
 
 
-def _reunions_table(title: str | None = None, case_column: bool = False) -> Table:
+def _print_reunions(reunions, title: str | None = None, cases: dict | None = None, dog: bool = True) -> None:
+    """Reunions, a row each: with their found case when `cases` (id -> FoundCaseOut) is given, with the registered
+    dog and (without cases) its owner masked when `dog`."""
     t = Table(title=title, title_justify="left")
     t.add_column("Reunion", no_wrap=True)
-    if case_column:
+    if cases is not None:
         t.add_column("Found dog")
-    t.add_column("Registered dog", no_wrap=True)
+    if dog:
+        t.add_column("Registered dog", no_wrap=True)
     t.add_column("Score", no_wrap=True)
-    if not case_column:  # reunions list: the owner in reunions show
+    owner = dog and cases is None  # reunions list: the owner in reunions show
+    if owner:
         t.add_column("Owner", no_wrap=True)
     t.add_column("State", no_wrap=True)
-    return t
-
-
-def _reunion_row(r, case=None) -> list[str]:
-    dog = _masked(r.dog)
-    cells = [f"[bold]{r.id[:SHORT]}[/]"]
-    if case is not None:
-        cells.append(f"{case.id[:SHORT]}\n{_local(case.found_at)}\n{escape(case.place)}")
-    owner = [] if case is not None else [escape(_owner(dog)).replace("  ", "\n")]
-    return [*cells, _dog_cell(dog.registration_number, dog.name), f"{r.score:.3f}\n{_decision(r)}\n{_source(r)}",
-            *owner, r.state]
-
-
-def _print_reunions(reunions, title: str) -> None:
-    t = _reunions_table(title)
     for r in reunions:
-        t.add_row(*_reunion_row(r))
+        d = _masked(r.dog)
+        cells = [f"[bold]{r.id[:SHORT]}[/]"]
+        if cases is not None:
+            c = cases[r.found_case_id]
+            cells.append(f"case {c.id[:SHORT]}\n{_local(c.found_at)}\n{escape(c.place)}")
+        if dog:
+            cells.append(_dog_cell(d.registration_number, d.name))
+        cells.append(f"{r.score:.3f}\n{_decision(r)}\n{_source(r)}")
+        if owner:
+            cells.append(escape(_owner(d)).replace("  ", "\n"))
+        t.add_row(*cells, r.state)
     out.print(t)
 
 
@@ -278,8 +278,9 @@ def _print_lost(r, title: str | None = None) -> None:
     t.add_row("Dog", f"{escape(r.dog_name)}  {r.registration_number}")
     t.add_row("Lost", _local(r.lost_at))
     t.add_row("Place", escape(_where(r)))
-    t.add_row("Owner told by", f"{r.channel} to {r.contact or '-'}, in {'Korean' if r.language == 'ko' else 'English'}"
-              + ("; possible matches too" if r.notify_possible else "; confirmed reunions"))
+    language = "Korean" if r.language == "ko" else "English"
+    t.add_row("Owner told", f"by {r.channel} to {r.contact or '-'}, in {language}, "
+              + ("of possible matches and of a confirmed reunion" if r.notify_possible else "of a confirmed reunion"))
     if r.notes:
         t.add_row("Notes", escape(r.notes))
     t.add_row("State", r.state + (f" ({_local(r.closed_at)})" if r.closed_at else ""))
@@ -303,6 +304,19 @@ def _print_case(sp, c, title: str | None = None) -> None:
     _print_paths("The found dog's photos:", [sp.store.path(p.sha256) for p in c.photos])
 
 
+def _possible_reunions_of(sp, dog_id: str) -> list[str]:
+    """The possible reunions of a dog with open found cases, best first: those the report's search made, and those
+    made before it (a stray taken in earlier and matched against the whole registry)."""
+    from sqlalchemy import select
+
+    from core.registry.models import FoundCase, FoundState, Reunion, ReunionState
+
+    with sp.db.sessions() as s:
+        return list(s.scalars(select(Reunion.id).join(FoundCase, FoundCase.id == Reunion.found_case_id).where(
+            Reunion.dog_id == dog_id, Reunion.state == ReunionState.POSSIBLE, Reunion.deleted_at.is_(None),
+            FoundCase.state == FoundState.OPEN, FoundCase.deleted_at.is_(None)).order_by(Reunion.score.desc())))
+
+
 # ------------------------------------------------------------------------------------------------ lost
 @lost_app.command("report")
 def lost_report(
@@ -324,6 +338,7 @@ def lost_report(
 ) -> None:
     """Report a registered dog lost. Open found cases are searched for it at once; a possible reunion is listed
     (savepets reunions list)."""
+    from core.errors import NotFound
     from core.schemas import LostIn
 
     with errors_to_exit():
@@ -337,8 +352,15 @@ def lost_report(
                         language=_choice(language, "--language", ("ko", "en")), notify_possible=notify_possible,
                         notes=notes)
     with service(db, data_dir) as sp:
-        made = sp.report_lost(report.model_copy(update={"dog": dog_key(sp, dog)}))
-        reunions = [r for r in sp.reunions(state="possible") if r.lost_report_id == made.id]
+        try:
+            made = sp.report_lost(report.model_copy(update={"dog": dog_key(sp, dog)}))
+        except NotFound as exc:
+            if "dog" in exc.details:  # digits that name no dog (dog_key): its message says so
+                raise
+            fail(f"{exc.message.rstrip('.')}: find its number with savepets dogs list {dog.strip()!r}.",
+                 EXIT_NOT_FOUND)  # a name, most likely
+        reunions = [sp.reunion(rid) for rid in _possible_reunions_of(sp, made.dog_id)]
+        cases = {r.found_case_id: sp.found_case(r.found_case_id) for r in reunions}
     if as_json:
         _json(made)
         return
@@ -346,7 +368,7 @@ def lost_report(
               f"[bold]{made.id[:SHORT]}[/].")
     _print_lost(made)
     if reunions:
-        _print_reunions(reunions, "Found dogs that may be this one, best first")
+        _print_reunions(reunions, "Found dogs that may be this one, best first", cases=cases, dog=False)
         out.print("Compare and decide: savepets reunions show REUNION")
     else:
         out.print("No open found case matches this dog yet; each dog found from now on is searched against it.")
@@ -536,10 +558,7 @@ def reunions_list(
     if not reunions:
         out.print("No reunions." if wanted is None else f"No {wanted} reunions.")
         return
-    t = _reunions_table(case_column=True)
-    for r in reunions:
-        t.add_row(*_reunion_row(r, cases[r.found_case_id]))
-    out.print(t)
+    _print_reunions(reunions, cases=cases)
     out.print(f"{plural(len(reunions), 'reunion')}. Compare one: savepets reunions show REUNION")
 
 
@@ -565,8 +584,10 @@ def reunions_show(reunion: ReunionArg,
         t.add_row("[bold]Found dog[/]", f"case {case.id[:SHORT]}, {case.state}: found {_local(case.found_at)}, "
                   f"{escape(_where(case))}" + (f"; held {_days_left(case)}" + (" more" if case.days_left else "")
                                                if case.days_left is not None else ""))
+        about = [escape(dog.breed)] if dog.breed else []
+        about += [dog.sex.value] if dog.sex.value != "unknown" else []
         t.add_row("[bold]Registered dog[/]", f"{dog.registration_number}  {escape(dog.name)}"
-                  + (f", {escape(dog.breed)}" if dog.breed else "") + f", {dog.sex.value}, status {dog.status.value}")
+                  + "".join(f", {x}" for x in about) + f"; status {dog.status.value}")
         t.add_row("Owner", escape(_owner(dog)))
         if report is not None:
             t.add_row("Lost report", f"{report.id[:SHORT]}, {report.state}: lost {_local(report.lost_at)}, "
@@ -580,10 +601,20 @@ def reunions_show(reunion: ReunionArg,
 
 
 def _decide(reunion: str, confirm: bool, db, data_dir, as_json: bool) -> None:
+    from sqlalchemy import select
+
+    from core.registry.models import LostReport, LostState
+
     with service(db, data_dir) as sp:
-        r = sp.decide_reunion(_reunion_key(sp, reunion), confirm)
+        rid = _reunion_key(sp, reunion)
+        with sp.db.sessions() as s:  # the dog's open lost reports: a confirmation ends them (home)
+            dog_id = sp.reunion(rid).dog.id
+            open_reports = list(s.scalars(select(LostReport.id).where(
+                LostReport.dog_id == dog_id, LostReport.state == LostState.OPEN, LostReport.deleted_at.is_(None))))
+        r = sp.decide_reunion(rid, confirm)
         told = confirm and sp._owner_told(r.found_case_id)
         relays = not sp.sends_notifications()
+        ended = [sp.lost_report(x) for x in open_reports] if confirm else []
     if as_json:
         _json(r.model_copy(update={"dog": _masked(r.dog)}))
         return
@@ -593,14 +624,18 @@ def _decide(reunion: str, confirm: bool, db, data_dir, as_json: bool) -> None:
                   "open.")
         return
     out.print(f"[bold green]Reunited:[/] the found dog of case {r.found_case_id[:SHORT]} is {dog}. The case is "
-              "closed as reunited" + (", the lost report ended (home)" if r.lost_report_id else "") + ".")
+              "closed as reunited" + "".join(f"; lost report {x.id[:SHORT]} ended (home)" for x in ended) + ".")
     if told:
-        out.print("The owner's message is queued (sent by the notifier).")
+        report = next((x for x in ended if x.id == r.lost_report_id), ended[0] if ended else None)
+        how = (f"{report.channel} to {report.contact}" if report is not None and report.contact
+               else "sms to the owner's registered phone")
+        out.print(f"The owner's message is queued: {how}.")
     elif relays:
         out.print("The owner is told by the server once this kiosk syncs.")
     else:
         out.print("No message could be queued for the owner: call them (savepets dogs show "
                   f"{r.dog.registration_number}).")
+    out.print(f"Once the owner has the dog back: savepets dogs status {r.dog.registration_number} home")
 
 
 @reunions_app.command("confirm")
