@@ -177,6 +177,9 @@ BAD_LOST = [
     ({"contact_email": "not an address", "channel": "email"}, "contact_email", ""),
     ({"channel": "pigeon"}, "channel", ""),
     ({"colour": "brown"}, "colour", ""),
+    ({"place": "Mangwon\x07park"}, "place", "control characters"),
+    ({"lost_at": (datetime.now(UTC) - timedelta(days=4 * 365)).isoformat()}, "lost_at", "3 years"),
+    ({"language": "fr"}, "language", ""),
 ]
 
 
@@ -196,7 +199,10 @@ def test_lost_report_unknown_dog_and_ids(world):
     with world.client("kiosk_a") as c:
         err = error(c.post("/v1/lost", json=lost_body("SP-NOPE-0000")), 404)
         assert "SP-NOPE-0000" in err["message"]
-        error(c.post("/v1/lost", json={"place": "somewhere"}), 422)  # dog and lost_at missing
+        assert fields_of(error(c.post("/v1/lost", json={"place": "somewhere"}), 422)) >= {"dog", "lost_at"}
+        own = world.dogs["own"]["dog"]["id"]
+        err = error(c.post("/v1/lost", json=lost_body(own, contact_phone="not a phone")), 422)
+        assert err["code"] == "invalid_phone" and "not a phone" in err["message"]  # as POST /v1/dogs says it
         for path in ("/v1/lost/nope", "/v1/found/nope", "/v1/reunions/nope"):
             error(c.get(path), 404)
         for path in ("/v1/lost/nope/withdraw", "/v1/lost/nope/home", "/v1/found/nope/close",
