@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,9 +26,11 @@ from sqlalchemy import create_engine, select, text
 
 from core.errors import PermissionDenied
 from core.photos import decode_photo
+from core.registry.db import Database
 from core.registry.models import FoundCase, LostReport, Reunion, reunion_id
 from core.replication import kiosk as kiosk_sync
 from core.replication.messages import FoundCaseChange, LostReportChange, ReunionChange
+from core.replication.reunite_apply import MATCH_KEY
 from core.replication.reunite_states import (
     FOUND,
     LOST,
@@ -317,6 +320,26 @@ def test_a_lost_answer_is_resent_and_nothing_is_doubled(world, kiosks, inbox):
     assert len([m for m in inbox.to(t.email) if "has been found" in str(m["Subject"])]) == 1
     sync(t.ca)
     assert t.a.lost_report(t.report.id).state == "home"
+
+
+def test_a_push_the_server_died_before_matching_is_matched_later(world, kiosks):
+    """The push's list of what to match outlives the server: once overdue, a pull has the server match it. (Played
+    here by taking the server's reunion away and dating the case's entry back, as a server killed between the
+    push's commit and its matching leaves them.)"""
+    t = lost_and_found(world, kiosks)
+    db = Database(world.srv.db_url, upgrade=False)
+    try:
+        wait_for(lambda: f"found_case:{t.case.id}" not in json.loads(db.meta(MATCH_KEY) or "{}"))  # matched: off
+        engine = create_engine(world.srv.db_url)
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM reunions WHERE id = :r"), {"r": t.rid})
+        engine.dispose()
+        db.set_meta(MATCH_KEY, json.dumps({f"found_case:{t.case.id}": "2026-01-01T00:00:00+00:00"}))
+        sync(t.cb)  # a pull: the server sees it overdue and matches it in the background
+        wait_for(lambda: server_rows(world.srv, "SELECT state FROM reunions WHERE id = :r", r=t.rid))
+        wait_for(lambda: not json.loads(db.meta(MATCH_KEY) or "{}"))
+    finally:
+        db.dispose()
 
 
 MALFORMED = [  # (what, spoil the change's JSON, the field the 422 names)

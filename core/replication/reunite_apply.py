@@ -17,16 +17,17 @@ and kind), since an enrolled kiosk does not send."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.registry import models
-from core.registry.models import DEFAULT_ORG_ID, Dog, FoundCase, FoundPhoto, LostReport, Outbox, Reunion
+from core.registry.models import DEFAULT_ORG_ID, Dog, FoundCase, FoundPhoto, LostReport, Meta, Outbox, Reunion
 from core.replication.changelog import log_changes
 from core.replication.messages import (
     ChangeResult,
@@ -54,13 +55,63 @@ log = logging.getLogger(__name__)
 Tell = Callable[[Session, Reunion], bool]
 
 
+MATCH_KEY = "sync_match_pending"  # meta: the found cases and lost reports pushed and not matched yet
+MATCH_OVERDUE = timedelta(minutes=5)  # not matched this long after their push: the server died first; match again
+
+
 @dataclass
 class Applied:
     """What applying pushed reunite changes leaves to do after the commit: found cases and lost reports to match
-    (the server matches them off the request)."""
+    (the server matches them off the request). `keys()` names them in MATCH_KEY, written with the push."""
 
     cases: list[str] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
+
+    def keys(self) -> list[str]:
+        return [f"{FOUND}:{i}" for i in self.cases] + [f"{LOST}:{i}" for i in self.reports]
+
+    def __bool__(self) -> bool:
+        return bool(self.cases or self.reports)
+
+
+def _pending_matches(s: Session) -> dict[str, str]:
+    row = s.get(Meta, MATCH_KEY)
+    try:
+        return dict(json.loads(row.value)) if row is not None and row.value else {}
+    except (ValueError, TypeError):
+        return {}
+
+
+def note_to_match(s: Session, after: Applied, now: datetime) -> None:
+    """In the push's transaction (the sync lock held): what it brought to match, so that a server that dies before
+    matching them leaves them for a later one (`overdue_matches`)."""
+    if after:
+        pending = _pending_matches(s)
+        pending.update({k: now.isoformat() for k in after.keys()})
+        s.merge(Meta(key=MATCH_KEY, value=json.dumps(pending)))
+
+
+def matched(s: Session, keys: list[str]) -> None:
+    """These are matched (or failed for good): off the list. The caller holds the sync lock."""
+    pending = _pending_matches(s)
+    if any(k in pending for k in keys):
+        for k in keys:
+            pending.pop(k, None)
+        s.merge(Meta(key=MATCH_KEY, value=json.dumps(pending)))
+
+
+def overdue_matches(s: Session, now: datetime) -> Applied:
+    """Found cases and lost reports pushed more than MATCH_OVERDUE ago and never matched."""
+    out = Applied()
+    for key, when in _pending_matches(s).items():
+        try:
+            late = datetime.fromisoformat(when) <= now - MATCH_OVERDUE
+        except (TypeError, ValueError):
+            late = True
+        entity, _, entity_id = key.partition(":")
+        if late and entity_id:
+            (out.cases if entity == FOUND else out.reports).append(entity_id)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ shared rules

@@ -31,7 +31,7 @@ from core.replication.changelog import (
 )
 from core.replication.lookalikes import gallery_duplicate_finder, gallery_duplicate_screen
 from core.replication.messages import AnyChange, ChangeResult, DogChange, PullPage, PushAnswer, ReuniteChange
-from core.replication.reunite_apply import Applied, apply_pushed
+from core.replication.reunite_apply import Applied, apply_pushed, matched, note_to_match, overdue_matches
 from core.replication.rows import corrected
 from core.replication.server_apply import apply_change
 from core.replication.trust import Caller, PushRefused, as_received, refusals
@@ -123,6 +123,7 @@ def receive_push(sp, device_id: str | Caller, sent_at: datetime, changes: Sequen
                        if r.status == "applied" and isinstance(c, DogChange)]
             note_server_state(s, [c.entity_id for c in applied], stamp=False)
             _audit_statuses(s, applied, before, caller)
+            note_to_match(s, after, now)
             head = head_seq(s)
         _update_gallery(sp, applied)
         sp.after_erasures()  # an owner erased at a kiosk: the photo files and gallery entries it removed here
@@ -138,19 +139,45 @@ def receive_push(sp, device_id: str | Caller, sent_at: datetime, changes: Sequen
 def match_pushed(sp, after: Applied) -> int:
     """Match the found cases and lost reports a push brought (sp.match_found_case, sp.match_lost_report): run by
     the server off the request, in its worker pool. The possible reunions found are written to the server's outbox
-    and reach the kiosks (the one holding the case too) by their next pull; the owner is told where due. A failure
-    is logged and leaves the rest to run. Returns the reunions made."""
+    and reach the kiosks (the one holding the case too) by their next pull; the owner is told where due. Each is
+    then off the list the push wrote (core/replication/reunite_apply.py, MATCH_KEY); one the server died before
+    matching is matched by a later `match_overdue`. A failure is logged and leaves the rest to run. Returns the
+    reunions made."""
     made = 0
-    for what, ids, match in (("found case", after.cases, getattr(sp, "match_found_case", None)),
-                             ("lost report", after.reports, getattr(sp, "match_lost_report", None))):
-        if match is None:
-            continue
+    for what, ids, match in (("found_case", after.cases, getattr(sp, "match_found_case", None)),
+                             ("lost_report", after.reports, getattr(sp, "match_lost_report", None))):
         for entity_id in dict.fromkeys(ids):
             try:
-                made += len(match(entity_id))
+                made += len(match(entity_id)) if match is not None else 0
             except Exception:  # noqa: BLE001 - one case that cannot be matched must not stop the others
                 log.exception("sync: matching %s %s failed", what, entity_id)
+            with _writers, sp.db.session() as s:
+                take_lock(s)
+                matched(s, [f"{what}:{entity_id}"])
     return made
+
+
+_sweeping = threading.Lock()
+
+
+def overdue(sp) -> Applied:
+    """Pushed found cases and lost reports never matched (their server died first); cheap: one row read."""
+    with sp.db.sessions() as s:
+        return overdue_matches(s, utcnow())
+
+
+def match_overdue(sp) -> int:
+    """Match what `overdue` names, once at a time in this process (the pull route runs it in the background)."""
+    if not _sweeping.acquire(blocking=False):
+        return 0
+    try:
+        todo = overdue(sp)
+        if todo:
+            log.warning("sync: matching %d found cases and %d lost reports pushed but never matched",
+                        len(todo.cases), len(todo.reports))
+        return match_pushed(sp, todo) if todo else 0
+    finally:
+        _sweeping.release()
 
 
 def _statuses(s, changes: Sequence[AnyChange]) -> dict[str, str]:

@@ -121,14 +121,14 @@ def push(req: PushRequest, background: BackgroundTasks, sp: SavePets = Depends(g
     server's worker pool: a possible reunion found reaches the kiosks by their next pull."""
     after = Applied()
     answer = sync.receive_push(sp, caller(principal), req.sent_at, req.changes, after=after)
-    if after.cases or after.reports:
-        background.add_task(_match, sp, runner, after)
+    if after:
+        background.add_task(_match, runner, functools.partial(sync.match_pushed, sp, after))
     return answer
 
 
-async def _match(sp: SavePets, runner, after: Applied) -> None:
+async def _match(runner, work) -> None:
     """Matching after a push, in the pool of the server's heavy work (sync/server/runner.py), off the request."""
-    await anyio.to_thread.run_sync(functools.partial(sync.match_pushed, sp, after), limiter=runner.heavy)
+    await anyio.to_thread.run_sync(work, limiter=runner.heavy)
 
 
 @router.post("/audit", response_model=AuditPushResult)
@@ -141,9 +141,14 @@ def push_audit(req: AuditPush, sp: SavePets = Depends(get_service), principal: P
 
 
 @router.get("/pull", response_model=PullResponse)
-def pull(since: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=MAX_PULL_LIMIT),
-         sp: SavePets = Depends(get_service), principal: Principal = KIOSK) -> PullResponse:
+def pull(background: BackgroundTasks, since: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=MAX_PULL_LIMIT),
+         sp: SavePets = Depends(get_service), principal: Principal = KIOSK,
+         runner=Depends(get_runner)) -> PullResponse:
     """The server's changes after `since` (a seq from an earlier answer), oldest first. Dogs of another organisation
-    than the key's come with their owner redacted (`owner.redacted: true`) and no notes; their templates in full."""
+    than the key's come with their owner redacted (`owner.redacted: true`) and no notes; their templates in full. So
+    do lost reports (without the owner's contact and notes) and found cases (without the finder's contact and
+    notes) of another organisation (`redacted: true`)."""
+    if sync.overdue(sp):  # pushed found cases or lost reports a server died before matching
+        background.add_task(_match, runner, functools.partial(sync.match_overdue, sp))
     page = sync.serve_pull(sp, since, limit, caller(principal))
     return PullResponse(changes=page.changes, cursor=page.cursor, has_more=page.has_more, server_time=utcnow())
