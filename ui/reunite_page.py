@@ -363,7 +363,7 @@ class ReunitePage(QWidget):
             return
         name = f"{report.dog_name} ({report.registration_number})"
         if how == "home":
-            ask = (self.tr("%1 is home? The lost report ends and the dog's status becomes “at home”.")
+            ask = (self.tr("Is %1 home? The lost report ends and the dog's status becomes “at home”.")
                    .replace("%1", name), self.tr("Yes, it is home"))
         else:
             ask = (self.tr("Withdraw the lost report of %1? It is no longer searched for among found dogs.")
@@ -403,8 +403,9 @@ class ReunitePage(QWidget):
             self.compare_case(r.found_case_id, reunion_id)
 
     def compare_dog(self, dog_id: str) -> None:
-        """A lost dog's best possible reunion (the lists come best first)."""
-        r = next((r for r in (self.board.reunions if self.board else []) if r.dog.id == dog_id), None)
+        """A lost dog's most alike possible reunion."""
+        r = max((r for r in (self.board.reunions if self.board else []) if r.dog.id == dog_id),
+                key=lambda r: r.score, default=None)
         if r is not None:
             self.compare_case(r.found_case_id, r.id)
 

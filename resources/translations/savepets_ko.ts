@@ -1922,13 +1922,13 @@ You can also drop photo files of one dog here (up to 5).</source>
     </message>
     <message>
         <location filename="../../ui/reunite_page.py" line="343"/>
-        <location filename="../../ui/reunite_page.py" line="446"/>
+        <location filename="../../ui/reunite_page.py" line="447"/>
         <source>Loading photos…</source>
         <translation>사진을 불러오는 중…</translation>
     </message>
     <message>
         <location filename="../../ui/reunite_page.py" line="366"/>
-        <source>%1 is home? The lost report ends and the dog&apos;s status becomes “at home”.</source>
+        <source>Is %1 home? The lost report ends and the dog&apos;s status becomes “at home”.</source>
         <translation>%1이(가) 집에 돌아왔나요? 실종 신고가 끝나고 상태가 “집에 있음”이 됩니다.</translation>
     </message>
     <message>
@@ -1949,7 +1949,7 @@ You can also drop photo files of one dog here (up to 5).</source>
     <message>
         <location filename="../../ui/reunite_page.py" line="373"/>
         <location filename="../../ui/reunite_page.py" line="390"/>
-        <location filename="../../ui/reunite_page.py" line="463"/>
+        <location filename="../../ui/reunite_page.py" line="464"/>
         <source>Saving…</source>
         <translation>저장 중…</translation>
     </message>
@@ -1979,62 +1979,62 @@ You can also drop photo files of one dog here (up to 5).</source>
         <translation>%1의 발견 건을 종료했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="415"/>
+        <location filename="../../ui/reunite_page.py" line="416"/>
         <source>This found case is no longer open.</source>
         <translation>이 발견 건은 이미 종료되었습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="420"/>
+        <location filename="../../ui/reunite_page.py" line="421"/>
         <source>No registered dog is left to compare with the dog found at %1.</source>
         <translation>%1에서 발견된 강아지와 비교할 등록 강아지가 더 없습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="438"/>
+        <location filename="../../ui/reunite_page.py" line="439"/>
         <source>Found at %1, %2 · %3</source>
         <translation>발견: %1, %2 · %3</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="450"/>
+        <location filename="../../ui/reunite_page.py" line="451"/>
         <source>no holding period</source>
         <translation>보호 기간 없음</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="452"/>
+        <location filename="../../ui/reunite_page.py" line="453"/>
         <source>last day today</source>
         <translation>오늘이 마지막 날</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="453"/>
+        <location filename="../../ui/reunite_page.py" line="454"/>
         <source>1 day left</source>
         <translation>1일 남음</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="453"/>
+        <location filename="../../ui/reunite_page.py" line="454"/>
         <source>%1 days left</source>
         <translation>%1일 남음</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="474"/>
+        <location filename="../../ui/reunite_page.py" line="475"/>
         <source>Not %1: noted.</source>
         <translation>%1이(가) 아님: 기록했습니다.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="485"/>
+        <location filename="../../ui/reunite_page.py" line="486"/>
         <source>Reunited: %1 (%2)</source>
         <translation>가족 찾음: %1 (%2)</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="488"/>
+        <location filename="../../ui/reunite_page.py" line="489"/>
         <source>The found case at %1 is closed as reunited, and %2&apos;s lost report ended: the dog is going home. Call the owner to come and fetch it.</source>
         <translation>%1의 발견 건은 가족 찾음으로 종료되었고 %2의 실종 신고도 끝났습니다. 보호자에게 연락해 데려가도록 하세요.</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="497"/>
+        <location filename="../../ui/reunite_page.py" line="498"/>
         <source>Owner: %1</source>
         <translation>보호자: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/reunite_page.py" line="512"/>
+        <location filename="../../ui/reunite_page.py" line="513"/>
         <source>%1 is reported lost at %2. Found dogs held now were searched for it; those it may be are listed under Possible reunions.</source>
         <translation>%1이(가) %2에서 실종 신고되었습니다. 지금 보호 중인 발견 강아지 중에서 찾았으며, 후보는 가족 찾기 후보에 보입니다.</translation>
     </message>
