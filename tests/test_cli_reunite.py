@@ -67,6 +67,8 @@ def test_lost_found_confirm_reunited(run, tmp_path):  # noqa: F811
     assert number in r.text and "lost report" in r.text and "010-****-5678" in r.text and PHONE not in r.text
     case = json.loads(run("found", "list", "--json").output)[0]
     assert case["state"] == "open" and len(case["photos"]) == 2 and case["days_left"] == 10
+    assert case["reunions"][0]["dog"]["owner"]["phone"] == "010-****-5678"  # masked in --json too
+    assert PHONE not in run("found", "show", case["id"][:8], "--json").output
 
     r = run("reunions", "list")
     assert r.exit_code == 0 and number in r.text and case["id"][:8] in r.text and "1 reunion" in r.text

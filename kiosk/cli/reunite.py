@@ -209,6 +209,11 @@ def _masked(dog):
     return dog.model_copy(update={"owner": owner.model_copy(update={"name": mask_name(owner.name)}), "notes": ""})
 
 
+def _case_masked(case):
+    """A found case with its reunions' owners masked, as the tables show them (in --json too)."""
+    return case.model_copy(update={"reunions": [r.model_copy(update={"dog": _masked(r.dog)}) for r in case.reunions]})
+
+
 def _owner(dog) -> str:
     if getattr(dog.owner, "redacted", False):
         return "another organisation's dog"
@@ -336,8 +341,7 @@ def lost_report(
     notes: Annotated[str, typer.Option("--notes", help="Collar, marks, how it happened")] = "",
     db: DbOption = None, data_dir: DataOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Report a registered dog lost. Open found cases are searched for it at once; a possible reunion is listed
-    (savepets reunions list)."""
+    """Report a registered dog lost; the open found cases are searched for it at once."""
     from core.errors import NotFound
     from core.schemas import LostIn
 
@@ -431,7 +435,7 @@ def lost_home(report: ReportArg,
 # ------------------------------------------------------------------------------------------------ found
 @found_app.command("open")
 def found_open(
-    photos: Annotated[list[Path], typer.Argument(help="1 to 5 nose photos of the found dog", metavar="PHOTO...",
+    photos: Annotated[list[Path], typer.Argument(help="1 to 5 nose photos of the found dog", metavar="PHOTO",
                                                  show_default=False)],
     place: Annotated[str, typer.Option("--place", help=PLACE_HELP, show_default=False)],
     at: Annotated[str, typer.Option("--at", help=AT_HELP)] = "now",
@@ -453,7 +457,7 @@ def found_open(
     with service(db, data_dir) as sp:
         case = sp.open_found_case(images, found)
         if as_json:
-            _json(case)
+            _json(_case_masked(case))
             return
         out.print(f"[bold green]Found case {case.id[:SHORT]} opened[/] ({plural(len(case.photos), 'photo')}"
                   + (f"; held until {_local(case.hold_until)[:10]}, {_days_left(case)} left" if case.days_left
@@ -480,7 +484,7 @@ def found_list(
     with service(db, data_dir) as sp:
         cases = sp.found_cases(state=wanted, limit=limit)
     if as_json:
-        _json(cases)
+        _json([_case_masked(c) for c in cases])
         return
     if not cases:
         out.print("No found cases." if wanted is None else f"No {wanted} found cases.")
@@ -507,7 +511,7 @@ def found_show(case: CaseArg,
     with service(db, data_dir) as sp:
         c = sp.found_case(_resolve(sp, FoundCase, case, "found case", "savepets found list --state all"))
         if as_json:
-            _json(c)
+            _json(_case_masked(c))
             return
         _print_case(sp, c)
     if c.reunions:
@@ -527,7 +531,7 @@ def found_close(case: CaseArg,
     with service(db, data_dir) as sp:
         c = sp.close_found_case(_resolve(sp, FoundCase, case, "found case", "savepets found list --state all"))
     if as_json:
-        _json(c)
+        _json(_case_masked(c))
         return
     out.print(f"[bold green]Found case {c.id[:SHORT]} closed[/] (found {_local(c.found_at)}, {escape(c.place)}).")
 
