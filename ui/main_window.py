@@ -276,6 +276,7 @@ class MainWindow(QMainWindow):
         self.registry.apply_access()
         self.review_page.apply_access()
         self.reunite_page.apply_access()
+        self.lookup.stray_button.setEnabled(self.controller.may("status"))  # a found case: a status change
         for key in ("review", "audit"):  # administrators only (README: reviews and the audit trail)
             self.nav_buttons[key].setVisible(self.controller.may("manage"))
         if self.current_page in ("review", "audit") and not self.controller.may("manage"):

@@ -254,7 +254,9 @@ class ReunitePage(QWidget):
         """Reporting, deciding and closing change dogs' statuses: buttons as the member's role allows (the core
         refuses anyway)."""
         may = self.controller.may("status")
-        for b in (self.compare.confirm_button, self.compare.none_button, self.report_button):
+        rows = [*self.found_list.rows, *self.lost_list.rows]
+        for b in (self.compare.confirm_button, self.compare.none_button, self.report_button,
+                  *(b for r in rows for b in r.actions)):
             b.setEnabled(may)
 
     def showEvent(self, event) -> None:  # noqa: N802

@@ -46,6 +46,7 @@ class Row(QFrame):
         super().__init__(parent)
         self.setObjectName("dogCard")
         self.thumbs: list[Thumb] = []
+        self.actions: list[QPushButton] = []  # buttons that change something (the member's role may not)
         self.title = QLabel()
         self.title.setObjectName("fieldValue")
         self.title.setWordWrap(True)  # a long name and number wrap rather than push the buttons off the row
@@ -126,6 +127,7 @@ class FoundRow(Row):
                 b.clicked.connect(lambda: self.compare.emit(self.case.id))
             b = self.add_button(self.tr("Close…"))
             b.clicked.connect(lambda: self.close.emit(self.case.id))
+            self.actions.append(b)
 
     def days_left_words(self, days_left: int | None) -> str:
         if days_left is None:
@@ -168,6 +170,7 @@ class LostRow(Row):
         self.withdraw_button.clicked.connect(lambda: self.end.emit(self.report.id, "withdrawn"))
         self.home_button = self.add_button(self.tr("Dog is home…"), "status_home")
         self.home_button.clicked.connect(lambda: self.end.emit(self.report.id, "home"))
+        self.actions += [self.withdraw_button, self.home_button]
 
 
 class ReunionRow(Row):
