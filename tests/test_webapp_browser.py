@@ -8,7 +8,8 @@ from the loopback server's log, where LogNotifier writes it), the public registr
 with candidates, compare view and the dog's card, the staff registration, and bad inputs each with a clear message
 (a non-image, a refused photo, a wrong code, a wrong enrollment code, the server unreachable, offline).
 
-SAVEPETS_SCREENSHOTS=1 writes the phone-size screenshots of docs/screenshots/app-*.png (Korean and English).
+SAVEPETS_SCREENSHOTS=1 writes the phone-size screenshots of docs/screenshots/app-*.png (Korean and English), with
+drawn noses (docs/screenshots/synthetic_nose.py) in place of the real photos: none of those goes into the repository.
 Outside CI a machine without Chromium skips these tests; in CI it is installed with apt-get.
 """
 
@@ -18,6 +19,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from tests.serverkit import REPO, Server
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 SHOTS = REPO / "docs" / "screenshots"
+SCREENSHOTS = bool(os.environ.get("SAVEPETS_SCREENSHOTS"))
 OWNER_PHONE = "010-2345-6789"
 REGISTERED, STRANGER, STAFF_DOG, PUBLIC_DOG = "1772", "1780", "1774", "1775"
 
@@ -51,9 +54,10 @@ def chromium_or_skip() -> str:
     pytest.fail(f"CI: Chromium is needed and could not be installed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
 
 
-def y4m(photo: Path, out: Path, side: int = 480, frames: int = 10) -> Path:
+def y4m(photo: Path | np.ndarray, out: Path, side: int = 480, frames: int = 10) -> Path:
     """A short raw video (YUV4MPEG2, 4:2:0) that shows `photo` filling the frame: Chromium's fake camera plays it."""
-    image = cv2.resize(cv2.imread(str(photo)), (side, side), interpolation=cv2.INTER_CUBIC)
+    image = cv2.imread(str(photo)) if isinstance(photo, Path) else photo
+    image = cv2.resize(image, (side, side), interpolation=cv2.INTER_CUBIC)
     yuv = cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420).tobytes()
     with open(out, "wb") as f:
         f.write(f"YUV4MPEG2 W{side} H{side} F10:1 Ip A1:1 C420jpeg\n".encode())
@@ -75,17 +79,27 @@ class World:
                                          "breed": "Jindo", "sex": "male"}, files=files)
             assert r.status_code == 201, r.text
             self.dog = r.json()["dog"]
-        self.videos = {dog: y4m(self.photo(dog, 0), base / f"{dog}.y4m") for dog in (REGISTERED, STRANGER)}
+        self.videos = {dog: y4m(self.nose_image(dog), base / f"{dog}.y4m") for dog in (REGISTERED, STRANGER)}
 
     def photo(self, dog: str, index: int) -> Path:
         return self.nose / dog / f"{index}.jpg"
+
+    def nose_image(self, dog: str) -> np.ndarray:
+        """The dog's first real photo; for the README's screenshots a drawn nose instead
+        (docs/screenshots/synthetic_nose.py): no photo of the data set goes into the repository."""
+        if not SCREENSHOTS:
+            return cv2.imread(str(self.photo(dog, 0)))
+        sys.path.insert(0, str(REPO / "docs" / "screenshots"))
+        from synthetic_nose import synthetic_nose
+
+        return synthetic_nose(int(dog), (480, 480))
 
     def shots(self, dog: str, n: int = 5) -> list[Path]:
         """`n` photos of one dog as the stand-in engine takes them for one nose: its first real photo with a little
         noise each (the stand-in compares 16x16 thumbnails: two real photos of one nose disagree for it)."""
         folder = self.base / f"shots-{dog}"
         folder.mkdir(exist_ok=True)
-        image = cv2.imread(str(self.photo(dog, 0))).astype(np.int16)
+        image = self.nose_image(dog).astype(np.int16)
         paths = []
         for i in range(n):
             noise = np.random.default_rng(int(dog) * 10 + i).integers(-4, 5, image.shape)
@@ -163,7 +177,7 @@ def phone_page(browser, lang: str = "en", **context):
 
 def shot(page, name: str) -> None:
     """A screenshot for the README when SAVEPETS_SCREENSHOTS=1 (else nothing is written)."""
-    if os.environ.get("SAVEPETS_SCREENSHOTS"):
+    if SCREENSHOTS:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / f"app-{name}.png"))
@@ -332,7 +346,8 @@ def test_staff_look_up_candidates_compare_and_card(browser_for, world, lang):
     assert "Choco" in candidate.inner_text()
     timings = page.evaluate("window.savepets.timings")
     assert timings and timings[-1]["kind"] == "lookup"
-    print(f"shutter to answer ({lang}): {timings[-1]['ms']:.0f} ms")
+    print(f"shutter to answer ({lang}): {timings[-1]['ms']:.0f} ms;", "server:",
+          re.findall(r"(POST /v1/(?:photos/check|lookup) \d+ [\d.]+ ms)", world.server.log())[-3:])
     wait_js(page, "[...document.querySelectorAll('.candidates img')].every(i => i.complete && i.src)")
     shot(page, f"lookup-{lang}")
     candidate.click()
@@ -465,3 +480,51 @@ def test_first_load_is_small(world):
     total = sum(sizes.values())
     print("first load:", json.dumps(sizes), f"total {total / 1024:.1f} KB")
     assert total <= 150 * 1024
+
+
+def test_shutter_to_answer_with_the_real_engine(playwright, tmp_path, nose_data):
+    """The time from the shutter to the look-up's answer on the page, for one photo, with the default (learned)
+    engine on loopback: a dog registered from 5 real photos, the camera playing its 6th. Printed; the issue's
+    target is 1.5 s on 2 cores (asserted loosely here: the machine is shared with other tests)."""
+    from core.recognition.learned import weights_installed
+
+    chromium_or_skip()
+    if not weights_installed():
+        pytest.skip("the learned engine's weights are not installed (resources/models)")
+    srv = Server(f"sqlite:///{tmp_path / 'r.sqlite3'}", tmp_path / "data", engine="auto").start(timeout=300)
+    try:
+        kiosk = srv.key("kiosk", "Desk", org="Shelter A")
+        with srv.client(kiosk, timeout=300) as c:
+            for dog in (REGISTERED, STAFF_DOG, PUBLIC_DOG, STRANGER):
+                files = [("photos", (f"{i}.jpg", (nose_data / dog / f"{i}.jpg").read_bytes(), "image/jpeg"))
+                         for i in range(5)]
+                r = c.post("/v1/dogs", data={"phone": OWNER_PHONE, "name": f"Dog {dog}"}, files=files)
+                if r.status_code == 201:
+                    break
+            assert r.status_code == 201, r.text
+        from core.registry.db import Database
+        from sync.server.devices import Devices
+
+        db = Database(srv.db_url)
+        code = Devices(db).enroll("Shelter A", "vet", "Vet phone")[1]
+        db.dispose()
+        video = y4m(nose_data / dog / "5.jpg", tmp_path / "sixth.y4m")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}"])
+        try:
+            page = phone_page(browser)
+            page.goto(srv.url + "/app/#/staff")
+            page.fill("input[name=code]", code)
+            page.get_by_role("button", name="Enroll this phone").click()
+            page.locator("a.choice[href='#/staff/lookup']").click()
+            page.locator(".verdict-box").wait_for(timeout=60000)
+            decision = page.locator(".verdict-box").get_attribute("data-decision")
+            ms = page.evaluate("window.savepets.timings")[-1]["ms"]
+            print(f"real engine: shutter to answer {ms:.0f} ms, decision {decision};",
+                  re.findall(r"(POST /v1/(?:photos/check|lookup) \d+ [\d.]+ ms)", srv.log())[-3:])
+            assert ms < 5000
+        finally:
+            browser.close()
+    finally:
+        srv.stop()

@@ -106,6 +106,7 @@ function refusedPhotos(exc, cap) {
 // ------------------------------------------------------------------------------------------------ I found a dog
 function foundView() {
   const out = h("div.out");
+  asPublic("/v1/devices/me").catch(() => {}); // a session and the key's first check while the camera starts
   const cap = capture({ max: MAX_LOOKUP_PHOTOS, autoMax: 1, check: publicCheck });
   const place = input({ name: "place", required: true, maxlength: 200, placeholder: t("place_hint") });
   const contact = input({ name: "contact", maxlength: 100, inputmode: "email", autocomplete: "email tel" });
@@ -119,7 +120,7 @@ function foundView() {
     }, () => { locate.textContent = t("location_failed"); }, { timeout: 8000 });
   } }, t("use_location"));
   const send = h("button.btn.primary.big", { type: "submit" }, t("send_report"));
-  const form = h("form.stack", { novalidate: true, onsubmit: (e) => {
+  const form = h("form.stack", { novalidate: true, oninput: () => clear(out), onsubmit: (e) => {
     e.preventDefault();
     if (!cap.photos.length) return clear(out, message("error", t("need_photo")));
     if (!place.value.trim()) { place.focus(); return clear(out, message("error", t("need_place"))); }
@@ -197,7 +198,7 @@ async function phoneGate(el, done) {
       done(number.value.trim());
     });
   } }, field(t("code"), code), verifyBtn);
-  const phoneForm = h("form.stack", { novalidate: true, onsubmit: (e) => {
+  const phoneForm = h("form.stack", { novalidate: true, oninput: () => clear(out), onsubmit: (e) => {
     e.preventDefault();
     if (number.value.replace(/\D/g, "").length < 8) return clear(out, message("error", t("need_phone")));
     busy(sendBtn, out, async () => {
@@ -268,9 +269,13 @@ function lostForm(slot, dog, number, opener) {
   const possible = h("input", { type: "checkbox", name: "notify_possible", checked: true });
   const notes = h("textarea", { name: "notes", maxlength: 500, rows: 2 });
   const send = h("button.btn.primary.big", { type: "submit" }, t("report_lost"));
-  const form = h("form.stack", { novalidate: true, onsubmit: (e) => {
+  const form = h("form.stack", { novalidate: true, oninput: () => clear(out), onsubmit: (e) => {
     e.preventDefault();
     if (!where.value.trim()) { where.focus(); return clear(out, message("error", t("need_place"))); }
+    if (mail.checked && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.value.trim())) {
+      email.focus();
+      return clear(out, message("error", t("need_email")));
+    }
     busy(send, out, async () => {
       let text;
       try {
@@ -286,6 +291,8 @@ function lostForm(slot, dog, number, opener) {
         await asPublic(`/v1/dogs/${encodeURIComponent(dog.id)}/status`, { method: "PUT", json: { status: "lost" } });
         text = [t("lost_done", { name: dog.name }), t("lost_done_status", { name: dog.name })];
       }
+      const badge = slot.parentElement && slot.parentElement.querySelector(".badge");
+      if (badge) { badge.className = "badge lost"; badge.textContent = statusWords("lost"); }
       clear(slot, h("section.result.yes", { role: "status", dataset: { result: "lost" } },
         h("p.verdict", {}, text[0]), h("p", {}, text[1])));
     });
@@ -313,7 +320,7 @@ function registrationForm({ check, ownerPhone, submit, done }) {
   const sex = h("select", { name: "sex" }, ["unknown", "male", "female"].map((s) => h("option", { value: s }, t(s))));
   const birth = input({ type: "date", name: "birth_date", max: localNow().slice(0, 10) });
   const send = h("button.btn.primary.big", { type: "submit" }, t("register"));
-  const form = h("form.stack", { novalidate: true, onsubmit: (e) => {
+  const form = h("form.stack", { novalidate: true, oninput: () => clear(out), onsubmit: (e) => {
     e.preventDefault();
     if (cap.photos.length !== REQUIRED_PHOTOS) return clear(out, message("error", t("need_photos")));
     const number = ownerPhone || phoneInput.value.trim();
@@ -368,13 +375,13 @@ function staffView() {
   const s = staff.get();
   if (!s) return enrollView();
   return page(t("staff_title"),
-    h("p.who", {}, t("enrolled_as", { org: s.org_name, role: s.role }), " · ", s.name),
+    h("p.who", {}, t("enrolled_as", { org: s.org_name, role: t(`role_${s.role}`) }), " · ", s.name),
     h("nav.choices", {},
       h("a.choice.found", { href: "#/staff/lookup" }, h("strong", {}, t("lookup")), h("span", {}, t("lookup_intro"))),
       h("a.choice.register", { href: "#/staff/register" }, h("strong", {}, t("staff_register_title")),
         h("span", {}, t("register_intro"))),
-      h("a.choice.lost", { href: "#/staff/reunite" }, h("strong", {}, t("reunite"))),
-      h("a.choice.staff", { href: "#/staff/cases" }, h("strong", {}, t("cases")))),
+      h("a.choice.lost", { href: "#/staff/reunite" }, h("strong", {}, t("reunite")), h("span", {}, t("reunite_hint"))),
+      h("a.choice.cases", { href: "#/staff/cases" }, h("strong", {}, t("cases")), h("span", {}, t("cases_hint")))),
     h("button.btn.link", { type: "button", onclick: () => {
       if (window.confirm(t("forget_confirm"))) { staff.clear(); render(); }
     } }, t("forget_device")));
@@ -386,7 +393,7 @@ function enrollView() {
     required: true });
   const name = input({ name: "device", maxlength: 100, value: "Phone" });
   const send = h("button.btn.primary.big", { type: "submit" }, t("enroll"));
-  const form = h("form.stack", { novalidate: true, onsubmit: (e) => {
+  const form = h("form.stack", { novalidate: true, oninput: () => clear(out), onsubmit: (e) => {
     e.preventDefault();
     if (code.value.replace(/[^0-9a-z]/gi, "").length < 8) return clear(out, message("error", t("bad_enroll")));
     busy(send, out, async () => {
@@ -412,6 +419,7 @@ function staffLookupView() {
   const out = h("div.out");
   const answer = h("section.answer", { "aria-live": "polite" });
   let inflight = null;
+  asStaff("/v1/devices/me").catch(() => {}); // the key's first check (argon2) while the camera starts
   const cap = capture({ max: MAX_LOOKUP_PHOTOS, autoMax: 1, check: staffCheck, onChange: (photos, why) => {
     if (why === "add" && photos.length) lookUp(photos);
     else if (!photos.length) clear(answer);
@@ -428,6 +436,7 @@ function staffLookupView() {
       const result = await asStaff("/v1/lookup", { method: "POST", form: photosForm(photos.map((p) => p.blob)),
         signal: mine.signal });
       showAnswer(answer, result, photos, s.key);
+      answer.scrollIntoView({ block: "start" });
       const ms = performance.now() - shutter;
       metrics.timings.push({ kind: "lookup", ms });
       answer.dataset.ms = String(Math.round(ms));
@@ -584,7 +593,7 @@ function dogCardView(id) {
     return undefined;
   };
   load();
-  return page(t("open_card"), body);
+  return page(t("dog_card"), body);
 }
 
 function staffRegisterView() {

@@ -43,8 +43,10 @@ export function message(kind, text) {
   return h(`p.msg.${kind}`, { role: kind === "error" ? "alert" : "status" }, text);
 }
 
+// "010-****-5678" for a phone in any form (E.164 +8210... shown as the national 010...).
 export function maskPhone(phone) {
-  const digits = String(phone || "");
+  let digits = String(phone || "").replace(/\D/g, "");
+  if (String(phone).startsWith("+82")) digits = "0" + digits.slice(2);
   if (digits.length < 7) return "****";
   return digits.slice(0, 3) + "-****-" + digits.slice(-4);
 }
