@@ -65,6 +65,8 @@ def found_figures(records: list[tuple[str, str | None, ReuniteVerdict]]) -> dict
             "right_dog_possible": _share(any(c[0] == t for c in v.possible) for t, v in lost),
             "right_dog_matched": _share(v.matched == t for t, v in lost),
             "wrong_dog_matched": _share(v.matched not in (None, t) for t, v in lost),
+            "right_dog_possible_match_or_uncertain": _share(any(c[0] == t and c[2] != Decision.NO_MATCH
+                                                                for c in v.possible) for t, v in lost),
             "right_dog_in_lost_top": _share(any(d == t for d, _, _ in v.lost.shown) for t, v in lost),
             "possible_per_dog": round(float(np.mean([len(v.possible) for _, v in lost])), 2) if lost else 0.0,
             "whole_registry_only": {
@@ -79,6 +81,8 @@ def found_figures(records: list[tuple[str, str | None, ReuniteVerdict]]) -> dict
                                           and v.matched == v.lost.shown[0][0] for v in strays),
             "matched_at_all": _share(v.matched is not None for v in strays),
             "with_possible_lost_dog": _share(bool(lost_possible(v)) for v in strays),
+            "with_lost_dog_match_or_uncertain": _share(any(c[2] != Decision.NO_MATCH for c in lost_possible(v))
+                                                       for v in strays),
             "possible_per_dog": round(float(np.mean([len(v.possible) for v in strays])), 2) if strays else 0.0,
             "whole_registry_only": {"matched_at_all": _share(reg_best(v.registry) is not None for v in strays),
                                     "with_candidates": _share(v.registry.decision == Decision.UNCERTAIN
@@ -135,7 +139,7 @@ def lost_first_report(es: EmbeddedSet, engine: Engine, rule: ScaleRule, probes: 
              for i, _ in more]
     f = found_figures(every)["strays_not_lost"]
     out["strays_every_photo"] = {k: f[k] for k in ("probes", "matched_to_lost_dog", "matched_at_all",
-                                                   "with_possible_lost_dog", "possible_per_dog")}
+                                                   "with_lost_dog_match_or_uncertain", "possible_per_dog")}
     out["lost_report_search"] = lost_report_search(es, engine, rule, probes, enrolled, lost)
     return out
 
