@@ -401,7 +401,8 @@ def lost_list(
         t.add_row(f"[bold]{r.id[:SHORT]}[/]", _dog_cell(r.registration_number, r.dog_name),
                   _local(r.lost_at).replace(" ", "\n"), escape(r.place), r.state)
     out.print(t)
-    out.print(f"{plural(len(reports), 'report')}. Ends: savepets lost home REPORT | savepets lost withdraw REPORT")
+    out.print(f"{plural(len(reports), 'report')}." + (" Ends: savepets lost home REPORT | savepets lost withdraw REPORT"
+                                                      if any(r.state == "open" for r in reports) else ""))
 
 
 def _end(report: str, how: str, db, data_dir, as_json: bool) -> None:
