@@ -152,6 +152,11 @@ def test_redis_holds_no_owner_data_in_clear_and_celery_still_registers_and_looks
                 assert found["match"]["dog"]["registration_number"] == number
                 assert found["match"]["dog"]["owner"]["phone"] == "+82" + phone.replace("-", "")[1:]
                 assert lookup(c, new_dog()).json()["decision"] == Decision.NO_MATCH
+                # a stray of the same dog taken in: its case is opened and searched on the worker too
+                case = c.post("/v1/found", data={"found_at": "2026-12-01T09:00:00+09:00", "place": "합정역"},
+                              files=[("photos", ("s.jpg", dog_photo_bytes(dog, 7), "image/jpeg"))])
+                assert case.status_code == 201, case.text
+                assert case.json()["registered"] and case.json()["reunions"][0]["dog"]["registration_number"] == number
                 assert rds.keys(namespace + ":*") == []
         # results went back sealed, and were deleted once read
         for name in rds.keys("celery-task-meta-*"):

@@ -24,7 +24,7 @@ from core import errors
 from core.actors import Actor
 from core.crypto import RegistryKey, derive
 from core.photos import Photo, decode_photo
-from core.schemas import DogIn, LookupResult, OwnerIn, RegisterResult
+from core.schemas import DogIn, FoundCaseOut, FoundIn, LookupResult, OwnerIn, RegisterResult
 from core.usecases import SavePets
 
 Upload = tuple[str, bytes]  # (label, encoded bytes)
@@ -50,6 +50,11 @@ def register(sp: SavePets, owner: OwnerIn, dog: DogIn, photos: Sequence[Upload])
 def lookup(sp: SavePets, photos: Sequence[Upload]) -> LookupResult:
     """1 to MAX_LOOKUP_PHOTOS photos of one dog, fused into one look-up."""
     return sp.lookup(decode_all(photos))
+
+
+def open_found_case(sp: SavePets, found: FoundIn, photos: Sequence[Upload]) -> FoundCaseOut:
+    """A found dog's case from its photos, searched at once among lost dogs and all dogs (core/service/reunite.py)."""
+    return sp.open_found_case(decode_all(photos), found)
 
 
 # ---------------------------------------------------------------------- transport for Celery (JSON only)

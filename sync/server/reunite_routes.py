@@ -18,17 +18,14 @@ do, 422 invalid input or a state that does not allow it (e.g. a report withdrawn
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated, Literal
 
-import anyio.to_thread
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile
 from pydantic import BaseModel, create_model
 
 from core.errors import PermissionDenied, PhotosRejected
 from core.schemas import FoundCaseOut, FoundIn, FoundPhotoOut, LostIn, LostReportOut, ReunionOut
 from core.usecases import MAX_LOOKUP_PHOTOS, SavePets
-from sync.server import ops
 from sync.server.deps import (
     Principal,
     Role,
@@ -175,10 +172,6 @@ async def lost_home(report_id: Id, principal: Principal = Depends(ANY_KEY), runn
 
 
 # ---------------------------------------------------------------------------------------------- found cases
-def _open_found_case(sp: SavePets, uploads: list[tuple[str, bytes]], found: FoundIn) -> FoundCaseOut:
-    return sp.open_found_case(ops.decode_all(uploads), found)
-
-
 @router.post("/found", status_code=201, response_model=FoundCaseOut, tags=["found"],
              responses={413: {"model": ErrorOut, "description": "The upload is too large"}},
              dependencies=[only_fields(FOUND_FIELDS)])
@@ -212,8 +205,7 @@ async def open_found(
     read = await _read(uploads)
 
     async def work() -> tuple[FoundCaseOut, dict[str, str]]:
-        out = await anyio.to_thread.run_sync(functools.partial(_open_found_case, sp, read, found),
-                                             limiter=runner.heavy)
+        out = await runner.open_found_case(found, read)
         shown = present_case(out, await viewer_of(principal, runner, sp))
         return shown, ({} if principal.role == Role.MOBILE else {"Location": f"/v1/found/{out.id}"})
 

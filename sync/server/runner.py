@@ -1,9 +1,9 @@
 """Where the use cases run, so that inference never blocks the event loop.
 
 - ``LocalRunner`` (task_backend=local): a bounded pool of ``settings.workers`` threads for the heavy calls
-  (register, lookup) and a separate small pool for quick registry reads and writes, so that a queue of
-  lookups never delays ``GET /v1/dogs/{key}``.
-- ``CeleryRunner`` (task_backend=celery): register and lookup go to Celery workers over Redis
+  (register, lookup, a found dog's case) and a separate small pool for quick registry reads and writes, so that a
+  queue of lookups never delays ``GET /v1/dogs/{key}``.
+- ``CeleryRunner`` (task_backend=celery): register, lookup and found cases go to Celery workers over Redis
   (sync/server/tasks.py runs the same ``ops`` functions); quick calls stay in this process.
 
 Who acts (``core.actors``, set per request by sync/server/deps.require_role) travels with the work: the thread
@@ -24,7 +24,7 @@ import cv2
 from starlette.exceptions import HTTPException
 
 from core.actors import current_actor
-from core.schemas import DogIn, LookupResult, OwnerIn, RegisterResult
+from core.schemas import DogIn, FoundCaseOut, FoundIn, LookupResult, OwnerIn, RegisterResult
 from core.settings import Settings
 from core.usecases import SavePets
 from sync.server import ops
@@ -53,6 +53,9 @@ class LocalRunner:
 
     async def lookup(self, photos: Sequence[ops.Upload]) -> LookupResult:
         return await anyio.to_thread.run_sync(ops.lookup, self.sp, photos, limiter=self.heavy)
+
+    async def open_found_case(self, found: FoundIn, photos: Sequence[ops.Upload]) -> FoundCaseOut:
+        return await anyio.to_thread.run_sync(ops.open_found_case, self.sp, found, photos, limiter=self.heavy)
 
     def describe(self) -> str:
         return f"local pool of {int(self.heavy.total_tokens)} threads"
@@ -125,6 +128,10 @@ class CeleryRunner(LocalRunner):
 
     async def lookup(self, photos: Sequence[ops.Upload]) -> LookupResult:
         return LookupResult.model_validate(await self._run(self.tasks.lookup, photos))
+
+    async def open_found_case(self, found: FoundIn, photos: Sequence[ops.Upload]) -> FoundCaseOut:
+        return FoundCaseOut.model_validate(await self._run(self.tasks.open_found_case, photos,
+                                                           dog=found.model_dump(mode="json")))
 
     def describe(self) -> str:
         return f"celery on {self.tasks.app.conf.broker_url}, queue {self.tasks.app.conf.task_default_queue}"

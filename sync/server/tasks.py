@@ -43,7 +43,7 @@ from celery.signals import worker_process_shutdown
 
 from core.actors import acting_as
 from core.errors import SavePetsError
-from core.schemas import DogIn, OwnerIn
+from core.schemas import DogIn, FoundIn, OwnerIn
 from core.settings import Settings
 from sync.server import ops
 
@@ -131,6 +131,14 @@ def register(ref: str | None = None, actor: dict | None = None, sig: str | None 
 def lookup(ref: str | None = None, actor: dict | None = None, sig: str | None = None, *_older) -> dict:
     """Look up the photos of the sealed payload `ref` as `actor`."""
     return _run(lookup.name, ref, actor, sig, lambda sp, _owner, _dog, photos: ops.lookup(sp, photos))
+
+
+@app.task(name="savepets.open_found_case")
+def open_found_case(ref: str | None = None, actor: dict | None = None, sig: str | None = None) -> dict:
+    """Open a found dog's case from the sealed payload `ref` (its photos; the case's fields where a registration
+    carries the dog) as `actor`, and search for it (core/service/reunite.py)."""
+    return _run(open_found_case.name, ref, actor, sig, lambda sp, _owner, found, photos: ops.open_found_case(
+        sp, FoundIn.model_validate(found), photos))
 
 
 @worker_process_shutdown.connect
