@@ -396,6 +396,43 @@ def test_staff_registers_a_dog_and_opens_its_card(browser_for, world):
                            ".includes('found')", timeout=15000)
 
 
+def test_staff_confirm_a_possible_reunion_and_see_lost_and_found(browser_for, world):
+    """Reunite (issue 24's API): a dog reported lost and a stray taken in with its nose become a possible reunion;
+    the staff phone lists both cases, shows the pair and confirms it."""
+    dog_key = "1782"
+    shots = world.shots(dog_key, 6)
+    with world.server.client(world.kiosk) as c:
+        if c.get("/v1/reunions").status_code == 404:
+            pytest.skip("this server has no Reunite routes yet (issue 24)")
+        files = [("photos", (p.name, p.read_bytes(), "image/jpeg")) for p in shots[:5]]
+        made = c.post("/v1/dogs", data={"phone": "010-5678-1234", "name": "Nuri"}, files=files)
+        assert made.status_code == 201, made.text
+        dog = made.json()["dog"]
+        lost = c.post("/v1/lost", json={"dog": dog["id"], "lost_at": "2026-01-02T10:00:00Z", "place": "Mangwon"})
+        assert lost.status_code == 201, lost.text
+        found = c.post("/v1/found", data={"found_at": "2026-01-03T09:00:00Z", "place": "Hapjeong shelter gate"},
+                       files=[("photos", (shots[5].name, shots[5].read_bytes(), "image/jpeg"))])
+        assert found.status_code == 201, found.text
+    page = phone_page(browser_for())
+    enroll(page, world)
+    page.click("a.choice[href='#/staff/cases']")
+    page.get_by_text("Nuri · ").first.wait_for(timeout=15000)
+    assert "Hapjeong shelter gate" in page.locator("main").inner_text()
+    page.go_back()
+    page.click("a.choice[href='#/staff/reunite']")
+    item = page.locator("li.reunion", has_text="Nuri")
+    item.wait_for(timeout=15000)
+    wait_js(page, "[...document.querySelectorAll('li.reunion img')].every(i => i.naturalWidth > 0)")
+    shot(page, "reunite-en")
+    item.get_by_role("button", name="Same dog: confirm").click()
+    page.get_by_text("Confirmed: the owner is told.").wait_for(timeout=15000)
+    with world.server.client(world.kiosk) as c:
+        states = {r["dog"]["id"]: r["state"] for r in c.get("/v1/reunions", params={"state": "confirmed"})
+                  .json()["items"]}
+        assert states.get(dog["id"]) == "confirmed"
+    assert not page.errors
+
+
 # ---------------------------------------------------------------------------------------------- bad inputs
 def test_bad_files_and_refused_photos_are_said_clearly(browser_for, world, tmp_path):
     page = phone_page(browser_for())

@@ -644,7 +644,8 @@ function reuniteView() {
             h("figcaption", {}, t("found_photo"))),
           h("figure", {}, img(r.dog.photos[0] && r.dog.photos[0].url, s.key, r.dog.name),
             h("figcaption", {}, `${r.dog.name} · ${r.dog.registration_number}`))),
-        h("p", {}, `${t(r.decision) || ""} · ${t("score", { s: Math.round(r.score * 100) })}`),
+        h("p", {}, h(`span.badge.${r.source === "lost" ? "lost" : "home"}`, {}, t(`source_${r.source}`)), " ",
+          `${t(r.decision)} · ${t("score", { s: Math.round(r.score * 100) })}`),
         h("div.row", {}, no, yes), out);
       return li;
     })));

@@ -209,6 +209,8 @@ const WORDS = {
   confirmed: ["Confirmed: the owner is told.", "확인했습니다: 보호자에게 알립니다."],
   rejected: ["Rejected.", "거절했습니다."],
   found_photo: ["Found dog", "발견된 강아지"],
+  source_lost: ["Reported lost", "실종 신고됨"],
+  source_registry: ["Registered", "등록됨"],
   lost_reports: ["Lost reports", "실종 신고"],
   found_cases: ["Found dogs", "발견 신고"],
   none: ["None.", "없습니다."],
