@@ -189,6 +189,16 @@ def test_days_left_highlighted_when_two_or_fewer_and_not_this_dog(qtbot, tmp_pat
     qtbot.waitUntil(lambda: len(page.found_list.rows) == 3, timeout=10_000)
     assert any(r.title.text() == "상수동" for r in page.found_list.rows)
 
+    # a found case closed without a reunion (adopted, say), asked once more: it leaves the lists
+    row = next(r for r in page.found_list.rows if r.title.text() == "상수동")
+    close = next(b for b in row.actions if b.text() == "종료…")
+    qtbot.mouseClick(close, left())
+    assert page.confirm_bar.isVisibleTo(w) and "상수동" in page.confirm_text.text()
+    qtbot.mouseClick(page.yes_button, left())
+    qtbot.waitUntil(lambda: len(page.found_list.rows) == 2, timeout=10_000)
+    assert "상수동" in page.message.text() and not page.confirm_bar.isVisibleTo(w)
+    assert sorted(c.state for c in sp.found_cases(state=None)) == ["closed", "open", "open"]
+
 
 def test_refusals_are_messages_not_crashes(qtbot, tmp_path, kiosk_factory):  # noqa: F811
     """A report withdrawn meanwhile (another kiosk, a sync), a stray's photos the core refuses, a time in the future,

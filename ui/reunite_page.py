@@ -225,6 +225,7 @@ class ReunitePage(QWidget):
     def _say(self, text: str, level: str = "") -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        self.message.setObjectName("errorBox" if level == "bad" else "hint")  # a refusal in the error's colours
         set_style_property(self.message, "level", level)
 
     def show_tab(self, key: str) -> None:
