@@ -35,6 +35,7 @@ ACTIONS: dict[str, str] = {
     "photo_view": "a stored nose photo was sent to the app",
     "register_refused": "a registration was refused: the nose is surely registered already (that dog named)",
     "phone_verify": "the app asked to verify its phone, or gave a code (sent, verified, wrong, expired)",
+    "app_session": "the web app (/app) gave a public visitor's browser its own key (a new device of the app org)",
     "register": "registered a dog",
     "edit": "changed a dog's or its owner's details (the fields named, never their values)",
     "status": "changed a dog's status (lost, found, home, deceased)",

@@ -97,6 +97,11 @@ def test_a_public_session_is_a_mobile_key_of_the_app_organisation(server):
     with server.client() as anon:  # a second session: another device of the same organisation
         other = anon.post("/v1/public/session").json()
     assert other["org_id"] == got["org_id"] and other["device_id"] != got["device_id"]
+    with server.client(server.key("admin", "Operator")) as admin:  # each session is on the audit trail
+        items = admin.get("/v1/audit", params={"action": "app_session"}).json()["entries"]
+        details = {e["detail"] for e in items}
+        assert {f"device={got['device_id']}", f"device={other['device_id']}"} <= details
+        assert all(e["actor_role"] == "mobile" for e in items)
 
 
 def test_new_sessions_are_limited_per_address(tmp_path):

@@ -4,7 +4,7 @@
   ``mobile`` in the organisation named ``app`` (kind app, made on first use). The page keeps the key in its
   localStorage. A mobile key sees no owner's data until its phone is verified (POST /v1/me/phone), and every call it
   makes is limited and audited as any key's. New sessions are limited per client address (SESSIONS_PER_HOUR, in
-  process memory) and logged with the new device's id.
+  process memory) and each is on the audit trail (action app_session, the new device's id; never the address).
 - ``POST /v1/photos/check`` (any key): one photo's quality, as the kiosk's camera checks it before a capture: the
   page's live guidance and auto-capture. Quality only: it never searches the registry, so it tells a visitor
   nothing about registered dogs.
@@ -24,6 +24,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import audit
+from core.actors import Actor
 from core.photos import decode_photo
 from core.registry.models import Organisation
 from core.usecases import SavePets
@@ -121,7 +123,11 @@ async def new_session(request: Request, runner: LocalRunner = Depends(get_runner
 
     def make() -> tuple[str, str, str]:
         org_id = _app_org_id(sp)
-        info, key = keys.create(Role.MOBILE, f"Web app {secrets.token_hex(3)}", org=org_id)
+        name = f"Web app {secrets.token_hex(3)}"
+        with sp.db.session() as s:
+            info, key = keys.create(Role.MOBILE, name, org=org_id, session=s)
+            actor = Actor("api_key", info.id, name, Role.MOBILE.value, org=org_id, device=info.device_id)
+            audit.record(s, "app_session", actor=actor, device_id=sp.device_id, detail=f"device={info.device_id}")
         return info.device_id or "", org_id, key
 
     device_id, org_id, key = await runner.call(make)
