@@ -326,9 +326,14 @@ def test_the_public_registers_a_dog_with_five_album_photos(browser_for, world):
 
 
 # ---------------------------------------------------------------------------------------------- staff
-def enroll(page, world, role: str = "vet") -> None:
-    page.goto(world.url + "#/staff")
-    page.fill("input[name=code]", world.enrollment_code(role))
+def enroll(page, world, role: str = "vet", link: bool = False) -> None:
+    """Enroll the page's browser as a staff phone: the code typed, or (`link`) opened from a link or QR code."""
+    if link:
+        page.goto(world.url + "#/staff/enroll/" + world.enrollment_code(role))
+        assert page.input_value("input[name=code]")
+    else:
+        page.goto(world.url + "#/staff")
+        page.fill("input[name=code]", world.enrollment_code(role))
     page.get_by_role("button", name=re.compile("Enroll this phone|이 휴대폰 등록")).click()
     page.locator("a.choice[href='#/staff/lookup']").wait_for(timeout=15000)
 
@@ -375,13 +380,19 @@ def test_staff_look_up_candidates_compare_and_card(browser_for, world, lang):
 
 def test_staff_registers_a_dog_and_opens_its_card(browser_for, world):
     page = phone_page(browser_for())
-    enroll(page, world, "kiosk")
+    enroll(page, world, "kiosk", link=True)
+    assert "enroll" not in page.url  # the code does not stay in the address bar
     page.click("a.choice[href='#/staff/register']")
     page.uncheck(".auto input")
     page.set_input_files(".album input", [str(p) for p in world.shots(STAFF_DOG)])
     wait_js(page, "document.querySelectorAll('.thumbs li').length === 5", timeout=20000)
     page.get_by_role("button", name="Register", exact=True).click()
     assert "valid phone number" in text_of(page, "form .msg.error")
+    page.fill("input[name=phone]", "1234-5678")  # digits enough for the page, not a phone for the server
+    page.fill("input[name=name]", "Dubu")
+    page.get_by_role("button", name="Register", exact=True).click()
+    page.locator("form .msg.error").wait_for(timeout=15000)
+    assert "Enter a valid phone number" in text_of(page, "form .msg.error")
     page.fill("input[name=phone]", "010-4567-8901")
     page.fill("input[name=name]", "Dubu")
     shot(page, "register-form-en")

@@ -28,6 +28,12 @@ export class ApiError extends Error {
       return d.problems.map((p) => `${t("photo_n", { n: p.index + 1 })}: ${qualityWords(p.reasons)}`).join("\n");
     }
     if (this.code === "invalid_photo") return t("not_image", { name: d.photo || "photo" });
+    if (this.code === "validation_error" && Array.isArray(d.errors)) {
+      const fields = { phone: "need_phone", contact_phone: "need_phone", name: "need_name", place: "need_place",
+        contact_email: "need_email", code: "code_format" };
+      const known = d.errors.map((e) => fields[String(e.field).split(".").pop()]).filter(Boolean);
+      if (known.length) return [...new Set(known)].map((k) => t(k)).join("\n");
+    }
     if (this.code === "invalid_code") return d.tries_left > 0 ? t("wrong_code", { n: d.tries_left }) : t("no_code");
     if (this.code === "invalid_enrollment_code") return t("bad_enroll");
     if (this.code === "invalid_phone") return t("need_phone");

@@ -387,10 +387,12 @@ function staffView() {
     } }, t("forget_device")));
 }
 
-function enrollView() {
+// `given`: the code from a link or QR code (#/staff/enroll/ABCD-EFGH-JKMN-PQRS), filled in for the person to send.
+function enrollView(given = "") {
+  if (staff.get()) { location.hash = "#/staff"; return []; }
   const out = h("div.out");
   const code = input({ name: "code", maxlength: 40, autocapitalize: "characters", placeholder: "ABCD-EFGH-JKMN-PQRS",
-    required: true });
+    required: true, value: given });
   const name = input({ name: "device", maxlength: 100, value: "Phone" });
   const send = h("button.btn.primary.big", { type: "submit" }, t("enroll"));
   const form = h("form.stack", { novalidate: true, oninput: () => clear(out), onsubmit: (e) => {
@@ -400,7 +402,8 @@ function enrollView() {
       const got = await request("/v1/devices/enroll", { method: "POST",
         json: { code: code.value.trim(), name: name.value.trim() || undefined } });
       staff.set({ key: got.key, role: got.role, org_name: got.org_name, name: got.name, device_id: got.device_id });
-      render();
+      if (location.hash !== "#/staff") location.hash = "#/staff"; // the code leaves the address bar and history
+      else render();
     });
   } }, field(t("enroll_code"), code), field(t("device_name"), name), send, out);
   return page(t("staff_title"), h("p.intro", {}, t("enroll_intro")), form);
@@ -661,6 +664,7 @@ const ROUTES = [
   [/^#\/lost$/, lostView],
   [/^#\/register$/, registerView],
   [/^#\/staff$/, staffView],
+  [/^#\/staff\/enroll\/(.+)$/, (code) => enrollView(decodeURIComponent(code))],
   [/^#\/staff\/lookup$/, staffLookupView],
   [/^#\/staff\/register$/, staffRegisterView],
   [/^#\/staff\/dog\/(.+)$/, (id) => dogCardView(decodeURIComponent(id))],
