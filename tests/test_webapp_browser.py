@@ -353,6 +353,11 @@ def test_staff_look_up_candidates_compare_and_card(browser_for, world, lang):
     assert timings and timings[-1]["kind"] == "lookup"
     print(f"shutter to answer ({lang}): {timings[-1]['ms']:.0f} ms;", "server:",
           re.findall(r"(POST /v1/(?:photos/check|lookup) \d+ [\d.]+ ms)", world.server.log())[-3:])
+    page.click(".shutter")  # a second photo of the same dog: the answer again, from both photos
+    wait_js(page, "window.savepets.timings.length >= 2", timeout=20000)
+    page.locator(".verdict-box").wait_for()
+    assert page.locator(".verdict-box").get_attribute("data-decision") == "match"
+    assert page.locator(".thumbs li").count() == 2
     wait_js(page, "[...document.querySelectorAll('.candidates img')].every(i => i.complete && i.src)")
     shot(page, f"lookup-{lang}")
     candidate.click()
@@ -361,8 +366,21 @@ def test_staff_look_up_candidates_compare_and_card(browser_for, world, lang):
     wait_js(page, "document.querySelectorAll('.compare img')[1].naturalWidth > 0")
     zoom = dialog.locator(".zoom").nth(1)
     box = zoom.bounding_box()
-    zoom.dispatch_event("wheel", {"deltaY": -300, "clientX": box["x"] + 50, "clientY": box["y"] + 50})
-    assert "scale(" in dialog.locator(".zoom img").nth(1).get_attribute("style")
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    def pointer(kind: str, pid: int, x: float, y: float) -> None:
+        zoom.dispatch_event(kind, {"pointerId": pid, "pointerType": "touch", "isPrimary": pid == 1,
+                                   "clientX": x, "clientY": y, "bubbles": True})
+
+    pointer("pointerdown", 1, cx - 20, cy)  # a pinch: two fingers apart from 40 px to 160 px
+    pointer("pointerdown", 2, cx + 20, cy)
+    pointer("pointermove", 1, cx - 80, cy)
+    pointer("pointermove", 2, cx + 80, cy)
+    pointer("pointerup", 1, cx - 80, cy)
+    pointer("pointerup", 2, cx + 80, cy)
+    scale = page.evaluate("() => new DOMMatrix(getComputedStyle(document.querySelectorAll('.zoom img')[1])"
+                          ".transform).a")
+    assert 3.5 < scale <= 6, scale
     shot(page, f"compare-{lang}")
     dialog.get_by_role("link").click()
     page.locator(".dog-name").wait_for(timeout=15000)

@@ -479,7 +479,7 @@ function zoomable(imgEl) {
   const apply = () => { imgEl.style.transform = `translate(${x}px, ${y}px) scale(${scale})`; };
   const reset = () => { scale = 1; x = 0; y = 0; apply(); };
   frame.addEventListener("pointerdown", (e) => {
-    frame.setPointerCapture(e.pointerId);
+    try { frame.setPointerCapture(e.pointerId); } catch { /* a pointer the browser no longer tracks */ }
     pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     const now = performance.now();
     if (pointers.size === 1 && now - lastTap < 300) reset();
