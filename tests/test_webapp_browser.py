@@ -482,6 +482,26 @@ def test_bad_files_and_refused_photos_are_said_clearly(browser_for, world, tmp_p
     shot(page, "refused-en")
 
 
+def test_a_registration_the_server_refuses_says_which_photos(browser_for, world):
+    """Five usable photos of five different noses: the server refuses them (they disagree); the page says which in
+    words and marks those photos to be taken again."""
+    page = phone_page(browser_for())
+    enroll(page, world, "kiosk")
+    page.click("a.choice[href='#/staff/register']")
+    page.uncheck(".auto input")
+    mixed = [world.shots(dog, 1)[0] for dog in (REGISTERED, STRANGER, STAFF_DOG, PUBLIC_DOG, "1784")]
+    page.set_input_files(".album input", [str(p) for p in mixed])
+    wait_js(page, "document.querySelectorAll('.thumbs li').length === 5", timeout=20000)
+    page.fill("input[name=phone]", "010-7777-8888")
+    page.fill("input[name=name]", "Mixed")
+    page.get_by_role("button", name="Register", exact=True).click()
+    error = page.locator("form .msg.error")
+    error.wait_for(timeout=30000)
+    assert "Does not look like the same nose as the others" in error.inner_text()
+    assert re.search(r"Photo \d: ", error.inner_text())
+    assert page.locator(".thumbs li.refused").count() >= 1
+
+
 def test_wrong_enrollment_code_is_refused_clearly(browser_for, world):
     page = phone_page(browser_for(), "ko")
     page.goto(world.url + "#/staff")
