@@ -74,7 +74,10 @@ def read_header(data: bytes) -> tuple[str, tuple[int, int]]:
     prefix = data[:16]
     for fmt in list(Image.ID):
         factory, accept = Image.OPEN[fmt]
-        accepted = accept(prefix) if accept else True
+        try:
+            accepted = accept(prefix) if accept else True
+        except (IndexError, struct.error):  # a check that reads past a file of a few bytes (BMP's)
+            continue
         if not accepted or isinstance(accepted, str):  # a str: "looks like it, but unsupported"
             continue
         try:

@@ -24,6 +24,7 @@ def test_large_photos_are_downscaled_once():
     (b"", "empty"),
     (b"hello, not an image", "not an image"),
     (b"%PDF-1.4 fake", "not an image"),
+    (b"B", "not an image"), (b"BM", "not an image"), (b"BM\x00", "not an image"),  # a format's check read past them
 ])
 def test_garbage_is_refused(data, words):
     with pytest.raises(InvalidPhoto, match=words):

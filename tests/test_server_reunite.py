@@ -323,7 +323,7 @@ def _real(nose_data, dog: str, shots) -> list[tuple[str, tuple[str, bytes, str]]
 def test_real_photos_a_finders_report_meets_the_lost_report(tmp_path, nose_data):
     """With the real engine (settings' default) and real nose photos: a dog registered with 5 photos and reported
     lost; a finder's other 2 photos of it become a possible reunion from the lost dogs; a stranger's do not match.
-    (A finder's case is the app organisation's: an admin key lists its reunions.)"""
+    (A finder's case is the app organisation's: the dog's organisation decides its reunion, no other.)"""
     from tests.serverkit import served
 
     with served("mariadb", tmp_path, engine="auto") as srv:
@@ -341,8 +341,19 @@ def test_real_photos_a_finders_report_meets_the_lost_report(tmp_path, nose_data)
             assert answer["reunions"] == [] and "최수진" not in r.text and "88889999" not in r.text
             stranger = finder.post("/v1/found", data=found_form(), files=_real(nose_data, "1805", (0, 1))).json()
             assert stranger["registered"] is False, stranger
-            assert staff.get("/v1/reunions").json()["items"] == []  # not Shelter R's cases
             items = admin.get("/v1/reunions").json()["items"]
             ours = [x for x in items if x["found_case_id"] == answer["id"]]
             assert ours and ours[0]["dog"]["id"] == dog["id"] and ours[0]["source"] == "lost", items
             assert not [x for x in items if x["found_case_id"] == stranger["id"] and x["decision"] == "match"]
+            # the finder's case is the app's, its dog Shelter R's: Shelter R sees and decides that reunion only
+            mine = staff.get("/v1/reunions").json()["items"]  # also the stranger's case, if 보리 is among its closest
+            assert {x["found_case_id"] for x in mine} <= {answer["id"], stranger["id"]}, mine
+            assert ours[0]["id"] in {x["id"] for x in mine} and mine[0]["dog"]["owner"]["name"] == "최수진"
+            assert [x["decision"] for x in mine if x["found_case_id"] == stranger["id"]] in ([], ["no_match"])
+            other = srv.key("kiosk", "Other shelter", org="Shelter Q")
+            with srv.client(other) as q:
+                assert q.get("/v1/reunions").json()["items"] == []
+                assert q.post(f"/v1/reunions/{ours[0]['id']}/confirm").status_code == 403
+                assert q.get(f"/v1/reunions/{ours[0]['id']}").status_code == 403
+            done = staff.post(f"/v1/reunions/{ours[0]['id']}/confirm")
+            assert done.status_code == 200 and done.json()["state"] == "confirmed", done.text

@@ -27,7 +27,7 @@ from datetime import timedelta
 from functools import partial
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidInput, NotFound, PermissionDenied, PhotosRejected
@@ -196,14 +196,14 @@ class Reunite(LookUp):
         made = self.match_found_case(case_id, images=[p.image for p in photos])
         with self.db.sessions() as s:
             out = self._case_out(s, self._case_row(s, case_id))
-        registered = any(r.decision == Decision.MATCH for r in out.reunions) or any(
-            self._reunion_decision(rid) == Decision.MATCH for rid in made)
-        told = self._owner_told(case_id)
+        decisions = {r.decision for r in out.reunions} | {self._reunion_decision(rid) for rid in made}
+        registered, likely = Decision.MATCH in decisions, Decision.UNCERTAIN in decisions
+        told = self.owner_told(case_id)
         if finder:  # the public: whether the dog is registered, and that its owner is told; no owner, no dog
             out = out.model_copy(update={"reunions": [], "notes": ""})
         message = ("This dog is registered: its owner is being told." if registered and told
                    else "This dog is registered; a shelter will contact its owner." if registered
-                   else "This dog may be registered: staff will compare the photos." if made
+                   else "This dog may be registered: staff will compare the photos." if likely
                    else "No registered dog matches these photos yet. The case stays open: a lost report "
                         "made later is searched against it.")
         return out.model_copy(update={"registered": registered, "owner_told": told, "message": message})
@@ -332,7 +332,8 @@ class Reunite(LookUp):
                 stmt = stmt.where(FoundCase.state == FoundState.OPEN)
         org = self._staff_org()
         if org is not None:
-            stmt = stmt.where(FoundCase.org_id == org)
+            stmt = stmt.join(Dog, Dog.id == Reunion.dog_id).where(
+                or_(FoundCase.org_id == org, and_(FoundCase.kind == "finder", Dog.org_id == org)))
         with self.db.sessions() as s:
             rows = s.scalars(stmt.order_by(FoundCase.found_at.desc(), Reunion.score.desc())
                              .limit(_limit(limit))).all()
@@ -352,7 +353,7 @@ class Reunite(LookUp):
             if row is None or row.deleted_at is not None:
                 raise NotFound(f"No reunion {reunion_id_!r}.", reunion=reunion_id_)
             case = self._case_row(s, row.found_case_id)
-            self._check_case_org(case, "decide reunions of")
+            self._check_reunion_org(s, case, row, "decide")
             if row.state != ReunionState.POSSIBLE:
                 raise InvalidInput(f"This reunion is {row.state.value} already.", reunion=row.id,
                                    state=row.state.value)
@@ -395,6 +396,7 @@ class Reunite(LookUp):
             row = s.get(Reunion, reunion_id_)
             if row is None or row.deleted_at is not None:
                 raise NotFound(f"No reunion {reunion_id_!r}.", reunion=reunion_id_)
+            self._check_reunion_org(s, self._case_row(s, row.found_case_id), row, "see")
             return self._reunion_out(s, row)
 
     # ------------------------------------------------------------------------------------------------ the owner told
@@ -414,8 +416,9 @@ class Reunite(LookUp):
         report = s.get(LostReport, row.lost_report_id) if row.lost_report_id else s.scalar(
             select(LostReport).where(LostReport.dog_id == row.dog_id).order_by(LostReport.lost_at.desc()).limit(1))
         confirmed = row.state == ReunionState.CONFIRMED
-        if not confirmed and row.decision != Decision.MATCH.value and not (report and report.notify_possible):
-            return False
+        likely = row.decision == Decision.UNCERTAIN.value and report is not None and report.notify_possible
+        if not confirmed and row.decision != Decision.MATCH.value and not likely:
+            return False  # a no_match entry is merely among the closest lost dogs: nothing to tell
         dog = s.scalar(select(Dog).options(selectinload(Dog.owner)).where(Dog.id == row.dog_id))
         if dog is None:
             return False
@@ -438,7 +441,8 @@ class Reunite(LookUp):
             self._audit(s, "notify_queued", dog=dog, detail=f"kind={kind} channel={channel} reunion={row.id}")
         return queued
 
-    def _owner_told(self, case_id: str) -> bool:
+    def owner_told(self, case_id: str) -> bool:
+        """Whether a message to an owner about one of this found case's reunions is queued (or sent)."""
         from core.registry.models import Notification
 
         with self.db.sessions() as s:
@@ -470,12 +474,32 @@ class Reunite(LookUp):
                 raise PermissionDenied(f"The app may {what} only its verified owner's own dogs.", action=what,
                                        role="mobile")
 
+    def _may_see_reunion(self, s: Session, case: FoundCase, row: Reunion) -> bool:
+        """A staff key sees and decides the reunions of its organisation's found cases, and those of a finder's case
+        (held by the app) whose dog is its organisation's: the shelter or clinic that knows the owner."""
+        org = self._staff_org()
+        if org is None or case.org_id == org:
+            return True
+        return case.kind == "finder" and s.scalar(select(Dog.org_id).where(Dog.id == row.dog_id)) == org
+
+    def _check_reunion_org(self, s: Session, case: FoundCase, row: Reunion, what: str) -> None:
+        if not self._may_see_reunion(s, case, row):
+            raise PermissionDenied(f"This found case is held by another organisation: a {self.actor().role} key "
+                                   f"may not {what} its reunions.", action=f"{what} reunions of",
+                                   role=self.actor().role)
+        if case.kind != "finder":
+            self._check_case_org(case, f"{what} reunions of")
+
     def _check_case_org(self, case: FoundCase, what: str) -> None:
         """A staff key acts only on its organisation's found cases (admin keys, kiosks and the CLI on any)."""
         org = self._staff_org()
         if org is not None and case.org_id != org:
             raise PermissionDenied(f"This found case is held by another organisation: a {self.actor().role} key "
                                    f"may not {what} it.", action=what, role=self.actor().role)
+        enrolled = self.db.meta(ORG_ID_META)  # a kiosk enrolled with a server: the server takes no decision of
+        if org is None and enrolled and case.org_id and case.org_id != enrolled:  # another's case (replication.trust)
+            raise PermissionDenied(f"This found case is held by another organisation: this kiosk may not {what} it.",
+                                   action=what, role=self.actor().role)
 
     def _owner_ids_with_hash(self, s: Session, phone_hash: str) -> list[str]:
         from sqlalchemy import String, type_coerce
@@ -531,7 +555,7 @@ class Reunite(LookUp):
         if with_reunions:
             rows = s.scalars(select(Reunion).where(Reunion.found_case_id == c.id, Reunion.deleted_at.is_(None))
                              .order_by(Reunion.score.desc())).all()
-            reunions = [self._reunion_out(s, r, case=c) for r in rows]
+            reunions = [self._reunion_out(s, r, case=c) for r in rows if self._may_see_reunion(s, c, r)]
         return FoundCaseOut(id=c.id, kind=c.kind, found_at=c.found_at, place=c.place, lat=c.lat, lon=c.lon,
                             notes=c.notes, state=c.state.value, hold_until=c.hold_until, days_left=days_left,
                             org_id=c.org_id, dog_id=c.dog_id, photos=_photos_out(c), created_at=c.created_at,

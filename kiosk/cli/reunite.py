@@ -617,7 +617,7 @@ def _decide(reunion: str, confirm: bool, db, data_dir, as_json: bool) -> None:
             open_reports = list(s.scalars(select(LostReport.id).where(
                 LostReport.dog_id == dog_id, LostReport.state == LostState.OPEN, LostReport.deleted_at.is_(None))))
         r = sp.decide_reunion(rid, confirm)
-        told = confirm and sp._owner_told(r.found_case_id)
+        told = confirm and sp.owner_told(r.found_case_id)
         relays = not sp.sends_notifications()
         ended = [sp.lost_report(x) for x in open_reports] if confirm else []
     if as_json:

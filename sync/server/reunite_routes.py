@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile
 from pydantic import BaseModel, create_model
 
-from core.errors import PermissionDenied, PhotosRejected
+from core.errors import PhotosRejected
 from core.schemas import FoundCaseOut, FoundIn, FoundPhotoOut, LostIn, LostReportOut, ReunionOut
 from core.usecases import MAX_LOOKUP_PHOTOS, SavePets
 from sync.server.deps import (
@@ -88,13 +88,11 @@ def present_reunion(r: ReunionOut, viewer: Viewer) -> ReunionOut:
 
 def present_case(c: FoundCaseOut, viewer: Viewer) -> FoundCaseOut:
     """A found case as this reader may see it. The public (a finder, mobile key): the case, its photos and the
-    message only; no reunion, no dog, no notes, nothing of any owner. A kiosk or vet key: another organisation's
-    case without its reunions (as GET /v1/reunions lists only its own organisation's cases')."""
+    message only; no reunion, no dog, no notes, nothing of any owner. A kiosk or vet key gets the reunions it may see
+    (core/service/reunite.py: its organisation's cases', and a finder's case's with its organisation's dog)."""
     role = viewer.principal.role
     if role == Role.MOBILE:
         return c.model_copy(update={"reunions": [], "dog_id": None, "notes": "", "photos": _photos(c.photos)})
-    if role in (Role.KIOSK, Role.VET) and c.org_id != viewer.principal.org_id:
-        return c.model_copy(update={"photos": _photos(c.photos), "reunions": []})
     return c.model_copy(update={"photos": _photos(c.photos),
                                 "reunions": [present_reunion(r, viewer) for r in c.reunions]})
 
@@ -274,17 +272,10 @@ async def list_reunions(
 async def get_reunion(reunion_id: Id, principal: Principal = Depends(STAFF), runner: LocalRunner = Depends(get_runner),
                       sp: SavePets = Depends(get_service)) -> ReunionOut:
     """One reunion. Staff keys; kiosk and vet keys only of their organisation's found cases (403)."""
-    out = await runner.call(_reunion_of_org, sp, reunion_id, principal)
+    out = await runner.call(sp.reunion, reunion_id)
     return present_reunion(out, await viewer_of(principal, runner, sp))
 
 
-def _reunion_of_org(sp: SavePets, reunion_id: str, principal: Principal) -> ReunionOut:
-    """The reunion, for a kiosk or vet key only of its organisation's found case (as GET /v1/reunions lists)."""
-    out = sp.reunion(reunion_id)
-    if principal.role in (Role.KIOSK, Role.VET) and sp.found_case(out.found_case_id).org_id != principal.org_id:
-        raise PermissionDenied(f"This found case is held by another organisation: a {principal.role.value} key may "
-                               "not see its reunions.", action="see reunions of", role=principal.role.value)
-    return out
 
 
 async def _decide(reunion_id: str, confirm: bool, principal: Principal, runner: LocalRunner,
