@@ -322,6 +322,41 @@ def test_a_lost_answer_is_resent_and_nothing_is_doubled(world, kiosks, inbox):
     assert t.a.lost_report(t.report.id).state == "home"
 
 
+def test_a_finders_report_through_the_app_is_decided_on_the_dogs_kiosk(world, kiosks, inbox):
+    """A finder's case (the app's key: the app organisation holds it) of a dog of Shelter A: kiosk A pulls its
+    possible reunion, its staff confirm, and the push closes the finder's case too; kiosk C's push of a decision is
+    refused."""
+    a, ca = kiosks("a")
+    c, cc = kiosks("c")
+    seed = fresh_dog()
+    n = uuid.uuid4().hex[:8]
+    dog = register(a, seed, fresh_phone())
+    report = a.report_lost(LostIn(dog=dog.id, lost_at=datetime.now(UTC) - timedelta(hours=4), place="대전 서구",
+                                  contact_email=OWNER_EMAIL.format(n=n), channel="email", language="ko"))
+    sync(ca)
+    app = world.srv.key("mobile", "iOS app", org="SavePets app")
+    with world.srv.client(app) as finder:
+        r = finder.post("/v1/found", data={"found_at": datetime.now(UTC).isoformat(), "place": "대전 유성구",
+                                           "contact": f"finder {n}"},
+                        files=[("photos", (f"f{s}.jpg", dog_photo_bytes(seed, s), "image/jpeg")) for s in (5, 6)])
+    assert r.status_code == 201, r.text
+    case_id = r.json()["id"]
+    rid = reunion_id(case_id, dog.id)
+    sync(ca, cc)
+    assert [x.id for x in a.reunions()] == [rid]
+    assert reunite_row(a.db, FoundCase, case_id).finder_contact == ""  # the app's case: not A's to read
+    attack = crafted(reunion_state(reunite_row(c.db, Reunion, rid)), ReunionChange, state="confirmed")
+    with pytest.raises(kiosk_sync.Refused):
+        HttpLink(world.srv.url, world.keys["c"]).push(c.device_id, datetime.now(UTC), [attack])
+    assert a.decide_reunion(rid, confirm=True).state == "confirmed"
+    sync(ca)
+    rows = server_rows(world.srv, "SELECT r.state, c.state, c.dog_id, l.state FROM reunions r JOIN found_cases c ON "
+                                  "c.id = r.found_case_id JOIN lost_reports l ON l.id = :l WHERE r.id = :r",
+                       r=rid, l=report.id)
+    assert rows == [("confirmed", "reunited", dog.id, "home")]
+    wait_for(lambda: [m for m in inbox.to(OWNER_EMAIL.format(n=n)) if "찾았습니다" in str(m["Subject"])])
+
+
 def test_a_push_the_server_died_before_matching_is_matched_later(world, kiosks):
     """The push's list of what to match outlives the server: once overdue, a pull has the server match it. (Played
     here by taking the server's reunion away and dating the case's entry back, as a server killed between the

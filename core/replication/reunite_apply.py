@@ -46,6 +46,7 @@ from core.replication.reunite_states import (
     FoundCaseState,
     LostReportState,
     ReunionState,
+    decides,
 )
 from core.replication.rows import Fix, as_is, relpath
 from core.replication.server_apply import received, remember
@@ -217,9 +218,9 @@ named where none was; a decision of it is rejected (trust.py refuses such a push
     after = after if after is not None else Applied()
     logged: list[tuple[str, str]] = []
     if isinstance(c, LostReportChange):
-        wait = _push_report(s, c.state, org_id, fix, now, after)
+        wait = _push_report(s, c.state, org_id, fix, now, after, admin)
     elif isinstance(c, FoundCaseChange):
-        wait = _push_case(s, c.state, org_id, fix, now, photo_exists, after)
+        wait = _push_case(s, c.state, org_id, fix, now, photo_exists, after, admin)
     else:
         wait = _push_reunion(s, c.state, None if admin else org_id, fix, now, tell, logged)
     if wait is not None:  # not remembered: pushed again, it is looked at again
@@ -235,8 +236,8 @@ def _waiting(message: str, missing: list[str] = ()) -> ChangeResult:
     return ChangeResult(change_id="-", status="missing_photos", missing=list(missing), message=message)
 
 
-def _push_report(s: Session, st: LostReportState, org_id: str, fix: Fix, now: datetime,
-                 after: Applied) -> ChangeResult | None:
+def _push_report(s: Session, st: LostReportState, org_id: str, fix: Fix, now: datetime, after: Applied,
+                 admin: bool = False) -> ChangeResult | None:
     if s.get(Dog, st.dog_id) is None:
         return _waiting("the report's dog is not on the server yet")
     row = s.get(LostReport, st.id)
@@ -249,7 +250,7 @@ def _push_report(s: Session, st: LostReportState, org_id: str, fix: Fix, now: da
             after.reports.append(st.id)
         return None
     changed = False
-    if (row.org_id or DEFAULT_ORG_ID) == org_id:
+    if admin or (row.org_id or DEFAULT_ORG_ID) == org_id:
         changed = _set(row, _report_fields(st, redacted_keep=row))
         if st.deleted_at is not None and row.deleted_at is None:
             row.deleted_at = fix(st.deleted_at)
@@ -263,7 +264,7 @@ def _push_report(s: Session, st: LostReportState, org_id: str, fix: Fix, now: da
 
 
 def _push_case(s: Session, st: FoundCaseState, org_id: str, fix: Fix, now: datetime,
-               photo_exists: Callable[[str], bool], after: Applied) -> ChangeResult | None:
+               photo_exists: Callable[[str], bool], after: Applied, admin: bool = False) -> ChangeResult | None:
     row = s.get(FoundCase, st.id)
     have = set(s.scalars(select(FoundPhoto.sha256).where(FoundPhoto.case_id == st.id))) if row is not None else set()
     missing = [sha for sha in st.live_photo_shas() if sha not in have and not photo_exists(sha)]
@@ -278,6 +279,11 @@ def _push_case(s: Session, st: FoundCaseState, org_id: str, fix: Fix, now: datet
         _add_found_photos(s, st.id, st, fix)
         if st.state == "open" and st.deleted_at is None:
             after.cases.append(st.id)
+        return None
+    if not admin and (row.org_id or DEFAULT_ORG_ID) != org_id:  # a finder's case reunited by its dog's (trust.py)
+        if st.state == "reunited" and _end(row, models.FoundState, "reunited", fix(st.closed_at) or now, True):
+            row.dog_id = row.dog_id or st.dog_id
+            row.updated_at = max(row.updated_at, fix(st.updated_at) or now)
         return None
     changed = _set(row, _case_fields(st, redacted_keep=row))
     if st.deleted_at is not None and row.deleted_at is None:
@@ -299,7 +305,7 @@ def _push_reunion(s: Session, st: ReunionState, org_id: str | None, fix: Fix, no
         return _waiting("the reunion's found case or dog is not on the server yet")
     row = s.get(Reunion, st.id)
     was = row.state if row is not None else None
-    if org_id is not None and (case.org_id or DEFAULT_ORG_ID) != org_id:
+    if org_id is not None and not decides(s, case, st.dog_id, org_id):
         # another organisation's kiosk found the pair (its own matching of a lost report among the open cases): the
         # finding is kept, undecided, and its owner is not told from it; a decision is the holder's (trust.py)
         if st.state != "possible":

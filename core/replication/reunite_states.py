@@ -20,7 +20,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.registry.models import FoundCase, FoundPhoto, LostReport, Reunion, reunion_id
+from core.registry.models import DEFAULT_ORG_ID, Dog, FoundCase, FoundPhoto, LostReport, Reunion, reunion_id
 from core.replication.bundle import Device, Id, Invalid, Score, Sha256, Stamp, Wire, problems
 
 log = logging.getLogger(__name__)
@@ -191,6 +191,19 @@ class ReunionState(Wire):
 
 
 ReuniteState = LostReportState | FoundCaseState | ReunionState
+
+
+def decides(s: Session, case: FoundCase, dog_id: str, org_id: str | None) -> bool:
+    """Whether `org_id` decides the reunion of `case` and `dog_id`: the organisation holding the case, or, for a
+    finder's case (held by the app's organisation, which has no staff), the organisation of the dog (the shelter
+    or clinic that knows its owner), as core/service/reunite.py lets a staff key."""
+    org = org_id or DEFAULT_ORG_ID
+    if (case.org_id or DEFAULT_ORG_ID) == org:
+        return True
+    if case.kind != "finder":
+        return False
+    dog_org = s.scalar(select(Dog.org_id).where(Dog.id == dog_id))
+    return dog_org is not None and (dog_org or DEFAULT_ORG_ID) == org
 
 
 # ------------------------------------------------------------------------------------------------ from the rows

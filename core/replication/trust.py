@@ -12,7 +12,8 @@ Reunite (issue 24): a device may push a lost report of any dog (as it may report
 key's organisation's, and of another organisation's report it may only say that it ended as home, and only with a
 confirmed reunion of a found case of its own organisation (on the server or in the same push). A found case is the
 pushing key's organisation's, and only that organisation changes it afterwards; a reunion's decision (confirmed,
-rejected) is accepted only from the organisation holding its found case. Any device may report a possible reunion
+rejected) is accepted only from the organisation holding its found case, or, for a finder's case (the app's), from
+the organisation of the dog, which may then also mark that case reunited. Any device may report a possible reunion
 (a kiosk's own matching of a lost report among the open cases it pulled finds other organisations' cases): the
 server keeps it undecided and tells no owner from it.
 
@@ -57,6 +58,7 @@ from core.replication.messages import (
     LostReportChange,
     ReunionChange,
 )
+from core.replication.reunite_states import decides
 from core.replication.rules import pair_flag
 
 REPORTABLE = (DogStatus.LOST, DogStatus.FOUND)  # what any device may say of any dog
@@ -163,10 +165,16 @@ def _reunite_refusal(s: Session, c: LostReportChange | FoundCaseChange | Reunion
     mine = caller.org_id or DEFAULT_ORG_ID
     if isinstance(c, FoundCaseChange):
         case = s.get(FoundCase, c.entity_id)
-        return "" if case is None or _org(case) == mine else "a found case of another organisation"
+        if case is None or _org(case) == mine:
+            return ""
+        st = c.state  # a finder's case reunited with a dog of this organisation by a reunion confirmed here
+        if (case.kind == "finder" and st.state == "reunited" and st.dog_id is not None
+                and decides(s, case, st.dog_id, mine) and _confirmed_here(s, st.dog_id, mine, push, case.id)):
+            return ""
+        return "a found case of another organisation"
     if isinstance(c, ReunionChange):
         case = s.get(FoundCase, c.state.found_case_id)
-        if case is None or _org(case) == mine or c.state.state == "possible":
+        if case is None or decides(s, case, c.state.dog_id, mine) or c.state.state == "possible":
             return ""  # a finding (its matching of a lost report among open cases) any device may report
         row = s.get(Reunion, c.entity_id)
         if row is not None and row.state.value == c.state.state:
@@ -181,16 +189,20 @@ def _reunite_refusal(s: Session, c: LostReportChange | FoundCaseChange | Reunion
            "ends it (home)"
 
 
-def _confirmed_here(s: Session, dog_id: str, org_id: str, push: Sequence[AnyChange]) -> bool:
-    """Whether a reunion of `dog_id` with a found case of `org_id` is confirmed, on the server or in this push."""
-    confirmed = s.scalars(select(Reunion.found_case_id).where(Reunion.dog_id == dog_id,
-                                                              Reunion.state == ReunionState.CONFIRMED)).all()
+def _confirmed_here(s: Session, dog_id: str, org_id: str, push: Sequence[AnyChange],
+                    case_id: str | None = None) -> bool:
+    """Whether a reunion of `dog_id` (with `case_id`, if given) that `org_id` decides is confirmed, on the server
+    or in this push."""
+    confirmed = list(s.scalars(select(Reunion.found_case_id).where(Reunion.dog_id == dog_id,
+                                                                   Reunion.state == ReunionState.CONFIRMED)))
     pushed_cases = {c.entity_id for c in push if isinstance(c, FoundCaseChange)}
     confirmed += [c.state.found_case_id for c in push if isinstance(c, ReunionChange) and c.state.dog_id == dog_id
                   and c.state.state == "confirmed"]
-    for case_id in confirmed:
-        case = s.get(FoundCase, case_id)
-        if (_org(case) == org_id) if case is not None else case_id in pushed_cases:  # new: the pusher's
+    for found in confirmed:
+        if case_id is not None and found != case_id:
+            continue
+        case = s.get(FoundCase, found)
+        if decides(s, case, dog_id, org_id) if case is not None else found in pushed_cases:  # new: the pusher's
             return True
     return False
 
