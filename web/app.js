@@ -106,8 +106,8 @@ function refusedPhotos(exc, cap) {
 // ------------------------------------------------------------------------------------------------ I found a dog
 function foundView() {
   const out = h("div.out");
-  asPublic("/v1/devices/me").catch(() => {}); // a session and the key's first check while the camera starts
-  const cap = capture({ max: MAX_LOOKUP_PHOTOS, autoMax: 1, check: publicCheck });
+  const warm = asPublic("/v1/devices/me").catch(() => {}); // a session and the key's first check, camera starting
+  const cap = capture({ max: MAX_LOOKUP_PHOTOS, autoMax: 1, check: (blob) => warm.then(() => publicCheck(blob)) });
   const place = input({ name: "place", required: true, maxlength: 200, placeholder: t("place_hint") });
   const contact = input({ name: "contact", maxlength: 100, inputmode: "email", autocomplete: "email tel" });
   const notes = h("textarea", { name: "notes", maxlength: 500, rows: 2 });
@@ -422,8 +422,10 @@ function staffLookupView() {
   const out = h("div.out");
   const answer = h("section.answer", { "aria-live": "polite" });
   let inflight = null;
-  asStaff("/v1/devices/me").catch(() => {}); // the key's first check (argon2) while the camera starts
-  const cap = capture({ max: MAX_LOOKUP_PHOTOS, autoMax: 1, check: staffCheck, onChange: (photos, why) => {
+  // the key's first check (argon2, slow on purpose) runs while the camera starts; photo checks wait for it
+  const warm = asStaff("/v1/devices/me").catch(() => {});
+  const cap = capture({ max: MAX_LOOKUP_PHOTOS, autoMax: 1, check: (blob) => warm.then(() => staffCheck(blob)),
+    onChange: (photos, why) => {
     if (why === "add" && photos.length) lookUp(photos);
     else if (!photos.length) clear(answer);
   } });
