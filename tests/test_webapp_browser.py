@@ -462,6 +462,64 @@ def test_staff_confirm_a_possible_reunion_and_see_lost_and_found(browser_for, wo
     assert not page.errors
 
 
+def test_owner_reports_lost_a_finder_finds_it_and_staff_confirm_all_in_browsers(playwright, world):
+    """Issue 25's "done when", end to end in three browsers: the owner reports the dog lost from a phone, a finder
+    photographs it in the street (registered, its owner told, nothing of the owner shown), and the shelter's phone
+    confirms the possible reunion."""
+    dog_key, owner_phone = "1783", "010-6543-2109"
+    with world.server.client(world.kiosk) as c:
+        if c.get("/v1/reunions").status_code == 404:
+            pytest.skip("this server has no Reunite routes yet (issue 24)")
+        files = [("photos", (p.name, p.read_bytes(), "image/jpeg")) for p in world.shots(dog_key)]
+        made = c.post("/v1/dogs", data={"phone": owner_phone, "name": "Haru"}, files=files)
+        assert made.status_code == 201, made.text
+    video = y4m(world.nose_image(dog_key), world.base / f"{dog_key}.y4m")
+    browsers = [playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}"]) for _ in range(3)]
+    try:
+        owner, finder, vet = (phone_page(b) for b in browsers)
+        owner.goto(world.url + "#/lost")  # the owner
+        owner.fill("input[name=phone]", owner_phone)
+        mark = len(world.server.log())
+        owner.locator("form:not(.code-step) button[type=submit]").click()
+        owner.locator("input[name=code]").wait_for()
+        owner.fill("input[name=code]", world.last_code(mark))
+        owner.locator("form.code-step button[type=submit]").click()
+        card = owner.locator("li.dog", has_text="Haru")
+        card.wait_for(timeout=15000)
+        card.locator("button.btn.primary").click()
+        owner.fill("input[name=place]", "Yeonnam-dong park")
+        card.locator("form button[type=submit]").click()
+        owner.locator("[data-result=lost]").wait_for(timeout=15000)
+
+        finder.goto(world.url + "#/found")  # the finder
+        finder.locator(".thumbs li").first.wait_for(timeout=20000)
+        finder.fill("input[name=place]", "Hongdae playground")
+        finder.get_by_role("button", name="Send").click()
+        result = finder.locator("[data-result]")
+        result.wait_for(timeout=30000)
+        assert result.get_attribute("data-result") == "yes", result.inner_text()
+        assert "Its owner is being told" in result.inner_text()
+        assert "Haru" not in result.inner_text() and "2109" not in result.inner_text()
+
+        enroll(vet, world)  # the shelter
+        vet.click("a.choice[href='#/staff/reunite']")
+        item = vet.locator("li.reunion", has_text="Haru")
+        item.wait_for(timeout=15000)
+        assert "Reported lost" in item.inner_text()
+        item.get_by_role("button", name="Same dog: confirm").click()
+        vet.get_by_text("Confirmed: the owner is told.").wait_for(timeout=15000)
+        for page in (owner, finder, vet):
+            assert not page.errors
+    finally:
+        for b in browsers:
+            b.close()
+    with world.server.client(world.kiosk) as c:
+        confirmed = c.get("/v1/reunions", params={"state": "confirmed"}).json()["items"]
+        assert any(r["dog"]["name"] == "Haru" and r["source"] == "lost" for r in confirmed)
+
+
 # ---------------------------------------------------------------------------------------------- bad inputs
 def test_bad_files_and_refused_photos_are_said_clearly(browser_for, world, tmp_path):
     page = phone_page(browser_for())
