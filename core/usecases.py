@@ -12,22 +12,23 @@ nothing of Qt or HTTP. Its use cases live in core/service/, a module a job:
 - reviews.py: reviews of possible duplicates (rules: core/reviews.py)
 - staff_and_signin.py: the first administrator, sign-in, staff accounts and permissions (rules: core/staff.py)
 - owners_rights.py: an owner's export and erasure (rules: core/owner_rights.py)
-- reunite.py: lost reports, found cases, possible reunions between them, the owner told
+- lost_and_found.py: lost reports and found cases
+- reunite.py: the possible reunions matching finds between them, a person's decision, the owner told
 """
 
 from __future__ import annotations
 
 from core.service.dogs_and_owners import DogsAndOwners
 from core.service.lookup import MAX_LOOKUP_PHOTOS
+from core.service.lost_and_found import LostAndFound
 from core.service.owners_rights import OwnersRights
 from core.service.registration import REQUIRED_PHOTOS, Registration
-from core.service.reunite import Reunite
 from core.service.reviews import Reviews
 from core.service.staff_and_signin import StaffAndSignIn
 
 __all__ = ["MAX_LOOKUP_PHOTOS", "REQUIRED_PHOTOS", "SavePets"]
 
 
-class SavePets(Registration, Reunite, DogsAndOwners, Reviews, OwnersRights, StaffAndSignIn):
+class SavePets(Registration, LostAndFound, DogsAndOwners, Reviews, OwnersRights, StaffAndSignIn):
     """Register, look up and manage dogs and owners; staff, sign-in, reviews and owners' rights. One instance a
     process: `SavePets(settings)` opens the registry (migrated on start) and loads the engine."""

@@ -24,13 +24,14 @@ def test_savepets_is_composed_of_one_part_a_job():
     parts = [c for c in SavePets.__mro__ if c.__module__.startswith("core.service.")]
     assert {c.__module__ for c in parts} == {
         f"core.service.{m}" for m in ("base", "gallery", "lookup", "registration", "dogs_and_owners", "reviews",
-                                      "staff_and_signin", "owners_rights")}
+                                      "staff_and_signin", "owners_rights", "reunite", "lost_and_found")}
     assert all(issubclass(c, ServiceBase) for c in parts)
     own = {name: c.__module__.rsplit(".", 1)[1] for c in parts for name in vars(c) if not name.startswith("__")}
     assert {n: own[n] for n in ("register", "lookup", "list_dogs", "resolve_review", "sign_in", "erase_owner",
-                                "refresh_gallery", "now")} == {
+                                "refresh_gallery", "now", "report_lost", "decide_reunion")} == {
         "register": "registration", "lookup": "lookup", "list_dogs": "dogs_and_owners", "resolve_review": "reviews",
-        "sign_in": "staff_and_signin", "erase_owner": "owners_rights", "refresh_gallery": "gallery", "now": "base"}
+        "sign_in": "staff_and_signin", "erase_owner": "owners_rights", "refresh_gallery": "gallery", "now": "base",
+        "report_lost": "lost_and_found", "decide_reunion": "reunite"}
 
 
 def test_pages_call_typed_controller_methods_only():
