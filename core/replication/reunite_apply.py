@@ -10,10 +10,10 @@ case or reunion (`apply_pushed`); on a kiosk, a pulled one (`apply_pulled`). Bot
 
 Server: what a key may push was checked before (core/replication/trust.py); a new report or case belongs to the
 pushing key's organisation. Of another organisation's lost report only its end as home is taken (a confirmed
-reunion of the pusher's found case ends it). A reunion that arrives confirmed closes its sides here as well: the
-found case reunited, the dog's open lost reports home, the case's other possible reunions rejected (what the kiosk
-also pushes: both converge). The owner is told through `tell` (the service's tell_owner: one message a reunion
-and kind), since an enrolled kiosk does not send."""
+reunion the pusher decides ends it: of its own found case, or of a finder's case with its dog). A reunion that
+arrives confirmed closes its sides here as well: the found case reunited, the dog's open lost reports home, the
+case's other possible reunions rejected (what the kiosk also pushes: both converge). The owner is told through
+`tell` (the service's tell_owner: one message a reunion and kind), since an enrolled kiosk does not send."""
 
 from __future__ import annotations
 
@@ -210,7 +210,7 @@ def apply_pushed(s: Session, c: ReuniteChange, *, device_id: str | None, org_id:
     """Apply one pushed reunite change. The caller holds the sync lock, has checked the pushing key may make it
     (core/replication/trust.py) and commits; a new report or case belongs to `org_id` (the key's). A reunion of
     another organisation's case (unless `admin`) is taken only as a finding: new and possible, or a lost report
-named where none was; a decision of it is rejected (trust.py refuses such a push first)."""
+    named where none was; a decision of it is rejected (trust.py refuses such a push first)."""
     done = received(s, c.change_id)
     if done is not None:
         return done
