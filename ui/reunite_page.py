@@ -299,15 +299,19 @@ class ReunitePage(QWidget):
             row.end.connect(self.ask_end)
             rows.append(row)
         self.lost_list.set_rows(rows)
+        # the list to decide: sure and likely reunions, best first; the merely closest lost dogs ("not alike") are
+        # compared from their found case, as a look-up's closest dogs are
+        likely = sorted((r for r in board.reunions if _value(r.decision) != "no_match"),
+                        key=lambda r: (_value(r.decision) != "match", -r.score))
         rows = []
-        for r in board.reunions:
+        for r in likely:
             row = ReunionRow(r, cases.get(r.found_case_id))
             row.compare.connect(self.compare_reunion)
             rows.append(row)
         self.reunion_list.set_rows(rows)
-        self._counts(len(board.reunions), len(open_cases), len(board.lost))
+        self._counts(len(likely), len(open_cases), len(board.lost))
         if first:  # opening the page: the reunions to decide first, else the found dogs
-            self.show_tab("reunions" if board.reunions else "found" if open_cases else "lost"
+            self.show_tab("reunions" if likely else "found" if open_cases else "lost"
                           if board.lost else "reunions")
         self.apply_access()
         self._load_thumbs()
@@ -519,3 +523,7 @@ class ReunitePage(QWidget):
         self._set_state("lists")
         self.show_tab("lost")
         self.refresh()
+
+
+def _value(decision) -> str:
+    return getattr(decision, "value", decision)
