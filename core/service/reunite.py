@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 
 LOST_ENTITY, FOUND_ENTITY, REUNION_ENTITY = "lost_report", "found_case", "reunion"
 LIST_MAX = 500
+# sure reunions first, then likely ones, then the merely closest lost dogs
+_LIKELY_FIRST = case((Reunion.decision == Decision.MATCH.value, 0), (Reunion.decision == Decision.UNCERTAIN.value, 1),
+                     else_=2)
 
 
 class Reunite(LookUp):
@@ -135,8 +138,9 @@ class Reunite(LookUp):
 
     # ------------------------------------------------------------------------------------------------ reunions
     def reunions(self, state: str | None = "possible", limit: int = 100) -> list[ReunionOut]:
-        """Reunions, best first within the newest cases (state None: all); for possible ones only those of open
-        cases. Staff only: a staff key sees its organisation's cases' reunions (admin keys and kiosks all)."""
+        """Reunions (state None: all): sure ones first, then likely (uncertain) ones, then the merely closest lost
+        dogs (decision no_match), the newest cases first within each; for possible ones only those of open cases.
+        Staff only: a staff key sees the reunions of its organisation's cases and of finders' cases of its dogs."""
         self._staff_only("list reunions")
         stmt = select(Reunion).join(FoundCase, FoundCase.id == Reunion.found_case_id).where(
             Reunion.deleted_at.is_(None))
@@ -149,7 +153,7 @@ class Reunite(LookUp):
             stmt = stmt.join(Dog, Dog.id == Reunion.dog_id).where(
                 or_(FoundCase.org_id == org, and_(FoundCase.kind == "finder", Dog.org_id == org)))
         with self.db.sessions() as s:
-            rows = s.scalars(stmt.order_by(FoundCase.found_at.desc(), Reunion.score.desc())
+            rows = s.scalars(stmt.order_by(_LIKELY_FIRST, FoundCase.found_at.desc(), Reunion.score.desc())
                              .limit(list_limit(limit))).all()
             out = [self._reunion_out(s, r) for r in rows]
             if out:

@@ -257,11 +257,12 @@ async def list_reunions(
     runner: LocalRunner = Depends(get_runner),
     sp: SavePets = Depends(get_service),
 ) -> ReunionList:
-    """Reunions in `state` (default possible: those of open found cases), the newest cases first, best score first
-    within a case: each with the registered dog (presented as by `GET /v1/dogs/{key}`, its photos with `url`), the
-    found case's photos (`found_photos`, with `url`) to compare, the score, `probability`, `decision` (match:
-    recognition is sure; uncertain: a person compares) and `source` (lost: found among dogs reported lost;
-    registry: among all dogs). Staff keys; kiosk and vet keys see their organisation's found cases' reunions."""
+    """Reunions in `state` (default possible: those of open found cases): sure (`decision` match) first, then
+    likely (uncertain), then the lost dogs merely closest to a found dog (no_match: compared only if nothing better
+    fits), the newest cases first within each. Each with the registered dog (presented as by `GET /v1/dogs/{key}`,
+    its photos with `url`), the found case's photos (`found_photos`, with `url`) to compare, the score,
+    `probability`, `decision` and `source` (lost: found among dogs reported lost; registry: among all dogs). Staff
+    keys; kiosk and vet keys see their organisation's found cases' reunions, and a finder's case's of their dogs."""
     rows = await runner.call(sp.reunions, _state(state), limit)
     viewer = await viewer_of(principal, runner, sp)
     return ReunionList(items=[present_reunion(r, viewer) for r in rows])
