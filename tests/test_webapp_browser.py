@@ -520,6 +520,54 @@ def test_owner_reports_lost_a_finder_finds_it_and_staff_confirm_all_in_browsers(
         assert any(r["dog"]["name"] == "Haru" and r["source"] == "lost" for r in confirmed)
 
 
+def test_a_staff_phone_asks_for_a_members_pin_where_the_server_has_staff(playwright, tmp_path):
+    """A server with staff accounts: the enrolled phone opens on the PIN sign-in (a wrong PIN says how many tries are
+    left), then the staff pages; Lock closes them again. Each try is on the audit trail."""
+    from core.registry.db import Database
+    from core.staff import StaffAccounts
+    from sync.server.devices import Devices
+
+    chromium_or_skip()
+    srv = Server(f"sqlite:///{tmp_path / 'r.sqlite3'}", tmp_path / "data").start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM)
+    try:
+        srv.key("kiosk", "Desk", org="Shelter A")
+        db = Database(srv.db_url)
+        StaffAccounts(db).add("Kim Admin", "13579", role="admin", first=True)
+        code = Devices(db).enroll("Shelter A", "vet", "Vet phone")[1]
+        db.dispose()
+        page = phone_page(browser)
+        page.goto(srv.url + "/app/#/staff/enroll/" + code)
+        page.get_by_role("button", name="Enroll this phone").click()
+        page.locator("input[name=pin]").wait_for(timeout=15000)
+        assert page.locator("main").get_attribute("data-view") == "staff-signin"
+        page.fill("input[name=member]", "Kim Admin")
+        page.fill("input[name=pin]", "11111")
+        page.get_by_role("button", name="Sign in").click()
+        error = page.locator(".msg.error")
+        error.wait_for(timeout=15000)
+        assert "Wrong PIN: 4 more tries" in error.inner_text()
+        shot(page, "staff-pin-en")
+        page.goto(srv.url + "/app/#/staff/lookup")  # every staff page waits for the PIN
+        page.locator("input[name=pin]").wait_for()
+        page.fill("input[name=member]", "Kim Admin")
+        page.fill("input[name=pin]", "13579")
+        page.get_by_role("button", name="Sign in").click()
+        page.locator(".capture").wait_for(timeout=15000)  # the look-up it was asked for
+        page.goto(srv.url + "/app/#/staff")
+        page.get_by_text("Signed in: Kim Admin").wait_for()
+        page.get_by_role("button", name="Lock").click()
+        page.locator("input[name=pin]").wait_for()
+        with srv.client(srv.key("admin", "Operator")) as admin:
+            for action in ("sign_in", "sign_in_failed"):
+                entries = admin.get("/v1/audit", params={"action": action}).json()["entries"]
+                assert any(e["actor_name"] == "Kim Admin" for e in entries), action
+        assert not page.errors
+    finally:
+        browser.close()
+        srv.stop()
+
+
 # ---------------------------------------------------------------------------------------------- bad inputs
 def test_bad_files_and_refused_photos_are_said_clearly(browser_for, world, tmp_path):
     page = phone_page(browser_for())

@@ -6,6 +6,8 @@ import { t, has, qualityWords } from "./i18n.js";
 export const BASE = new URL("../", document.baseURI);
 
 const KEYS = { public: "savepets.publicKey", staff: "savepets.staff", phone: "savepets.phone" };
+const MEMBER = "savepets.member";
+export const IDLE_MS = 5 * 60 * 1000; // a staff phone locks after this long unused, as the kiosk does
 
 export class ApiError extends Error {
   constructor(status, code, message, details = {}) {
@@ -36,6 +38,12 @@ export class ApiError extends Error {
     }
     if (this.code === "invalid_code") return d.tries_left > 0 ? t("wrong_code", { n: d.tries_left }) : t("no_code");
     if (this.code === "invalid_enrollment_code") return t("bad_enroll");
+    if (this.code === "account_locked") return t("pin_locked", { m: Math.max(1, Math.ceil((d.seconds || 60) / 60)) });
+    if (this.code === "sign_in_failed") {
+      if (d.reason === "wrong_pin") return t("pin_wrong", { n: d.tries_left });
+      if (d.reason === "disabled") return t("pin_disabled");
+      return t("pin_unknown");
+    }
     if (this.code === "invalid_phone") return t("need_phone");
     if (this.code === "rate_limited") return t("err_rate_limited");
     if (this.code === "payload_too_large") return t("err_too_large");
@@ -62,6 +70,19 @@ export const staff = {
   get: () => read(KEYS.staff),
   set: (value) => write(KEYS.staff, value),
   clear: () => write(KEYS.staff, null),
+};
+
+// The staff member signed in on this phone (this tab only), until IDLE_MS without use.
+export const member = {
+  get() {
+    try {
+      const m = JSON.parse(sessionStorage.getItem(MEMBER) || "null");
+      return m && Date.now() - m.at < IDLE_MS ? m : null;
+    } catch { return null; }
+  },
+  set(m) { try { sessionStorage.setItem(MEMBER, JSON.stringify({ ...m, at: Date.now() })); } catch { /* none */ } },
+  touch() { const m = member.get(); if (m) member.set(m); },
+  clear() { try { sessionStorage.removeItem(MEMBER); } catch { /* none */ } },
 };
 
 export const phone = {

@@ -2,7 +2,7 @@
 
 import { h, clear, field, message, maskPhone } from "./dom.js";
 import { t, language, setLanguage, qualityWords } from "./i18n.js";
-import { ApiError, asPublic, asStaff, request, photosForm, photoURL, staff, phone, publicKey } from "./api.js";
+import { ApiError, asPublic, asStaff, request, photosForm, photoURL, staff, phone, publicKey, member } from "./api.js";
 import { Capture } from "./camera.js";
 
 const main = document.getElementById("main");
@@ -371,11 +371,46 @@ function registerView() {
 }
 
 // ------------------------------------------------------------------------------------------------ staff
+// Whether this server's staff phones ask for a member's PIN (GET /v1/staff/sign-in), asked once a page load.
+let pinRequired = null;
+
+function signInView() {
+  const body = h("div", {}, message("info", t("working")));
+  asStaff("/v1/staff/sign-in").then((state) => {
+    pinRequired = state.accounts;
+    if (!state.accounts) return render();
+    const out = h("div.out");
+    const name = input({ name: "member", maxlength: 100, autocomplete: "username" });
+    const pin = input({ type: "password", name: "pin", inputmode: "numeric", maxlength: 12,
+      autocomplete: "current-password" });
+    const go = h("button.btn.primary.big", { type: "submit" }, t("sign_in"));
+    clear(body, h("p.intro", {}, t("sign_in_intro")), h("form.stack", { novalidate: true, oninput: () => clear(out),
+      onsubmit: (e) => {
+        e.preventDefault();
+        busy(go, out, async () => {
+          const who = await asStaff("/v1/staff/sign-in", { method: "POST",
+            json: { name: name.value.trim(), pin: pin.value } });
+          member.set(who);
+          render();
+        }).then(() => { pin.value = ""; });
+      } }, field(t("staff_name"), name), field(t("pin"), pin), go, out));
+    name.focus();
+    return undefined;
+  }).catch((exc) => {
+    if (exc instanceof ApiError && exc.missingRoute) { pinRequired = false; render(); return; }
+    clear(body, message("error", exc instanceof ApiError ? exc.words() : String(exc)));
+  });
+  return page(t("sign_in_title"), body);
+}
+
 function staffView() {
   const s = staff.get();
   if (!s) return enrollView();
+  const who = member.get();
   return page(t("staff_title"),
     h("p.who", {}, t("enrolled_as", { org: s.org_name, role: t(`role_${s.role}`) }), " · ", s.name),
+    who ? h("p.verified", {}, t("signed_in_as", { name: who.name }), " ",
+      h("button.link", { type: "button", onclick: () => { member.clear(); render(); } }, t("lock"))) : null,
     h("nav.choices", {},
       h("a.choice.found", { href: "#/staff/lookup" }, h("strong", {}, t("lookup")), h("span", {}, t("lookup_intro"))),
       h("a.choice.register", { href: "#/staff/register" }, h("strong", {}, t("staff_register_title")),
@@ -683,9 +718,12 @@ export function render() {
   langButton.setAttribute("aria-label", t("lang_switch_label"));
   const hash = location.hash || "#/";
   const [re, view] = ROUTES.find(([pattern]) => pattern.test(hash)) || ROUTES[0];
-  const content = view(...((hash.match(re) || []).slice(1)));
+  // a staff phone's pages wait for a member's PIN where the server has staff accounts (and lock when idle)
+  const gated = /^#\/staff/.test(hash) && !/^#\/staff\/enroll\//.test(hash) && staff.get() && !member.get()
+    && pinRequired !== false;
+  const content = gated ? signInView() : view(...((hash.match(re) || []).slice(1)));
   if (content) clear(main, content);
-  main.dataset.view = hash.replace(/^#\/?/, "").split("/").slice(0, 2).join("-") || "home";
+  main.dataset.view = gated ? "staff-signin" : hash.replace(/^#\/?/, "").split("/").slice(0, 2).join("-") || "home";
   connectivity();
   window.scrollTo(0, 0);
 }
@@ -695,6 +733,12 @@ langButton.addEventListener("click", () => {
   render();
 });
 window.addEventListener("hashchange", render);
+document.addEventListener("pointerdown", () => member.touch(), { passive: true });
+document.addEventListener("keydown", () => member.touch(), { passive: true });
+setInterval(() => { // an idle staff phone locks itself
+  if (/^#\/staff/.test(location.hash) && staff.get() && pinRequired && !member.get()
+    && main.dataset.view !== "staff-signin") render();
+}, 15000);
 window.addEventListener("online", connectivity);
 window.addEventListener("offline", connectivity);
 document.addEventListener("savepets:unreachable", () => showBanner(navigator.onLine ? "unreachable" : "offline"));

@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from sync.server.public_routes import router as public_router
+from sync.server.staff_routes import router as staff_router
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,10 @@ class AppFiles(StaticFiles):
 
 
 def install_webapp(app: FastAPI) -> None:
-    """Mount the app at /app (and /app -> /app/), compressed, and add its public routes."""
+    """Mount the app at /app (and /app -> /app/), compressed, and add its routes (public sessions and the photo
+    check; the staff phones' PIN sign-in)."""
     app.include_router(public_router)
+    app.include_router(staff_router)
 
     @app.get(PREFIX, include_in_schema=False)
     async def app_root() -> RedirectResponse:
