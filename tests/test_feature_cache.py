@@ -184,3 +184,27 @@ def test_registration_keeps_features_lookups_read_them_and_erasure_removes_them(
     for p in registered[0].photos:
         assert not sp.store.exists(p.sha256) and not sp.store.derived_path(p.sha256, version).exists()
     assert any(sp.store.derived_path(p.sha256, version).exists() for p in registered[1].photos)
+
+
+def test_a_data_folder_where_features_cannot_be_kept_still_registers_and_looks_up(nose_data, tmp_path):
+    """A read-only or odd data folder (here a file where the features folder would be): registration and look-up
+    work as before, the features extracted at each use."""
+    from core.recognition.learned import LearnedEngine, weights_installed
+    from core.schemas import DogIn, OwnerIn
+    from core.settings import Settings
+    from core.usecases import SavePets
+
+    if not weights_installed():
+        pytest.skip("no learned weights installed")
+    (tmp_path / "features").write_text("not a folder")
+    sp = SavePets(Settings(data_dir=tmp_path), engine=LearnedEngine())
+    try:
+        d, ps = next((d, ps) for d, ps in list_dogs(nose_data, "test").items() if len(ps) >= 7)
+        dog = sp.register(OwnerIn(phone="010-1234-5679"), DogIn(name=f"Dog {d}"),
+                          [decode_photo(p.read_bytes(), label=p.name) for p in ps[:5]]).dog
+        sp.engine._matcher = None
+        found = sp.lookup([decode_photo(p.read_bytes(), label=p.name) for p in ps[5:7]])
+        assert ([found.match] if found.match else found.candidates)[0].dog.id == dog.id
+        assert (tmp_path / "features").read_text() == "not a folder"
+    finally:
+        sp.close()

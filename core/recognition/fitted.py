@@ -27,7 +27,9 @@ class FittedEngine(Engine):
         self._threshold = float(cfg.get("match_threshold", default_threshold))
         self._uncertain_gap = float(cfg.get("uncertain_gap", 0.1))
         self._agreement = cfg.get("agreement_threshold")
-        self._calib = cfg.get("calibration")
+        calib = cfg.get("calibration")
+        # as arrays once: np.interp converting the lists at every candidate shown was a visible share of a look-up
+        self._calib = {"x": np.asarray(calib["x"], float), "y": np.asarray(calib["y"], float)} if calib else None
         self.fusion = cfg.get("fusion", default_fusion)
         self._scale = ScaleRule.from_config(cfg["scale"]) if cfg.get("scale") else None
         self._matcher = None  # RootSiftMatcher, made at the first re-ranking
