@@ -292,11 +292,22 @@ def test_owner_verifies_the_phone_and_reports_the_dog_lost(browser_for, world, l
     with world.server.client(world.kiosk) as c:  # the dog is lost now, for staff too
         assert c.get(f"/v1/dogs/{world.dog['id']}").json()["status"] == "lost"
         lost = c.get("/v1/lost", params={"state": "open"})
-        if lost.status_code == 200:  # the server has lost reports (issue 24): the report is there
+        reunite = lost.status_code == 200  # the server has lost reports (issue 24)
+        if reunite:
             assert any(r["dog_id"] == world.dog["id"] for r in lost.json()["items"])
-            for r in lost.json()["items"]:  # ended again, for the other language's run
-                c.post(f"/v1/lost/{r['id']}/home")
-        c.put(f"/v1/dogs/{world.dog['id']}/status", json={"status": "home"})
+    if reunite:  # the owner opens the app again: the open report, and the dog is home
+        page.reload()
+        home = dog.get_by_role("button", name={"en": "Choco is home", "ko": "Choco이(가) 집에 왔어요"}[lang])
+        home.wait_for(timeout=15000)
+        assert "Han river park" in dog.inner_text()
+        home.click()
+        wait_js(page, "document.querySelector('li.dog .badge').classList.contains('home')", timeout=15000)
+    with world.server.client(world.kiosk) as c:
+        if reunite:
+            assert c.get(f"/v1/dogs/{world.dog['id']}").json()["status"] == "home"
+            assert not [r for r in c.get("/v1/lost", params={"state": "open"}).json()["items"]
+                        if r["dog_id"] == world.dog["id"]]
+        c.put(f"/v1/dogs/{world.dog['id']}/status", json={"status": "home"})  # for the other language's run
     assert not page.errors
 
 

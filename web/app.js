@@ -235,16 +235,39 @@ async function ownDogs(body, number) {
   }
   if (!dogs.length) return clear(out, message("info", t("no_dogs")));
   const key = await publicKey();
+  // the open lost reports of these dogs (none on a server without lost reports yet)
+  const reports = new Map();
+  try {
+    for (const r of (await asPublic("/v1/lost?state=open")).items) reports.set(r.dog_id, r);
+  } catch (exc) {
+    if (!(exc instanceof ApiError && exc.missingRoute)) console.warn(exc);
+  }
   const list = h("ul.dogs");
   for (const dog of dogs) {
     const slot = h("div.lost-form");
-    const report = h("button.btn.primary", { type: "button", onclick: () => lostForm(slot, dog, number, report) },
-      t("report_lost"));
+    const report = reports.get(dog.id);
+    const badge = h(`span.badge.${dog.status}`, {}, statusWords(dog.status));
+    let actions;
+    if (report) {
+      const end = (how, button) => busy(button, slot, async () => {
+        await asPublic(`/v1/lost/${encodeURIComponent(report.id)}/${how}`, { method: "POST" });
+        badge.className = "badge home";
+        badge.textContent = statusWords("home");
+        actions.remove();
+      });
+      const home = h("button.btn.primary", { type: "button", onclick: () => end("home", home) },
+        t("found_home", { name: dog.name }));
+      const withdraw = h("button.btn", { type: "button", onclick: () => end("withdraw", withdraw) }, t("withdraw"));
+      actions = h("div.row.report-actions", {}, home, withdraw);
+    } else {
+      actions = h("button.btn.primary", { type: "button", onclick: () => lostForm(slot, dog, number, actions) },
+        t("report_lost"));
+    }
     list.append(h("li.dog", { dataset: { dog: dog.registration_number } },
       img(dog.photos[0] && dog.photos[0].url, key, dog.name, "thumb"),
-      h("div.who", {}, h("strong", {}, dog.name), h("span", {}, dog.registration_number),
-        h(`span.badge.${dog.status}`, {}, statusWords(dog.status))),
-      report, slot));
+      h("div.who", {}, h("strong", {}, dog.name), h("span", {}, dog.registration_number), badge,
+        report ? h("span.hint", {}, `${report.place} · ${new Date(report.lost_at).toLocaleString(language())}`) : null),
+      actions, slot));
   }
   clear(out, list);
 }
