@@ -407,6 +407,27 @@ def test_staff_look_up_candidates_compare_and_card(browser_for, world, lang):
     assert not page.errors
 
 
+def test_staff_take_in_a_dog_that_is_not_registered(browser_for, world):
+    page = phone_page(browser_for(STRANGER))
+    enroll(page, world)
+    page.click("a.choice[href='#/staff/lookup']")
+    answer = page.locator(".verdict-box")
+    answer.wait_for(timeout=30000)
+    assert answer.get_attribute("data-decision") == "no_match"
+    page.get_by_role("button", name="Take in as a stray").click()
+    page.get_by_role("button", name="Take in as a stray").click()  # the form's: no place yet
+    assert "Say where the dog is" in text_of(page, ".intake .msg.error")
+    page.fill("input[name=intake_place]", "Found at the clinic's door")
+    page.get_by_role("button", name="Take in as a stray").click()
+    page.locator("[data-result=intake]").wait_for(timeout=30000)
+    shot(page, "intake-en")
+    with world.server.client(world.kiosk) as c:
+        cases = c.get("/v1/found", params={"state": "open"})
+        if cases.status_code == 200:
+            assert any(x["place"] == "Found at the clinic's door" for x in cases.json()["items"])
+    assert not page.errors
+
+
 def test_staff_registers_a_dog_and_opens_its_card(browser_for, world):
     page = phone_page(browser_for())
     enroll(page, world, "kiosk", link=True)

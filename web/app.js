@@ -528,7 +528,36 @@ function showAnswer(el, result, photos, key) {
       h("span", {}, `${t(c.decision)} · ${t("score", { s: Math.round(c.score * 100) })}`)),
     h("span.go", { "aria-hidden": "true" }, "›"))));
   }
-  clear(el, verdict, list.children.length ? [h("h2.section", {}, t("candidates")), list] : null);
+  clear(el, verdict, list.children.length ? [h("h2.section", {}, t("candidates")), list] : null,
+    result.decision !== "match" ? intake(photos) : null);
+}
+
+// A dog not surely identified, taken in as a stray: a found case with these photos (POST /v1/found, staff key),
+// searched among the lost dogs first, then all dogs; its holding period from the shelter's settings.
+function intake(photos) {
+  const slot = h("div.intake");
+  const open = h("button.btn", { type: "button", onclick: () => {
+    open.hidden = true;
+    const out = h("div.out");
+    const place = input({ name: "intake_place", maxlength: 200, placeholder: t("place_hint") });
+    const go = h("button.btn.primary", { type: "submit" }, t("take_in"));
+    slot.append(h("form.stack", { novalidate: true, oninput: () => clear(out), onsubmit: (e) => {
+      e.preventDefault();
+      if (!place.value.trim()) { place.focus(); return clear(out, message("error", t("need_place"))); }
+      return busy(go, out, async () => {
+        const found = await asStaff("/v1/found", { method: "POST", form: photosForm(photos.map((p) => p.blob),
+          "photos", { found_at: new Date(Date.now() - 1000).toISOString(), place: place.value.trim() }) });
+        clear(slot, h("section.result.maybe", { role: "status", dataset: { result: "intake" } },
+          h("p.verdict", {}, t("taken_in")),
+          found.days_left != null ? h("p", {}, t("days_left", { n: found.days_left })) : null,
+          (found.reunions || []).length ? h("p", {}, t("taken_in_reunions", { n: found.reunions.length }),
+            " ", h("a", { href: "#/staff/reunite" }, t("reunite"))) : null));
+      });
+    } }, field(t("place"), place), go, out));
+    place.focus();
+  } }, t("take_in"));
+  slot.append(open);
+  return slot;
 }
 
 // Pinch zoom and pan on one picture (pointer events; double tap resets). Returns the frame element.
