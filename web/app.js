@@ -437,9 +437,9 @@ function staffView() {
     h("nav.choices", {},
       h("a.choice.found", { href: "#/staff/lookup" }, h("strong", {}, t("lookup")), h("span", {}, t("lookup_intro"))),
       h("a.choice.register", { href: "#/staff/register" }, h("strong", {}, t("staff_register_title")),
-        h("span", {}, t("register_intro"))),
+        h("span", {}, t("staff_register_hint"))),
       h("a.choice.lost", { href: "#/staff/reunite" }, h("strong", {}, t("reunite")), h("span", {}, t("reunite_hint"))),
-      h("a.choice.cases", { href: "#/staff/cases" }, h("strong", {}, t("cases")), h("span", {}, t("cases_hint")))),
+      h("a.choice.lists", { href: "#/staff/cases" }, h("strong", {}, t("cases")), h("span", {}, t("cases_hint")))),
     h("button.btn.link", { type: "button", onclick: () => {
       if (window.confirm(t("forget_confirm"))) { staff.clear(); render(); }
     } }, t("forget_device")));

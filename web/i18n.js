@@ -231,6 +231,8 @@ const WORDS = {
   found_cases: ["Found dogs", "발견 신고"],
   none: ["None.", "없습니다."],
   staff_register_title: ["Register a dog", "강아지 등록"],
+  staff_register_hint: ["Five nose photos, the owner's phone and the dog's details.",
+    "코 사진 5장, 보호자 전화번호와 강아지 정보."],
   // errors
   err_rate_limited: ["Too many tries: wait a minute and try again.", "시도가 너무 많습니다. 잠시 후 다시 시도하세요."],
   err_forbidden: ["This is not allowed for this phone.", "이 휴대폰에서는 할 수 없는 작업입니다."],
