@@ -65,7 +65,7 @@ def install_webapp(app: FastAPI) -> None:
     app.include_router(public_router)
     app.include_router(staff_router)
 
-    @app.get(PREFIX, include_in_schema=False)
+    @app.api_route(PREFIX, methods=["GET", "HEAD"], include_in_schema=False)
     async def app_root() -> RedirectResponse:
         return RedirectResponse(PREFIX + "/", status_code=308)
 
