@@ -95,6 +95,40 @@ def test_snapshot_checksum_mismatch_is_not_loaded(tmp_path):
     assert Gallery.load(tmp_path, "s", 16) is None
 
 
+def test_snapshot_exact_vectors_checked_by_size_samples_and_in_the_background(tmp_path, monkeypatch):
+    """The largest file (the exact vectors) is not read at start: a torn one (short, or a sampled block changed) is
+    refused at once; a byte changed between the samples is found by the background check, which re-ranks on the
+    8-bit codes and removes the manifest (the next start rebuilds)."""
+    import json
+
+    from core.recognition import gallery_store
+
+    monkeypatch.setattr(Gallery, "ANN_MIN", 1000)
+    monkeypatch.setattr(gallery_store, "SAMPLES", 4)  # blocks at 0, 64, 128 and 188 KB of a 192 KB file
+    monkeypatch.setattr(gallery_store, "SAMPLE_BYTES", 4096)
+    dim = 32
+    centres, v, keys, owners = _dogs_like(600, 5, dim, spread=0.2)
+    g = Gallery.build(dim, _chunks(keys, owners, v), len(keys), tmp_path)
+    g.save(tmp_path, "s")
+    h = Gallery.load(tmp_path, "s", dim)
+    assert h is not None and h.verify(timeout=30) and not h.damaged
+    vec = tmp_path / json.loads((tmp_path / MANIFEST).read_text())["files"]["vectors.f16"]["name"]
+    whole = vec.read_bytes()
+    vec.write_bytes(whole[:-2])  # torn: short
+    assert Gallery.load(tmp_path, "s", dim) is None
+    vec.write_bytes(b"\0\0" + whole[2:])  # the first block is always sampled
+    assert Gallery.load(tmp_path, "s", dim) is None
+    middle = bytearray(whole)
+    middle[4096 + 11] ^= 0x40  # between the sampled blocks
+    vec.write_bytes(bytes(middle))
+    h = Gallery.load(tmp_path, "s", dim)
+    assert h is not None  # started: the damage is found in the background
+    assert not h.verify(timeout=30) and h.damaged and not (tmp_path / MANIFEST).exists()
+    assert h.search(centres[3], k=1)[0][0] == owners[15]  # re-ranked on the 8-bit codes meanwhile
+    with pytest.raises(OSError):
+        h.save(tmp_path, "s")
+
+
 def test_two_writers_on_one_folder_never_mix(tmp_path):
     """Two galleries saved into one folder at once, over and over: what loads is always one of them whole."""
     a, b = Gallery(32), Gallery(32)

@@ -4,14 +4,18 @@ object per key, the snapshot's exact vectors read row by row, and the snapshot f
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
 import time
 from bisect import bisect_left
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 MANIFEST = "gallery.json"
+log = logging.getLogger("core.recognition.gallery")
 
 
 class Column:
@@ -88,6 +92,57 @@ class RowFile:
             pass
 
 
+class Codes8:
+    """8-bit codes of the templates, per dimension (offset and step from a training sample, a little wider than
+    it): dim bytes a template, in memory. The fast scan's candidates are re-scored on them, and the best of those
+    on the exact vectors."""
+
+    def __init__(self, params: np.ndarray, codes: np.ndarray, n: int | None = None):
+        self.params = np.asarray(params, np.float32)  # [offset, step] x dim
+        self.col = Column(codes)
+        if n is not None:
+            self.col.n = n
+
+    @classmethod
+    def trained(cls, sample: np.ndarray, capacity: int = 0) -> Codes8:
+        """Codes for vectors like `sample`, room for `capacity` rows (pages never written cost nothing)."""
+        lo, hi = sample.min(0), sample.max(0)
+        pad = 0.02 * (hi - lo) + 1e-6
+        params = np.stack([lo - pad, (hi - lo + 2 * pad) / 255])
+        return cls(params, np.zeros((capacity, sample.shape[1]), np.uint8), 0)
+
+    def encode(self, vectors: np.ndarray) -> np.ndarray:
+        lo, step = self.params
+        return np.clip(np.rint((vectors - lo) / step), 0, 255).astype(np.uint8)
+
+    def append(self, vectors: np.ndarray) -> None:
+        self.col.append(self.encode(vectors))
+
+    def scores(self, slots: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Inner products of the query with the decoded codes of these slots."""
+        lo, step = self.params
+        return self.col.data[slots].astype(np.float32) @ (query * step) + float(query @ lo)
+
+    def decode(self, slots: np.ndarray) -> np.ndarray:
+        lo, step = self.params
+        return self.col.data[slots].astype(np.float32) * step + lo
+
+
+def vectors_match(folder: Path, described: dict, fd: int) -> bool:
+    """The snapshot's exact vectors against their whole sha256 (in the background, after a start); on a mismatch
+    the manifest is removed if it still names them, so that the next start rebuilds."""
+    if full_sha256(fd, described["size"]) == described["sha256"]:
+        return True
+    log.error("gallery: the snapshot's exact vectors (%s) do not match their checksum: re-ranking on the 8-bit "
+              "codes; the next start rebuilds from the database", described["name"])
+    try:
+        if json.loads((folder / MANIFEST).read_text())["files"]["vectors.f16"]["name"] == described["name"]:
+            (folder / MANIFEST).unlink()
+    except (OSError, ValueError, KeyError):
+        pass
+    return False
+
+
 def chain(first, rest):
     yield from first
     yield from rest
@@ -106,6 +161,73 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+class Hashing:
+    """A file read once, its sha256 taken on the way (what a start from the snapshot reads anyway is checked in
+    the same pass, not read twice)."""
+
+    def __init__(self, path: Path):
+        self.f = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self.h = hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.h.update(data)
+        return data
+
+    def faiss_reader(self):
+        import faiss
+
+        return faiss.PyCallbackIOReader(self.read, 1 << 22)
+
+    def hexdigest(self) -> str:
+        """The whole file's sha256 (the rest read now, if the reader stopped before the end)."""
+        while self.read(1 << 23):
+            pass
+        self.f.close()
+        return self.h.hexdigest()
+
+
+def load_npy_checked(path: Path, sha256: str) -> np.ndarray:
+    """np.load, the file's sha256 checked in the same pass (ValueError when it does not match)."""
+    r = Hashing(path)
+    try:
+        arr = np.lib.format.read_array(r, allow_pickle=False)
+    finally:
+        digest = r.hexdigest()
+    if digest != sha256:
+        raise ValueError(f"{path.name}: checksum mismatch")
+    return arr
+
+
+SAMPLES = 64  # blocks of a large file hashed at start: its first and last, and evenly between
+SAMPLE_BYTES = 1 << 16
+
+
+def sample_sha256(fd: int, size: int) -> str:
+    """The sha256 of SAMPLES blocks of a file spread over it (with its size): a truncated, torn or different
+    file at start costs a few milliseconds to detect; the whole file's sha256 is checked after (FullCheck)."""
+    h = hashlib.sha256(str(size).encode())
+    for off in sorted({int(x) for x in np.linspace(0, max(0, size - SAMPLE_BYTES), SAMPLES)}):
+        h.update(os.pread(fd, SAMPLE_BYTES, off))
+    return h.hexdigest()
+
+
+def full_sha256(fd: int, size: int, duty: float = 0.5) -> str:
+    """The sha256 of a whole file read through an open descriptor, at most `duty` of one core (it runs beside
+    the look-ups)."""
+    h = hashlib.sha256()
+    off, step = 0, 1 << 23
+    while off < size:
+        t = time.perf_counter()
+        chunk = os.pread(fd, min(step, size - off), off)
+        if not chunk:
+            break
+        h.update(chunk)
+        off += len(chunk)
+        time.sleep((time.perf_counter() - t) * (1 - duty) / duty)
+    return h.hexdigest()
+
+
 def sweep(folder: Path, keep: set[str], older_s: float = 120.0) -> None:
     """Remove files of older snapshots (and left-over temporary files), once they are a little old: another
     process may be reading the snapshot it has just found."""
@@ -118,3 +240,18 @@ def sweep(folder: Path, keep: set[str], older_s: float = 120.0) -> None:
                 p.unlink()
         except OSError:
             pass
+
+
+@contextmanager
+def one_omp_thread():
+    """faiss parallelises every search with OpenMP; for one query on the exact index that costs far more than
+    the search (about 10 ms a query on a busy 2-core machine, against well under 1 ms). The setting is the
+    calling thread's own (OpenMP nthreads-var), restored afterwards."""
+    import faiss
+
+    prev = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(prev)
