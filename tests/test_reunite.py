@@ -79,11 +79,9 @@ def test_a_lost_report_made_after_the_stray_came_in_finds_the_open_case(standin_
     assert case.reunions == [] and not case.registered
     stray = sp.open_found_case(dog_photos(1, 1, first_shot=7), found())
     before = counts(sp)
-    sp.db.set_meta("org_id", "org-a")  # an enrolled kiosk: no message queued here, the pair is what is tested
     report = sp.report_lost(lost(dogs[1].id, notify_possible=True))
     assert [(r.found_case_id, r.dog.id, r.lost_report_id) for r in sp.reunions()] == [
         (stray.id, dogs[1].id, report.id)]  # the registry's reunion of the pair, now the lost report's too
-    sp.db.set_meta("org_id", "")
     sp.end_lost(report.id, "withdrawn")
     other = sp.open_found_case(dog_photos(3, 1, first_shot=7), found())
     report = sp.report_lost(lost(dogs[3].id))
@@ -225,3 +223,25 @@ def test_the_decision_of_a_found_dog_is_recorded_on_the_audit_trail(standin_serv
         assert action in actions
     assert all("@" not in e.detail and "010" not in e.detail for e in sp.audit_trail(limit=50))
     assert case.reunions[0].decision in (Decision.MATCH, Decision.UNCERTAIN)
+
+
+def test_an_enrolled_kiosk_decides_only_its_organisations_cases_and_reports(standin_service):
+    """What the server would refuse from this kiosk's push is refused here first, and nothing changes."""
+    sp = standin_service
+    dogs = registered(sp, 2)
+    clinic = Actor("api_key", "k-b", "clinic b", "vet", org="org-b")
+    with acting_as(clinic):  # as pulled from the server: Clinic B's report and case
+        report = sp.report_lost(lost(dogs[0].id))
+        case = sp.open_found_case(dog_photos(0, 2, first_shot=5), found())
+    sp.db.set_meta("org_id", "org-a")
+    before = counts(sp)
+    assert sp.reunions() == []  # not this kiosk's to decide
+    with pytest.raises(PermissionDenied, match="this kiosk"):
+        sp.decide_reunion(case.reunions[0].id, confirm=True)
+    with pytest.raises(PermissionDenied, match="another organisation"):
+        sp.end_lost(report.id, "home")
+    with pytest.raises(PermissionDenied):
+        sp.close_found_case(case.id)
+    assert counts(sp) == before and sp.lost_report(report.id).state == "open"
+    with acting_as(clinic):
+        assert sp.end_lost(report.id, "home").state == "home"

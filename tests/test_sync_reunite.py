@@ -281,7 +281,8 @@ def test_a_lost_report_made_after_the_stray_came_in_finds_it_on_the_reporting_ki
     report = a.report_lost(LostIn(dog=dog.id, lost_at=now - timedelta(hours=8), place="부산 수영구",
                                   contact_phone="010-2345-6789"))
     rid = reunion_id(case.id, dog.id)
-    assert [r.id for r in a.reunions()] == [rid]  # found on kiosk A itself
+    assert [r.id for r in a.found_case(case.id).reunions] == [rid]  # found on kiosk A itself: its dog, B's case
+    assert a.reunions() == []  # not on A's list to decide
     sync(ca)  # accepted: a finding, not a decision
     ((state, report_id),) = server_rows(world.srv, "SELECT state, lost_report_id FROM reunions WHERE id = :r", r=rid)
     assert (state, report_id) == ("possible", report.id)

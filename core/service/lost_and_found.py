@@ -92,6 +92,10 @@ class LostAndFound(Reunite):
             row = self._lost_row(s, report_id)
             dog = self._find_dog(s, row.dog_id)
             self._check_own_dog(s, dog, "end the lost report of")
+            org = self._acting_org()
+            if org is not None and row.org_id and row.org_id != org:
+                raise PermissionDenied("This lost report was made with another organisation: only it ends it (or a "
+                                       "confirmed reunion does).", action="end lost report", role=self.actor().role)
             if row.state != LostState.OPEN:
                 raise InvalidInput(f"This lost report is {row.state.value} already.", report=row.id,
                                    state=row.state.value)

@@ -148,7 +148,7 @@ class Reunite(LookUp):
             stmt = stmt.where(Reunion.state == ReunionState(state_named(ReunionState, state)))
             if state == ReunionState.POSSIBLE.value:
                 stmt = stmt.where(FoundCase.state == FoundState.OPEN)
-        org = self._staff_org()
+        org = self._acting_org()
         if org is not None:
             stmt = stmt.join(Dog, Dog.id == Reunion.dog_id).where(
                 or_(FoundCase.org_id == org, and_(FoundCase.kind == "finder", Dog.org_id == org)))
@@ -171,7 +171,7 @@ class Reunite(LookUp):
             if row is None or row.deleted_at is not None:
                 raise NotFound(f"No reunion {reunion_id_!r}.", reunion=reunion_id_)
             case = self._case_row(s, row.found_case_id)
-            self._check_reunion_org(s, case, row, "decide")
+            self._check_reunion_org(s, case, row, "decide", decide=True)
             if row.state != ReunionState.POSSIBLE:
                 raise InvalidInput(f"This reunion is {row.state.value} already.", reunion=row.id,
                                    state=row.state.value)
@@ -214,7 +214,7 @@ class Reunite(LookUp):
             row = s.get(Reunion, reunion_id_)
             if row is None or row.deleted_at is not None:
                 raise NotFound(f"No reunion {reunion_id_!r}.", reunion=reunion_id_)
-            self._check_reunion_org(s, self._case_row(s, row.found_case_id), row, "see")
+            self._check_reunion_org(s, self._case_row(s, row.found_case_id), row, "see", decide=False)
             return self._reunion_out(s, row)
 
     # ------------------------------------------------------------------------------------------------ the owner told
@@ -284,32 +284,39 @@ class Reunite(LookUp):
         if self._is_public():
             raise PermissionDenied(f"The app may not {what}.", action=what, role="mobile")
 
-    def _may_see_reunion(self, s: Session, case: FoundCase, row: Reunion) -> bool:
-        """A staff key sees and decides the reunions of its organisation's found cases, and those of a finder's case
-        (held by the app) whose dog is its organisation's: the shelter or clinic that knows the owner."""
+    def _acting_org(self) -> str | None:
+        """The organisation whose found cases, reunions and lost reports the caller decides: a staff API key's, or
+        an enrolled kiosk's (registry meta "org_id": the server takes no decision of another organisation's from
+        it, core/replication/trust.py); None for those who decide on any (admin keys, the command line on a
+        server, a kiosk of its own)."""
         org = self._staff_org()
+        return org if org is not None else (self.db.meta(ORG_ID_META) or None)
+
+    def _may_see_reunion(self, s: Session, case: FoundCase, row: Reunion, decide: bool = False) -> bool:
+        """A staff key or enrolled kiosk decides the reunions of its organisation's found cases, and those of a
+        finder's case (held by the app) whose dog is its organisation's: the shelter or clinic that knows the owner.
+        It sees those, and any reunion of its organisation's dog (its dog found elsewhere), without deciding it."""
+        org = self._acting_org()
         if org is None or case.org_id == org:
             return True
-        return case.kind == "finder" and s.scalar(select(Dog.org_id).where(Dog.id == row.dog_id)) == org
+        if decide and case.kind != "finder":
+            return False
+        return s.scalar(select(Dog.org_id).where(Dog.id == row.dog_id)) == org
 
-    def _check_reunion_org(self, s: Session, case: FoundCase, row: Reunion, what: str) -> None:
-        if not self._may_see_reunion(s, case, row):
-            raise PermissionDenied(f"This found case is held by another organisation: a {self.actor().role} key "
-                                   f"may not {what} its reunions.", action=f"{what} reunions of",
-                                   role=self.actor().role)
-        if case.kind != "finder":
-            self._check_case_org(case, f"{what} reunions of")
+    def _check_reunion_org(self, s: Session, case: FoundCase, row: Reunion, what: str, decide: bool) -> None:
+        if not self._may_see_reunion(s, case, row, decide):
+            raise PermissionDenied(f"This found case is held by another organisation: {self._who()} may not {what} "
+                                   "its reunions.", action=f"{what} reunions of", role=self.actor().role)
 
     def _check_case_org(self, case: FoundCase, what: str) -> None:
-        """A staff key acts only on its organisation's found cases (admin keys, kiosks and the CLI on any)."""
-        org = self._staff_org()
+        """A staff key or enrolled kiosk acts only on its organisation's found cases."""
+        org = self._acting_org()
         if org is not None and case.org_id != org:
-            raise PermissionDenied(f"This found case is held by another organisation: a {self.actor().role} key "
-                                   f"may not {what} it.", action=what, role=self.actor().role)
-        enrolled = self.db.meta(ORG_ID_META)  # a kiosk enrolled with a server: the server takes no decision of
-        if org is None and enrolled and case.org_id and case.org_id != enrolled:  # another's case (replication.trust)
-            raise PermissionDenied(f"This found case is held by another organisation: this kiosk may not {what} it.",
+            raise PermissionDenied(f"This found case is held by another organisation: {self._who()} may not {what} it.",
                                    action=what, role=self.actor().role)
+
+    def _who(self) -> str:
+        return f"a {self.actor().role} key" if self._staff_org() is not None else "this kiosk"
 
     def _this_model(self, p: FoundPhoto) -> bool:
         return p.model_name == self.engine.name and p.model_version == self.engine.version
