@@ -57,6 +57,7 @@ for _ in $(seq 120); do
   sleep 1
 done
 curl -fsS "http://127.0.0.1:$PORT/v1/health" >/dev/null
+curl -fsS "http://127.0.0.1:$PORT/app/" | grep -q SavePets  # the phone web app ships in the bundle
 kill $SERVER_PID; wait $SERVER_PID 2>/dev/null || true
 
 step "kiosk, offscreen, 20 s"
