@@ -1,4 +1,5 @@
-// The REST API (/v1) as the app calls it: keys kept in localStorage, errors as ApiError with words a person reads.
+// The REST API (/v1) as the app calls it: keys kept in localStorage (a staff member's session in sessionStorage),
+// errors as ApiError with words a person reads.
 
 import { t, has, qualityWords } from "./i18n.js";
 
@@ -72,18 +73,37 @@ export const staff = {
   clear: () => write(KEYS.staff, null),
 };
 
-// The staff member signed in on this phone (this tab only), until IDLE_MS without use.
+// The staff member signed in on this phone (this tab only: sessionStorage, never localStorage), with the session
+// token of POST /v1/staff/session that every staff call sends; until the server's idle time without use.
+const idleMs = (m) => (m && m.idle_minutes > 0 ? m.idle_minutes * 60 * 1000 : IDLE_MS);
+function stored() {
+  try { return JSON.parse(sessionStorage.getItem(MEMBER) || "null"); } catch { return null; }
+}
 export const member = {
   get() {
-    try {
-      const m = JSON.parse(sessionStorage.getItem(MEMBER) || "null");
-      return m && Date.now() - m.at < IDLE_MS ? m : null;
-    } catch { return null; }
+    const m = stored();
+    return m && Date.now() - m.at < idleMs(m) ? m : null;
+  },
+  // a member whose idle time has passed on this page (the server is told when the phone locks)
+  idle() {
+    const m = stored();
+    return m && Date.now() - m.at >= idleMs(m) ? m : null;
   },
   set(m) { try { sessionStorage.setItem(MEMBER, JSON.stringify({ ...m, at: Date.now() })); } catch { /* none */ } },
   touch() { const m = member.get(); if (m) member.set(m); },
   clear() { try { sessionStorage.removeItem(MEMBER); } catch { /* none */ } },
 };
+
+// The phone locks: the member's session ends on the server (reason on_demand or idle) and on this page.
+export async function lock(reason = "on_demand") {
+  const m = stored();
+  const s = staff.get();
+  member.clear();
+  if (m && m.session && s) {
+    await request(`/v1/staff/session?reason=${reason}`, { method: "DELETE", key: s.key, session: m.session })
+      .catch(() => { /* ended already, or the server unreachable: it ends there by itself when idle */ });
+  }
+}
 
 export const phone = {
   get: () => read(KEYS.phone),
@@ -91,9 +111,10 @@ export const phone = {
   clear: () => write(KEYS.phone, null),
 };
 
-export async function request(path, { method = "GET", json, form, key, signal } = {}) {
+export async function request(path, { method = "GET", json, form, key, session, signal } = {}) {
   const headers = { Accept: "application/json" };
   if (key) headers.Authorization = `Bearer ${key}`;
+  if (session) headers["X-SavePets-Session"] = session;
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -144,9 +165,20 @@ export async function asPublic(path, options = {}) {
   }
 }
 
-export function asStaff(path, options = {}) {
+// A call of a staff phone: its key, and the signed-in member's session (the call then acts as the member). A session
+// the server no longer takes (ended, idle, the member disabled) locks the phone: "savepets:locked" asks the PIN.
+export async function asStaff(path, options = {}) {
   const s = staff.get();
-  return request(path, { ...options, key: s && s.key });
+  const m = member.get();
+  try {
+    return await request(path, { ...options, key: s && s.key, session: m && m.session });
+  } catch (exc) {
+    if (m && m.session && exc instanceof ApiError && exc.status === 401) {
+      member.clear();
+      document.dispatchEvent(new CustomEvent("savepets:locked"));
+    }
+    throw exc;
+  }
 }
 
 export function photosForm(blobs, field = "photos", fields = {}) {
@@ -163,7 +195,10 @@ const photoCache = new Map();
 export async function photoURL(url, key) {
   if (!url) return "";
   if (photoCache.has(url)) return photoCache.get(url);
-  const promise = fetch(new URL(url.replace(/^\//, ""), BASE), { headers: { Authorization: `Bearer ${key}` } })
+  const headers = { Authorization: `Bearer ${key}` };
+  const s = staff.get(), m = member.get();
+  if (s && s.key === key && m && m.session) headers["X-SavePets-Session"] = m.session; // a member's view
+  const promise = fetch(new URL(url.replace(/^\//, ""), BASE), { headers })
     .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
     .then((b) => URL.createObjectURL(b));
   photoCache.set(url, promise);

@@ -2,7 +2,8 @@
 
 import { h, clear, field, message, maskPhone } from "./dom.js";
 import { t, language, setLanguage, qualityWords } from "./i18n.js";
-import { ApiError, asPublic, asStaff, request, photosForm, photoURL, staff, phone, publicKey, member } from "./api.js";
+import { ApiError, asPublic, asStaff, request, photosForm, photoURL, staff, phone, publicKey, member, lock }
+  from "./api.js";
 import { Capture } from "./camera.js";
 
 const main = document.getElementById("main");
@@ -148,6 +149,11 @@ function foundView() {
   return page(t("found_title"), h("p.intro", {}, t("found_intro")), cap.el, form);
 }
 
+// the reunions worth a person's decision: sure and likely ones (the merely closest lost dogs are left out)
+function likely(reunions) {
+  return (reunions || []).filter((r) => r.decision !== "no_match");
+}
+
 function foundResult(answer) {
   const lines = [];
   let kind = "none";
@@ -155,7 +161,7 @@ function foundResult(answer) {
     kind = "yes";
     lines.push(h("p.verdict", {}, t("found_registered")));
     lines.push(h("p", {}, answer.kind === "case" && answer.owner_told !== false ? t("found_owner_told") : t("found_take_it")));
-  } else if (answer.maybe || (answer.kind === "case" && (answer.reunions || []).length)) {
+  } else if (answer.maybe || (answer.kind === "case" && likely(answer.reunions).length)) {
     kind = "maybe";
     lines.push(h("p.verdict", {}, t("found_maybe")), h("p", {}, t("found_maybe_more")));
   } else {
@@ -411,7 +417,8 @@ function signInView() {
       onsubmit: (e) => {
         e.preventDefault();
         busy(go, out, async () => {
-          const who = await asStaff("/v1/staff/sign-in", { method: "POST",
+          // the member's session (POST /v1/staff/session): every later call of this phone acts as them
+          const who = await request("/v1/staff/session", { method: "POST", key: staff.get().key,
             json: { name: name.value.trim(), pin: pin.value } });
           member.set(who);
           render();
@@ -433,7 +440,7 @@ function staffView() {
   return page(t("staff_title"),
     h("p.who", {}, t("enrolled_as", { org: s.org_name, role: t(`role_${s.role}`) }), " · ", s.name),
     who ? h("p.verified", {}, t("signed_in_as", { name: who.name }), " ",
-      h("button.link", { type: "button", onclick: () => { member.clear(); render(); } }, t("lock"))) : null,
+      h("button.link", { type: "button", onclick: () => lock("on_demand").then(render) }, t("lock"))) : null,
     h("nav.choices", {},
       h("a.choice.found", { href: "#/staff/lookup" }, h("strong", {}, t("lookup")), h("span", {}, t("lookup_intro"))),
       h("a.choice.register", { href: "#/staff/register" }, h("strong", {}, t("staff_register_title")),
@@ -441,7 +448,7 @@ function staffView() {
       h("a.choice.lost", { href: "#/staff/reunite" }, h("strong", {}, t("reunite")), h("span", {}, t("reunite_hint"))),
       h("a.choice.lists", { href: "#/staff/cases" }, h("strong", {}, t("cases")), h("span", {}, t("cases_hint")))),
     h("button.btn.link", { type: "button", onclick: () => {
-      if (window.confirm(t("forget_confirm"))) { staff.clear(); render(); }
+      if (window.confirm(t("forget_confirm"))) lock("on_demand").then(() => { staff.clear(); render(); });
     } }, t("forget_device")));
 }
 
@@ -550,7 +557,7 @@ function intake(photos) {
         clear(slot, h("section.result.maybe", { role: "status", dataset: { result: "intake" } },
           h("p.verdict", {}, t("taken_in")),
           found.days_left != null ? h("p", {}, t("days_left", { n: found.days_left })) : null,
-          (found.reunions || []).length ? h("p", {}, t("taken_in_reunions", { n: found.reunions.length }),
+          likely(found.reunions).length ? h("p", {}, t("taken_in_reunions", { n: likely(found.reunions).length }),
             " ", h("a", { href: "#/staff/reunite" }, t("reunite"))) : null));
       });
     } }, field(t("place"), place), go, out));
@@ -720,7 +727,8 @@ function reuniteView() {
   const s = staff.get();
   if (!s) return needStaff();
   const body = h("div", {}, message("info", t("working")));
-  asStaff("/v1/reunions?state=possible").then(({ items }) => {
+  asStaff("/v1/reunions?state=possible").then(({ items: all }) => {
+    const items = likely(all);
     if (!items.length) return clear(body, message("info", t("reunions_none")));
     return clear(body, h("ul.reunions", {}, items.map((r) => {
       const out = h("div.out");
@@ -785,12 +793,25 @@ langButton.addEventListener("click", () => {
   render();
 });
 window.addEventListener("hashchange", render);
-document.addEventListener("pointerdown", () => member.touch(), { passive: true });
-document.addEventListener("keydown", () => member.touch(), { passive: true });
-setInterval(() => { // an idle staff phone locks itself
-  if (/^#\/staff/.test(location.hash) && staff.get() && pinRequired && !member.get()
+// A touch keeps the member's session open here and, once a minute at most, on the server (its idle time).
+let pinged = Date.now();
+function touched() {
+  if (!member.get()) return;
+  member.touch();
+  if (Date.now() - pinged > 60000) {
+    pinged = Date.now();
+    asStaff("/v1/staff/session").catch(() => { /* a 401 locks the phone (savepets:locked) */ });
+  }
+}
+document.addEventListener("pointerdown", touched, { passive: true });
+document.addEventListener("keydown", touched, { passive: true });
+setInterval(() => { // an idle staff phone locks itself: the session ends on the server too
+  if (member.idle()) lock("idle").then(() => { if (/^#\/staff/.test(location.hash)) render(); });
+  else if (/^#\/staff/.test(location.hash) && staff.get() && pinRequired && !member.get()
     && main.dataset.view !== "staff-signin") render();
 }, 15000);
+// the server refused the member's session (ended, the member disabled): the PIN again
+document.addEventListener("savepets:locked", () => { if (/^#\/staff/.test(location.hash)) render(); });
 window.addEventListener("online", connectivity);
 window.addEventListener("offline", connectivity);
 document.addEventListener("savepets:unreachable", () => showBanner(navigator.onLine ? "unreachable" : "offline"));
