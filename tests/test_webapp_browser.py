@@ -578,21 +578,33 @@ def test_owner_reports_lost_a_finder_finds_it_and_staff_confirm_all_in_browsers(
 
 def test_a_staff_phone_asks_for_a_members_pin_where_the_server_has_staff(playwright, tmp_path):
     """A server with staff accounts: the enrolled phone opens on the PIN sign-in (a wrong PIN says how many tries are
-    left), then the staff pages; Lock closes them again. Each try is on the audit trail."""
+    left), then the staff pages, each call with the member's session (kept in sessionStorage, never localStorage), so
+    that the dog's card and its contact shown are on the audit trail under the member's name; Lock ends the session
+    on the server too, and so does the idle time. Each try is on the audit trail."""
     from core.registry.db import Database
     from core.staff import StaffAccounts
     from sync.server.devices import Devices
+    from tests.imaging import dog_photo_bytes
 
     chromium_or_skip()
     srv = Server(f"sqlite:///{tmp_path / 'r.sqlite3'}", tmp_path / "data").start()
     browser = playwright.chromium.launch(executable_path=CHROMIUM)
     try:
-        srv.key("kiosk", "Desk", org="Shelter A")
+        desk = srv.key("kiosk", "Desk", org="Shelter A")
+        files = [("photos", (f"{i}.jpg", dog_photo_bytes(1772, i), "image/jpeg")) for i in range(5)]
+        with srv.client(desk) as c:
+            r = c.post("/v1/dogs", data={"phone": OWNER_PHONE, "owner_name": "Kim Minji", "name": "Choco"},
+                       files=files)
+            assert r.status_code == 201, r.text
+            dog = r.json()["dog"]
         db = Database(srv.db_url)
         StaffAccounts(db).add("Kim Admin", "13579", role="admin", first=True)
         code = Devices(db).enroll("Shelter A", "vet", "Vet phone")[1]
         db.dispose()
         page = phone_page(browser)
+        sessions: list[str | None] = []  # the session header of each API call the page makes
+        page.on("request", lambda r: sessions.append(r.headers.get("x-savepets-session"))
+                if "/v1/" in r.url and "/v1/staff/" not in r.url else None)
         page.goto(srv.url + "/app/#/staff/enroll/" + code)
         page.get_by_role("button", name="Enroll this phone").click()
         page.locator("input[name=pin]").wait_for(timeout=15000)
@@ -608,16 +620,50 @@ def test_a_staff_phone_asks_for_a_members_pin_where_the_server_has_staff(playwri
         page.locator("input[name=pin]").wait_for()
         page.fill("input[name=member]", "Kim Admin")
         page.fill("input[name=pin]", "13579")
+        sessions.clear()  # (the enrollment's call had no key yet)
         page.get_by_role("button", name="Sign in").click()
         page.locator(".capture").wait_for(timeout=15000)  # the look-up it was asked for
+        stored = page.evaluate("() => JSON.parse(sessionStorage.getItem('savepets.member'))")
+        token = stored["session"]
+        assert token.startswith("sps_") and stored["idle_minutes"] == 5
+        assert token not in page.evaluate("() => JSON.stringify({...localStorage})")  # this tab only
+        key = page.evaluate("() => JSON.parse(localStorage.getItem('savepets.staff')).key")
+        page.goto(srv.url + f"/app/#/staff/dog/{dog['id']}")  # the card as the member: the owner masked
+        page.locator(".dog-name").wait_for(timeout=15000)
+        assert "2345" not in page.locator(".owner").inner_text()
+        page.get_by_role("button", name="Show contact").click()
+        page.locator(".owner form button[type=submit]").click()
+        page.locator("a.phone").wait_for(timeout=15000)
+        assert "2345" in page.locator("a.phone").inner_text()
+        assert sessions and all(h == token for h in sessions), sessions  # every call as the member
         page.goto(srv.url + "/app/#/staff")
         page.get_by_text("Signed in: Kim Admin").wait_for()
         page.get_by_role("button", name="Lock").click()
         page.locator("input[name=pin]").wait_for()
+        with srv.client(key) as phone:
+            r = phone.get("/v1/staff/session", headers={"X-SavePets-Session": token})
+            assert r.status_code == 401, r.text  # Lock ended it on the server too
+        page.fill("input[name=member]", "Kim Admin")  # signed in again, then idle past the idle time
+        page.fill("input[name=pin]", "13579")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Signed in: Kim Admin").wait_for(timeout=15000)
+        idle = page.evaluate("() => JSON.parse(sessionStorage.getItem('savepets.member')).session")
+        page.evaluate("() => { const m = JSON.parse(sessionStorage.getItem('savepets.member'));"
+                      " m.at -= 6 * 60 * 1000; sessionStorage.setItem('savepets.member', JSON.stringify(m)); }")
+        page.locator("input[name=pin]").wait_for(timeout=20000)  # the phone locked itself (checked every 15 s)
+        with srv.client(key) as phone:
+            wait_until = time.monotonic() + 10
+            while phone.get("/v1/staff/session", headers={"X-SavePets-Session": idle}).status_code != 401:
+                assert time.monotonic() < wait_until, "the idle phone's session did not end on the server"
+                time.sleep(0.2)
         with srv.client(srv.key("admin", "Operator")) as admin:
-            for action in ("sign_in", "sign_in_failed"):
+            for action in ("sign_in", "sign_in_failed", "contact_view", "lock"):
                 entries = admin.get("/v1/audit", params={"action": action}).json()["entries"]
-                assert any(e["actor_name"] == "Kim Admin" for e in entries), action
+                assert any(e["actor_name"] == "Kim Admin" and e["actor_kind"] == "staff" for e in entries), action
+            views = admin.get("/v1/audit", params={"action": "contact_view", "dog": dog["id"]}).json()["entries"]
+            assert [e["actor_name"] for e in views if "via=contact" in e["detail"]] == ["Kim Admin"]
+            locks = admin.get("/v1/audit", params={"action": "lock"}).json()["entries"]
+            assert {e["detail"].split()[0] for e in locks} == {"on_demand", "idle"}
         assert not page.errors
     finally:
         browser.close()
