@@ -2,8 +2,8 @@
 
 import { h, clear, field, message, maskPhone } from "./dom.js";
 import { t, language, setLanguage, qualityWords } from "./i18n.js";
-import { ApiError, asPublic, asStaff, request, photosForm, photoURL, staff, phone, publicKey, member, lock }
-  from "./api.js";
+import { ApiError, asPublic, asStaff, request, photosForm, photoURL, staff, phone, publicKey, member } from "./api.js";
+import { lock } from "./api.js";
 import { Capture } from "./camera.js";
 
 const main = document.getElementById("main");
