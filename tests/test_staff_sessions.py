@@ -238,3 +238,21 @@ def test_a_member_is_held_to_the_organisation_of_the_phones_key(world):
     with world.client(token) as c:
         r = c.put(f"/v1/dogs/{world.others_dog['id']}/status", json={"status": "home"})
         assert r.status_code == 403, r.text
+
+
+@pytest.mark.xfail(strict=True, reason="core/service/dogs_and_owners.py counts a device's contacts by its keys' "
+                   "entries only (kind api_key); a member's through the phone need counting too (Actor.key_role, "
+                   "the device in the entry's detail): a change to core outside this work's files")
+def test_a_members_contacts_count_against_the_phones_hourly_limit(tmp_path):
+    with served("sqlite", tmp_path, contacts_per_hour=2) as srv:
+        w = World(srv)
+        try:
+            token = w.sign_in()["session"]
+            reason = {"reason": "calling the owner: dog found"}
+            with w.client() as key_only, w.client(token) as member:
+                assert key_only.post(f"/v1/dogs/{w.dog['id']}/contact", json=reason).status_code == 200
+                assert member.post(f"/v1/dogs/{w.dog['id']}/contact", json=reason).status_code == 200
+                r = member.post(f"/v1/dogs/{w.dog['id']}/contact", json=reason)
+                assert r.status_code == 429, r.text
+        finally:
+            w.db.dispose()
