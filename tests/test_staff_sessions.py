@@ -227,9 +227,6 @@ def test_a_revoked_devices_session_stops_with_its_key(world, tmp_path):
         assert r.status_code == 401 and "revoked" in r.json()["error"]["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="core/service/base.py `_staff_org` (and reviews.py, dogs_and_owners.py's "
-                   "contact limit) look at kind == 'api_key' only; a member acting through a vet key needs "
-                   "Actor.key_role there: a change to core outside this work's files")
 def test_a_member_is_held_to_the_organisation_of_the_phones_key(world):
     token = world.sign_in("Kim Admin", "13579")["session"]
     with world.client() as key_only:  # the key alone: another organisation's dog is not its to change
@@ -240,9 +237,6 @@ def test_a_member_is_held_to_the_organisation_of_the_phones_key(world):
         assert r.status_code == 403, r.text
 
 
-@pytest.mark.xfail(strict=True, reason="core/service/dogs_and_owners.py counts a device's contacts by its keys' "
-                   "entries only (kind api_key); a member's through the phone need counting too (Actor.key_role, "
-                   "the device in the entry's detail): a change to core outside this work's files")
 def test_a_members_contacts_count_against_the_phones_hourly_limit(tmp_path):
     with served("sqlite", tmp_path, contacts_per_hour=2) as srv:
         w = World(srv)

@@ -98,10 +98,11 @@ class ServiceBase:
         return acc
 
     def _staff_org(self) -> str | None:
-        """The organisation a staff API key (kiosk, vet) is limited to when changing dogs or seeing owners; None for
-        callers that are not (admin keys, the command line, kiosk staff members on their own registry, sync)."""
+        """The organisation a staff API key (kiosk, vet) is limited to when changing dogs or seeing owners, also for a
+        member signed in on a staff phone with such a key (Actor.key_role); None for callers that are not (admin keys,
+        the command line, kiosk staff members on their own registry, sync)."""
         actor = self.actor()
-        if actor.kind == "api_key" and actor.role in ("kiosk", "vet"):
+        if actor.key_role in ("kiosk", "vet"):
             return actor.org or ""
         return None
 
@@ -114,7 +115,7 @@ class ServiceBase:
         """PermissionDenied unless a staff API key's organisation holds `dog` (others: no limit here)."""
         org = self._staff_org()
         if org is not None and dog.org_id != org:
-            raise PermissionDenied(f"This dog is registered with another organisation: a {self.actor().role} key "
+            raise PermissionDenied(f"This dog is registered with another organisation: a {self.actor().key_role} key "
                                    f"may not {what} it.", action=what, role=self.actor().role)
 
     def phone_hash_of(self, phone: str) -> str:

@@ -7,7 +7,7 @@ import logging
 import re
 from datetime import timedelta
 
-from sqlalchemy import String, func, or_, select, type_coerce
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from core.errors import InvalidInput, NotFound, PermissionDenied, SavePetsError
@@ -237,12 +237,15 @@ class DogsAndOwners(GalleryIndex):
         now = self.now()
         with self.db.session() as s:
             dog = self._find_dog(s, key)
-            if actor.kind == "api_key" and actor.device:
+            on_device = f" device={actor.device}" if actor.kind == "staff" and actor.device else ""
+            if actor.key_role is not None and actor.device:  # a key's device, or a member's on a staff phone
                 keys = select(ApiKey.id).where(ApiKey.device_id == actor.device)
                 recent = select(func.count(AuditEvent.id), func.min(AuditEvent.at)).where(
-                    AuditEvent.action == "contact_view", AuditEvent.actor_kind == "api_key",
-                    AuditEvent.actor_id.in_(keys), AuditEvent.at >= now - CONTACT_WINDOW,
-                    AuditEvent.detail.like("via=contact%"))
+                    AuditEvent.action == "contact_view", AuditEvent.at >= now - CONTACT_WINDOW,
+                    AuditEvent.detail.like("via=contact%"),
+                    or_(and_(AuditEvent.actor_kind == "api_key", AuditEvent.actor_id.in_(keys)),
+                        and_(AuditEvent.actor_kind == "staff",
+                             AuditEvent.detail.like(f"%device={actor.device}"))))
                 count, oldest = s.execute(recent).one()
                 if count >= per_hour:
                     wait = max(1, int(((oldest or now) + CONTACT_WINDOW - now).total_seconds()) + 1)
@@ -250,7 +253,8 @@ class DogsAndOwners(GalleryIndex):
                     raise TooManyContacts(f"This device has asked for {count} owners' contacts in the last hour "
                                           f"(at most {per_hour}); try again later. Administrators are told.",
                                           retry_after=wait)
-            self._audit(s, "contact_view", dog=dog, detail=f"via=contact reason={_reason_for_trail(reason)}")
+            self._audit(s, "contact_view", dog=dog,
+                        detail=f"via=contact reason={_reason_for_trail(reason)}{on_device}")
             return OwnerOut(id=dog.owner.id, phone=dog.owner.phone, name=dog.owner.name)
 
     def _contact_alert(self, dog: Dog, count: int, per_hour: int) -> None:
