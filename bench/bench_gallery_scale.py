@@ -19,6 +19,13 @@ is built from the templates table in chunks and saved), and a start from the sna
 memory (RSS) after start and after the look-ups, look-up p50/p95 through the use case (core.usecases.SavePets.lookup,
 one photo of a real dog), and for --probes real probes the real dog's rank in the gallery's search against its rank
 in an exact search (float32 inner products with every template, chunk by chunk). Prints JSON.
+
+    nice python bench/bench_gallery_scale.py --templates 15000000 --gallery-only [--shares 0.1,0.5]
+
+The same templates straight into a gallery (no registry, no look-up through the use case: what a registry of 15 M
+takes hours to fill): build and save in a fresh process, start from the snapshot in another, resident memory, the
+gallery's search p50/p95 (k=50 dogs) and the real dog's rank against exact search, again for each --shares of the
+lists searched.
 """
 
 from __future__ import annotations
@@ -303,6 +310,66 @@ def serve_phase(a) -> None:
     print(json.dumps(out))
 
 
+# ---------------------------------------------------------------------------------------------- the gallery alone
+def gallery_chunks(real: dict, gen: Generator, generated: int):
+    """The same templates as fill() (real dogs' ids real-NAME), straight into a gallery: no registry."""
+    names = real["names"]
+    yield ([f"real-t{i}" for i in range(len(real["enroll"]))], [f"real-{names[d]}" for d in real["enroll_dog"]],
+           real["enroll"])
+    for c, start in enumerate(range(0, generated, CHUNK)):
+        n = min(CHUNK, generated - start)
+        yield ([f"t{c:05d}-{k:08d}" for k in range(n)], [f"g{c:05d}-{k // PER_DOG:07d}" for k in range(n)],
+               gen.chunk(c, n))
+
+
+def gallery_phase(a) -> None:
+    """A fresh process, --gallery-only: build (and save) the gallery, or start from its snapshot and measure."""
+    import faiss
+
+    from core.recognition.gallery import Gallery
+
+    faiss.omp_set_num_threads(2)
+    real = dict(np.load(a.real_cache, allow_pickle=False))
+    folder = Path(a.work) / "gallery-only"
+    out: dict = {}
+    t = time.perf_counter()
+    if a.phase == "gallery-build":
+        gen = Generator(real["enroll"], real["enroll_dog"])
+        g = Gallery.build(256, gallery_chunks(real, gen, a.templates - len(real["enroll"])), a.templates, folder)
+        out["build_s"] = round(time.perf_counter() - t, 1)
+        t = time.perf_counter()
+        g.save(folder, "bench")
+        out["save_s"] = round(time.perf_counter() - t, 1)
+        out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        print(json.dumps(out))
+        return
+    g = Gallery.load(folder, "bench", 256)
+    out["start_s"] = round(time.perf_counter() - t, 2)
+    out["rss_after_start_mb"] = rss_mb()
+    probes = np.array(json.loads(a.measure))
+    names = real["names"]
+    shares = [None, *(float(x) for x in a.shares.split(",") if x)]
+    ivf = faiss.extract_index_ivf(g._index)
+    for share in shares:
+        if share is not None:
+            ivf.nprobe = max(1, round(ivf.nlist * share))
+        ranks, searches = [], []
+        for p in probes:
+            w = time.perf_counter()
+            found = g.search(real["probe"][p], k=50)
+            searches.append(time.perf_counter() - w)
+            ranks.append(next((i + 1 for i, (d, _) in enumerate(found) if d == f"real-{names[p]}"), 0))
+        out.setdefault("runs", []).append({"nprobe": int(ivf.nprobe), "nlist": int(ivf.nlist), "ranks": ranks,
+                                           "search_p50_ms": round(float(np.median(searches)) * 1000, 1),
+                                           "search_p95_ms": round(float(np.percentile(searches, 95)) * 1000, 1)})
+    t = time.perf_counter()
+    out["vectors_checked"] = g.verify()
+    out["vectors_check_wait_s"] = round(time.perf_counter() - t, 1)
+    out["rss_after_searches_mb"] = rss_mb()
+    out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(out))
+
+
 _names: dict[str, str] = {}
 
 
@@ -320,8 +387,8 @@ def _name_of(sp, dog_id: str) -> str:
 
 
 def run_phase(a, **extra) -> dict:
-    cmd = [sys.executable, __file__, "--phase", "serve", "--work", a.work, "--real-cache", a.real_cache,
-           "--lookups", str(a.lookups)]
+    cmd = [sys.executable, __file__, "--phase", extra.pop("phase", "serve"), "--work", a.work, "--real-cache",
+           a.real_cache, "--lookups", str(a.lookups), "--templates", str(a.templates), "--shares", a.shares]
     for k, v in extra.items():
         cmd += [f"--{k}", v]
     res = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"})
@@ -339,12 +406,20 @@ def main() -> None:
     ap.add_argument("--cache", default=str(Path.home() / ".cache" / "savepets-bench"))
     ap.add_argument("--probes", type=int, default=300, help="real probes whose rank is compared")
     ap.add_argument("--lookups", type=int, default=60, help="timed look-ups through the use case")
+    ap.add_argument("--gallery-only", action="store_true",
+                    help="no registry: the same templates straight into a gallery (build, save, start from the "
+                         "snapshot, memory, search p50 and ranks; no look-up through the use case)")
+    ap.add_argument("--shares", default="", help="with --gallery-only: ranks and search p50 again with these shares "
+                                                 "of the lists searched (comma-separated)")
     ap.add_argument("--phase", default="main", help=argparse.SUPPRESS)
     ap.add_argument("--measure", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--real-cache", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.phase == "serve":
         serve_phase(a)
+        return
+    if a.phase.startswith("gallery-"):
+        gallery_phase(a)
         return
     from core.recognition.factory import load_engine
 
@@ -355,20 +430,45 @@ def main() -> None:
     real = real_set(Path(a.data), Path(a.cache), engine)
     a.real_cache = str(Path(a.cache) / f"real-{engine.name}-{engine.version}.npz")
     gen = Generator(real["enroll"], real["enroll_dog"])
-    info = fill(work, a.templates, real, gen)
+    if a.gallery_only:
+        real_n = len(real["enroll"])
+        info = {"templates": a.templates, "real_templates": real_n, "real_dogs": len(real["names"]),
+                "generated_templates": a.templates - real_n, "fill_s": 0}
+    else:
+        info = fill(work, a.templates, real, gen)
     rng = np.random.default_rng(1)
     probes = np.sort(rng.choice(len(real["names"]), min(a.probes, len(real["names"])), replace=False))
     t = time.perf_counter()
     exact = exact_ranks(real, gen, info["generated_templates"], probes)
     exact_s = time.perf_counter() - t
     scores = impostors(real, gen, info["generated_templates"], probes)
+    comparable = exact <= 50
+    if a.gallery_only:
+        folder = work / "gallery-only"
+        for p in folder.glob("gallery*"):
+            p.unlink()
+        built = run_phase(a, phase="gallery-build")
+        served = run_phase(a, phase="gallery-serve", measure=json.dumps(probes.tolist()))
+        runs = []
+        for r in served.pop("runs"):
+            ranks = np.array(r.pop("ranks"))
+            same = int(((ranks == exact) & comparable).sum())
+            runs.append({**r, "rank_identical_to_exact": same,
+                         "rank_identical_share": round(same / max(1, int(comparable.sum())), 4),
+                         "real_dog_rank1_gallery": int((ranks == 1).sum())})
+        print(json.dumps({"templates": info["templates"], "gallery_only": True, **built,
+                          "start_from_snapshot_s": served["start_s"],
+                          "resident_mb_after_start": served["rss_after_start_mb"]["VmRSS"], **runs[0],
+                          "rank_probes": int(len(probes)), "rank_within_50_exact": int(comparable.sum()),
+                          "real_dog_rank1_exact": int((exact == 1).sum()), "other_shares": runs[1:],
+                          "exact_search_s": round(exact_s, 1), "served": served}, indent=1))
+        return
     index_dir = work / "data" / "index"
     for p in index_dir.glob("gallery*"):
         p.unlink()
     from_db = run_phase(a)
     from_snapshot = run_phase(a, measure=json.dumps(probes.tolist()))
     ranks = np.array(from_snapshot.pop("gallery_ranks"))
-    comparable = exact <= 50
     same = int(((ranks == exact) & comparable).sum())
     out = {"templates": info["templates"], "real_dogs": info["real_dogs"], "real_templates": info["real_templates"],
            "engine": f"{engine.name} {engine.version}", "fill_s": info["fill_s"],

@@ -282,7 +282,7 @@ class Gallery:
                 coarse = self._codes.scores(slots, query[0])  # the best `want` go on to the exact vectors
                 if len(slots) > want:
                     slots = slots[np.argpartition(-coarse, want - 1)[:want]]
-                exact = self._exact(slots) @ query[0]
+                exact = np.einsum("ij,j->i", self._exact(slots), query[0])
                 order = np.argsort(-exact, kind="stable")
                 slots, sc = slots[order], exact[order]
             else:

@@ -119,9 +119,10 @@ class Codes8:
         self.col.append(self.encode(vectors))
 
     def scores(self, slots: np.ndarray, query: np.ndarray) -> np.ndarray:
-        """Inner products of the query with the decoded codes of these slots."""
+        """Inner products of the query with the decoded codes of these slots (einsum: a matrix product here goes
+        to a multi-threaded BLAS, about 8 ms a call on a busy 2-core machine against 0.3 ms)."""
         lo, step = self.params
-        return self.col.data[slots].astype(np.float32) @ (query * step) + float(query @ lo)
+        return np.einsum("ij,j->i", self.col.data[slots].astype(np.float32), query * step) + float(query @ lo)
 
     def decode(self, slots: np.ndarray) -> np.ndarray:
         lo, step = self.params
