@@ -113,6 +113,7 @@ class Kiosk:
         self.controller.ready.connect(self._start_sync)
         self.controller.ready.connect(self._start_notifications)
         self.notifications = None  # the outbox's delivery loop of a kiosk that tells owners itself
+        self.collector = None  # cyclic garbage collection on the GUI thread (kiosk/gui_gc.py)
         self.controller.contact_online = self.request_contact  # "Show contact (online)": the server's contact route
 
     def sync_status(self):
@@ -219,8 +220,15 @@ class Kiosk:
         if self.sync_client is not None:
             self.sync_client.close()
         self.controller.shutdown()
+        if self.collector is not None:
+            self.collector.stop()
+            self.collector = None
 
     def start(self, show: bool = True):
+        from kiosk.gui_gc import GuiThreadCollector
+
+        if self.collector is None:
+            self.collector = GuiThreadCollector().start()  # Qt wrappers are never collected on a worker thread
         set_language(self.settings.language)
         self.window = self._build()
         if show:
