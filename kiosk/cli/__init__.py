@@ -8,7 +8,7 @@ from __future__ import annotations
 # isort: off
 # Each group's module registers its commands on `app` when imported; `savepets --help` lists them in this order.
 from kiosk.cli import identify, dogs, db, backup, owners, reviews, users, audit  # noqa: F401
-from kiosk.cli import reunite  # noqa: F401  (savepets lost | found | reunions)
+from kiosk.cli import lost, found, reunions  # noqa: F401
 from kiosk.cli import admin, serve, gui, sync_cmd, engine, templates  # noqa: F401
 # isort: on
 from kiosk.cli.common import (
