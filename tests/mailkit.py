@@ -1,9 +1,12 @@
-"""A real SMTP server for tests (aiosmtpd on loopback): the `smtp` fixture's inbox holds what it received."""
+"""A real SMTP server for tests (aiosmtpd on loopback): the `smtp` fixture's inbox holds what it received
+(`smtp_server()` for a fixture of another scope)."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -22,13 +25,23 @@ class Inbox:
                                                        policy=email.policy.default)))
         return "250 OK"
 
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+
+@contextmanager
+def smtp_server() -> Iterator[Inbox]:
+    box = Inbox()
+    box.port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
 
 @pytest.fixture
 def smtp():
-    box = Inbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    box.port = port
-    yield box
-    controller.stop()
+    with smtp_server() as box:
+        yield box

@@ -12,8 +12,6 @@ of a lost report nor the finder's contact and notes of a found case."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import time
 import uuid
@@ -21,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select, text
 
 from core.errors import PermissionDenied
@@ -45,7 +42,8 @@ from core.service.base import ORG_ID_META, ORG_NAME_META
 from core.service.reunite import FOUND_ENTITY, LOST_ENTITY, REUNION_ENTITY
 from sync.client import HttpLink, SyncClient
 from tests.imaging import dog_photo_bytes
-from tests.serverkit import Server, free_port, served
+from tests.mailkit import smtp_server
+from tests.serverkit import Server, served
 from tests.sync_checks import fresh_dog, fresh_phone, register
 from tests.sync_harness import CutProxy, make_kiosk
 
@@ -54,28 +52,10 @@ REUNITE_TABLES = ("lost_reports", "found_cases", "found_photos", "reunions", "no
 ORGS = {"a": "Shelter A", "b": "Clinic B", "c": "Vet C"}
 
 
-class Inbox:
-    def __init__(self):
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(
-            envelope.original_content or envelope.content, policy=email.policy.default)))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for rcpt, m in self.messages if address in rcpt]
-
-
 @pytest.fixture(scope="module")
 def inbox():
-    box = Inbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    box.port = port
-    yield box
-    controller.stop()
+    with smtp_server() as box:
+        yield box
 
 
 @pytest.fixture(scope="module", params=["sqlite", "mariadb"])

@@ -135,17 +135,11 @@ class PhotoState(Wire):
     origin_device: Device = None
 
 
-class TemplateState(Wire):
-    id: Id
-    photo_id: Id
-    model_name: str = Field(min_length=1, max_length=64)
-    model_version: str = Field(min_length=1, max_length=64)
+class Float32Vector(Wire):
+    """A template's vector on the wire: `dim` float32 (little-endian), base64; `data` the bytes."""
+
     dim: int = Field(ge=1, le=4096)
-    vector: str  # float32 little-endian, base64
-    quality: Score
-    created_at: Stamp
-    deleted_at: Stamp | None = None
-    origin_device: Device = None
+    vector: str
 
     @field_validator("vector")
     @classmethod
@@ -162,6 +156,17 @@ class TemplateState(Wire):
     @property
     def data(self) -> bytes:
         return base64.b64decode(self.vector)
+
+
+class TemplateState(Float32Vector):
+    id: Id
+    photo_id: Id
+    model_name: str = Field(min_length=1, max_length=64)
+    model_version: str = Field(min_length=1, max_length=64)
+    quality: Score
+    created_at: Stamp
+    deleted_at: Stamp | None = None
+    origin_device: Device = None
 
     def live_for(self, engine) -> bool:
         """A live template of this engine (name, version and size)."""

@@ -12,16 +12,15 @@ notes; of a found case, neither the finder's contact nor the notes. A copy that 
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 from typing import Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_serializer, model_validator
+from pydantic import Field, ValidationError, model_serializer, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.registry.models import DEFAULT_ORG_ID, Dog, FoundCase, FoundPhoto, LostReport, Reunion, reunion_id
-from core.replication.bundle import Device, Id, Invalid, Score, Sha256, Stamp, Wire, problems
+from core.replication.bundle import Device, Float32Vector, Id, Invalid, Score, Sha256, Stamp, Wire, problems
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ class LostReportState(_Redactable):
         return self.model_copy(update={"contact_email": "", "contact_phone": "", "notes": "", "redacted": True})
 
 
-class FoundPhotoState(Wire):
+class FoundPhotoState(Float32Vector):
     """A found dog's nose photo (the file travels by its sha256, as a dog's photos do) and its template."""
 
     id: Id
@@ -102,27 +101,9 @@ class FoundPhotoState(Wire):
     position: int = Field(0, ge=0)
     model_name: str = Field(min_length=1, max_length=64)
     model_version: str = Field(min_length=1, max_length=64)
-    dim: int = Field(ge=1, le=4096)
-    vector: str  # float32 little-endian, base64
     created_at: Stamp
     deleted_at: Stamp | None = None
     origin_device: Device = None
-
-    @field_validator("vector")
-    @classmethod
-    def _float32s(cls, v: str, info: ValidationInfo) -> str:
-        try:
-            n = len(binascii.a2b_base64(v, strict_mode=True))
-        except (binascii.Error, ValueError):
-            raise ValueError("not base64") from None
-        dim = info.data.get("dim")
-        if dim is not None and n != 4 * dim:
-            raise ValueError(f"{n} bytes, but dim {dim} needs {4 * dim} (float32)")
-        return v
-
-    @property
-    def data(self) -> bytes:
-        return base64.b64decode(self.vector)
 
 
 class FoundCaseState(_Redactable):

@@ -22,16 +22,7 @@ class LookUp(GalleryIndex):
         self.access()
         t0 = time.perf_counter()
         photos = [photos] if isinstance(photos, Photo) else list(photos)
-        if not 1 <= len(photos) <= MAX_LOOKUP_PHOTOS:
-            raise PhotosRejected(f"A look-up takes 1 to {MAX_LOOKUP_PHOTOS} photos of one dog; got {len(photos)}.",
-                                 count=len(photos))
-        qualities = [self.engine.quality(p.image) for p in photos]
-        problems = [PhotoProblem(index=i, label=p.label, reasons=list(q.reasons), message=q.describe())
-                    for i, (p, q) in enumerate(zip(photos, qualities, strict=True)) if not q.ok]
-        if problems:
-            message = (f"{photos[0].label}: {qualities[0].describe()}" if len(photos) == 1
-                       else problems_message(problems))
-            raise PhotosRejected(message, problems=[x.model_dump() for x in problems])
+        qualities = self._usable_photos(photos, "A look-up takes 1 to {n} photos of one dog; got {got}.")
         vectors = self.engine.embed([p.image for p in photos])
         verdict = self._identify(vectors, [p.image for p in photos])
         with self.db.sessions() as s:
@@ -47,6 +38,20 @@ class LookUp(GalleryIndex):
                             message=LOOKUP_REASONS[verdict.reason], photos_used=len(photos),
                             gallery_dogs=verdict.gallery_dogs, quality=round(min(q.score for q in qualities), 3),
                             engine=self._engine_label(), elapsed_ms=round((time.perf_counter() - t0) * 1000, 1))
+
+    def _usable_photos(self, photos: list[Photo], count_message: str) -> list:
+        """The photos' qualities, or PhotosRejected: not 1 to MAX_LOOKUP_PHOTOS of them (`count_message` with {n}
+        and {got}), or some unusable (each named with why)."""
+        if not 1 <= len(photos) <= MAX_LOOKUP_PHOTOS:
+            raise PhotosRejected(count_message.format(n=MAX_LOOKUP_PHOTOS, got=len(photos)), count=len(photos))
+        qualities = [self.engine.quality(p.image) for p in photos]
+        problems = [PhotoProblem(index=i, label=p.label, reasons=list(q.reasons), message=q.describe())
+                    for i, (p, q) in enumerate(zip(photos, qualities, strict=True)) if not q.ok]
+        if problems:
+            message = (f"{photos[0].label}: {qualities[0].describe()}" if len(photos) == 1
+                       else problems_message(problems))
+            raise PhotosRejected(message, problems=[x.model_dump() for x in problems])
+        return qualities
 
     def check_photo(self, photo: Photo) -> PhotoCheck:
         """One registration photo, checked on the spot: usable? already registered (a sure match)?"""

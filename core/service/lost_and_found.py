@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.errors import InvalidInput, PermissionDenied, PhotosRejected
+from core.errors import InvalidInput, PermissionDenied
 from core.phone import mask_phone
 from core.photos import Photo
 from core.recognition.base import Decision
@@ -41,10 +41,8 @@ from core.schemas import (
     FoundIn,
     LostIn,
     LostReportOut,
-    PhotoProblem,
 )
-from core.service.base import ORG_ID_META, problems_message
-from core.service.lookup import MAX_LOOKUP_PHOTOS
+from core.service.base import ORG_ID_META
 from core.service.reunite import FOUND_ENTITY, LOST_ENTITY, Reunite, list_limit, photos_out, state_named
 
 log = logging.getLogger(__name__)
@@ -141,14 +139,7 @@ class LostAndFound(Reunite):
         holding deadline for a shelter's intake) and searched for at once among lost dogs, then all dogs."""
         self.access("status")
         photos = list(photos)
-        if not 1 <= len(photos) <= MAX_LOOKUP_PHOTOS:
-            raise PhotosRejected(f"A found dog takes 1 to {MAX_LOOKUP_PHOTOS} photos of its nose; got {len(photos)}.",
-                                 count=len(photos))
-        qualities = [self.engine.quality(p.image) for p in photos]
-        problems = [PhotoProblem(index=i, label=p.label, reasons=list(q.reasons), message=q.describe())
-                    for i, (p, q) in enumerate(zip(photos, qualities, strict=True)) if not q.ok]
-        if problems:
-            raise PhotosRejected(problems_message(problems), problems=[x.model_dump() for x in problems])
+        qualities = self._usable_photos(photos, "A found dog takes 1 to {n} photos of its nose; got {got}.")
         vectors = self.engine.embed([p.image for p in photos])
         finder = self._is_public()
         written: list[str] = []
