@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Header, HTTPException
+from fastapi import Header, HTTPException, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import delete, select
@@ -153,3 +153,14 @@ async def once(runner: LocalRunner, db: Database, principal: Principal, idem_key
     headers = {k: v for k, v in headers.items() if k in KEPT_HEADERS}
     await runner.call(keys.finish, claim.row_id, status, body, headers)
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def answer(runner: LocalRunner, db: Database, principal: Principal, idem_key: str | None, request_hash: str,
+                 work: Callable[[], Awaitable[tuple[BaseModel, dict[str, str]]]], status_code: int,
+                 response: Response) -> BaseModel | JSONResponse:
+    """A route's answer: with an Idempotency-Key, `once`'s; without, `work`'s model, its headers set on `response`."""
+    if idem_key is not None:
+        return await once(runner, db, principal, idem_key, request_hash, work, status_code)
+    model, headers = await work()
+    response.headers.update(headers)
+    return model

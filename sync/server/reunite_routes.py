@@ -38,7 +38,7 @@ from sync.server.deps import (
     viewer_of,
 )
 from sync.server.errors import ERROR_RESPONSES, ErrorOut
-from sync.server.idempotency import IdemKey, fingerprint, once
+from sync.server.idempotency import IdemKey, answer, fingerprint
 from sync.server.routes import _read, only_fields
 from sync.server.runner import LocalRunner
 
@@ -122,12 +122,8 @@ async def report_lost(
         out = await runner.call(sp.report_lost, report)
         return out, {"Location": f"/v1/lost/{out.id}"}
 
-    if idempotency_key is not None:
-        return await once(runner, sp.db, principal, idempotency_key,
-                          fingerprint("lost", report.model_dump(mode="json"), []), work, 201)
-    out, headers = await work()
-    response.headers.update(headers)
-    return out
+    return await answer(runner, sp.db, principal, idempotency_key,
+                        fingerprint("lost", report.model_dump(mode="json"), []), work, 201, response)
 
 
 @router.get("/lost", response_model=LostReportList, tags=["lost"])
@@ -207,12 +203,8 @@ async def open_found(
         shown = present_case(out, await viewer_of(principal, runner, sp))
         return shown, ({} if principal.role == Role.MOBILE else {"Location": f"/v1/found/{out.id}"})
 
-    if idempotency_key is not None:
-        return await once(runner, sp.db, principal, idempotency_key,
-                          fingerprint("found", found.model_dump(mode="json"), read), work, 201)
-    out, headers = await work()
-    response.headers.update(headers)
-    return out
+    return await answer(runner, sp.db, principal, idempotency_key,
+                        fingerprint("found", found.model_dump(mode="json"), read), work, 201, response)
 
 
 @router.get("/found", response_model=FoundCaseList, tags=["found"])

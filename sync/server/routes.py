@@ -28,7 +28,7 @@ from sync.server.deps import (
     viewer_of,
 )
 from sync.server.errors import ERROR_RESPONSES, ErrorOut
-from sync.server.idempotency import IdemKey, fingerprint, once
+from sync.server.idempotency import IdemKey, answer, fingerprint
 from sync.server.limits import retry_after
 from sync.server.runner import LocalRunner
 
@@ -176,17 +176,14 @@ async def register(
             "possible_duplicates": [present_candidate(c, viewer) for c in result.possible_duplicates]}), {
             "Location": f"/v1/dogs/{result.dog.id}"}
 
-    if idempotency_key is not None:
-        return await once(runner, sp.db, principal, idempotency_key,
-                          fingerprint("register", form.model_dump(mode="json"), uploads), work, 201)
-    result, headers = await work()
-    response.headers.update(headers)
-    return result
+    return await answer(runner, sp.db, principal, idempotency_key,
+                        fingerprint("register", form.model_dump(mode="json"), uploads), work, 201, response)
 
 
 @router.post("/lookup", response_model=LookupResult, tags=["dogs"],
              dependencies=[only_fields(frozenset({"photo", "photos", "phone"}))])
 async def lookup(
+    response: Response,
     photo: Annotated[list[UploadFile] | None, File(description=(
         "A nose photo (JPEG or PNG); the field may be repeated"))] = None,
     photos: Annotated[list[UploadFile] | None, File(description=(
@@ -228,10 +225,8 @@ async def lookup(
             "match": present_candidate(result.match, viewer) if result.match else None,
             "candidates": [present_candidate(c, viewer) for c in shown]}), {}
 
-    if idempotency_key is not None:
-        return await once(runner, sp.db, principal, idempotency_key,
-                          fingerprint("lookup", {"phone": phone}, read), work, 200)
-    return (await work())[0]
+    return await answer(runner, sp.db, principal, idempotency_key,
+                        fingerprint("lookup", {"phone": phone}, read), work, 200, response)
 
 
 @router.get("/dogs", response_model=list[DogOut], tags=["dogs"])
