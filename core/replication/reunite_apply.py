@@ -367,6 +367,19 @@ def apply_pulled(s: Session, c: PulledLostReport | PulledFoundCase | PulledReuni
     return _pull_reunion(s, st)
 
 
+def _merge_pulled(s: Session, row, st, fields, states) -> bool:
+    """A pulled lost report or found case onto its row here: its fields (`fields(st, redacted_keep=row)`) unless this
+    kiosk has changes of it waiting to push, its organisation, its tombstone, its end (forward only: `_end`). True
+    when it ended here now."""
+    mine = _pending(s, st.id)
+    if not mine:
+        _set(row, fields(st, redacted_keep=row))
+    row.org_id = st.org_id or row.org_id
+    if st.deleted_at is not None and row.deleted_at is None:
+        row.deleted_at = st.deleted_at
+    return _end(row, states, st.state, st.closed_at, keep_mine=mine)
+
+
 def _pull_report(s: Session, st: LostReportState) -> bool:
     if s.get(Dog, st.dog_id) is None:
         return False
@@ -376,13 +389,7 @@ def _pull_report(s: Session, st: LostReportState) -> bool:
                          created_at=st.created_at, updated_at=st.updated_at, deleted_at=st.deleted_at,
                          origin_device=st.origin_device, dog_id=st.dog_id, **_report_fields(st)))
         return True
-    mine = _pending(s, st.id)
-    if not mine:
-        _set(row, _report_fields(st, redacted_keep=row))
-    row.org_id = st.org_id or row.org_id
-    if st.deleted_at is not None and row.deleted_at is None:
-        row.deleted_at = st.deleted_at
-    _end(row, models.LostState, st.state, st.closed_at, keep_mine=mine)
+    _merge_pulled(s, row, st, _report_fields, models.LostState)
     row.updated_at = max(row.updated_at, st.updated_at)
     return True
 
@@ -396,13 +403,7 @@ def _pull_case(s: Session, st: FoundCaseState) -> bool:
         s.flush()
         _add_found_photos(s, st.id, st, as_is)
         return True
-    mine = _pending(s, st.id)
-    if not mine:
-        _set(row, _case_fields(st, redacted_keep=row))
-    row.org_id = st.org_id or row.org_id
-    if st.deleted_at is not None and row.deleted_at is None:
-        row.deleted_at = st.deleted_at
-    if _end(row, models.FoundState, st.state, st.closed_at, keep_mine=mine) or row.dog_id is None:
+    if _merge_pulled(s, row, st, _case_fields, models.FoundState) or row.dog_id is None:
         row.dog_id = row.dog_id or st.dog_id
     _add_found_photos(s, st.id, st, as_is)
     row.updated_at = max(row.updated_at, st.updated_at)
